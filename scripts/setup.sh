@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs and starts what atom-ops' tests and demo need, on Debian or Ubuntu, as root.
+# Idempotent: skips what is already there. Used by scripts/test.sh, scripts/demo.sh and .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else log "need root for: $*"; exit 1; fi; }
+
+# Debian packages: gearmand and its tools; supervisor, memcached and sshd for the worker and cache tests.
+need=()
+command -v gearmand >/dev/null || need+=(gearman-job-server)
+command -v gearman >/dev/null || need+=(gearman-tools)
+command -v supervisord >/dev/null || need+=(supervisor)
+command -v memcached >/dev/null || need+=(memcached)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null || need+=(openssh-client)
+mysql_up() { (command -v mariadb-admin >/dev/null && mariadb-admin --connect-timeout=2 -h127.0.0.1 -P3306 -uroot ping) >/dev/null 2>&1; }
+if ! mysql_up && ! command -v mariadbd >/dev/null; then need+=(mariadb-server); fi
+command -v mariadb-admin >/dev/null || need+=(mariadb-client)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  # Package scripts must not start services on their default ports: the tests start their own.
+  printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null; as_root chmod +x /usr/sbin/policy-rc.d
+  as_root apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  as_root rm -f /usr/sbin/policy-rc.d
+fi
+
+# A MariaDB answering on 127.0.0.1:3306 as root with no password (the test bed creates throwaway databases there).
+if [ -z "${ATOM_OPS_TEST_MYSQL_URL:-}" ] && ! mysql_up; then
+  log "starting MariaDB"
+  as_root mkdir -p /run/mysqld && as_root chown mysql:mysql /run/mysqld 2>/dev/null || true
+  if [ ! -d /var/lib/mysql/mysql ]; then as_root mariadb-install-db --user=mysql --datadir=/var/lib/mysql >/dev/null; fi
+  as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql --bind-address=127.0.0.1 --port=3306
+  for _ in $(seq 1 60); do mysql_up && break; sleep 0.5; done
+  mysql_up || { log "MariaDB did not come up on 127.0.0.1:3306"; exit 1; }
+  # A fresh install lets root in only through the socket: allow it on TCP too (test machine only).
+  as_root mariadb -uroot -e "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED VIA mysql_native_password USING PASSWORD(''); GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;" 2>/dev/null || true
+fi
+
+# npm packages from the lock file.
+if [ ! -d node_modules/@oclif/core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,149 @@
+import {Command, Flags, Interfaces} from '@oclif/core'
+
+import {type GlobalOptions, type ResolvedConfig, resolveConfig} from './lib/context/resolve.js'
+import {AbortedError, AtomOpsError, ExitCode, UsageError} from './lib/errors.js'
+import {writeAudit, type AuditRecord} from './lib/audit/audit.js'
+import {scrub, scrubDeep} from './lib/util/secrets.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+const GLOBAL = 'GLOBAL'
+
+/**
+ * The one base of every atom-ops command: global flags (each with an ATOM_OPS_* twin), configuration
+ * resolution, error mapping (one line, a hint, a documented exit code), JSON and human rendering,
+ * confirmation of destructive steps and the audit record.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static enableJsonFlag = true
+
+  static baseFlags = {
+    'atom-root': Flags.string({helpGroup: GLOBAL, summary: 'AtoM install directory [env: ATOM_OPS_ATOM_ROOT] (default /usr/share/nginx/atom).'}),
+    db: Flags.string({helpGroup: GLOBAL, summary: 'MySQL URL overriding config.php, mysql://user:pass@host:3306/atom [env: ATOM_OPS_DB].'}),
+    gearman: Flags.string({helpGroup: GLOBAL, multiple: true, summary: 'Gearman job server host:port, repeatable; overrides gearman.yml [env: ATOM_OPS_GEARMAN, comma-separated].'}),
+    'workers-key': Flags.string({helpGroup: GLOBAL, summary: "Override app.yml's workers_key [env: ATOM_OPS_WORKERS_KEY]."}),
+    profile: Flags.string({helpGroup: GLOBAL, summary: "Named AtoM install from atom-ops' config file [env: ATOM_OPS_PROFILE]."}),
+    timeout: Flags.string({helpGroup: GLOBAL, summary: 'Seconds to wait for any service [env: ATOM_OPS_TIMEOUT] (default 5).'}),
+    debug: Flags.boolean({helpGroup: GLOBAL, summary: 'Show stack traces of errors.'}),
+  }
+
+  protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+  private resolved?: ResolvedConfig
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {args, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+  }
+
+  /** The effective configuration (flags, env, profile, the install's files), resolved once. */
+  protected async settings(): Promise<ResolvedConfig> {
+    if (!this.resolved) {
+      const f = this.flags as Record<string, unknown>
+      const options: GlobalOptions = {
+        atomRoot: f['atom-root'] as string | undefined,
+        db: f.db as string | undefined,
+        gearman: f.gearman as string[] | undefined,
+        workersKey: f['workers-key'] as string | undefined,
+        profile: f.profile as string | undefined,
+        timeout: f.timeout === undefined ? undefined : parseTimeoutFlag(f.timeout as string),
+      }
+      this.resolved = await resolveConfig(options)
+    }
+    return this.resolved
+  }
+
+  /** Prints the human form unless --json is on; returns the result so oclif prints it as JSON. */
+  protected output<R>(result: R, human: (result: R) => string): R {
+    if (!this.jsonEnabled()) {
+      const text = human(result)
+      if (text) this.log(scrub(text))
+    }
+    return result
+  }
+
+  /** Sets the exit code without throwing, for commands that report findings (1 = problems). */
+  protected setExitCode(code: number): void {
+    process.exitCode = code
+  }
+
+  /**
+   * Destructive steps: --force goes ahead; otherwise a terminal asks (inquirer); with no terminal
+   * it refuses, so a cron job never deletes anything it was not told to.
+   */
+  protected async confirmOrAbort(question: string, force: boolean): Promise<void> {
+    if (force) return
+    if (!process.stdin.isTTY) {
+      throw new AbortedError('refusing to continue without --force: standard input is not a terminal', 'Re-run with --dry-run to see what would happen, then with --force.')
+    }
+    const {confirm} = await import('@inquirer/prompts')
+    let yes = false
+    try {
+      yes = await confirm({message: question, default: false}, {output: process.stderr})
+    } catch {
+      yes = false
+    }
+    if (!yes) throw new AbortedError('cancelled: nothing was changed', 'Re-run with --force to skip the question.')
+  }
+
+  protected async audit(outcome: AuditRecord['outcome'], details: Record<string, unknown>): Promise<string | undefined> {
+    try {
+      return await writeAudit(this.id ?? this.ctor.id ?? 'atom-ops', outcome, details)
+    } catch (error) {
+      this.warn(`could not write the audit record: ${(error as Error).message}`)
+      return undefined
+    }
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    return scrubDeep(result)
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<unknown> {
+    // this.exit() and oclif's own exits pass through untouched.
+    if (error.code === 'EEXIT' || error.constructor?.name === 'ExitError') throw error
+    const mapped = toAtomOpsError(error)
+    const message = scrub(mapped.message)
+    const hint = mapped.hint ? scrub(mapped.hint) : undefined
+    if (this.jsonEnabled()) {
+      this.logJson({error: {kind: mapped.kind, message, hint, exitCode: mapped.exitCode}})
+    } else {
+      process.stderr.write(`atom-ops: ${message}\n${hint ? `  hint: ${hint}\n` : ''}`)
+    }
+    const debug = (this.flags as {debug?: boolean} | undefined)?.debug || process.argv.includes('--debug')
+    if (debug && error.stack) process.stderr.write(scrub(error.stack) + '\n')
+    return this.exit(mapped.exitCode)
+  }
+}
+
+function parseTimeoutFlag(text: string): number {
+  const n = Number(text)
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 3600) {
+    throw new UsageError(`--timeout "${text}" is not a number of seconds between 0 and 3600`, 'Example: --timeout 5')
+  }
+  return n
+}
+
+/** Anything thrown becomes an AtomOpsError; oclif's parse errors are usage errors. */
+export function toAtomOpsError(error: unknown): AtomOpsError {
+  if (error instanceof AtomOpsError) return error
+  const e = error as {message?: string; oclif?: {exit?: number}; name?: string}
+  const firstLine = (e.message ?? String(error)).split('\n').find((l) => l.trim() !== '') ?? 'error'
+  if (e.oclif?.exit === 2 || /Parse|Validation|Flag|Arg/i.test(e.name ?? '')) {
+    return new UsageError(firstLine.trim(), 'See --help for the flags and arguments this command takes.')
+  }
+  const wrapped = new AtomOpsError('failed', `unexpected error: ${firstLine}`, 'Run again with --debug and report it if it persists.')
+  wrapped.stack = (error as Error)?.stack
+  return wrapped
+}
+
+export {ExitCode}

@@ -1,0 +1,61 @@
+import {appendFile, mkdir} from 'node:fs/promises'
+import {constants} from 'node:fs'
+import {access} from 'node:fs/promises'
+import {hostname, userInfo} from 'node:os'
+import {dirname, join} from 'node:path'
+
+import {scrubDeep} from '../util/secrets.js'
+import {stateDirectory} from '../settings/paths.js'
+
+export const SYSTEM_AUDIT_LOG = '/var/log/atom-ops/audit.log'
+
+export interface AuditRecord {
+  time: string
+  operator: string
+  host: string
+  command: string
+  argv: string[]
+  outcome: 'done' | 'partial' | 'failed' | 'dry-run'
+  [detail: string]: unknown
+}
+
+/** ATOM_OPS_AUDIT_LOG, else /var/log/atom-ops/audit.log when it can be written, else the state directory. */
+export async function auditLogPath(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  if (env.ATOM_OPS_AUDIT_LOG) return env.ATOM_OPS_AUDIT_LOG
+  const systemDir = dirname(SYSTEM_AUDIT_LOG)
+  try {
+    await mkdir(systemDir, {recursive: true})
+    await access(systemDir, constants.W_OK)
+    return SYSTEM_AUDIT_LOG
+  } catch {
+    return join(stateDirectory(env), 'audit.log')
+  }
+}
+
+/** Appends one JSON line; secrets are scrubbed. Returns the log's path. */
+export async function writeAudit(command: string, outcome: AuditRecord['outcome'], details: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const path = await auditLogPath(env)
+  const record: AuditRecord = {
+    time: new Date().toISOString(),
+    operator: operatorName(env),
+    host: hostname(),
+    command,
+    argv: process.argv.slice(2),
+    outcome,
+    ...details,
+  }
+  await mkdir(dirname(path), {recursive: true})
+  await appendFile(path, JSON.stringify(scrubDeep(record)) + '\n', {mode: 0o640})
+  return path
+}
+
+function operatorName(env: NodeJS.ProcessEnv): string {
+  const sudoUser = env.SUDO_USER
+  let user = 'unknown'
+  try {
+    user = userInfo().username
+  } catch {
+    user = env.USER ?? 'unknown'
+  }
+  return sudoUser && sudoUser !== user ? `${sudoUser} (as ${user})` : user
+}

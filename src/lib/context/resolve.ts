@@ -1,0 +1,184 @@
+import {resolve as resolvePath} from 'node:path'
+
+import {type AtomInstall, DEFAULT_ATOM_ROOT, DEFAULT_GEARMAN_PORT, readAtomInstall} from '../atom/install.js'
+import {functionPrefix} from '../atom/prefix.js'
+import {type DatabaseTarget, parseDatabaseUrl, targetFromAtom} from '../db/target.js'
+import {AtomOpsError, ConfigError, UsageError} from '../errors.js'
+import {loadSettingsFile, type Profile, selectProfile, type SettingsFile} from '../settings/profiles.js'
+import {type HostPort, parseHostPort} from '../util/hostport.js'
+
+/** The global options every command takes, as typed (flags) before env and profile are applied. */
+export interface GlobalOptions {
+  atomRoot?: string
+  db?: string
+  gearman?: string[]
+  workersKey?: string
+  profile?: string
+  timeout?: number
+}
+
+/** Where an effective setting came from, for `config show` and for error messages. */
+export interface Source {
+  kind: 'flag' | 'env' | 'profile' | 'file' | 'default' | 'derived'
+  detail: string
+}
+
+export interface Sourced<T> {
+  value: T
+  source: Source
+}
+
+export type GearmanServer = HostPort & {name: string}
+
+export interface ResolvedConfig {
+  settingsFile: string
+  profile?: string
+  atomRoot: Sourced<string>
+  /** The parsed install, or the reason it could not be read (commands that need it rethrow that). */
+  install?: AtomInstall
+  installError?: AtomOpsError
+  database?: Sourced<DatabaseTarget>
+  gearman?: Sourced<GearmanServer[]>
+  workersKey?: Sourced<string>
+  prefix?: Sourced<string>
+  timeoutMs: Sourced<number>
+  /** The profile's remaining settings (service hosts, unit, manager) for the worker commands. */
+  profileSettings?: Profile
+}
+
+export const ENV = {
+  atomRoot: 'ATOM_OPS_ATOM_ROOT',
+  db: 'ATOM_OPS_DB',
+  gearman: 'ATOM_OPS_GEARMAN',
+  workersKey: 'ATOM_OPS_WORKERS_KEY',
+  profile: 'ATOM_OPS_PROFILE',
+  timeout: 'ATOM_OPS_TIMEOUT',
+} as const
+
+const FLAG = {atomRoot: '--atom-root', db: '--db', gearman: '--gearman', workersKey: '--workers-key', profile: '--profile', timeout: '--timeout'} as const
+export const DEFAULT_TIMEOUT_SECONDS = 5
+
+type Origin = {source: Source; kind: 'usage' | 'config'}
+
+function pick<T>(flag: T | undefined, name: keyof typeof ENV, env: NodeJS.ProcessEnv, fromEnv: (s: string) => T, profile: T | undefined, profileName?: string):
+  | {value: T; origin: Origin}
+  | undefined {
+  if (flag !== undefined) return {value: flag, origin: {source: {kind: 'flag', detail: FLAG[name]}, kind: 'usage'}}
+  const e = env[ENV[name]]
+  if (e !== undefined && e !== '') return {value: fromEnv(e), origin: {source: {kind: 'env', detail: ENV[name]}, kind: 'usage'}}
+  if (profile !== undefined) return {value: profile, origin: {source: {kind: 'profile', detail: profileName ?? ''}, kind: 'config'}}
+  return undefined
+}
+
+function describe(source: Source): string {
+  return source.kind === 'flag' ? source.detail : source.kind === 'env' ? `$${source.detail}` : `profile ${source.detail}`
+}
+
+export function parseGearmanList(items: string[], origin: Origin): GearmanServer[] {
+  if (items.length === 0) throw bad(origin, `${describe(origin.source)}: no Gearman server given`, 'Example: --gearman 127.0.0.1:4730')
+  return items.map((item, i) => {
+    const hp = parseHostPort(item, DEFAULT_GEARMAN_PORT)
+    if (!hp) throw bad(origin, `${describe(origin.source)}: "${item}" is not a valid host:port`, 'Example: --gearman 127.0.0.1:4730')
+    return {name: `#${i + 1}`, ...hp}
+  })
+}
+
+function bad(origin: Origin, message: string, hint: string): AtomOpsError {
+  return origin.kind === 'usage' ? new UsageError(message, hint) : new ConfigError(message, hint)
+}
+
+export function parseTimeoutSeconds(value: number | string, origin: string): number {
+  const n = typeof value === 'number' ? value : Number(value)
+  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new UsageError(`${origin}: timeout must be a number of seconds between 0 and 3600, got "${value}"`, 'Example: --timeout 5')
+  return n
+}
+
+/**
+ * Resolves every setting: flag, then environment variable, then profile, then the install's own files,
+ * then the default. Validation errors of typed values surface at once; an unreadable install is kept
+ * as installError so commands that do not need it (or whose needs are overridden) still run.
+ */
+export async function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env, settingsFile?: SettingsFile): Promise<ResolvedConfig> {
+  const settings = settingsFile ?? (await loadSettingsFile())
+  const profileName = options.profile ?? (env[ENV.profile] || undefined)
+  const profile = selectProfile(settings, profileName)
+  const profileLabel = profile ? `${profile.name} (${settings.path})` : undefined
+
+  const timeoutPick = pick(options.timeout, 'timeout', env, (s) => parseTimeoutSeconds(s, `$${ENV.timeout}`), profile?.timeout, profileLabel)
+  const timeoutMs: Sourced<number> = timeoutPick
+    ? {value: Math.round(parseTimeoutSeconds(timeoutPick.value, describe(timeoutPick.origin.source)) * 1000), source: timeoutPick.origin.source}
+    : {value: DEFAULT_TIMEOUT_SECONDS * 1000, source: {kind: 'default', detail: `${DEFAULT_TIMEOUT_SECONDS}s`}}
+
+  const rootPick = pick(options.atomRoot, 'atomRoot', env, (s) => s, profile?.atomRoot, profileLabel)
+  const atomRoot: Sourced<string> = rootPick
+    ? {value: resolvePath(rootPick.value), source: rootPick.origin.source}
+    : {value: DEFAULT_ATOM_ROOT, source: {kind: 'default', detail: 'documented Ubuntu install path'}}
+
+  // Typed overrides are validated before the install is read: a typo should be named as such.
+  const dbPick = pick(options.db, 'db', env, (s) => s, profile?.db, profileLabel)
+  const dbOverride = dbPick && {value: parseDatabaseUrl(dbPick.value, describe(dbPick.origin.source), dbPick.origin.kind), source: dbPick.origin.source}
+  const gearmanPick = pick(options.gearman, 'gearman', env, (s) => s.split(',').map((x) => x.trim()).filter(Boolean), profile?.gearman, profileLabel)
+  const gearmanOverride = gearmanPick && {value: parseGearmanList(gearmanPick.value, gearmanPick.origin), source: gearmanPick.origin.source}
+  const keyPick = pick(options.workersKey, 'workersKey', env, (s) => s, profile?.workersKey, profileLabel)
+
+  let install: AtomInstall | undefined
+  let installError: AtomOpsError | undefined
+  try {
+    install = await readAtomInstall(atomRoot.value)
+  } catch (error) {
+    if (!(error instanceof AtomOpsError)) throw error
+    installError = error
+  }
+
+  const fileSource = (file: string | undefined, fallback: string): Source => (file ? {kind: 'file', detail: file} : {kind: 'default', detail: fallback})
+  const database = dbOverride ?? (install && {value: targetFromAtom(install.database), source: fileSource(install.files.configPhp, '')})
+  const gearman =
+    gearmanOverride ?? (install && {value: install.gearmanServers, source: fileSource(install.files.gearmanYml, 'no gearman.yml: 127.0.0.1:4730')})
+  const workersKey: Sourced<string> | undefined = keyPick
+    ? {value: keyPick.value, source: keyPick.origin.source}
+    : install && {value: install.workersKey, source: fileSource(install.files.appYml, 'no app.yml: empty key')}
+  const prefix =
+    install && workersKey
+      ? {value: functionPrefix(install.realRoot, workersKey.value), source: {kind: 'derived', detail: `md5("${install.realRoot}" . workers_key) . "-"`} as Source}
+      : undefined
+
+  return {
+    settingsFile: settings.path,
+    profile: profile?.name,
+    atomRoot,
+    install,
+    installError,
+    database,
+    gearman,
+    workersKey,
+    prefix,
+    timeoutMs,
+    profileSettings: profile,
+  }
+}
+
+/** The install, or the reason it could not be read. */
+export function requireInstall(config: ResolvedConfig): AtomInstall {
+  if (config.install) return config.install
+  throw config.installError ?? new ConfigError('AtoM install not found', 'Set --atom-root.')
+}
+
+export function requireDatabase(config: ResolvedConfig): DatabaseTarget {
+  if (config.database) return config.database.value
+  throw withHint(config, 'Or give the database directly with --db mysql://user:password@host/atom')
+}
+
+export function requireGearman(config: ResolvedConfig): GearmanServer[] {
+  if (config.gearman) return config.gearman.value
+  throw withHint(config, 'Or give the job servers directly with --gearman host:port')
+}
+
+export function requirePrefix(config: ResolvedConfig): string {
+  if (config.prefix) return config.prefix.value
+  throw withHint(config, 'The function prefix is computed from the install root and workers_key; atom-ops needs the install for it.')
+}
+
+function withHint(config: ResolvedConfig, extra: string): AtomOpsError {
+  const cause = config.installError ?? new ConfigError('AtoM install not found', 'Set --atom-root.')
+  return new AtomOpsError(cause.kind, cause.message, cause.hint ? `${cause.hint} ${extra}` : extra)
+}

@@ -1,0 +1,144 @@
+import type {Pool, PoolConnection, ResultSetHeader, RowDataPacket} from 'mysql2/promise'
+
+import {AtomOpsError, ConfigError, OperationError, UnreachableError} from '../errors.js'
+import {scrub} from '../util/secrets.js'
+import {type DatabaseTarget, describeTarget} from './target.js'
+
+export type Row = RowDataPacket
+export type SqlValue = string | number | bigint | boolean | Date | null | Buffer | SqlValue[]
+
+/** A statement and its parameters; SQL text never contains values (prepared statements only). */
+export interface Statement {
+  sql: string
+  values?: SqlValue[]
+}
+
+export interface Queryable {
+  rows<T = Row>(sql: string, values?: SqlValue[]): Promise<T[]>
+  execute(sql: string, values?: SqlValue[]): Promise<ResultSetHeader>
+}
+
+/**
+ * A small pool with connect and per-statement timeouts. Every statement goes through `execute`
+ * (server-side prepared); errors are mapped to atom-ops' error kinds with the password scrubbed.
+ */
+export class Database implements Queryable {
+  private constructor(
+    private readonly pool: Pool,
+    readonly target: DatabaseTarget,
+    readonly timeoutMs: number,
+  ) {}
+
+  static async open(target: DatabaseTarget, timeoutMs: number, options: {connectionLimit?: number} = {}): Promise<Database> {
+    const mysql = (await import('mysql2/promise')).default
+    const pool = mysql.createPool({
+      host: target.socketPath ? undefined : target.host,
+      port: target.socketPath ? undefined : target.port,
+      socketPath: target.socketPath,
+      user: target.user,
+      password: target.password,
+      database: target.database,
+      charset: 'utf8mb4_general_ci',
+      connectTimeout: timeoutMs,
+      connectionLimit: options.connectionLimit ?? 4,
+      maxIdle: 0,
+      idleTimeout: 1000,
+      enableKeepAlive: false,
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      timezone: 'Z',
+    })
+    const db = new Database(pool, target, timeoutMs)
+    try {
+      await db.rows('SELECT 1')
+    } catch (error) {
+      await pool.end().catch(() => undefined)
+      throw error
+    }
+    return db
+  }
+
+  async rows<T = Row>(sql: string, values: SqlValue[] = []): Promise<T[]> {
+    try {
+      const [rows] = await this.pool.execute<RowDataPacket[]>({sql, timeout: this.timeoutMs}, values)
+      return rows as T[]
+    } catch (error) {
+      throw mapMysqlError(error, this.target)
+    }
+  }
+
+  async execute(sql: string, values: SqlValue[] = []): Promise<ResultSetHeader> {
+    try {
+      const [result] = await this.pool.execute<ResultSetHeader>({sql, timeout: this.timeoutMs}, values)
+      return result
+    } catch (error) {
+      throw mapMysqlError(error, this.target)
+    }
+  }
+
+  /** Runs fn inside one transaction on one connection; rolls back on any error. */
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    let conn: PoolConnection
+    try {
+      conn = await this.pool.getConnection()
+    } catch (error) {
+      throw mapMysqlError(error, this.target)
+    }
+    const target = this.target
+    const timeout = this.timeoutMs
+    const tx: Queryable = {
+      async rows<R = Row>(sql: string, values: SqlValue[] = []) {
+        try {
+          const [rows] = await conn.execute<RowDataPacket[]>({sql, timeout}, values)
+          return rows as R[]
+        } catch (error) {
+          throw mapMysqlError(error, target)
+        }
+      },
+      async execute(sql: string, values: SqlValue[] = []) {
+        try {
+          const [result] = await conn.execute<ResultSetHeader>({sql, timeout}, values)
+          return result
+        } catch (error) {
+          throw mapMysqlError(error, target)
+        }
+      },
+    }
+    try {
+      await conn.query('START TRANSACTION')
+      const result = await fn(tx)
+      await conn.query('COMMIT')
+      return result
+    } catch (error) {
+      await conn.query('ROLLBACK').catch(() => undefined)
+      throw error instanceof AtomOpsError ? error : mapMysqlError(error, target)
+    } finally {
+      // A connection that errored may be broken: destroy rather than reuse it.
+      conn.release()
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => undefined)
+  }
+}
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ENOENT', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'EPIPE'])
+
+export function mapMysqlError(error: unknown, target: DatabaseTarget): AtomOpsError {
+  if (error instanceof AtomOpsError) return error
+  const e = error as {code?: string; message?: string; errno?: number}
+  const where = describeTarget(target)
+  const message = scrub(e.message ?? String(error))
+  const code = e.code ?? ''
+  if (UNREACHABLE_CODES.has(code) || /timeout|timed out/i.test(message)) {
+    return new UnreachableError('mysql', `MySQL at ${where} did not answer: ${code || message}`, 'Is MariaDB/MySQL running (systemctl status mariadb)? Check host, port or socket in config.php or --db.', {cause: error})
+  }
+  if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR' || code === 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR') {
+    return new ConfigError(`MySQL refused the login for ${where}: access denied`, 'Check the username and password in config.php (or --db).')
+  }
+  if (code === 'ER_BAD_DB_ERROR') return new ConfigError(`MySQL database does not exist: ${where}`, 'Check dbname in the DSN of config.php (or --db).')
+  if (code === 'ER_NO_SUCH_TABLE') return new ConfigError(`not an AtoM database: ${message}`, 'Check that config.php (or --db) names the AtoM database.')
+  return new OperationError(`MySQL error at ${where}: ${message}`, 'Run again with --debug for details.', {cause: error})
+}

@@ -1,0 +1,62 @@
+import {AtomOpsError, ConfigError, UsageError} from '../errors.js'
+import {registerSecret} from '../util/secrets.js'
+import {type AtomDatabaseSettings, DEFAULT_MYSQL_SOCKET} from '../atom/install.js'
+
+/** Everything needed to open a MySQL connection; either host/port or a Unix socket. */
+export interface DatabaseTarget {
+  host?: string
+  port?: number
+  socketPath?: string
+  user: string
+  password: string
+  database: string
+  charset?: string
+}
+
+/** From AtoM's config.php: a DSN without host (or with localhost) means PDO's local socket. */
+export function targetFromAtom(settings: AtomDatabaseSettings): DatabaseTarget {
+  const {dsn} = settings
+  const base = {user: settings.username, password: settings.password, database: dsn.dbname, charset: dsn.charset ?? settings.encoding}
+  if (dsn.unixSocket) return {...base, socketPath: dsn.unixSocket}
+  if (!dsn.host || dsn.host === 'localhost') return {...base, socketPath: DEFAULT_MYSQL_SOCKET}
+  return {...base, host: dsn.host, port: dsn.port ?? 3306}
+}
+
+/**
+ * Parses `mysql://user:password@host:port/database?socket=/path&charset=utf8mb4`.
+ * `kind` decides whether a bad URL is the user's typo (usage) or a bad config file (config).
+ */
+export function parseDatabaseUrl(text: string, origin: string, kind: 'usage' | 'config'): DatabaseTarget {
+  const fail = (why: string): AtomOpsError => {
+    const hint = 'Expected mysql://user:password@host:3306/database (or ?socket=/run/mysqld/mysqld.sock)'
+    return kind === 'usage' ? new UsageError(`${origin}: ${why}`, hint) : new ConfigError(`${origin}: ${why}`, hint)
+  }
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw fail('not a valid URL')
+  }
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') throw fail(`scheme must be mysql://, not ${url.protocol}//`)
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''))
+  if (!database || database.includes('/')) throw fail('no database name in the path')
+  const password = decodeURIComponent(url.password)
+  registerSecret(password)
+  const user = decodeURIComponent(url.username)
+  if (!user) throw fail('no user name')
+  for (const key of url.searchParams.keys()) {
+    if (key !== 'socket' && key !== 'charset') throw fail(`unknown option "${key}" (known: socket, charset)`)
+  }
+  const socket = url.searchParams.get('socket') ?? undefined
+  const charset = url.searchParams.get('charset') ?? undefined
+  if (socket) return {user, password, database, charset, socketPath: socket}
+  if (!url.hostname) throw fail('no host (or ?socket=)')
+  const port = url.port ? Number(url.port) : 3306
+  return {user, password, database, charset, host: url.hostname.replace(/^\[|\]$/g, ''), port}
+}
+
+/** For display: never includes the password. */
+export function describeTarget(t: DatabaseTarget): string {
+  const where = t.socketPath ? `socket ${t.socketPath}` : `${t.host}:${t.port}`
+  return `${t.user}@${where}/${t.database}`
+}

@@ -1,0 +1,30 @@
+/**
+ * Makes text from the database or a server inert on a terminal: control characters (escape
+ * sequences, newlines, carriage returns) are shown escaped, never interpreted.
+ */
+export function inert(value: unknown): string {
+  const s = value === null || value === undefined ? '' : String(value)
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    if (c === '\n') return '\\n'
+    if (c === '\r') return '\\r'
+    if (c === '\t') return '\\t'
+    return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')
+  })
+}
+
+export function plural(n: number, word: string, many = word + 's'): string {
+  return `${n} ${n === 1 ? word : many}`
+}
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '-'
+  const s = Math.floor(ms / 1000)
+  if (s < 60) return `${s}s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m}m${s % 60 ? ` ${s % 60}s` : ''}`
+  const h = Math.floor(m / 60)
+  if (h < 48) return `${h}h${m % 60 ? ` ${m % 60}m` : ''}`
+  const d = Math.floor(h / 24)
+  return `${d}d${h % 24 ? ` ${h % 24}h` : ''}`
+}
