@@ -15,6 +15,7 @@ export const TEST_DB_PREFIX = 'atomops_t_'
 export interface ThrowawayDatabase {
   target: DatabaseTarget
   name: string
+  user: string
   drop(): Promise<void>
 }
 
@@ -70,7 +71,7 @@ export async function createAtomDatabase(options: {admin?: DatabaseTarget; passw
   const target: DatabaseTarget = admin.socketPath
     ? {socketPath: admin.socketPath, user, password, database: name}
     : {host: admin.host, port: admin.port, user, password, database: name}
-  return {target, name, drop: () => dropDatabase(admin, name, user)}
+  return {target, name, user, drop: () => dropDatabase(admin, name, user)}
 }
 
 async function seedTaxonomies(conn: Connection): Promise<void> {
@@ -88,7 +89,7 @@ async function seedTaxonomies(conn: Connection): Promise<void> {
   await conn.query(`ALTER TABLE object AUTO_INCREMENT = 1000`)
 }
 
-async function dropDatabase(admin: DatabaseTarget, name: string, user: string): Promise<void> {
+export async function dropDatabase(admin: DatabaseTarget, name: string, user: string): Promise<void> {
   const conn = await adminConnection(admin)
   try {
     await conn.query(`DROP DATABASE IF EXISTS \`${name}\``)

@@ -8,7 +8,8 @@ import {Database} from '../lib/db/database.js'
 import type {HostPort} from '../lib/util/hostport.js'
 import {type DsnStyle, writeAtomInstall} from './fixture.js'
 import {type RunningGearmand, startGearmand} from './gearmand.js'
-import {createAtomDatabase, type ThrowawayDatabase} from './mariadb.js'
+import {adminTarget, createAtomDatabase, dropDatabase, type ThrowawayDatabase} from './mariadb.js'
+import {stopProcess} from './processes.js'
 import {type RunningWorker, startWorker} from './workers.js'
 
 export interface TestBedOptions {
@@ -21,6 +22,13 @@ export interface TestBedOptions {
   dir?: string
   cacheEngine?: 'sfAPCCache' | 'sfMemcacheCache'
   memcached?: HostPort
+}
+
+export interface TestBedState {
+  dir: string
+  pids: number[]
+  database: string
+  user: string
 }
 
 /**
@@ -101,6 +109,17 @@ export class TestBed {
       ATOM_OPS_AUDIT_LOG: join(this.dir, 'audit.log'),
       ...extra,
     }
+  }
+
+  /** What a later process needs to stop a detached bed (the demo's second invocation). */
+  state(extraPids: number[] = []): TestBedState {
+    return {dir: this.dir, pids: [...extraPids, ...this.workers.map((w) => w.pid), ...this.gearmands.map((g) => g.pid)], database: this.db.name, user: this.db.user}
+  }
+
+  static async stopState(state: TestBedState): Promise<void> {
+    for (const pid of state.pids) await stopProcess(pid)
+    await dropDatabase(adminTarget(), state.database, state.user)
+    await rm(state.dir, {recursive: true, force: true})
   }
 
   async stop(): Promise<void> {
