@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict'
 import {createHash} from 'node:crypto'
-import {chmod, cp, mkdir, mkdtemp, readdir, rm, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {cp, mkdir, readdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {spawnSync} from 'node:child_process'
 import {after, before, describe, test} from 'node:test'
 
 import {TestBed} from '../../../src/testbed/testbed.js'
@@ -184,23 +182,6 @@ describe('bad input: one clear line, the documented exit code, nothing written',
       if (c.code !== 2 || !/Nonexistent/.test(c.name)) assert.match(j.json?.error?.message ?? '', c.message)
     })
   }
-
-  test('an unreadable config.php (run as nobody) is a config error naming it', async () => {
-    // its own world-traversable directory: the bed's is private to root
-    const root = await mkdtemp(join(tmpdir(), 'atom-ops-unreadable-'))
-    await chmod(root, 0o755)
-    await cp(bed.realRoot, root, {recursive: true})
-    await chmod(join(root, 'config', 'config.php'), 0o600)
-    const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, 'bin/run.js', 'config', 'show', '--atom-root', root], {
-      encoding: 'utf8',
-      env: {PATH: process.env.PATH, HOME: '/tmp', ATOM_OPS_CONFIG: '/nonexistent/atom-ops.yml'},
-    })
-    if (r.error) throw r.error
-    assert.equal(r.status, 3, r.stderr)
-    assert.match(r.stderr, /config\.php is not readable/)
-    assert.match(r.stderr, /hint: Run atom-ops as a user that can read it/)
-    await rm(root, {recursive: true, force: true})
-  })
 })
 
 test('the password from config.php never appears in any output, including errors', async () => {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
-import {mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
+import {spawnSync} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {createHash} from 'node:crypto'
@@ -92,6 +94,20 @@ return [
     for (const [php, message] of cases) {
       await assert.rejects(readAtomInstall(await install({php})), (e: unknown) => e instanceof ConfigError && e.exitCode === 3 && message.test(e.message), String(php))
     }
+  })
+
+  test('an unreadable config.php is named as such (read as nobody)', {skip: process.getuid?.() !== 0 ? 'needs root to drop to nobody' : false}, async () => {
+    const root = await install({php: configPhp({dsn: 'mysql:dbname=a', username: 'u', password: 'p'})})
+    await chmod(base, 0o755)
+    await chmod(join(root, 'config', 'config.php'), 0o600)
+    const helper = fileURLToPath(new URL('../../helpers/read-install-as-nobody.ts', import.meta.url))
+    const r = spawnSync(process.execPath, ['--import', 'tsx', helper, root], {encoding: 'utf8'})
+    assert.equal(r.status, 0, r.stderr)
+    const result = JSON.parse(r.stdout)
+    assert.equal(result.kind, 'config')
+    assert.equal(result.exitCode, 3)
+    assert.match(result.message, /config\.php is not readable/)
+    assert.match(result.hint, /as a user that can read it/)
   })
 
   test('a missing root and a root that is a file are config errors', async () => {

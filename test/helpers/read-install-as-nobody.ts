@@ -1,0 +1,14 @@
+// Reads an AtoM install after dropping to uid/gid 65534 (nobody), to see how an unreadable file is reported.
+// Everything is imported first: after setuid, files under a private checkout may no longer be readable.
+import {readAtomInstall} from '../../src/lib/atom/install.js'
+import {AtomOpsError} from '../../src/lib/errors.js'
+
+process.setgid!(65534)
+process.setuid!(65534)
+try {
+  await readAtomInstall(process.argv[2])
+  console.log(JSON.stringify({ok: true}))
+} catch (error) {
+  const e = error as AtomOpsError
+  console.log(JSON.stringify({ok: false, kind: e.kind, exitCode: e.exitCode, message: e.message, hint: e.hint}))
+}
