@@ -47,19 +47,21 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** The effective configuration (flags, env, profile, the install's files), resolved once. */
   protected async settings(): Promise<ResolvedConfig> {
-    if (!this.resolved) {
-      const f = this.flags as Record<string, unknown>
-      const options: GlobalOptions = {
-        atomRoot: f['atom-root'] as string | undefined,
-        db: f.db as string | undefined,
-        gearman: f.gearman as string[] | undefined,
-        workersKey: f['workers-key'] as string | undefined,
-        profile: f.profile as string | undefined,
-        timeout: f.timeout === undefined ? undefined : parseTimeoutFlag(f.timeout as string),
-      }
-      this.resolved = await resolveConfig(options)
-    }
+    this.resolved ??= await resolveConfig(this.globalOptions())
     return this.resolved
+  }
+
+  /** The global flags as typed, for resolving another profile's configuration with the same overrides. */
+  protected globalOptions(): GlobalOptions {
+    const f = this.flags as Record<string, unknown>
+    return {
+      atomRoot: f['atom-root'] as string | undefined,
+      db: f.db as string | undefined,
+      gearman: f.gearman as string[] | undefined,
+      workersKey: f['workers-key'] as string | undefined,
+      profile: f.profile as string | undefined,
+      timeout: f.timeout === undefined ? undefined : parseTimeoutFlag(f.timeout as string),
+    }
   }
 
   /** Prints the human form unless --json is on; returns the result so oclif prints it as JSON. */
@@ -121,7 +123,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     const debug = (this.flags as {debug?: boolean} | undefined)?.debug || process.argv.includes('--debug')
     if (debug && error.stack) process.stderr.write(scrub(error.stack) + '\n')
-    return this.exit(mapped.exitCode)
+    return this.exit(this.exitCodeFor(mapped))
+  }
+
+  /** The exit code of an error; a command with its own convention (doctor: Nagios) overrides it. */
+  protected exitCodeFor(error: AtomOpsError): number {
+    return error.exitCode
   }
 }
 

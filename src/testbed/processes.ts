@@ -118,3 +118,25 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await sleep(everyMs)
   }
 }
+
+/** A loopback TCP listener that accepts connections and never answers: a hung server. */
+export async function startBlackhole(): Promise<{host: string; port: number; close(): Promise<void>}> {
+  const {createServer: create} = await import('node:net')
+  const sockets = new Set<import('node:net').Socket>()
+  const server = create((socket) => {
+    sockets.add(socket)
+    socket.on('error', () => undefined)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as import('node:net').AddressInfo).port
+  return {
+    host: '127.0.0.1',
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}

@@ -1,0 +1,170 @@
+import {readdir} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
+
+import {functionPrefix, splitFunctionName} from '../../atom/prefix.js'
+import type {DoctorContext, ServerView} from '../context.js'
+import type {CheckResult} from '../types.js'
+
+/** Each job server answers; the one AtoM's availability check asks matters most. */
+export async function checkServers(ctx: DoctorContext): Promise<CheckResult[]> {
+  const views = await ctx.serverViews()
+  const last = views.length - 1
+  return views.map((view, i) => {
+    const asked = i === last
+    const base = {id: `gearman.server.${view.label}`, title: `Gearman job server ${view.label}${asked ? ' (asked by AtoM)' : ''}`}
+    if (view.ok) return {...base, status: 'ok', rank: 70, summary: `answers in ${view.latencyMs} ms, gearmand ${view.version}`, evidence: []}
+    return {
+      ...base,
+      status: asked ? 'critical' : 'warning',
+      rank: asked ? 5 : 70,
+      summary: asked ? `${view.error}: AtoM shows "Could not connect to ${view.label}" and submits no job` : (view.error ?? 'unreachable'),
+      evidence: asked ? ['AtoM checks for a worker on the last server in gearman.yml only'] : ['AtoM still submits jobs to every listed server'],
+      fix: 'systemctl restart gearman-job-server   # on that host; then: atom-ops queue ping',
+    }
+  })
+}
+
+interface PrefixUse {
+  prefix: string
+  server: string
+  jobClasses: Set<string>
+}
+
+/** Functions for this install's job classes registered under another prefix, by server. */
+function foreignPrefixes(ctx: DoctorContext, views: ServerView[]): Map<string, PrefixUse> {
+  const classes = new Set(ctx.jobClasses)
+  const found = new Map<string, PrefixUse>()
+  for (const view of views) {
+    for (const worker of view.workers) {
+      for (const fn of worker.functions) {
+        const {prefix, jobClass} = splitFunctionName(fn)
+        if (!prefix || prefix === ctx.prefix || !classes.has(jobClass)) continue
+        const key = `${prefix}@${view.label}`
+        const use = found.get(key) ?? {prefix, server: view.label, jobClasses: new Set()}
+        use.jobClasses.add(jobClass)
+        found.set(key, use)
+      }
+    }
+  }
+  return found
+}
+
+/**
+ * Candidate explanations for a prefix: a prefix is md5(path . workers_key), so atom-ops hashes the paths and
+ * keys a worker may plausibly have been started with and names the one that matches.
+ */
+export async function explainPrefix(ctx: DoctorContext, prefix: string, otherProfiles: Map<string, string>): Promise<string | undefined> {
+  const install = ctx.install
+  const key = ctx.config.workersKey?.value ?? ''
+  const profile = otherProfiles.get(prefix)
+  if (profile) return `belongs to profile "${profile}" (another AtoM install)`
+  if (install.root !== install.realRoot && functionPrefix(install.root, key) === prefix) {
+    return `the worker hashed the symlinked path ${install.root}, not its realpath ${install.realRoot}: start it from the real path (WorkingDirectory=${install.realRoot})`
+  }
+  const keys = new Set<string>(['', key])
+  for (const k of keys) {
+    if (k !== key && functionPrefix(install.realRoot, k) === prefix) return `the worker runs with workers_key "${k}", the web app with "${key}": make config/app.yml the same for both and restart the worker`
+  }
+  // A deploy into a new release directory while the old worker still runs.
+  for (const dir of [dirname(install.realRoot), dirname(install.root)]) {
+    let entries: string[] = []
+    try {
+      entries = await readdir(dir)
+    } catch {
+      continue
+    }
+    for (const entry of entries.slice(0, 500)) {
+      const candidate = join(dir, entry)
+      if (candidate === install.realRoot) continue
+      for (const k of keys) {
+        if (functionPrefix(candidate, k) === prefix) return `the worker runs from another directory, ${candidate}${k === key ? '' : ` with workers_key "${k}"`}: restart it from ${install.realRoot}`
+      }
+    }
+  }
+  return undefined
+}
+
+/**
+ * Exactly the condition behind "No Gearman worker available that can handle the job": on the last server,
+ * each job class needs a function with this install's prefix and at least one available worker.
+ * Ranked against the reasons it can fail: workers on another server, under another prefix.
+ */
+export async function checkWorkersForJobClasses(ctx: DoctorContext, otherProfiles: Map<string, string>): Promise<CheckResult[]> {
+  const views = await ctx.serverViews()
+  const asked = views[views.length - 1]
+  const results: CheckResult[] = []
+  const base = {id: 'gearman.job-classes', title: `A worker for every job class on ${asked.label} (what AtoM checks)`}
+  if (!asked.ok) return [{...base, status: 'unknown', rank: 90, summary: `cannot tell: ${asked.label} does not answer`, evidence: []}]
+
+  const classes = ctx.jobClasses
+  const available = new Map(asked.status.filter((s) => s.function.startsWith(ctx.prefix)).map((s) => [splitFunctionName(s.function).jobClass, s.availableWorkers]))
+  const missing = classes.filter((c) => !(available.get(c)! > 0))
+  const evidence = missing.slice(0, 5).map((c) => `${ctx.prefix}${c}: ${available.has(c) ? '0 available workers' : 'not registered'}`)
+  if (missing.length > 5) evidence.push(`... and ${missing.length - 5} more job classes`)
+
+  // Where else are this install's workers?
+  const elsewhere = views.filter((v) => v !== asked && v.workers.some((w) => w.functions.some((f) => f.startsWith(ctx.prefix))))
+  if (missing.length > 0 && elsewhere.length > 0) {
+    results.push({
+      id: 'gearman.workers-elsewhere',
+      title: 'Workers joined the server AtoM asks',
+      status: 'critical',
+      rank: 20,
+      summary: `this install's workers are connected to ${elsewhere.map((v) => v.label).join(', ')}, but AtoM asks ${asked.label} (the last in gearman.yml)`,
+      evidence: ['QubitJob::checkWorkerAvailable asks only the last server listed in gearman.yml'],
+      fix: `List ${asked.label} in the worker's gearman.yml too (or move it last for the web app), then: atom-ops worker restart`,
+    })
+  }
+
+  const foreign = foreignPrefixes(ctx, views)
+  for (const use of foreign.values()) {
+    const why = await explainPrefix(ctx, use.prefix, otherProfiles)
+    if (why?.startsWith('belongs to profile')) continue
+    results.push({
+      id: 'gearman.other-prefix',
+      title: 'Workers under another prefix',
+      status: missing.length > 0 ? 'critical' : 'warning',
+      rank: missing.length > 0 ? 15 : 60,
+      summary: `workers on ${use.server} register ${use.jobClasses.size} of this install's job classes under prefix ${use.prefix}, not ${ctx.prefix}`,
+      evidence: [why ?? 'another install root or workers_key (no profile, release directory or key atom-ops knows of matches)', `job classes: ${[...use.jobClasses].slice(0, 6).join(', ')}${use.jobClasses.size > 6 ? ', ...' : ''}`],
+      fix: `atom-ops worker restart   # from ${ctx.install.realRoot}, with workers_key "${ctx.config.workersKey?.value ?? ''}"`,
+    })
+  }
+
+  if (missing.length === 0) {
+    results.push({...base, status: 'ok', rank: 90, summary: `all ${classes.length} job classes have available workers`, evidence: []})
+  } else {
+    const none = missing.length === classes.length
+    results.push({
+      ...base,
+      status: 'critical',
+      rank: none ? 45 : 40,
+      summary: none
+        ? `no worker at all for this install on ${asked.label}: every job fails with "No Gearman worker available"`
+        : `no available worker for ${missing.length} of ${classes.length} job classes: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`,
+      evidence,
+      fix: none
+        ? 'atom-ops worker restart'
+        : 'Start a worker without --types/--abilities limits (or enable the plugin providing the class), then: atom-ops worker restart',
+      action: none ? {kind: 'reset-and-restart-worker'} : undefined,
+    })
+  }
+  return results
+}
+
+/** Jobs queued for this install's functions where no worker is connected: they wait for ever. */
+export async function checkWaitingWithoutWorker(ctx: DoctorContext): Promise<CheckResult> {
+  const views = await ctx.serverViews()
+  const stuck: string[] = []
+  let total = 0
+  for (const view of views) {
+    for (const s of view.status) {
+      if (!s.function.startsWith(ctx.prefix) || s.waiting === 0 || s.availableWorkers > 0) continue
+      total += s.waiting
+      stuck.push(`${view.label} ${splitFunctionName(s.function).jobClass}: ${s.waiting} waiting, 0 workers`)
+    }
+  }
+  const base = {id: 'gearman.waiting-no-worker', title: 'Queued jobs have a worker'}
+  if (total === 0) return {...base, status: 'ok', rank: 90, summary: 'no job waits without a worker', evidence: []}
+  return {...base, status: 'critical', rank: 46, summary: `${total} job${total === 1 ? '' : 's'} waiting with no worker`, evidence: stuck, fix: 'atom-ops worker restart'}
+}

@@ -1,0 +1,162 @@
+import {type GlobalOptions, type ResolvedConfig, resolveConfig} from '../context/resolve.js'
+import {ConfigError} from '../errors.js'
+import {loadSettingsFile} from '../settings/profiles.js'
+import {DoctorContext} from './context.js'
+import {checkStaleConfigCache} from './checks/cache.js'
+import {checkDatabase} from './checks/database.js'
+import {checkServers, checkWaitingWithoutWorker, checkWorkersForJobClasses} from './checks/gearman.js'
+import {checkSharedPrefix, prefixOwners, profileInstalls} from './checks/profiles.js'
+import type {CheckResult, CheckStatus} from './types.js'
+
+export interface DoctorReport {
+  install: {root: string; realRoot: string | null; prefix: string | null; profile: string | null}
+  status: Exclude<CheckStatus, 'skipped'>
+  /** Nagios/Icinga: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
+  exitCode: 0 | 1 | 2 | 3
+  /** Worst first, then closest to the root cause. */
+  checks: CheckResult[]
+  mostLikelyCause: {id: string; summary: string; fix: string | null} | null
+  metrics: {workers: number; waitingJobs: number; zombies: number | null; oldestInProgressSeconds: number | null}
+  durationMs: number
+}
+
+export type ExtraCheck = (ctx: DoctorContext) => Promise<CheckResult | CheckResult[]>
+
+const SEVERITY: Record<CheckStatus, number> = {critical: 0, warning: 1, unknown: 2, ok: 3, skipped: 4}
+const EXIT: Record<DoctorReport['status'], DoctorReport['exitCode']> = {ok: 0, warning: 1, critical: 2, unknown: 3}
+
+/** Runs a check with a deadline; a check that fails or overruns is reported as unknown, never hangs the report. */
+async function guarded(id: string, title: string, timeoutMs: number, run: () => Promise<CheckResult | CheckResult[]>): Promise<CheckResult[]> {
+  const started = Date.now()
+  let timer: NodeJS.Timeout | undefined
+  try {
+    const result = await Promise.race([
+      run(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`did not finish within ${timeoutMs / 1000}s`)), timeoutMs)
+      }),
+    ])
+    return (Array.isArray(result) ? result : [result]).map((r) => ({...r, durationMs: Date.now() - started}))
+  } catch (error) {
+    return [{id, title, status: 'unknown', rank: 95, summary: (error as Error).message, evidence: [], durationMs: Date.now() - started}]
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+export function sortChecks(checks: CheckResult[]): CheckResult[] {
+  return [...checks].sort((a, b) => SEVERITY[a.status] - SEVERITY[b.status] || a.rank - b.rank || a.id.localeCompare(b.id))
+}
+
+/**
+ * Runs every check concurrently, each bounded by the timeout, and ranks what failed: the report's
+ * first failing check is the most likely cause, with the one command to run.
+ */
+export async function runDoctor(config: ResolvedConfig, extraChecks: Array<{id: string; title: string; run: ExtraCheck}> = []): Promise<DoctorReport> {
+  const started = Date.now()
+  const timeoutMs = config.timeoutMs.value
+  if (!config.install) {
+    const error = config.installError!
+    const check: CheckResult = {
+      id: 'install.config',
+      title: "AtoM's configuration is found and parses",
+      status: 'critical',
+      rank: 1,
+      summary: error.message,
+      evidence: [],
+      fix: error.hint ?? 'Set --atom-root to the AtoM install directory.',
+    }
+    return report(config, [check], started, {workers: 0, waitingJobs: 0, zombies: null, oldestInProgressSeconds: null})
+  }
+
+  const ctx = new DoctorContext(config, timeoutMs)
+  const limit = timeoutMs + 500
+  try {
+    const installs = await profileInstalls()
+    const owners = prefixOwners(installs)
+    const runs = [
+      guarded('install.config', 'Configuration', limit, async () => ({
+        id: 'install.config',
+        title: "AtoM's configuration is found and parses",
+        status: 'ok' as const,
+        rank: 99,
+        summary: `${ctx.install.realRoot}, prefix ${ctx.prefix}`,
+        evidence: [],
+      })),
+      guarded('database', 'Database', limit, () => checkDatabase(ctx)),
+      guarded('gearman.servers', 'Gearman servers', limit, () => checkServers(ctx)),
+      guarded('gearman.job-classes', 'Workers for each job class', limit, () => checkWorkersForJobClasses(ctx, owners)),
+      guarded('gearman.waiting-no-worker', 'Queued jobs have a worker', limit, () => checkWaitingWithoutWorker(ctx)),
+      guarded('cache.stale-config', 'Config cache', limit, () => checkStaleConfigCache(ctx)),
+      guarded('profiles.shared-prefix', 'Shared prefixes', limit, () => checkSharedPrefix(ctx, installs)),
+      ...extraChecks.map((c) => guarded(c.id, c.title, limit, () => c.run(ctx))),
+    ]
+    const checks = (await Promise.all(runs)).flat()
+    const views = await ctx.serverViews()
+    const workerIds = new Set<string>()
+    let waitingJobs = 0
+    for (const view of views) {
+      for (const w of view.workers) if (w.functions.some((f) => f.startsWith(ctx.prefix))) workerIds.add(`${view.label}#${w.fd}`)
+      for (const s of view.status) if (s.function.startsWith(ctx.prefix)) waitingJobs += s.waiting
+    }
+    const fromChecks = checks.find((c) => c.metrics)?.metrics
+    return report(config, checks, started, {
+      workers: workerIds.size,
+      waitingJobs,
+      zombies: fromChecks?.zombies ?? null,
+      oldestInProgressSeconds: fromChecks?.oldestInProgressSeconds ?? null,
+    })
+  } finally {
+    await ctx.close()
+  }
+}
+
+function report(config: ResolvedConfig, checks: CheckResult[], started: number, metrics: DoctorReport['metrics']): DoctorReport {
+  const sorted = sortChecks(checks)
+  const worst = sorted.find((c) => c.status !== 'skipped' && c.status !== 'ok')
+  const status: DoctorReport['status'] = worst ? (worst.status as DoctorReport['status']) : 'ok'
+  return {
+    install: {
+      root: config.atomRoot.value,
+      realRoot: config.install?.realRoot ?? null,
+      prefix: config.prefix?.value ?? null,
+      profile: config.profile ?? null,
+    },
+    status,
+    exitCode: EXIT[status],
+    checks: sorted,
+    mostLikelyCause: worst ? {id: worst.id, summary: worst.summary, fix: worst.fix ?? null} : null,
+    metrics,
+    durationMs: Date.now() - started,
+  }
+}
+
+/** The one-line Nagios/Icinga plugin output, with performance data. */
+export function nagiosLine(report: DoctorReport): string {
+  const label = report.status.toUpperCase()
+  const text = report.mostLikelyCause ? report.mostLikelyCause.summary : `all ${report.checks.filter((c) => c.status === 'ok').length} checks passed`
+  const m = report.metrics
+  const perf = [`workers=${m.workers};;1:`, `waiting=${m.waitingJobs}`, `zombies=${m.zombies ?? 'U'};;0`, `oldest_in_progress=${m.oldestInProgressSeconds ?? 'U'}s`]
+  return `ATOM-OPS ${label} - ${text.replace(/\|/g, '/').replace(/[\r\n]+/g, ' ')} | ${perf.join(' ')}`
+}
+
+export interface MultiDoctorReport {
+  status: DoctorReport['status']
+  exitCode: DoctorReport['exitCode']
+  profiles: Array<{profile: string; report: DoctorReport}>
+}
+
+/** `doctor --all-profiles`: every configured install, concurrently; the worst status wins. */
+export async function runDoctorForProfiles(
+  options: GlobalOptions,
+  extraChecks: Array<{id: string; title: string; run: ExtraCheck}> = [],
+): Promise<MultiDoctorReport> {
+  const settings = await loadSettingsFile()
+  const names = [...settings.profiles.keys()]
+  if (names.length === 0) throw new ConfigError(`no profiles in ${settings.path}`, 'Add profiles (see README.md, "Profiles"), or run doctor without --all-profiles.')
+  const profiles = await Promise.all(
+    names.map(async (profile) => ({profile, report: await runDoctor(await resolveConfig({...options, profile}, process.env, settings), extraChecks)})),
+  )
+  const worst = profiles.map((p) => p.report).sort((a, b) => SEVERITY[a.status] - SEVERITY[b.status])[0]
+  return {status: worst.status, exitCode: worst.exitCode, profiles}
+}

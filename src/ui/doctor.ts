@@ -1,0 +1,36 @@
+import type {DoctorReport, MultiDoctorReport} from '../lib/doctor/run.js'
+import type {CheckResult} from '../lib/doctor/types.js'
+import {inert} from './text.js'
+
+const LABEL: Record<CheckResult['status'], string> = {ok: 'OK', warning: 'WARN', critical: 'CRIT', unknown: 'UNKN', skipped: 'SKIP'}
+const COLOUR: Record<CheckResult['status'], string> = {ok: '32', warning: '33', critical: '31', unknown: '35', skipped: '90'}
+
+function tag(status: CheckResult['status']): string {
+  const text = LABEL[status].padEnd(4)
+  return process.stdout.isTTY ? `\u001B[${COLOUR[status]}m${text}\u001B[0m` : text
+}
+
+function one(report: DoctorReport): string {
+  const lines = [`atom-ops doctor: ${inert(report.install.realRoot ?? report.install.root)}${report.install.prefix ? ` (prefix ${report.install.prefix})` : ''}${report.install.profile ? `, profile ${inert(report.install.profile)}` : ''}`, '']
+  for (const c of report.checks) {
+    lines.push(`${tag(c.status)}  ${inert(c.title)}: ${inert(c.summary)}`)
+    if (c.status !== 'ok' && c.status !== 'skipped') {
+      for (const e of c.evidence) lines.push(`        ${inert(e)}`)
+      if (c.fix) lines.push(`        fix: ${inert(c.fix)}`)
+    }
+  }
+  lines.push('')
+  if (report.mostLikelyCause) {
+    lines.push(`Most likely cause: ${inert(report.mostLikelyCause.summary)}`)
+    if (report.mostLikelyCause.fix) lines.push(`Run: ${inert(report.mostLikelyCause.fix)}`)
+  } else {
+    lines.push('All checks passed.')
+  }
+  lines.push(`${report.status.toUpperCase()} in ${report.durationMs} ms`)
+  return lines.join('\n')
+}
+
+export function renderDoctorReport(result: DoctorReport | MultiDoctorReport): string {
+  if ('profiles' in result) return result.profiles.map((p) => `== profile ${inert(p.profile)} ==\n${one(p.report)}`).join('\n\n')
+  return one(result)
+}

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict'
+import {utimes, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {after, afterEach, before, describe, test} from 'node:test'
+
+import {functionPrefix} from '../../../src/lib/atom/prefix.js'
+import {freePort, startBlackhole} from '../../../src/testbed/processes.js'
+import {STOCK_WORKER_TYPES} from '../../../src/testbed/schema.js'
+import {TestBed} from '../../../src/testbed/testbed.js'
+import type {RunningWorker} from '../../../src/testbed/workers.js'
+import {runCli} from '../../helpers/cli.js'
+
+const ALL = [...new Set(Object.values(STOCK_WORKER_TYPES).flat())]
+
+let bed: TestBed
+before(async () => {
+  bed = await TestBed.start({gearmandCount: 2})
+})
+after(async () => {
+  await bed?.stop()
+})
+
+const started: RunningWorker[] = []
+afterEach(async () => {
+  for (const w of started.splice(0)) await w.stop()
+})
+
+async function worker(classes: string[], options: {server?: {host: string; port: number}; prefix?: string} = {}): Promise<void> {
+  started.push(await bed.startWorker(classes, options))
+}
+
+async function doctor(extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
+  const json = await runCli(['doctor', '--json', ...extra], {env: bed.env(env)})
+  const nagios = await runCli(['doctor', '--nagios', ...extra], {env: bed.env(env)})
+  assert.equal(json.code, nagios.code, 'same exit code with --json and --nagios')
+  assert.ok(json.json, `doctor --json printed JSON: ${json.stdout} ${json.stderr}`)
+  return {report: json.json, code: json.code, nagios: nagios.stdout.trim()}
+}
+
+describe('doctor names the cause first', () => {
+  test('every job class has a worker: OK, exit 0', async () => {
+    await worker(ALL)
+    const {report, code, nagios} = await doctor()
+    assert.equal(code, 0)
+    assert.equal(report.status, 'ok')
+    assert.equal(report.mostLikelyCause, null)
+    assert.match(nagios, /^ATOM-OPS OK - all \d+ checks passed \| workers=1;;1: waiting=0 /)
+  })
+
+  test('no worker at all', async () => {
+    const {report, code, nagios} = await doctor()
+    assert.equal(code, 2)
+    assert.equal(report.mostLikelyCause.id, 'gearman.job-classes')
+    assert.match(report.mostLikelyCause.summary, /no worker at all/)
+    assert.equal(report.mostLikelyCause.fix, 'atom-ops worker restart')
+    assert.match(nagios, /^ATOM-OPS CRITICAL - no worker at all .* \| workers=0;;1: /)
+  })
+
+  test('workers for only some job classes (a worker started with --types)', async () => {
+    await worker(ALL.filter((c) => c !== 'arObjectMoveJob' && c !== 'arFileImportJob'))
+    const {report, code} = await doctor()
+    assert.equal(code, 2)
+    assert.equal(report.checks[0].id, 'gearman.job-classes')
+    assert.match(report.checks[0].summary, /no available worker for 2 of 18 job classes: arObjectMoveJob, arFileImportJob/)
+  })
+
+  test('a worker under another root path (an old release directory still running)', async () => {
+    const { mkdir } = await import('node:fs/promises')
+    const oldRelease = join(bed.realRoot, '..', 'atom-2.7')
+    await mkdir(oldRelease, {recursive: true})
+    await worker(ALL, {prefix: functionPrefix(join(bed.dir, 'releases', 'atom-2.7'), '')})
+    const {report, code} = await doctor()
+    assert.equal(code, 2)
+    assert.equal(report.checks[0].id, 'gearman.other-prefix')
+    assert.match(report.checks[0].evidence[0], /runs from another directory, .*releases\/atom-2\.7/)
+  })
+
+  test('a worker that hashed the symlinked root instead of its realpath', async () => {
+    await worker(ALL, {prefix: functionPrefix(bed.root, '')})
+    const {report} = await doctor()
+    assert.equal(report.checks[0].id, 'gearman.other-prefix')
+    assert.match(report.checks[0].evidence[0], /hashed the symlinked path/)
+  })
+
+  test('a worker with another workers_key', async () => {
+    await worker(ALL, {prefix: functionPrefix(bed.realRoot, '')})
+    const {report} = await doctor(['--workers-key', 'site-b'])
+    assert.equal(report.checks[0].id, 'gearman.other-prefix')
+    assert.match(report.checks[0].evidence[0], /workers_key "", the web app with "site-b"/)
+  })
+
+  test('workers connected only to the first server while AtoM asks the last', async () => {
+    await worker(ALL, {server: bed.servers[0]})
+    const {report, code} = await doctor()
+    assert.equal(code, 2)
+    assert.equal(report.checks[0].id, 'gearman.workers-elsewhere')
+    assert.match(report.checks[0].summary, new RegExp(`connected to 127.0.0.1:${bed.servers[0].port}, but AtoM asks 127.0.0.1:${bed.servers[1].port}`))
+  })
+
+  test('the last server down', async () => {
+    const dead = await freePort()
+    const {report, code, nagios} = await doctor(['--gearman', `127.0.0.1:${bed.servers[0].port}`, '--gearman', `127.0.0.1:${dead}`])
+    assert.equal(code, 2)
+    assert.equal(report.checks[0].id, `gearman.server.127.0.0.1:${dead}`)
+    assert.match(report.checks[0].summary, /refused the connection: AtoM shows "Could not connect/)
+    assert.match(nagios, /^ATOM-OPS CRITICAL - Gearman job server 127\.0\.0\.1:\d+ refused/)
+  })
+
+  test('a silent server: the report still arrives within --timeout plus a second', async () => {
+    const hole = await startBlackhole()
+    try {
+      await worker(ALL, {server: bed.servers[0]})
+      const begun = Date.now()
+      const r = await runCli(['doctor', '--json', '--timeout', '2', '--gearman', `127.0.0.1:${bed.servers[0].port}`, '--gearman', `127.0.0.1:${hole.port}`], {env: bed.env()})
+      const elapsed = Date.now() - begun
+      assert.equal(r.code, 2)
+      assert.ok(elapsed < 3000 + 1500, `took ${elapsed} ms`) // + process start-up
+      assert.equal(r.json.checks[0].id, `gearman.server.127.0.0.1:${hole.port}`)
+      assert.match(r.json.checks[0].summary, /did not answer in time/)
+      // the other server's facts are still in the report
+      assert.ok(r.json.checks.some((c: any) => c.id === `gearman.server.127.0.0.1:${bed.servers[0].port}` && c.status === 'ok'))
+    } finally {
+      await hole.close()
+    }
+  })
+
+  test('a stale config cache: gearman.yml newer than its compiled copy', async () => {
+    await worker(ALL)
+    const yml = join(bed.realRoot, 'config', 'gearman.yml')
+    const future = new Date(Date.now() + 60_000)
+    await utimes(yml, future, future)
+    try {
+      const {report, code} = await doctor()
+      assert.equal(code, 2)
+      assert.equal(report.checks[0].id, 'cache.stale-config')
+      assert.match(report.checks[0].evidence[0], /gearman\.yml changed/)
+      assert.deepEqual(report.checks[0].action, {kind: 'clear-symfony-cache'})
+    } finally {
+      const now = new Date(Date.now() - 60_000)
+      await utimes(yml, now, now)
+    }
+  })
+
+  test('two profiles sharing one prefix with different databases', async () => {
+    await worker(ALL)
+    const config = join(bed.dir, 'shared.yml')
+    await writeFile(config, `profiles:\n  site-a:\n    atom_root: ${bed.root}\n  site-b:\n    atom_root: ${bed.realRoot}\n    db: mysql://other:pw@127.0.0.1:3306/other_atom\n`)
+    const {report, code} = await doctor(['--profile', 'site-a'], {ATOM_OPS_CONFIG: config})
+    assert.equal(code, 2)
+    assert.equal(report.checks[0].id, 'profiles.shared-prefix')
+    assert.match(report.checks[0].summary, /profile "site-a" shares prefix .* with "site-b"/)
+  })
+
+  test('--all-profiles checks every install; the worst status wins', async () => {
+    await worker(ALL)
+    const config = join(bed.dir, 'all.yml')
+    await writeFile(config, `profiles:\n  good:\n    atom_root: ${bed.root}\n  broken:\n    atom_root: ${join(bed.dir, 'nowhere')}\n`)
+    const r = await runCli(['doctor', '--all-profiles', '--json'], {env: bed.env({ATOM_OPS_CONFIG: config, ATOM_OPS_ATOM_ROOT: ''})})
+    assert.equal(r.code, 2)
+    const byName = Object.fromEntries(r.json.profiles.map((p: any) => [p.profile, p.report]))
+    assert.equal(byName.good.status, 'ok')
+    assert.equal(byName.broken.checks[0].id, 'install.config')
+    assert.match(byName.broken.checks[0].summary, /AtoM root not found/)
+  })
+
+  test('a usage error is UNKNOWN (3) for monitoring', async () => {
+    const r = await runCli(['doctor', '--timeout', 'soon'], {env: bed.env()})
+    assert.equal(r.code, 3)
+    assert.match(r.stderr, /^atom-ops: --timeout "soon"/)
+  })
+})
