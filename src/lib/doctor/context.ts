@@ -1,19 +1,7 @@
 import type {AtomInstall} from '../atom/install.js'
 import {type GearmanServer, type ResolvedConfig, requireInstall} from '../context/resolve.js'
 import {Database} from '../db/database.js'
-import {type FunctionStatus, GearmanAdmin, parseStatus, parseWorkers, type WorkerConnection} from '../gearman/admin.js'
-import {formatHostPort} from '../util/hostport.js'
-
-export interface ServerView {
-  server: GearmanServer
-  label: string
-  ok: boolean
-  error?: string
-  latencyMs?: number
-  version?: string
-  status: FunctionStatus[]
-  workers: WorkerConnection[]
-}
+import {fetchServerView, type ServerView} from '../gearman/view.js'
 
 /**
  * What the checks share, fetched once and on demand: every check that needs `status` of a server
@@ -51,25 +39,8 @@ export class DoctorContext {
   }
 
   serverViews(): Promise<ServerView[]> {
-    this.views ??= Promise.all(this.servers.map((server) => this.fetchView(server)))
+    this.views ??= Promise.all(this.servers.map((server) => fetchServerView(server, this.timeoutMs)))
     return this.views
-  }
-
-  private async fetchView(server: GearmanServer): Promise<ServerView> {
-    const admin = new GearmanAdmin(server, this.timeoutMs)
-    const label = formatHostPort(server)
-    const started = Date.now()
-    try {
-      return await admin.session(async (conn) => {
-        const version = await conn.single('version')
-        const latencyMs = Date.now() - started
-        const status = parseStatus(await conn.list('status'))
-        const workers = parseWorkers(await conn.list('workers')).filter((w) => w.functions.length > 0)
-        return {server, label, ok: true, latencyMs, version, status, workers}
-      })
-    } catch (error) {
-      return {server, label, ok: false, error: (error as Error).message, status: [], workers: []}
-    }
   }
 
   database(): Promise<Database> {

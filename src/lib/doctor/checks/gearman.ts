@@ -2,7 +2,8 @@ import {readdir} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
 import {functionPrefix, splitFunctionName} from '../../atom/prefix.js'
-import type {DoctorContext, ServerView} from '../context.js'
+import type {ServerView} from '../../gearman/view.js'
+import type {DoctorContext} from '../context.js'
 import type {CheckResult} from '../types.js'
 
 /** Each job server answers; the one AtoM's availability check asks matters most. */

@@ -1,0 +1,37 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {collectMetrics, formatPrometheus, type MetricFamily} from '../../lib/metrics/collect.js'
+import {serveMetrics} from '../../lib/metrics/serve.js'
+import {parseHostPortFlag} from '../../lib/util/hostport.js'
+
+export default class Metrics extends BaseCommand<typeof Metrics> {
+  static summary = 'Prometheus metrics: Gearman per function, jobs by status, oldest in-progress age, up per service.'
+  static description =
+    "Prints the Prometheus text format to stdout (for node_exporter's textfile collector), or serves it over HTTP at /metrics with --listen, collecting afresh at each scrape."
+  static examples = [
+    '<%= config.bin %> <%= command.id %> > /var/lib/prometheus/node-exporter/atom.prom',
+    '<%= config.bin %> <%= command.id %> --listen 127.0.0.1:9418',
+    '<%= config.bin %> <%= command.id %> --json',
+  ]
+
+  static flags = {
+    listen: Flags.string({summary: 'Serve /metrics over HTTP on host:port (e.g. 127.0.0.1:9418) until stopped.'}),
+  }
+
+  async run(): Promise<MetricFamily[] | void> {
+    const config = await this.settings()
+    if (this.flags.listen) {
+      const listen = parseHostPortFlag(this.flags.listen, '--listen', 9418)
+      const server = await serveMetrics(listen, async () => formatPrometheus(await collectMetrics(config)))
+      process.stderr.write(`serving metrics on http://${this.flags.listen}/metrics (Ctrl-C to stop)\n`)
+      await new Promise<void>((resolve) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => server.close(() => resolve()))
+      })
+      return
+    }
+    const families = await collectMetrics(config)
+    const text = this.jsonEnabled() ? '' : await formatPrometheus(families)
+    return this.output(families, () => text.trimEnd())
+  }
+}

@@ -1,0 +1,108 @@
+import {type ResolvedConfig, requireGearman, requirePrefix} from '../context/resolve.js'
+import {Database} from '../db/database.js'
+import {splitFunctionName} from '../atom/prefix.js'
+import {fetchServerView} from '../gearman/view.js'
+import {TERM_IDS} from '../jobs/terms.js'
+
+export interface Sample {
+  labels: Record<string, string>
+  value: number
+}
+
+export interface MetricFamily {
+  name: string
+  help: string
+  type: 'gauge'
+  samples: Sample[]
+}
+
+/** The figures a scrape collects; each source is bounded by the timeout and reported as `up` 0 when it fails. */
+export interface ExtraMetrics {
+  /** Zombie in-progress rows for this install, when the caller can classify them. */
+  zombies?: (db: Database) => Promise<number>
+}
+
+const STATUS_LABEL: Record<number, string> = {[TERM_IDS.inProgress]: 'in_progress', [TERM_IDS.completed]: 'completed', [TERM_IDS.error]: 'error'}
+
+/**
+ * One scrape: Gearman per server and function of this install (waiting, running, available workers),
+ * `up` per server and for the database, jobs by status and the oldest in-progress age.
+ */
+export async function collectMetrics(config: ResolvedConfig, extra: ExtraMetrics = {}): Promise<MetricFamily[]> {
+  const started = Date.now()
+  const timeoutMs = config.timeoutMs.value
+  const prefix = requirePrefix(config)
+  const servers = requireGearman(config)
+  const install = config.profile ?? 'default'
+  const family = (name: string, help: string): MetricFamily => ({name, help, type: 'gauge', samples: []})
+
+  const gearmanUp = family('atom_ops_gearman_up', 'Whether the Gearman job server answered (1) or not (0).')
+  const waiting = family('atom_ops_gearman_jobs_waiting', 'Jobs queued for the function and not yet running.')
+  const running = family('atom_ops_gearman_jobs_running', 'Jobs of the function being run by a worker.')
+  const workers = family('atom_ops_gearman_workers', 'Workers available for the function.')
+  const connections = family('atom_ops_gearman_worker_connections', "Distinct worker connections registering any of this install's functions.")
+  const dbUp = family('atom_ops_database_up', 'Whether the AtoM database answered (1) or not (0).')
+  const jobs = family('atom_ops_jobs', 'AtoM job rows by status.')
+  const oldest = family('atom_ops_jobs_oldest_in_progress_seconds', 'Age of the oldest job row in progress (0 when none).')
+  const zombies = family('atom_ops_jobs_zombies', 'In-progress job rows with nothing queued or running in Gearman behind them.')
+  const duration = family('atom_ops_scrape_duration_seconds', 'How long collecting these metrics took.')
+
+  const [views, database] = await Promise.all([
+    Promise.all(servers.map((s) => fetchServerView(s, timeoutMs))),
+    (async () => {
+      let db: Database | undefined
+      try {
+        db = await Database.open(config.database!.value, timeoutMs)
+        const byStatus = await db.rows<{status_id: number | null; n: number}>('SELECT status_id, COUNT(*) AS n FROM job GROUP BY status_id')
+        const age = await db.rows<{age: number | null}>(
+          'SELECT TIMESTAMPDIFF(SECOND, MIN(o.created_at), UTC_TIMESTAMP()) AS age FROM job j JOIN object o ON o.id = j.id WHERE j.status_id = ?',
+          [TERM_IDS.inProgress],
+        )
+        const zombieCount = extra.zombies ? await extra.zombies(db) : undefined
+        return {ok: true as const, byStatus, age: age[0]?.age ?? null, zombieCount}
+      } catch {
+        return {ok: false as const}
+      } finally {
+        await db?.close()
+      }
+    })(),
+  ])
+
+  for (const view of views) {
+    gearmanUp.samples.push({labels: {server: view.label}, value: view.ok ? 1 : 0})
+    for (const s of view.status) {
+      if (!s.function.startsWith(prefix)) continue
+      const labels = {server: view.label, install, job_class: splitFunctionName(s.function).jobClass}
+      waiting.samples.push({labels, value: s.waiting})
+      running.samples.push({labels, value: s.running})
+      workers.samples.push({labels, value: s.availableWorkers})
+    }
+    if (view.ok) connections.samples.push({labels: {server: view.label, install}, value: view.workers.filter((w) => w.functions.some((f) => f.startsWith(prefix))).length})
+  }
+
+  dbUp.samples.push({labels: {install}, value: database.ok ? 1 : 0})
+  if (database.ok) {
+    const counts = new Map<string, number>([['in_progress', 0], ['completed', 0], ['error', 0]])
+    for (const row of database.byStatus) {
+      const label = row.status_id === null ? 'none' : (STATUS_LABEL[Number(row.status_id)] ?? 'other')
+      counts.set(label, (counts.get(label) ?? 0) + Number(row.n))
+    }
+    for (const [status, n] of counts) jobs.samples.push({labels: {install, status}, value: n})
+    oldest.samples.push({labels: {install}, value: database.age === null ? 0 : Number(database.age)})
+    if (database.zombieCount !== undefined) zombies.samples.push({labels: {install}, value: database.zombieCount})
+  }
+  duration.samples.push({labels: {install}, value: (Date.now() - started) / 1000})
+  return [gearmanUp, waiting, running, workers, connections, dbUp, jobs, oldest, zombies, duration].filter((f) => f.samples.length > 0)
+}
+
+/** Prometheus text exposition format (0.0.4), written by prom-client so names and label values are escaped right. */
+export async function formatPrometheus(families: MetricFamily[]): Promise<string> {
+  const {Registry, Gauge} = await import('prom-client')
+  const registry = new Registry()
+  for (const f of families) {
+    const labelNames = [...new Set(f.samples.flatMap((s) => Object.keys(s.labels)))]
+    const gauge = new Gauge({name: f.name, help: f.help, labelNames, registers: [registry]})
+    for (const s of f.samples) gauge.set(s.labels, s.value)
+  }
+  return registry.metrics()
+}

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
+import {after, before, describe, test} from 'node:test'
+
+// @ts-expect-error: the parser ships no types
+import parsePrometheusTextFormat from 'parse-prometheus-text-format'
+
+import {freePort, waitFor} from '../../../src/testbed/processes.js'
+import {insertJob} from '../../../src/testbed/seed.js'
+import {TestBed} from '../../../src/testbed/testbed.js'
+import {submitBackgroundJob} from '../../../src/testbed/workers.js'
+import {runCli} from '../../helpers/cli.js'
+
+type Family = {name: string; type: string; help: string; metrics: Array<{labels?: Record<string, string>; value: string}>}
+const parse = (text: string): Family[] => parsePrometheusTextFormat(text)
+
+let bed: TestBed
+before(async () => {
+  bed = await TestBed.start({gearmandCount: 2})
+  await bed.startWorker(['arFindingAidJob', 'arObjectMoveJob'])
+  await submitBackgroundJob(bed.servers[1], bed.fn('arFileImportJob'), '{"id":1}')
+  await submitBackgroundJob(bed.servers[1], bed.fn('arFileImportJob'), '{"id":2}')
+  await submitBackgroundJob(bed.servers[1], 'ffffffffffffffffffffffffffffffff-arFindingAidJob', '{"id":3}')
+  const hourAgo = new Date(Date.now() - 3600_000)
+  await insertJob(bed.database, {name: 'arObjectMoveJob', status: 'running', createdAt: hourAgo})
+  await insertJob(bed.database, {name: 'arFindingAidJob', status: 'completed'})
+  await insertJob(bed.database, {name: 'arFindingAidJob', status: 'error', errorNote: 'x'})
+  await insertJob(bed.database, {name: 'arFindingAidJob', status: 'error', errorNote: 'y'})
+})
+after(async () => {
+  await bed?.stop()
+})
+
+function value(families: Family[], name: string, labels: Record<string, string>): number | undefined {
+  const f = families.find((x) => x.name === name)
+  const m = f?.metrics.find((s) => Object.entries(labels).every(([k, v]) => s.labels?.[k] === v))
+  return m ? Number(m.value) : undefined
+}
+
+describe('metrics', () => {
+  test('stdout is valid Prometheus text: per function, jobs by status, oldest in-progress age, up', async () => {
+    const r = await runCli(['metrics'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    const families = parse(r.stdout)
+    const s1 = `127.0.0.1:${bed.servers[1].port}`
+    assert.equal(value(families, 'atom_ops_gearman_up', {server: s1}), 1)
+    assert.equal(value(families, 'atom_ops_gearman_jobs_waiting', {server: s1, job_class: 'arFileImportJob'}), 2)
+    assert.equal(value(families, 'atom_ops_gearman_workers', {server: s1, job_class: 'arFileImportJob'}), 0)
+    assert.equal(value(families, 'atom_ops_gearman_workers', {server: s1, job_class: 'arFindingAidJob'}), 1)
+    assert.equal(value(families, 'atom_ops_gearman_worker_connections', {server: s1}), 1)
+    // another install's function is not this install's metric
+    const waiting = families.find((f) => f.name === 'atom_ops_gearman_jobs_waiting')!.metrics
+    assert.deepEqual(waiting.map((m) => `${m.labels!.job_class}=${m.value}`).sort(), ['arFileImportJob=2', 'arFindingAidJob=0', 'arObjectMoveJob=0'])
+    assert.equal(value(families, 'atom_ops_database_up', {}), 1)
+    assert.equal(value(families, 'atom_ops_jobs', {status: 'in_progress'}), 1)
+    assert.equal(value(families, 'atom_ops_jobs', {status: 'completed'}), 1)
+    assert.equal(value(families, 'atom_ops_jobs', {status: 'error'}), 2)
+    const age = value(families, 'atom_ops_jobs_oldest_in_progress_seconds', {})!
+    assert.ok(age >= 3590 && age < 3700, `age ${age}`)
+    assert.ok(!r.stdout.includes(bed.db.target.password))
+  })
+
+  test('a server down and the database down are up=0, not an error', async () => {
+    const dead = await freePort()
+    const r = await runCli(['metrics', '--gearman', `127.0.0.1:${dead}`, '--db', `mysql://nobody:pw@127.0.0.1:${dead}/atom`, '--timeout', '2'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    const families = parse(r.stdout)
+    assert.equal(value(families, 'atom_ops_gearman_up', {server: `127.0.0.1:${dead}`}), 0)
+    assert.equal(value(families, 'atom_ops_database_up', {}), 0)
+  })
+
+  test('--json gives the same figures as data', async () => {
+    const r = await runCli(['metrics', '--json'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    const up = r.json.find((f: any) => f.name === 'atom_ops_database_up')
+    assert.deepEqual(up.samples, [{labels: {install: 'default'}, value: 1}])
+  })
+
+  test('--listen serves /metrics over HTTP, fresh at each scrape, and stops on SIGTERM', async () => {
+    const port = await freePort()
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../../../bin/run.js', import.meta.url)), 'metrics', '--listen', `127.0.0.1:${port}`], {
+      env: {PATH: process.env.PATH, HOME: process.env.HOME, ...bed.env()},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    try {
+      const first = await waitFor('metrics server', async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/metrics`)
+        return res.ok ? res.text() : undefined
+      })
+      assert.equal(value(parse(first), 'atom_ops_jobs', {status: 'completed'}), 1)
+      await insertJob(bed.database, {name: 'arFindingAidJob', status: 'completed'})
+      const second = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+      assert.equal(value(parse(second), 'atom_ops_jobs', {status: 'completed'}), 2)
+      assert.equal((await fetch(`http://127.0.0.1:${port}/nope`)).status, 404)
+    } finally {
+      child.kill('SIGTERM')
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+      assert.equal(code, 0)
+    }
+  })
+
+  test('--listen on a bad address is a usage error', async () => {
+    const r = await runCli(['metrics', '--listen', 'nope:99999'], {env: bed.env()})
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /^atom-ops: --listen "nope:99999" is not a valid host:port/)
+  })
+})
