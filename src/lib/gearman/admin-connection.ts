@@ -1,7 +1,16 @@
 import {Socket} from 'node:net'
 
 import {formatHostPort, type HostPort} from '../util/hostport.js'
-import {GearmanServerError, GearmanUnreachableError} from './errors.js'
+import {GearmanClosedError, GearmanProtocolError, GearmanServerError, GearmanTimeoutError, networkError} from './errors.js'
+
+/** A rogue or broken server must not make atom-ops buffer without bound. */
+const MAX_ANSWER_CHARS = 64 * 1024 * 1024
+
+interface Line {
+  text: string
+  /** ERR answers end in CRLF, list lines in LF only: this tells an error from a unique id that starts with "ERR ". */
+  crlf: boolean
+}
 
 /**
  * One TCP connection speaking gearmand's administrative text protocol. Commands are sent one at a
@@ -10,6 +19,7 @@ import {GearmanServerError, GearmanUnreachableError} from './errors.js'
  */
 export class AdminConnection {
   private buffer = ''
+  private pos = 0
   private waiter?: () => void
   private failure?: Error
   private readonly deadline: number
@@ -18,11 +28,16 @@ export class AdminConnection {
     private readonly socket: Socket,
     readonly server: HostPort,
     timeoutMs: number,
+    started: number,
   ) {
-    this.deadline = Date.now() + timeoutMs
+    this.deadline = started + timeoutMs
     socket.setEncoding('utf8')
     socket.on('data', (chunk: string) => {
       this.buffer += chunk
+      if (this.buffer.length - this.pos > MAX_ANSWER_CHARS) {
+        this.failure ??= new GearmanProtocolError(`Gearman job server ${formatHostPort(server)} sent more than ${MAX_ANSWER_CHARS} characters without ending its answer`)
+        socket.destroy()
+      }
       this.waiter?.()
     })
     socket.on('error', (error: NodeJS.ErrnoException) => {
@@ -30,17 +45,19 @@ export class AdminConnection {
       this.waiter?.()
     })
     socket.on('close', () => {
-      this.failure ??= new GearmanUnreachableError(server, 'closed', '')
+      this.failure ??= new GearmanClosedError(server)
       this.waiter?.()
     })
   }
 
+  /** Connects within timeoutMs; the same budget bounds every later answer on this connection. */
   static open(server: HostPort, timeoutMs: number): Promise<AdminConnection> {
+    const started = Date.now()
     return new Promise((resolve, reject) => {
       const socket = new Socket()
       const timer = setTimeout(() => {
         socket.destroy()
-        reject(new GearmanUnreachableError(server, 'timeout', `no TCP connection within ${timeoutMs} ms`))
+        reject(new GearmanTimeoutError(server, `no TCP connection within ${timeoutMs} ms`))
       }, timeoutMs)
       socket.once('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer)
@@ -51,7 +68,7 @@ export class AdminConnection {
         clearTimeout(timer)
         socket.removeAllListeners('error')
         socket.setNoDelay(true)
-        resolve(new AdminConnection(socket, server, timeoutMs))
+        resolve(new AdminConnection(socket, server, timeoutMs, started))
       })
     })
   }
@@ -62,20 +79,20 @@ export class AdminConnection {
     const lines: string[] = []
     for (;;) {
       const line = await this.readLine(command)
-      if (line === '.') return lines
-      if (lines.length === 0 && line.startsWith('ERR ') && !line.includes('\t')) throw this.serverError(command, line)
-      lines.push(line)
+      if (line.text === '.' && !line.crlf) return lines
+      if (lines.length === 0 && line.crlf && line.text.startsWith('ERR')) throw this.serverError(command, line.text)
+      lines.push(line.text)
     }
   }
 
   /** Sends a command answered by one line (`OK ...` or `ERR ...`). Returns the text after OK. */
   async single(command: string): Promise<string> {
     this.send(command)
-    const line = await this.readLine(command)
-    if (line.startsWith('ERR')) throw this.serverError(command, line)
-    if (line === 'OK') return ''
-    if (line.startsWith('OK ')) return line.slice(3)
-    return line
+    const {text} = await this.readLine(command)
+    if (text === 'ERR' || text.startsWith('ERR ')) throw this.serverError(command, text)
+    if (text === 'OK') return ''
+    if (text.startsWith('OK ')) return text.slice(3)
+    throw new GearmanProtocolError(`Gearman job server ${formatHostPort(this.server)} answered "${command.split(' ')[0]}" with ${JSON.stringify(text.slice(0, 80))}, not OK or ERR`)
   }
 
   close(): void {
@@ -83,24 +100,29 @@ export class AdminConnection {
   }
 
   private send(command: string): void {
-    if (/[\r\n]/.test(command)) throw new Error('Gearman admin commands are one line')
+    if (/[\r\n]/.test(command)) throw new GearmanProtocolError('Gearman admin commands are one line')
     // CRLF: gearmand 1.1.20 drops the last character of some LF-only commands.
     this.socket.write(command + '\r\n')
   }
 
-  private async readLine(command: string): Promise<string> {
+  private async readLine(command: string): Promise<Line> {
     for (;;) {
-      const nl = this.buffer.indexOf('\n')
+      const nl = this.buffer.indexOf('\n', this.pos)
       if (nl >= 0) {
-        const line = this.buffer.slice(0, nl).replace(/\r$/, '')
-        this.buffer = this.buffer.slice(nl + 1)
-        return line
+        const crlf = nl > this.pos && this.buffer.charCodeAt(nl - 1) === 13
+        const text = this.buffer.slice(this.pos, crlf ? nl - 1 : nl)
+        this.pos = nl + 1
+        if (this.pos > 1 << 20) {
+          this.buffer = this.buffer.slice(this.pos)
+          this.pos = 0
+        }
+        return {text, crlf}
       }
       if (this.failure) throw this.failure
       const left = this.deadline - Date.now()
       if (left <= 0) {
         this.socket.destroy()
-        throw new GearmanUnreachableError(this.server, 'timeout', `no answer to "${command.split(' ')[0]}"`)
+        throw new GearmanTimeoutError(this.server, `no complete answer to "${command.split(' ')[0]}"`)
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left)
@@ -114,7 +136,7 @@ export class AdminConnection {
   }
 
   private serverError(command: string, line: string): GearmanServerError {
-    const [, code = 'ERR', ...rest] = line.split(' ')
+    const [, code = '', ...rest] = line.split(' ')
     let text = rest.join(' ')
     try {
       text = decodeURIComponent(text.replace(/\+/g, ' '))
@@ -123,12 +145,6 @@ export class AdminConnection {
     }
     return new GearmanServerError(this.server, command, code, text)
   }
-}
-
-function networkError(server: HostPort, error: NodeJS.ErrnoException): GearmanUnreachableError {
-  if (error.code === 'ECONNREFUSED') return new GearmanUnreachableError(server, 'refused', '')
-  if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return new GearmanUnreachableError(server, 'closed', error.code)
-  return new GearmanUnreachableError(server, 'network', error.code ?? error.message)
 }
 
 export function serverLabel(server: HostPort): string {

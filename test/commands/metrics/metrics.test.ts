@@ -85,18 +85,21 @@ describe('metrics', () => {
     })
     try {
       const first = await waitFor('metrics server', async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/metrics`)
+        const res = await fetch(`http://127.0.0.1:${port}/metrics`, {signal: AbortSignal.timeout(10_000)})
         return res.ok ? res.text() : undefined
       })
       assert.equal(value(parse(first), 'atom_ops_jobs', {status: 'completed'}), 1)
       await insertJob(bed.database, {name: 'arFindingAidJob', status: 'completed'})
-      const second = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+      const second = await (await fetch(`http://127.0.0.1:${port}/metrics`, {signal: AbortSignal.timeout(10_000)})).text()
       assert.equal(value(parse(second), 'atom_ops_jobs', {status: 'completed'}), 2)
-      assert.equal((await fetch(`http://127.0.0.1:${port}/nope`)).status, 404)
+      assert.equal((await fetch(`http://127.0.0.1:${port}/nope`, {signal: AbortSignal.timeout(10_000)})).status, 404)
     } finally {
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
       child.kill('SIGTERM')
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-      assert.equal(code, 0)
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      const code = await closed
+      clearTimeout(killer)
+      assert.equal(code, 0, 'stops cleanly on SIGTERM')
     }
   })
 

@@ -1,0 +1,58 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import type {AuditRecord} from '../../lib/audit/audit.js'
+import {describeError} from '../../lib/errors.js'
+import {cancelJob, type CancelReport} from '../../lib/queue/control.js'
+import {renderCancel} from '../../ui/queue.js'
+
+export default class QueueCancel extends BaseCommand<typeof QueueCancel> {
+  static summary = 'Cancel a queued Gearman job by handle (a running job cannot be stopped: said so).'
+  static description = `Reads the job's state first ("show jobs" and GET_STATUS), asks for confirmation, sends "cancel job HANDLE", then reads the state again and reports what really happened:
+- a waiting job is marked cancelled: it stays counted in queue status until a worker pulls it, which then discards it without running it;
+- a running job is NOT stopped: gearmand marks it but the worker is not told and finishes it (exit 1). To stop it, restart that worker.
+With several job servers, --server names the one holding the handle. Every run (dry runs too) is written to the audit log.
+
+Exit codes: 0 cancelled (or already cancelled, or gone); 1 the job is running and was not stopped; 2 bad handle or --server; 4 server unreachable; 5 not confirmed (or no --force without a terminal); 6 unknown handle, or gearmand did not mark it.`
+  static examples = [
+    '<%= config.bin %> <%= command.id %> H:atom-host:42 --dry-run',
+    '<%= config.bin %> <%= command.id %> H:atom-host:42 --server 127.0.0.1:4730',
+    '<%= config.bin %> <%= command.id %> H:atom-host:42 --force --json',
+  ]
+
+  static args = {
+    handle: Args.string({required: true, description: 'Job handle as queue jobs shows it, e.g. H:atom-host:42.'}),
+  }
+
+  static flags = {
+    server: Flags.string({summary: 'host:port of the job server holding the job (required when several are configured).'}),
+    'dry-run': Flags.boolean({summary: 'Show the job and what cancelling would do; send nothing.'}),
+    force: Flags.boolean({summary: 'Do not ask for confirmation.'}),
+  }
+
+  async run(): Promise<CancelReport> {
+    const cfg = await this.settings()
+    let sent = false
+    let report: CancelReport
+    try {
+      report = await cancelJob(cfg, {
+        handle: this.args.handle,
+        server: this.flags.server,
+        dryRun: this.flags['dry-run'],
+        onSent: () => (sent = true),
+        confirm: (p) =>
+          this.confirmOrAbort(
+            `Cancel job ${p.handle} on ${p.server}? It is ${p.before.running ? 'RUNNING: cancelling will not stop it' : 'waiting: it will be discarded when a worker pulls it'}.`,
+            this.flags.force,
+          ),
+      })
+    } catch (error) {
+      if (sent) await this.audit('failed', {server: this.flags.server, handle: this.args.handle, error: describeError(error)})
+      throw error
+    }
+    const outcome: AuditRecord['outcome'] = report.dryRun ? 'dry-run' : report.exitCode === 0 ? 'done' : report.outcome === 'not-stopped' ? 'partial' : 'failed'
+    await this.audit(outcome, {server: report.server, handle: report.handle, result: report.outcome, before: report.before, after: report.after})
+    this.setExitCode(report.exitCode)
+    return this.output(report, renderCancel)
+  }
+}

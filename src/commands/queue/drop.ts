@@ -1,0 +1,56 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import type {AuditRecord} from '../../lib/audit/audit.js'
+import {describeError} from '../../lib/errors.js'
+import {dropFunction, type DropReport} from '../../lib/queue/control.js'
+import {renderDrop} from '../../ui/queue.js'
+
+export default class QueueDrop extends BaseCommand<typeof QueueDrop> {
+  static summary = 'Remove a Gearman function from the job servers, only when that is safe.'
+  static description = `Reads each server's status first. gearmand refuses to drop a function while workers are connected (atom-ops reports that and sends nothing); with queued jobs and no worker gearmand would say OK and orphan the jobs, so atom-ops refuses unless the total is 0 or --force is given. Asks for confirmation, drops, then reads status again to verify. Every run (dry runs and refusals too) is written to the audit log.
+
+Exit codes: 0 dropped wherever it was registered; 2 bad name or --server; 4 a server did not answer; 5 refused because jobs are queued (no --force), or not confirmed; 6 not dropped somewhere (workers connected, gearmand refused, still listed) or not registered anywhere. A dry run exits with the code the real run would have (nothing is sent either way).`
+  static examples = [
+    '<%= config.bin %> <%= command.id %> 424b6ef096d623432cfda8de25d8db88-arFindingAidJob --dry-run',
+    '<%= config.bin %> <%= command.id %> 424b6ef096d623432cfda8de25d8db88-arFindingAidJob',
+    '<%= config.bin %> <%= command.id %> 5f0c...-arObjectMoveJob --server 127.0.0.1:4730 --force --json',
+  ]
+
+  static args = {
+    function: Args.string({required: true, description: 'Full function name as queue status --all shows it (prefix and job class).'}),
+  }
+
+  static flags = {
+    server: Flags.string({summary: 'Only this job server (host:port); default every configured server.'}),
+    'dry-run': Flags.boolean({summary: 'Show what would be dropped or refused; send nothing.'}),
+    force: Flags.boolean({summary: 'Do not ask; drop even when jobs are queued (they are orphaned).'}),
+  }
+
+  async run(): Promise<DropReport> {
+    const cfg = await this.settings()
+    let sent = false
+    let report: DropReport
+    try {
+      report = await dropFunction(cfg, {
+        name: this.args.function,
+        server: this.flags.server,
+        force: this.flags.force,
+        dryRun: this.flags['dry-run'],
+        onSent: () => (sent = true),
+        confirm: (p) => {
+          const where = p.targets.filter((t) => t.action === 'drop')
+          return this.confirmOrAbort(`Drop function ${p.function.function} (${p.function.install}, ${p.function.jobClass}) on ${where.map((t) => t.server).join(', ')}?`, this.flags.force)
+        },
+      })
+    } catch (error) {
+      if (sent) await this.audit('failed', {function: this.args.function, error: describeError(error)})
+      throw error
+    }
+    const dropped = report.servers.filter((s) => s.outcome === 'dropped').length
+    const outcome: AuditRecord['outcome'] = report.dryRun ? 'dry-run' : report.exitCode === 0 ? 'done' : dropped > 0 ? 'partial' : 'failed'
+    await this.audit(outcome, {function: report.function.function, force: report.force, servers: report.servers.map((s) => ({server: s.server, outcome: s.outcome, jobs: s.total}))})
+    this.setExitCode(report.exitCode)
+    return this.output(report, renderDrop)
+  }
+}

@@ -1,0 +1,54 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {UsageError} from '../../lib/errors.js'
+import {watchQueue, type WatchSnapshot} from '../../lib/queue/watch.js'
+import {scrub, scrubDeep} from '../../lib/util/secrets.js'
+import {LiveScreen} from '../../ui/live-screen.js'
+import {renderWatch} from '../../ui/queue.js'
+
+export default class QueueWatch extends BaseCommand<typeof QueueWatch> {
+  static summary = 'Live, top-like view of every job server: functions by waiting jobs, changes highlighted.'
+  static description = `Refreshes every --interval seconds (each round bounded by --timeout). On a terminal it takes over the screen, highlights values that changed since the last refresh, and quits on q or Ctrl-C, restoring the terminal. When stdout is not a terminal it prints one snapshot per interval (one JSON object per line with --json), for logs and scripts; --count stops after N snapshots.
+
+Exit codes: 0 every server answered in the last snapshot; 4 a server did not answer in the last snapshot; 2 bad input; 3 configuration missing.`
+  static examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --all --interval 5',
+    '<%= config.bin %> <%= command.id %> --count 3 --json > queue.jsonl',
+  ]
+
+  static flags = {
+    all: Flags.boolean({summary: 'Show the functions of every install, not only this one.'}),
+    interval: Flags.string({summary: 'Seconds between refreshes (0.2 to 3600).', default: '2'}),
+    count: Flags.integer({summary: 'Stop after this many snapshots.'}),
+  }
+
+  async run(): Promise<void> {
+    const cfg = await this.settings()
+    const interval = Number(this.flags.interval)
+    if (this.flags.interval.trim() === '' || !Number.isFinite(interval)) throw new UsageError(`--interval "${this.flags.interval}" is not a number of seconds`, 'Example: --interval 2')
+    const json = this.jsonEnabled()
+    const tty = Boolean(process.stdout.isTTY) && !json
+    const screen = new LiveScreen()
+    let last: WatchSnapshot | undefined
+    screen.start(tty)
+    try {
+      await watchQueue(cfg, {
+        all: this.flags.all,
+        intervalSeconds: interval,
+        count: this.flags.count,
+        signal: screen.signal,
+        onSnapshot: (s) => {
+          last = s
+          if (json) process.stdout.write(JSON.stringify(scrubDeep(s)) + '\n')
+          else if (tty) screen.draw(scrub(renderWatch(s, {tty, ...screen.size, interval})))
+          else process.stdout.write(scrub(renderWatch(s, {tty, interval})) + '\n\n')
+        },
+      })
+    } finally {
+      screen.stop()
+    }
+    if (last) this.setExitCode(last.exitCode)
+  }
+}

@@ -1,0 +1,80 @@
+import {readAtomInstall} from '../atom/install.js'
+import {functionPrefix, splitFunctionName} from '../atom/prefix.js'
+import type {ResolvedConfig} from '../context/resolve.js'
+import {loadSettingsFile} from '../settings/profiles.js'
+
+export type Owner = 'current' | 'profile' | 'unknown' | 'none'
+
+/** A Gearman function name told apart: which AtoM install it belongs to and which job class it runs. */
+export interface DecodedFunction {
+  function: string
+  /** current: this install; profile: another configured install; unknown: a prefix atom-ops cannot place; none: no AtoM prefix. */
+  owner: Owner
+  /** For humans: "this install", the profile's name, "unknown prefix" or "no prefix". */
+  install: string
+  profile?: string
+  prefix?: string
+  jobClass: string
+}
+
+/** Knows the prefixes of this install and of every configured profile whose install can be read. */
+export class FunctionDecoder {
+  private readonly cache = new Map<string, DecodedFunction>()
+
+  constructor(
+    readonly currentPrefix: string | undefined,
+    /** prefix -> profile name */
+    readonly profilePrefixes: Map<string, string> = new Map(),
+  ) {}
+
+  decode(name: string): DecodedFunction {
+    const hit = this.cache.get(name)
+    if (hit) return hit
+    const {prefix, jobClass} = splitFunctionName(name)
+    let decoded: DecodedFunction
+    if (!prefix) decoded = {function: name, owner: 'none', install: 'no prefix', jobClass}
+    else if (prefix === this.currentPrefix) decoded = {function: name, owner: 'current', install: 'this install', prefix, jobClass}
+    else if (this.profilePrefixes.has(prefix)) {
+      const profile = this.profilePrefixes.get(prefix)!
+      decoded = {function: name, owner: 'profile', install: `profile ${profile}`, profile, prefix, jobClass}
+    } else decoded = {function: name, owner: 'unknown', install: 'unknown prefix', prefix, jobClass}
+    this.cache.set(name, decoded)
+    return decoded
+  }
+
+  isCurrent(name: string): boolean {
+    return this.currentPrefix !== undefined && name.startsWith(this.currentPrefix)
+  }
+}
+
+/**
+ * The decoder for a resolved configuration: the current install's prefix plus, for every profile in
+ * atom-ops' config file, md5(realpath(atom_root) . workers_key). A profile whose install cannot be read
+ * is left out (its functions show as "unknown prefix") and named in `skipped`.
+ */
+export async function loadDecoder(cfg: ResolvedConfig): Promise<{decoder: FunctionDecoder; skipped: string[]}> {
+  const profilePrefixes = new Map<string, string>()
+  const skipped: string[] = []
+  let profiles: Array<{name: string; atomRoot?: string; workersKey?: string}> = []
+  try {
+    profiles = [...(await loadSettingsFile(cfg.settingsFile)).profiles.values()]
+  } catch {
+    profiles = []
+  }
+  const found = await Promise.all(
+    profiles.map(async (p) => {
+      if (!p.atomRoot) return undefined
+      try {
+        const install = await readAtomInstall(p.atomRoot)
+        return {name: p.name, prefix: functionPrefix(install.realRoot, p.workersKey ?? install.workersKey)}
+      } catch {
+        skipped.push(p.name)
+        return undefined
+      }
+    }),
+  )
+  for (const f of found) {
+    if (f && f.prefix !== cfg.prefix?.value && !profilePrefixes.has(f.prefix)) profilePrefixes.set(f.prefix, f.name)
+  }
+  return {decoder: new FunctionDecoder(cfg.prefix?.value, profilePrefixes), skipped: skipped.sort()}
+}
