@@ -5,7 +5,8 @@ import {DoctorContext} from './context.js'
 import {checkStaleConfigCache} from './checks/cache.js'
 import {checkDatabase} from './checks/database.js'
 import {checkServers, checkWaitingWithoutWorker, checkWorkersForJobClasses} from './checks/gearman.js'
-import {checkSharedPrefix, prefixOwners, profileInstalls} from './checks/profiles.js'
+import {checkSharedPrefix, prefixOwners} from './checks/profiles.js'
+import {loadProfileInstalls} from '../settings/installs.js'
 import type {CheckResult, CheckStatus} from './types.js'
 
 export interface DoctorReport {
@@ -72,7 +73,7 @@ export async function runDoctor(config: ResolvedConfig, extraChecks: Array<{id: 
   const ctx = new DoctorContext(config, timeoutMs)
   const limit = timeoutMs + 500
   try {
-    const installs = await profileInstalls()
+    const {installs} = await loadProfileInstalls(config.settingsFile)
     const owners = prefixOwners(installs)
     const runs = [
       guarded('install.config', 'Configuration', limit, async () => ({

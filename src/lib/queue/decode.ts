@@ -1,7 +1,6 @@
-import {readAtomInstall} from '../atom/install.js'
-import {functionPrefix, splitFunctionName} from '../atom/prefix.js'
+import {splitFunctionName} from '../atom/prefix.js'
 import type {ResolvedConfig} from '../context/resolve.js'
-import {loadSettingsFile} from '../settings/profiles.js'
+import {loadProfileInstalls} from '../settings/installs.js'
 
 export type Owner = 'current' | 'profile' | 'unknown' | 'none'
 
@@ -53,28 +52,10 @@ export class FunctionDecoder {
  * is left out (its functions show as "unknown prefix") and named in `skipped`.
  */
 export async function loadDecoder(cfg: ResolvedConfig): Promise<{decoder: FunctionDecoder; skipped: string[]}> {
+  const {installs, skipped} = await loadProfileInstalls(cfg.settingsFile)
   const profilePrefixes = new Map<string, string>()
-  const skipped: string[] = []
-  let profiles: Array<{name: string; atomRoot?: string; workersKey?: string}> = []
-  try {
-    profiles = [...(await loadSettingsFile(cfg.settingsFile)).profiles.values()]
-  } catch {
-    profiles = []
+  for (const p of installs) {
+    if (p.prefix !== cfg.prefix?.value && !profilePrefixes.has(p.prefix)) profilePrefixes.set(p.prefix, p.name)
   }
-  const found = await Promise.all(
-    profiles.map(async (p) => {
-      if (!p.atomRoot) return undefined
-      try {
-        const install = await readAtomInstall(p.atomRoot)
-        return {name: p.name, prefix: functionPrefix(install.realRoot, p.workersKey ?? install.workersKey)}
-      } catch {
-        skipped.push(p.name)
-        return undefined
-      }
-    }),
-  )
-  for (const f of found) {
-    if (f && f.prefix !== cfg.prefix?.value && !profilePrefixes.has(f.prefix)) profilePrefixes.set(f.prefix, f.name)
-  }
-  return {decoder: new FunctionDecoder(cfg.prefix?.value, profilePrefixes), skipped: skipped.sort()}
+  return {decoder: new FunctionDecoder(cfg.prefix?.value, profilePrefixes), skipped}
 }
