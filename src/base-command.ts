@@ -3,7 +3,7 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 import {type GlobalOptions, type ResolvedConfig, resolveConfig} from './lib/context/resolve.js'
 import {AbortedError, AtomOpsError, ExitCode, UsageError} from './lib/errors.js'
 import {writeAudit, type AuditRecord} from './lib/audit/audit.js'
-import {scrub, scrubDeep} from './lib/util/secrets.js'
+import {scrub} from './lib/util/secrets.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -106,8 +106,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
   }
 
-  protected override toSuccessJson(result: unknown): unknown {
-    return scrubDeep(result)
+  /**
+   * Plain JSON, scrubbed of secrets as one text (oclif's colouriser tokenises the whole document and a
+   * per-string scrub walks every value: both cost seconds on large reports).
+   */
+  public override logJson(json: unknown): void {
+    process.stdout.write(scrub(JSON.stringify(json, null, 2)) + '\n')
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<unknown> {

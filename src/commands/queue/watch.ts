@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../lib/errors.js'
 import {watchQueue, type WatchSnapshot} from '../../lib/queue/watch.js'
-import {scrub, scrubDeep} from '../../lib/util/secrets.js'
+import {scrub} from '../../lib/util/secrets.js'
 import {LiveScreen} from '../../ui/live-screen.js'
 import {renderWatch} from '../../ui/queue.js'
 
@@ -41,7 +41,7 @@ Exit codes: 0 every server answered in the last snapshot; 4 a server did not ans
         signal: screen.signal,
         onSnapshot: (s) => {
           last = s
-          if (json) process.stdout.write(JSON.stringify(scrubDeep(s)) + '\n')
+          if (json) process.stdout.write(scrub(JSON.stringify(s)) + '\n')
           else if (tty) screen.draw(scrub(renderWatch(s, {tty, ...screen.size, interval})))
           else process.stdout.write(scrub(renderWatch(s, {tty, interval})) + '\n\n')
         },

@@ -4,7 +4,7 @@ import {access} from 'node:fs/promises'
 import {hostname, userInfo} from 'node:os'
 import {dirname, join} from 'node:path'
 
-import {scrubDeep} from '../util/secrets.js'
+import {scrub} from '../util/secrets.js'
 import {stateDirectory} from '../settings/paths.js'
 
 export const SYSTEM_AUDIT_LOG = '/var/log/atom-ops/audit.log'
@@ -45,7 +45,7 @@ export async function writeAudit(command: string, outcome: AuditRecord['outcome'
     ...details,
   }
   await mkdir(dirname(path), {recursive: true})
-  await appendFile(path, JSON.stringify(scrubDeep(record)) + '\n', {mode: 0o640})
+  await appendFile(path, scrub(JSON.stringify(record)) + '\n', {mode: 0o640})
   return path
 }
 
