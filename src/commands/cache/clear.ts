@@ -1,0 +1,48 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {type CacheClearReport, clearCaches} from '../../lib/cache/clear.js'
+import {renderCacheClear, serviceFlags, serviceFlagValues} from '../../ui/worker.js'
+
+export default class CacheClear extends BaseCommand<typeof CacheClear> {
+  static summary = "Clear Symfony's cache, APCu (restart php-fpm) and memcached: by default, everything the install uses."
+  static description = `--symfony: \`php symfony cc\` in the install root (as the root's owner, through runuser when run as root) when php is on PATH; otherwise everything inside <root>/cache/ is removed, never outside it: symlinks are removed themselves and never followed, and the cache directory stays. Needed after editing gearman.yml or app.yml (the web app reads their compiled copies).
+--php-fpm: APCu lives inside php-fpm, so the php*-fpm units are restarted through the service manager.
+--memcached: \`flush_all\` to the memcached in app.yml's cache_options (cache_engine sfMemcacheCache), or to --memcached-server.
+Without a choice: Symfony, plus php-fpm for cache_engine sfAPCCache or memcached for sfMemcacheCache. Asks for confirmation unless --force (refuses without a terminal); --dry-run shows what would be cleared; writes an audit record.
+
+Exit codes: 0 cleared; 4 memcached or the service manager unreachable; 5 not confirmed; 6 a part failed (the others are still done and reported).`
+  static examples = [
+    '<%= config.bin %> <%= command.id %> --dry-run',
+    '<%= config.bin %> <%= command.id %> --symfony --force',
+    '<%= config.bin %> <%= command.id %> --memcached --memcached-server 10.0.0.7:11211 --force',
+  ]
+  static flags = {
+    symfony: Flags.boolean({summary: "Clear Symfony's cache (<root>/cache)."}),
+    'php-fpm': Flags.boolean({summary: 'Restart the php*-fpm units (clears APCu).'}),
+    memcached: Flags.boolean({summary: "Send flush_all to app.yml's memcached."}),
+    'memcached-server': Flags.string({multiple: true, summary: "memcached host:port instead of app.yml's cache_options (implies --memcached); repeatable."}),
+    'dry-run': Flags.boolean({summary: 'Show what would be cleared; change nothing.'}),
+    force: Flags.boolean({char: 'f', summary: 'Do not ask for confirmation (needed without a terminal).'}),
+    manager: serviceFlags.manager,
+    'supervisor-config': serviceFlags['supervisor-config'],
+  }
+
+  async run(): Promise<CacheClearReport> {
+    const f = this.flags
+    const report = await clearCaches(
+      await this.settings(),
+      {symfony: f.symfony, phpFpm: f['php-fpm'], memcached: f.memcached, memcachedServers: f['memcached-server']},
+      serviceFlagValues(f),
+      {dryRun: f['dry-run'], confirm: (question) => this.confirmOrAbort(question, f.force)},
+    )
+    await this.audit(report.outcome, {
+      root: report.root,
+      symfony: report.symfony?.result ? {method: report.symfony.result.method, removed: report.symfony.result.removed ?? null} : report.symfony?.error?.message,
+      phpFpm: report.phpFpm ? {units: report.phpFpm.units, steps: report.phpFpm.steps, skipped: report.phpFpm.skipped} : undefined,
+      memcached: report.memcached,
+    })
+    this.setExitCode(report.exitCode)
+    return this.output(report, renderCacheClear)
+  }
+}

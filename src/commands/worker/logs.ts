@@ -1,0 +1,34 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {workerLogs, type WorkerLogsReport} from '../../lib/service/worker.js'
+import {inert} from '../../ui/text.js'
+import {renderWorkerLogs, serviceFlags, serviceFlagValues} from '../../ui/worker.js'
+
+export default class WorkerLogs extends BaseCommand<typeof WorkerLogs> {
+  static summary = "The worker's log: the last lines, or a live tail."
+  static description = `systemd: \`journalctl -u UNIT -n N --no-pager\` (with --since, --follow). supervisord: \`supervisorctl tail\` of the program's stdout log (its -N counts bytes: atom-ops asks for enough and keeps the last N lines); --since is not available there. Control characters in the log are shown escaped, never interpreted by the terminal. --follow runs until Ctrl-C.
+
+Exit codes: 0 shown; 4 a host or its service manager could not be reached; 6 the log could not be read.`
+  static examples = ['<%= config.bin %> <%= command.id %> -n 100', "<%= config.bin %> <%= command.id %> --since '1 hour ago'", '<%= config.bin %> <%= command.id %> --follow']
+  static flags = {
+    ...serviceFlags,
+    lines: Flags.integer({char: 'n', min: 1, max: 100_000, default: 50, summary: 'How many lines.'}),
+    since: Flags.string({summary: "journalctl --since (e.g. '1 hour ago', '2026-11-29 02:00'); systemd only."}),
+    follow: Flags.boolean({char: 'f', summary: 'Keep printing new lines until Ctrl-C.', exclusive: ['json']}),
+  }
+
+  async run(): Promise<WorkerLogsReport> {
+    const abort = new AbortController()
+    const many = (this.flags.host?.length ?? 0) > 1
+    let follow
+    if (this.flags.follow) {
+      process.once('SIGINT', () => abort.abort())
+      process.once('SIGTERM', () => abort.abort())
+      follow = {signal: abort.signal, onLine: (host: string, line: string) => this.log(many ? `${inert(host)}: ${inert(line)}` : inert(line))}
+    }
+    const report = await workerLogs(await this.settings(), serviceFlagValues(this.flags), {lines: this.flags.lines, since: this.flags.since, follow})
+    this.setExitCode(report.exitCode)
+    return this.output(report, renderWorkerLogs)
+  }
+}

@@ -1,0 +1,28 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {workerReset, type WorkerResetReport} from '../../lib/service/worker.js'
+import {renderWorkerReset, serviceFlags, serviceFlagValues} from '../../ui/worker.js'
+
+export default class WorkerReset extends BaseCommand<typeof WorkerReset> {
+  static summary = "Reset systemd's start limit of the worker units (reset-failed), nothing else."
+  static description = `After 3 starts in 24 hours systemd refuses to start atom-worker ("Job for atom-worker.service failed."). This runs \`systemctl reset-failed\` for the units that are failed or at their start limit, and does not start them (worker start / worker restart do, and reset first by themselves). supervisord keeps no such counter: for it, the FATAL programs are named with the command that starts them, and nothing is changed. Writes an audit record.
+
+Exit codes: 0 done (or nothing to reset); 4 a host or its service manager could not be reached; 6 systemctl refused.`
+  static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --dry-run', "<%= config.bin %> <%= command.id %> --unit 'atom-worker@*'"]
+  static flags = {
+    ...serviceFlags,
+    'dry-run': Flags.boolean({summary: 'Show which units would be reset; change nothing.'}),
+  }
+
+  async run(): Promise<WorkerResetReport> {
+    const report = await workerReset(await this.settings(), serviceFlagValues(this.flags), this.flags['dry-run'])
+    await this.audit(report.outcome, {
+      action: 'reset-failed',
+      unit: report.unitPattern,
+      hosts: report.hosts.map((h) => (h.ok ? {host: h.host, manager: h.manager, steps: h.value.steps} : {host: h.host, error: h.error.message})),
+    })
+    this.setExitCode(report.exitCode)
+    return this.output(report, renderWorkerReset)
+  }
+}

@@ -1,0 +1,25 @@
+import {BaseCommand} from '../../base-command.js'
+import {workerStatus, type WorkerStatusReport} from '../../lib/service/worker.js'
+import {renderWorkerStatus, serviceFlags, serviceFlagValues} from '../../ui/worker.js'
+
+export default class WorkerStatus extends BaseCommand<typeof WorkerStatus> {
+  static summary = "The worker service on each host (state, since, PID, restarts, memory, last exit, start limit) and this install's workers per job class in Gearman."
+  static description = `systemd: \`systemctl show\` (ActiveState, SubState, Result, MainPID, NRestarts, MemoryCurrent, ExecMainStatus, timestamps); a unit whose Result is start-limit-hit is flagged. supervisord: \`supervisorctl status\` (RUNNING, BACKOFF, FATAL, EXITED, STOPPED; pid, uptime) and the exit statuses in supervisord's log. An exit status of 111 is AtoM's planned exit at --max-job-count/--max-mem-usage. Hosts (--host, or the profile's) are asked in parallel over ssh; an unreachable host is reported and the others still are.
+
+From every job server: how many workers this install (its function prefix) has per job class right now.
+
+Exit codes: 0 every unit runs and the install has workers; 1 a unit is not running, at its start limit, or no worker serves the install; 4 a host, its service manager or a job server could not be reached; 2 bad input; 3 configuration missing.`
+  static examples = [
+    '<%= config.bin %> <%= command.id %>',
+    "<%= config.bin %> <%= command.id %> --unit 'atom-worker@*' --json",
+    '<%= config.bin %> <%= command.id %> --manager supervisor --supervisor-config /etc/supervisor/supervisord.conf',
+    '<%= config.bin %> <%= command.id %> --host deploy@worker-1 --host deploy@worker-2',
+  ]
+  static flags = {...serviceFlags}
+
+  async run(): Promise<WorkerStatusReport> {
+    const report = await workerStatus(await this.settings(), serviceFlagValues(this.flags))
+    this.setExitCode(report.exitCode)
+    return this.output(report, renderWorkerStatus)
+  }
+}

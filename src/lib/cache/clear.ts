@@ -1,0 +1,166 @@
+import {type ResolvedConfig, requireInstall} from '../context/resolve.js'
+import {UsageError} from '../errors.js'
+import {detectManager, errorSummary, resolveServiceOptions, runnerFor, type ServiceFlags} from '../service/targets.js'
+import type {ManagerKind, ServiceManager, StepResult} from '../service/types.js'
+import {isRecord} from '../atom/yaml.js'
+import {formatHostPort, type HostPort, parseHostPort} from '../util/hostport.js'
+import {flushMemcached} from './memcached.js'
+import {clearSymfonyCache, type SymfonyClearResult} from './symfony.js'
+
+export const MEMCACHED_PORT = 11211
+
+export interface CacheChoice {
+  symfony?: boolean
+  phpFpm?: boolean
+  memcached?: boolean
+  /** host:port overriding app.yml's cache_options (implies memcached). */
+  memcachedServers?: string[]
+}
+
+type Failure = {kind: string; message: string; hint?: string; exitCode: number}
+
+export interface CacheClearReport {
+  dryRun: boolean
+  root?: string
+  cacheEngine?: string
+  symfony?: {result?: SymfonyClearResult; error?: Failure}
+  phpFpm?: {manager?: ManagerKind; units: string[]; argv?: string[]; steps?: StepResult[]; skipped?: string; error?: Failure}
+  memcached?: Array<{server: string; answer?: string; error?: Failure}> | {skipped: string}
+  exitCode: number
+  outcome: 'done' | 'partial' | 'failed' | 'dry-run'
+}
+
+/** Memcached servers from app.yml's cache_options: `host`/`port`, or a `servers` list of maps or host:port strings. */
+export function memcachedFromOptions(options: Record<string, unknown> | undefined): HostPort[] {
+  if (!options) return [{host: '127.0.0.1', port: MEMCACHED_PORT}]
+  const one = (v: unknown): HostPort | undefined => {
+    if (typeof v === 'string') return parseHostPort(v, MEMCACHED_PORT)
+    if (isRecord(v) && (typeof v.host === 'string' || v.port !== undefined)) {
+      const host = typeof v.host === 'string' && v.host !== '' ? v.host : '127.0.0.1'
+      const port = v.port === undefined || v.port === null ? MEMCACHED_PORT : Number(v.port)
+      return Number.isInteger(port) && port > 0 && port < 65536 ? {host: host === 'localhost' ? '127.0.0.1' : host, port} : undefined
+    }
+    return undefined
+  }
+  const servers = options.servers
+  if (Array.isArray(servers) || isRecord(servers)) {
+    const list = (Array.isArray(servers) ? servers : Object.values(servers)).map(one).filter((s): s is HostPort => s !== undefined)
+    if (list.length > 0) return list
+  }
+  return [one(options) ?? {host: '127.0.0.1', port: MEMCACHED_PORT}]
+}
+
+async function phpFpmUnits(manager: ServiceManager): Promise<string[]> {
+  try {
+    return await manager.expand(manager.kind === 'systemd' ? 'php*-fpm*.service' : 'php*-fpm*')
+  } catch (error) {
+    if (error instanceof UsageError) return []
+    throw error
+  }
+}
+
+/**
+ * `cache clear`: Symfony's cache (php symfony cc, or the files under <root>/cache/), APCu (restarts the
+ * php*-fpm units through the service manager) and memcached (flush_all). Without a choice, everything
+ * the install uses: Symfony always, php-fpm for sfAPCCache, memcached for sfMemcacheCache. Plans, asks
+ * once, then clears each part; a part that fails does not stop the others.
+ */
+export async function clearCaches(
+  cfg: ResolvedConfig,
+  choice: CacheChoice,
+  flags: ServiceFlags,
+  control: {dryRun: boolean; confirm: (question: string) => Promise<void>},
+): Promise<CacheClearReport> {
+  const install = requireInstall(cfg)
+  const timeoutMs = cfg.timeoutMs.value
+  const engine = install.cacheEngine ?? 'sfAPCCache'
+  const explicit = choice.symfony || choice.phpFpm || choice.memcached || (choice.memcachedServers?.length ?? 0) > 0
+  const want = {
+    symfony: explicit ? !!choice.symfony : true,
+    phpFpm: explicit ? !!choice.phpFpm : engine === 'sfAPCCache',
+    memcached: explicit ? !!choice.memcached || (choice.memcachedServers?.length ?? 0) > 0 : engine === 'sfMemcacheCache',
+  }
+  const report: CacheClearReport = {dryRun: control.dryRun, root: install.realRoot, cacheEngine: install.cacheEngine, exitCode: 0, outcome: 'done'}
+
+  // Plan: what each part would do (read-only).
+  let memcachedServers: HostPort[] = []
+  if (want.memcached) {
+    memcachedServers =
+      choice.memcachedServers && choice.memcachedServers.length > 0
+        ? choice.memcachedServers.map((s) => {
+            const hp = parseHostPort(s, MEMCACHED_PORT)
+            if (!hp) throw new UsageError(`--memcached-server "${s}" is not a valid host:port`, `Example: --memcached-server 127.0.0.1:${MEMCACHED_PORT}`)
+            return hp
+          })
+        : memcachedFromOptions(install.cacheOptions)
+  }
+  let manager: ServiceManager | undefined
+  if (want.phpFpm) {
+    const options = resolveServiceOptions(cfg, {...flags, host: undefined})
+    try {
+      manager = await detectManager(runnerFor(undefined, options), options)
+      const units = await phpFpmUnits(manager)
+      if (units.length === 0) {
+        if (choice.phpFpm) throw new UsageError(`no php*-fpm unit found by ${manager.kind}`, 'APCu lives in php-fpm: restart the PHP FastCGI service by hand, or leave out --php-fpm.')
+        report.phpFpm = {manager: manager.kind, units: [], skipped: `no php*-fpm unit found by ${manager.kind}`}
+      } else report.phpFpm = {manager: manager.kind, units, argv: manager.describe('restart', units)}
+    } catch (error) {
+      if (choice.phpFpm) throw error
+      report.phpFpm = {manager: manager?.kind, units: [], skipped: `php-fpm not checked: ${errorSummary(error).message}`}
+    }
+  }
+  if (want.symfony) report.symfony = {result: await clearSymfonyCache(install.realRoot, {dryRun: true, timeoutMs})}
+  if (want.memcached) report.memcached = memcachedServers.map((s) => ({server: formatHostPort(s)}))
+
+  if (control.dryRun) return {...report, outcome: 'dry-run'}
+
+  const parts = [
+    want.symfony ? `Symfony's cache in ${install.realRoot}/cache` : '',
+    report.phpFpm?.argv ? `restart ${report.phpFpm.units.join(', ')} (APCu)` : '',
+    want.memcached ? `flush memcached ${memcachedServers.map(formatHostPort).join(', ')}` : '',
+  ].filter(Boolean)
+  await control.confirm(`Clear: ${parts.join('; ')}?`)
+
+  const failures: Failure[] = []
+  let successes = 0
+  if (want.symfony) {
+    try {
+      report.symfony = {result: await clearSymfonyCache(install.realRoot, {dryRun: false, timeoutMs})}
+      successes++
+    } catch (error) {
+      report.symfony = {error: errorSummary(error)}
+      failures.push(report.symfony.error!)
+    }
+  }
+  if (report.phpFpm?.argv && manager) {
+    try {
+      report.phpFpm.steps = await manager.restart(report.phpFpm.units)
+      const bad = report.phpFpm.steps.filter((s) => !s.ok)
+      if (bad.length > 0) failures.push({kind: 'failed', message: bad.map((s) => `${s.unit}: ${s.message}`).join('; '), exitCode: 6})
+      else successes++
+    } catch (error) {
+      report.phpFpm.error = errorSummary(error)
+      failures.push(report.phpFpm.error)
+    }
+  }
+  if (want.memcached) {
+    report.memcached = await Promise.all(
+      memcachedServers.map(async (s) => {
+        try {
+          const answer = await flushMemcached(s, timeoutMs)
+          successes++
+          return {server: formatHostPort(s), answer}
+        } catch (error) {
+          const e = errorSummary(error)
+          failures.push(e)
+          return {server: formatHostPort(s), error: e}
+        }
+      }),
+    )
+  }
+  if (failures.length > 0) {
+    report.exitCode = failures.some((f) => f.exitCode === 4) ? 4 : 6
+    report.outcome = successes > 0 ? 'partial' : 'failed'
+  }
+  return report
+}

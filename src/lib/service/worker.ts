@@ -1,0 +1,298 @@
+import {type GearmanServer, type ResolvedConfig} from '../context/resolve.js'
+import {describeError} from '../errors.js'
+import {type ServerWorkers, expectedAfterStart, installWorkers, waitForWorkers, type WaitResult} from './gearman-workers.js'
+import {eachHost, type HostOutcome, hostsExitCode, resolveServiceOptions, type ServiceFlags, type ServiceOptions} from './targets.js'
+import type {ManagerKind, ServiceManager, StepResult, UnitStatus} from './types.js'
+
+/** This install's Gearman side, when the install (prefix, servers) is known; else why not. */
+interface InstallGearman {
+  prefix: string
+  servers: GearmanServer[]
+  jobClasses: string[]
+}
+
+function installGearman(cfg: ResolvedConfig): InstallGearman | {error: string} {
+  if (!cfg.prefix || !cfg.gearman) return {error: cfg.installError?.message ?? 'AtoM install not found (set --atom-root)'}
+  const jobClasses = cfg.install ? [...new Set(Object.values(cfg.install.workerTypes).flat())] : []
+  return {prefix: cfg.prefix.value, servers: cfg.gearman.value, jobClasses}
+}
+
+export interface HostUnits {
+  units: string[]
+  status: UnitStatus[]
+}
+
+export interface WorkerStatusReport {
+  unitPattern: string
+  hosts: Array<HostOutcome<HostUnits>>
+  gearman: {prefix?: string; servers: ServerWorkers[]; error?: string}
+  problems: string[]
+  exitCode: number
+}
+
+async function unitsOn(manager: ServiceManager, pattern: string): Promise<HostUnits> {
+  const units = await manager.expand(pattern)
+  return {units, status: await manager.status(units)}
+}
+
+function unitProblems(host: string, status: UnitStatus[]): string[] {
+  const out: string[] = []
+  for (const s of status) {
+    if (s.startLimitHit) out.push(`${host} ${s.unit}: at its start limit (run: atom-ops worker reset, or worker restart)`)
+    else if (s.condition !== 'running') out.push(`${host} ${s.unit}: ${s.rawState}`)
+  }
+  return out
+}
+
+/**
+ * `worker status`: each host's units (state, since, PID, restarts, memory, last exit, start limit) and,
+ * from Gearman, this install's workers per job class. Exit 4 when a host or job server is unreachable,
+ * 1 when a unit is not running or a job class has no worker, else 0.
+ */
+export async function workerStatus(cfg: ResolvedConfig, flags: ServiceFlags): Promise<WorkerStatusReport> {
+  const options = resolveServiceOptions(cfg, flags)
+  const g = installGearman(cfg)
+  const [hosts, servers] = await Promise.all([
+    eachHost(options, (manager) => unitsOn(manager, options.unit)),
+    'error' in g ? Promise.resolve([] as ServerWorkers[]) : installWorkers(g.servers, g.prefix, options.timeoutMs, g.jobClasses),
+  ])
+  const problems: string[] = []
+  for (const h of hosts) {
+    if (h.ok) problems.push(...unitProblems(h.host, h.value.status))
+    else problems.push(`${h.host}: ${h.error.message}`)
+  }
+  // AtoM's availability check asks only the last server: no worker there means "No Gearman worker available".
+  const asked = servers[servers.length - 1]
+  for (const s of servers) {
+    if (!s.ok) problems.push(`${s.server}: ${s.error}`)
+    else if (s === asked && s.classes.every((c) => c.availableWorkers === 0)) problems.push(`${s.server} (the server AtoM asks): no worker for this install`)
+  }
+  const unreachable = hostsExitCode(hosts) === 4 || servers.some((s) => !s.ok)
+  const exitCode = unreachable ? 4 : (hostsExitCode(hosts) ?? (problems.length > 0 ? 1 : 0))
+  return {
+    unitPattern: options.unit,
+    hosts,
+    gearman: 'error' in g ? {servers, error: g.error} : {prefix: g.prefix, servers},
+    problems,
+    exitCode,
+  }
+}
+
+export type WorkerAction = 'start' | 'stop' | 'restart'
+
+export interface PlannedStep {
+  action: 'reset-failed' | WorkerAction
+  units: string[]
+  argv: string[]
+  why?: string
+}
+
+export interface HostControl {
+  units: string[]
+  before: UnitStatus[]
+  plan: PlannedStep[]
+  steps: StepResult[]
+  after?: UnitStatus[]
+  /** Said out loud: the start limit was reset before starting. */
+  resetStartLimit: string[]
+}
+
+export interface VerifyReport extends Omit<WaitResult, 'servers'> {
+  skipped?: string
+  waitedForMs: number
+}
+
+export interface WorkerControlReport {
+  action: WorkerAction
+  dryRun: boolean
+  unitPattern: string
+  hosts: Array<HostOutcome<HostControl>>
+  verification?: VerifyReport
+  /** From the first step to the end of the Gearman check. */
+  durationMs?: number
+  exitCode: number
+  outcome: 'done' | 'partial' | 'failed' | 'dry-run'
+}
+
+export interface ControlOptions {
+  action: WorkerAction
+  dryRun: boolean
+  /** Seconds to wait for the workers to (dis)appear in Gearman; 0 skips the check. */
+  waitSeconds: number
+  /** Asked once, after planning, before anything changes (throws to abort). */
+  confirm: (question: string) => Promise<void>
+}
+
+function planFor(manager: ServiceManager, action: WorkerAction, units: string[], before: UnitStatus[]): PlannedStep[] {
+  const plan: PlannedStep[] = []
+  if (action !== 'stop') {
+    const limited = before.filter((s) => s.startLimitHit).map((s) => s.unit)
+    if (limited.length > 0) {
+      plan.push({action: 'reset-failed', units: limited, argv: manager.describe('reset-failed', limited), why: 'at the start limit: systemd refuses to start it until reset-failed'})
+    }
+  }
+  plan.push({action, units, argv: manager.describe(action, units)})
+  return plan
+}
+
+/**
+ * `worker start|stop|restart`: plans per host (resetting the start limit first where it was hit),
+ * asks once, runs the plan on every host in parallel, then verifies through Gearman that this
+ * install's functions have workers again (start/restart) or none (stop), for up to --wait seconds.
+ */
+export async function workerControl(cfg: ResolvedConfig, flags: ServiceFlags, control: ControlOptions): Promise<WorkerControlReport> {
+  const options = resolveServiceOptions(cfg, flags)
+  const g = installGearman(cfg)
+  const managers = new Map<string, ServiceManager>()
+  const [planned, before] = await Promise.all([
+    eachHost(options, async (manager, host): Promise<HostControl> => {
+      managers.set(host, manager)
+      const {units, status} = await unitsOn(manager, options.unit)
+      return {units, before: status, plan: planFor(manager, control.action, units, status), steps: [], resetStartLimit: []}
+    }),
+    'error' in g ? Promise.resolve([] as ServerWorkers[]) : installWorkers(g.servers, g.prefix, options.timeoutMs, g.jobClasses),
+  ])
+  const reachable = planned.filter((h): h is Extract<HostOutcome<HostControl>, {ok: true}> => h.ok)
+  if (control.dryRun || reachable.length === 0) {
+    const exitCode = hostsExitCode(planned) ?? 0
+    return {action: control.action, dryRun: control.dryRun, unitPattern: options.unit, hosts: planned, exitCode, outcome: control.dryRun ? 'dry-run' : 'failed'}
+  }
+
+  const list = reachable.map((h) => `${h.host}: ${h.value.units.join(', ')}`).join('; ')
+  await control.confirm(`${control.action} ${list}?`)
+  const actionStarted = Date.now()
+
+  const done = await Promise.all(
+    planned.map(async (h): Promise<HostOutcome<HostControl>> => {
+      if (!h.ok) return h
+      const manager = managers.get(h.host)!
+      const value = {...h.value}
+      try {
+        for (const step of value.plan) {
+          const results = await run(manager, step)
+          value.steps.push(...results)
+          if (step.action === 'reset-failed') value.resetStartLimit = results.filter((r) => r.ok).map((r) => r.unit)
+        }
+        value.after = await manager.status(value.units).catch(() => undefined)
+        return {...h, value}
+      } catch (error) {
+        return {host: h.host, ok: false, manager: h.manager, error: {...errorOf(error)}}
+      }
+    }),
+  )
+
+  const stepsFailed = done.some((h) => h.ok && h.value.steps.some((s) => !s.ok))
+  let verification: VerifyReport | undefined
+  if ('error' in g) verification = {verified: false, elapsedMs: 0, waitedForMs: 0, missing: [], skipped: `no Gearman check: ${g.error}`}
+  else if (control.waitSeconds <= 0) verification = {verified: false, elapsedMs: 0, waitedForMs: 0, missing: [], skipped: 'not checked (--wait 0)'}
+  else {
+    const waitMs = control.waitSeconds * 1000
+    const expected = control.action === 'stop' ? undefined : expectedAfterStart(before, g.servers, g.jobClasses)
+    const result = await waitForWorkers({servers: g.servers, prefix: g.prefix, until: control.action === 'stop' ? 'none' : 'workers', expected, waitMs, timeoutMs: options.timeoutMs})
+    verification = {verified: result.verified, elapsedMs: result.elapsedMs, missing: result.missing, waitedForMs: waitMs}
+  }
+
+  const unreachable = hostsExitCode(done)
+  const exitCode = unreachable ?? (stepsFailed ? 6 : verification.verified || verification.skipped ? 0 : 1)
+  const anyOk = done.some((h) => h.ok && h.value.steps.some((s) => s.ok))
+  const outcome = exitCode === 0 ? 'done' : anyOk ? 'partial' : 'failed'
+  return {action: control.action, dryRun: false, unitPattern: options.unit, hosts: done, verification, durationMs: Date.now() - actionStarted, exitCode, outcome}
+}
+
+async function run(manager: ServiceManager, step: PlannedStep): Promise<StepResult[]> {
+  switch (step.action) {
+    case 'reset-failed':
+      return manager.resetFailed(step.units)
+    case 'start':
+      return manager.start(step.units)
+    case 'stop':
+      return manager.stop(step.units)
+    case 'restart':
+      return manager.restart(step.units)
+  }
+}
+
+function errorOf(error: unknown): {kind: string; message: string; hint?: string; exitCode: number} {
+  const e = error as {kind?: string; hint?: string; exitCode?: number}
+  return {kind: e.kind ?? 'failed', message: describeError(error), hint: e.hint, exitCode: e.exitCode ?? 6}
+}
+
+export interface HostReset {
+  units: string[]
+  before: UnitStatus[]
+  /** Units reset (systemd) or explained (supervisord). */
+  steps: StepResult[]
+  argv: string[]
+  explanation?: string
+}
+
+export interface WorkerResetReport {
+  dryRun: boolean
+  unitPattern: string
+  hosts: Array<HostOutcome<HostReset>>
+  exitCode: number
+  outcome: 'done' | 'partial' | 'failed' | 'dry-run'
+}
+
+/**
+ * `worker reset`: only the start-limit reset. systemd: `reset-failed` for the units that are failed
+ * or at their start limit; supervisord keeps no such counter, so FATAL programs are named with the
+ * command that starts them (nothing is changed).
+ */
+export async function workerReset(cfg: ResolvedConfig, flags: ServiceFlags, dryRun: boolean): Promise<WorkerResetReport> {
+  const options = resolveServiceOptions(cfg, flags)
+  const hosts = await eachHost(options, async (manager): Promise<HostReset> => {
+    const {units, status} = await unitsOn(manager, options.unit)
+    if (manager.kind === 'supervisor') {
+      const fatal = status.filter((s) => s.rawState === 'FATAL').map((s) => s.unit)
+      return {
+        units,
+        before: status,
+        steps: [],
+        argv: [],
+        explanation:
+          fatal.length > 0
+            ? `supervisord has no start limit to reset: ${fatal.join(', ')} ${fatal.length === 1 ? 'is' : 'are'} FATAL (it gave up after startretries); run \`atom-ops worker start\` to start again`
+            : 'supervisord has no start limit to reset; no program is FATAL',
+      }
+    }
+    const targets = status.filter((s) => s.startLimitHit || s.condition === 'failed').map((s) => s.unit)
+    const argv = targets.length > 0 ? manager.describe('reset-failed', targets) : []
+    if (dryRun || targets.length === 0) return {units, before: status, steps: [], argv, explanation: targets.length === 0 ? 'nothing to reset: no unit is failed or at its start limit' : undefined}
+    return {units, before: status, steps: await manager.resetFailed(targets), argv}
+  })
+  const failed = hosts.some((h) => h.ok && h.value.steps.some((s) => !s.ok))
+  const exitCode = hostsExitCode(hosts) ?? (failed ? 6 : 0)
+  const anyOk = hosts.some((h) => h.ok && h.value.steps.some((s) => s.ok))
+  return {dryRun, unitPattern: options.unit, hosts, exitCode, outcome: dryRun ? 'dry-run' : exitCode === 0 ? 'done' : anyOk ? 'partial' : 'failed'}
+}
+
+export interface WorkerLogsReport {
+  unitPattern: string
+  hosts: Array<HostOutcome<{units: string[]; lines: string[]}>>
+  exitCode: number
+}
+
+export interface LogsOptions {
+  lines: number
+  since?: string
+  /** Streams until the signal aborts, calling onLine per line (host is "local" or the ssh destination). */
+  follow?: {onLine: (host: string, line: string) => void; signal: AbortSignal}
+}
+
+/** `worker logs`: the last lines of each unit's log (journal or supervisord's log), or a live tail. */
+export async function workerLogs(cfg: ResolvedConfig, flags: ServiceFlags, logs: LogsOptions): Promise<WorkerLogsReport> {
+  const options = resolveServiceOptions(cfg, flags)
+  const hosts = await eachHost(options, async (manager, host) => {
+    const units = await manager.expand(options.unit)
+    if (logs.follow) {
+      const follow = logs.follow
+      await manager.followLogs(units, {lines: logs.lines, since: logs.since}, (line) => follow.onLine(host, line), follow.signal)
+      return {units, lines: []}
+    }
+    return {units, lines: await manager.logs(units, {lines: logs.lines, since: logs.since})}
+  })
+  return {unitPattern: options.unit, hosts, exitCode: hostsExitCode(hosts) ?? 0}
+}
+
+export type {ManagerKind, ServiceOptions}

@@ -1,0 +1,38 @@
+import {Command, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../base-command.js'
+import {type WorkerAction, workerControl, type WorkerControlReport} from '../lib/service/worker.js'
+import {renderWorkerControl, serviceFlags, serviceFlagValues} from './worker.js'
+
+/** start, stop and restart differ only in their action: one command body for the three. */
+export abstract class WorkerControlCommand<T extends typeof Command> extends BaseCommand<T> {
+  static controlFlags = {
+    ...serviceFlags,
+    'dry-run': Flags.boolean({summary: 'Show what would run on each host (including a start-limit reset); change nothing.'}),
+    force: Flags.boolean({char: 'f', summary: 'Do not ask for confirmation (needed without a terminal).'}),
+    wait: Flags.integer({min: 0, max: 3600, default: 60, summary: "Seconds to wait for Gearman to confirm (the install's functions have workers again, or none after stop); 0 skips the check."}),
+  }
+
+  protected abstract readonly action: WorkerAction
+
+  async run(): Promise<WorkerControlReport> {
+    const flags = this.flags as Record<string, unknown>
+    const report = await workerControl(await this.settings(), serviceFlagValues(flags), {
+      action: this.action,
+      dryRun: Boolean(flags['dry-run']),
+      waitSeconds: Number(flags.wait ?? 60),
+      confirm: (question) => this.confirmOrAbort(question, Boolean(flags.force)),
+    })
+    await this.audit(report.outcome, {
+      action: report.action,
+      unit: report.unitPattern,
+      hosts: report.hosts.map((h) => (h.ok ? {host: h.host, manager: h.manager, units: h.value.units, steps: h.value.steps, resetStartLimit: h.value.resetStartLimit} : {host: h.host, error: h.error.message})),
+      verified: report.verification?.verified,
+      missing: report.verification?.missing.slice(0, 50),
+    })
+    this.setExitCode(report.exitCode)
+    return this.output(report, renderWorkerControl)
+  }
+}
+
+export const CONTROL_EXIT_CODES = `Exit codes: 0 done and verified through Gearman (or --wait 0); 1 done but not verified in --wait seconds (what is missing is listed); 4 a host or its service manager could not be reached (the other hosts are still handled); 5 not confirmed; 6 the service manager refused a step.`

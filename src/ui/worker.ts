@@ -1,0 +1,163 @@
+import {Flags} from '@oclif/core'
+
+import type {CacheClearReport} from '../lib/cache/clear.js'
+import type {CacheTally} from '../lib/cache/symfony.js'
+import type {HostOutcome} from '../lib/service/targets.js'
+import type {UnitStatus} from '../lib/service/types.js'
+import type {WorkerControlReport, WorkerLogsReport, WorkerResetReport, WorkerStatusReport} from '../lib/service/worker.js'
+import {renderTable} from './table.js'
+import {formatDuration, inert, plural} from './text.js'
+
+const SERVICE = 'SERVICE'
+
+/** The flags of every command that talks to a service manager (worker *, cache clear's php-fpm). */
+export const serviceFlags = {
+  host: Flags.string({
+    helpGroup: SERVICE,
+    multiple: true,
+    summary: "Run on this host over ssh (user@host, an ~/.ssh/config alias or ssh://user@host:port); repeatable. Default: the profile's hosts, else this machine.",
+  }),
+  unit: Flags.string({helpGroup: SERVICE, summary: "systemd unit or supervisord program: a name, a glob ('atom-worker@*'), a template ('atom-worker@') or a group ('atom-workers:*'). Default: the profile's unit, else atom-worker."}),
+  manager: Flags.string({helpGroup: SERVICE, options: ['systemd', 'supervisor'], summary: 'Service manager (default: detected per host; the profile may set it).'}),
+  'supervisor-config': Flags.string({helpGroup: SERVICE, summary: 'supervisord config file, passed as supervisorctl -c FILE (implies --manager supervisor).'}),
+  'ssh-option': Flags.string({helpGroup: SERVICE, multiple: true, summary: 'Extra ssh -o option (Port=2222, IdentityFile=..., UserKnownHostsFile=...); repeatable. Raw ssh words also from $ATOM_OPS_SSH_OPTIONS.'}),
+}
+
+export function serviceFlagValues(flags: {host?: string[]; unit?: string; manager?: string; 'supervisor-config'?: string; 'ssh-option'?: string[]}) {
+  return {host: flags.host, unit: flags.unit, manager: flags.manager, supervisorConfig: flags['supervisor-config'], sshOption: flags['ssh-option']}
+}
+
+export function formatBytes(n: number | undefined): string {
+  if (n === undefined) return '-'
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`
+}
+
+function since(s: UnitStatus): string {
+  if (s.sinceIso) return `${s.sinceIso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} (${formatDuration(Date.now() - Date.parse(s.sinceIso))} ago)`
+  return s.since ?? '-'
+}
+
+function unitRows(host: string, status: UnitStatus[]): unknown[][] {
+  return status.map((s) => [
+    host,
+    s.unit,
+    s.startLimitHit ? `${s.rawState} START-LIMIT-HIT` : s.rawState,
+    since(s),
+    s.mainPid ?? '-',
+    s.restarts ?? '-',
+    formatBytes(s.memoryBytes),
+    s.lastExitStatus === undefined ? '-' : String(s.lastExitStatus),
+  ])
+}
+
+function hostErrors(hosts: Array<HostOutcome<unknown>>): string[] {
+  return hosts.filter((h) => !h.ok).map((h) => (h.ok ? '' : `${h.host}: UNREACHABLE/ERROR: ${h.error.message}${h.error.hint ? `\n  hint: ${h.error.hint}` : ''}`))
+}
+
+const UNIT_HEAD = ['host', 'unit', 'state', 'since', 'pid', 'restarts', 'memory', 'last exit']
+
+export function renderWorkerStatus(r: WorkerStatusReport): string {
+  const out: string[] = []
+  const rows = r.hosts.flatMap((h) => (h.ok ? unitRows(`${h.host} (${h.manager})`, h.value.status) : [[h.host, r.unitPattern, 'UNREACHABLE', '-', '-', '-', '-', '-']]))
+  out.push(renderTable(UNIT_HEAD, rows))
+  for (const h of r.hosts) if (h.ok) for (const s of h.value.status) if (s.note) out.push(`${inert(h.host)} ${inert(s.unit)}: ${inert(s.note)}`)
+  out.push(...hostErrors(r.hosts).map(inert))
+  if (r.gearman.error) out.push(`Gearman: not checked (${inert(r.gearman.error)})`)
+  for (const s of r.gearman.servers) {
+    if (!s.ok) {
+      out.push(`Gearman ${s.server}: DOWN (${inert(s.error)})`)
+      continue
+    }
+    const withWorkers = s.classes.filter((c) => c.availableWorkers > 0).length
+    out.push(`\nGearman ${s.server}: ${plural(s.workerConnections, 'worker connection')} for this install; ${withWorkers}/${s.classes.length} job classes have workers`)
+    if (s.classes.some((c) => c.registered)) out.push(renderTable(['job class', 'workers', 'waiting', 'running'], s.classes.map((c) => [c.jobClass, c.availableWorkers, c.waiting, c.running])))
+  }
+  out.push(r.problems.length === 0 ? '\nOK: every unit runs and the install has workers.' : `\n${plural(r.problems.length, 'problem')}:\n${r.problems.map((p) => `  - ${inert(p)}`).join('\n')}`)
+  return out.join('\n')
+}
+
+export function renderWorkerControl(r: WorkerControlReport): string {
+  const out: string[] = []
+  for (const h of r.hosts) {
+    if (!h.ok) continue
+    for (const step of h.value.plan) {
+      const cmd = step.argv.length > 0 ? step.argv.join(' ') : '(nothing to run)'
+      if (r.dryRun) out.push(`${inert(h.host)}: would run: ${inert(cmd)}${step.why ? `   # ${step.why}` : ''}`)
+    }
+    if (h.value.resetStartLimit.length > 0) out.push(`${inert(h.host)}: ${inert(h.value.resetStartLimit.join(', '))} ${h.value.resetStartLimit.length === 1 ? 'was' : 'were'} at the start limit: reset-failed first`)
+    for (const s of h.value.steps) out.push(`${inert(h.host)}: ${s.action} ${inert(s.unit)}: ${s.ok ? 'ok' : 'FAILED'} (${inert(s.message)})`)
+    const state = h.value.after ?? h.value.before
+    out.push(renderTable(UNIT_HEAD, unitRows(`${h.host} (${h.manager})`, state)))
+  }
+  out.push(...hostErrors(r.hosts).map(inert))
+  const v = r.verification
+  if (r.dryRun) out.push('Dry run: nothing was changed.')
+  else if (v?.skipped) out.push(`${r.action}: ${v.skipped}`)
+  else if (v?.verified)
+    out.push(
+      `${r.action} verified in ${(v.elapsedMs / 1000).toFixed(1)}s after the service manager returned (${((r.durationMs ?? 0) / 1000).toFixed(1)}s in all): ${r.action === 'stop' ? "no worker is left for this install's functions" : "this install's functions have workers in Gearman again"}`,
+    )
+  else if (v) out.push(`${r.action} NOT verified after ${(v.elapsedMs / 1000).toFixed(1)}s; still missing:\n${v.missing.slice(0, 20).map((m) => `  - ${inert(m)}`).join('\n')}${v.missing.length > 20 ? `\n  ... ${v.missing.length - 20} more` : ''}`)
+  return out.join('\n')
+}
+
+export function renderWorkerReset(r: WorkerResetReport): string {
+  const out: string[] = []
+  for (const h of r.hosts) {
+    if (!h.ok) continue
+    if (h.value.explanation) out.push(`${inert(h.host)}: ${inert(h.value.explanation)}`)
+    if (r.dryRun && h.value.argv.length > 0) out.push(`${inert(h.host)}: would run: ${inert(h.value.argv.join(' '))}`)
+    for (const s of h.value.steps) out.push(`${inert(h.host)}: reset-failed ${inert(s.unit)}: ${s.ok ? 'ok' : 'FAILED'} (${inert(s.message)})`)
+  }
+  out.push(...hostErrors(r.hosts).map(inert))
+  if (r.dryRun) out.push('Dry run: nothing was changed.')
+  return out.join('\n')
+}
+
+export function renderWorkerLogs(r: WorkerLogsReport): string {
+  const many = r.hosts.length > 1
+  const out: string[] = []
+  for (const h of r.hosts) {
+    if (!h.ok) continue
+    for (const line of h.value.lines) out.push(many ? `${inert(h.host)}: ${inert(line)}` : inert(line))
+  }
+  out.push(...hostErrors(r.hosts).map(inert))
+  return out.join('\n')
+}
+
+function tally(t: CacheTally): string {
+  return `${plural(t.files, 'file')}, ${plural(t.directories, 'directory', 'directories')}, ${plural(t.symlinks, 'symlink')} (${formatBytes(t.bytes)})`
+}
+
+export function renderCacheClear(r: CacheClearReport): string {
+  const out: string[] = []
+  const would = r.dryRun ? 'would remove' : 'removed'
+  if (r.symfony?.error) out.push(`Symfony cache: FAILED: ${inert(r.symfony.error.message)}`)
+  else if (r.symfony?.result) {
+    const s = r.symfony.result
+    const how = s.method === 'php symfony cc' ? `via ${inert(s.argv?.join(' '))} in ${inert(r.root)}` : `files under ${inert(s.cacheDir)} (symlinks removed, never followed)`
+    out.push(`Symfony cache: ${would} ${tally(r.dryRun ? s.before : (s.removed ?? s.before))} ${how}`)
+    if (s.after && (s.after.files > 0 || s.after.symlinks > 0)) out.push(`  left behind: ${tally(s.after)}`)
+    for (const e of s.errors.slice(0, 10)) out.push(`  error: ${inert(e)}`)
+  }
+  if (r.phpFpm) {
+    const p = r.phpFpm
+    if (p.skipped) out.push(`APCu (php-fpm): skipped: ${inert(p.skipped)}`)
+    else if (p.error) out.push(`APCu (php-fpm): FAILED: ${inert(p.error.message)}`)
+    else if (r.dryRun) out.push(`APCu (php-fpm): would run: ${inert(p.argv?.join(' '))}`)
+    else for (const s of p.steps ?? []) out.push(`APCu (php-fpm): restart ${inert(s.unit)}: ${s.ok ? 'ok' : `FAILED (${inert(s.message)})`}`)
+  }
+  if (r.memcached) {
+    if ('skipped' in r.memcached) out.push(`memcached: skipped: ${r.memcached.skipped}`)
+    else
+      for (const m of r.memcached) {
+        if (r.dryRun) out.push(`memcached ${m.server}: would send flush_all`)
+        else out.push(`memcached ${m.server}: ${m.error ? `FAILED: ${inert(m.error.message)}` : `flush_all answered ${inert(m.answer)}`}`)
+      }
+  }
+  if (r.dryRun) out.push('Dry run: nothing was changed.')
+  return out.join('\n')
+}

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict'
+import {describe, test} from 'node:test'
+
+import {LocalRunner, shellQuote, splitWords, SshRunner, validateDestination} from '../../../src/lib/remote/runner.js'
+
+describe('command runner', () => {
+  test('shellQuote: whatever the argument, a real sh sees it back unchanged', async () => {
+    const runner = new LocalRunner()
+    const nasty = ["it's", 'a b', '$(touch /tmp/atom-ops-q)', '`id`', 'semi;colon', 'back\\slash', '*', 'new\nline', '', '-n', 'ünïcode', '"dq"']
+    for (const arg of nasty) {
+      const r = await runner.run(['sh', '-c', `printf '%s' ${shellQuote(arg)}`], {timeoutMs: 5000})
+      assert.equal(r.stdout, arg, JSON.stringify(arg))
+    }
+  })
+
+  test('a program that overruns its timeout is killed and reported as timed out', async () => {
+    const started = Date.now()
+    const r = await new LocalRunner().run(['sleep', '30'], {timeoutMs: 300})
+    assert.equal(r.timedOut, true)
+    assert.equal(r.signal, 'SIGTERM')
+    assert.ok(Date.now() - started < 3000)
+  })
+
+  test('a missing program is exit 127, not an exception', async () => {
+    const r = await new LocalRunner().run(['atom-ops-no-such-program'], {timeoutMs: 1000})
+    assert.equal(r.code, 127)
+    assert.match(r.stderr, /command not found/)
+  })
+
+  test('stream delivers lines and stops when aborted', async () => {
+    const started = Date.now()
+    const lines: string[] = []
+    const abort = new AbortController()
+    const r = await new LocalRunner().stream(['sh', '-c', 'echo one; echo two; sleep 3'], {
+      signal: abort.signal,
+      onLine: (line) => {
+        lines.push(line)
+        if (line === 'two') abort.abort()
+      },
+    })
+    assert.deepEqual(lines, ['one', 'two'])
+    assert.equal(r.signal, 'SIGTERM')
+    assert.ok(Date.now() - started < 5000, 'does not wait for the grandchild (sleep) holding the pipe')
+  })
+
+  test('ssh argv: BatchMode, ConnectTimeout from the timeout, options, `--`, then one quoted remote command', () => {
+    const ssh = new SshRunner('deploy@worker-1', ['-p', '2222'], 3500)
+    assert.deepEqual(ssh.sshArgv(['supervisorctl', '-c', '/etc/sup ervisor.conf', 'status']), [
+      'ssh', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=4', '-o', 'ServerAliveInterval=15', '-T', '-p', '2222', '--', 'deploy@worker-1',
+      "env LC_ALL=C SYSTEMD_PAGER= SYSTEMD_COLORS=0 supervisorctl -c '/etc/sup ervisor.conf' status",
+    ])
+  })
+
+  test('destinations that ssh could read as options, or with spaces, are refused', () => {
+    for (const ok of ['host', 'user@host', 'ssh://user@host:2222', 'user@10.0.0.1', 'alias.example']) assert.equal(validateDestination(ok), ok)
+    for (const bad of ['-oProxyCommand=x', 'user@host; rm', 'a b', '']) assert.throws(() => validateDestination(bad), /not a valid ssh destination/)
+  })
+
+  test('ATOM_OPS_SSH_OPTIONS words: quotes group, nothing else is interpreted', () => {
+    assert.deepEqual(splitWords(`-p 2222 -i "/k/my key" -o 'UserKnownHostsFile=/a b' $HOME`), ['-p', '2222', '-i', '/k/my key', '-o', 'UserKnownHostsFile=/a b', '$HOME'])
+    assert.throws(() => splitWords('-i "unclosed'), /unbalanced/)
+  })
+})
