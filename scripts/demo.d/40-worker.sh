@@ -1,15 +1,16 @@
-# Worker service and caches. The sandbox runs its workers under a real supervisord (src/testbed/supervisord.ts);
-# demo.js exports its config file as ATOM_OPS_DEMO_SUPERVISOR_CONF.
-if [ -n "${ATOM_OPS_DEMO_SUPERVISOR_CONF:-}" ]; then
-  section "The worker service (supervisord here; systemd is detected the same way) and this install's workers in Gearman"
-  atom_ops worker status --manager supervisor --supervisor-config "$ATOM_OPS_DEMO_SUPERVISOR_CONF"
+# The worker service and caches. The sandbox runs its worker under a real supervisord; the sandbox
+# profile (ATOM_OPS_PROFILE=sandbox) names it, so no flags are needed: systemd is detected the same way.
+section "The worker service and this install's workers in Gearman"
+atom_ops worker status
 
-  section "Restart it: atom-ops waits until Gearman shows the install's functions with workers again"
-  atom_ops worker restart --manager supervisor --supervisor-config "$ATOM_OPS_DEMO_SUPERVISOR_CONF" --force
-else
-  section "Worker service"
-  echo "(skipped: ATOM_OPS_DEMO_SUPERVISOR_CONF is not set, the sandbox runs no supervisord)"
-fi
+section "Restart it: atom-ops waits until Gearman shows the install's functions with workers again"
+atom_ops worker restart --force
 
-section "What clearing Symfony's cache would remove (dry run)"
-atom_ops cache clear --symfony --dry-run
+section "The worker's log"
+atom_ops worker logs -n 5
+
+section "What clearing the caches would do: Symfony's cache/ and memcached (cache_engine sfMemcacheCache)"
+atom_ops cache clear --dry-run
+
+section "Clear memcached for real"
+atom_ops cache clear --memcached --force

@@ -1,3 +1,4 @@
+import type {DoctorFixReport} from '../lib/doctor/fixes.js'
 import type {DoctorReport, MultiDoctorReport} from '../lib/doctor/run.js'
 import type {CheckResult} from '../lib/doctor/types.js'
 import {inert} from './text.js'
@@ -33,4 +34,19 @@ function one(report: DoctorReport): string {
 export function renderDoctorReport(result: DoctorReport | MultiDoctorReport): string {
   if ('profiles' in result) return result.profiles.map((p) => `== profile ${inert(p.profile)} ==\n${one(p.report)}`).join('\n\n')
   return one(result)
+}
+
+export function renderDoctorFix(report: DoctorFixReport): string {
+  const lines = ['Before:', one(report.before), '']
+  if (report.fixes.length === 0) {
+    lines.push('Nothing doctor can fix safely; see the fixes above.')
+    return lines.join('\n')
+  }
+  lines.push(report.dryRun ? 'Would apply (dry run):' : 'Applied:')
+  for (const f of report.fixes) {
+    const mark = 'ok' in f ? (f.ok ? 'done  ' : 'FAILED') : 'plan  '
+    lines.push(`  ${mark} ${inert(f.description)}${'message' in f ? `: ${inert(f.message)}` : ''}`)
+  }
+  if (report.after) lines.push('', 'After:', one(report.after))
+  return lines.join('\n')
 }

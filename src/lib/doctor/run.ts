@@ -6,6 +6,8 @@ import {checkStaleConfigCache} from './checks/cache.js'
 import {checkDatabase} from './checks/database.js'
 import {checkServers, checkWaitingWithoutWorker, checkWorkersForJobClasses} from './checks/gearman.js'
 import {checkSharedPrefix, prefixOwners} from './checks/profiles.js'
+import {checkWorkerService} from './checks/service.js'
+import type {ServiceFlags} from '../service/targets.js'
 import {loadProfileInstalls} from '../settings/installs.js'
 import type {CheckResult, CheckStatus} from './types.js'
 
@@ -21,7 +23,10 @@ export interface DoctorReport {
   durationMs: number
 }
 
-export type ExtraCheck = (ctx: DoctorContext) => Promise<CheckResult | CheckResult[]>
+export interface DoctorOptions {
+  /** How the worker service is reached (flags; the profile fills the rest). */
+  service?: ServiceFlags
+}
 
 const SEVERITY: Record<CheckStatus, number> = {critical: 0, warning: 1, unknown: 2, ok: 3, skipped: 4}
 const EXIT: Record<DoctorReport['status'], DoctorReport['exitCode']> = {ok: 0, warning: 1, critical: 2, unknown: 3}
@@ -53,7 +58,7 @@ export function sortChecks(checks: CheckResult[]): CheckResult[] {
  * Runs every check concurrently, each bounded by the timeout, and ranks what failed: the report's
  * first failing check is the most likely cause, with the one command to run.
  */
-export async function runDoctor(config: ResolvedConfig, extraChecks: Array<{id: string; title: string; run: ExtraCheck}> = []): Promise<DoctorReport> {
+export async function runDoctor(config: ResolvedConfig, options: DoctorOptions = {}): Promise<DoctorReport> {
   const started = Date.now()
   const timeoutMs = config.timeoutMs.value
   if (!config.install) {
@@ -90,7 +95,7 @@ export async function runDoctor(config: ResolvedConfig, extraChecks: Array<{id: 
       guarded('gearman.waiting-no-worker', 'Queued jobs have a worker', limit, () => checkWaitingWithoutWorker(ctx)),
       guarded('cache.stale-config', 'Config cache', limit, () => checkStaleConfigCache(ctx)),
       guarded('profiles.shared-prefix', 'Shared prefixes', limit, () => checkSharedPrefix(ctx, installs)),
-      ...extraChecks.map((c) => guarded(c.id, c.title, limit, () => c.run(ctx))),
+      guarded('worker.service', 'Worker service', limit, () => checkWorkerService(ctx, options.service ?? {})),
     ]
     const checks = (await Promise.all(runs)).flat()
     const views = await ctx.serverViews()
@@ -148,15 +153,12 @@ export interface MultiDoctorReport {
 }
 
 /** `doctor --all-profiles`: every configured install, concurrently; the worst status wins. */
-export async function runDoctorForProfiles(
-  options: GlobalOptions,
-  extraChecks: Array<{id: string; title: string; run: ExtraCheck}> = [],
-): Promise<MultiDoctorReport> {
+export async function runDoctorForProfiles(globals: GlobalOptions, options: DoctorOptions = {}): Promise<MultiDoctorReport> {
   const settings = await loadSettingsFile()
   const names = [...settings.profiles.keys()]
   if (names.length === 0) throw new ConfigError(`no profiles in ${settings.path}`, 'Add profiles (see README.md, "Profiles"), or run doctor without --all-profiles.')
   const profiles = await Promise.all(
-    names.map(async (profile) => ({profile, report: await runDoctor(await resolveConfig({...options, profile}, process.env, settings), extraChecks)})),
+    names.map(async (profile) => ({profile, report: await runDoctor(await resolveConfig({...globals, profile}, process.env, settings), options)})),
   )
   const worst = profiles.map((p) => p.report).sort((a, b) => SEVERITY[a.status] - SEVERITY[b.status])[0]
   return {status: worst.status, exitCode: worst.exitCode, profiles}

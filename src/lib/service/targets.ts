@@ -27,7 +27,7 @@ export interface ServiceOptions {
   timeoutMs: number
 }
 
-/** Flag, then the profile's hosts/unit/manager, then the defaults (this machine, atom-worker, auto-detect). */
+/** Flag, then the profile's hosts/unit/manager/supervisor_config, then the defaults (this machine, atom-worker, auto-detect). */
 export function resolveServiceOptions(cfg: ResolvedConfig, flags: ServiceFlags, env: NodeJS.ProcessEnv = process.env): ServiceOptions {
   const profile = cfg.profileSettings
   const hosts = (flags.host && flags.host.length > 0 ? flags.host : (profile?.hosts ?? [])).filter((h) => h !== 'local' && h !== 'localhost-local')
@@ -42,7 +42,7 @@ export function resolveServiceOptions(cfg: ResolvedConfig, flags: ServiceFlags, 
     throw flags.manager !== undefined ? new UsageError(text, 'Use --manager systemd or --manager supervisor (default: detected).') : new ConfigError(text, 'Use manager: systemd or manager: supervisor.')
   }
   const sshOptions = [...splitWords(env[SSH_OPTIONS_ENV] ?? ''), ...(flags.sshOption ?? []).flatMap((o) => ['-o', o])]
-  return {hosts, unit, manager, supervisorConfig: flags.supervisorConfig, sshOptions, timeoutMs: cfg.timeoutMs.value}
+  return {hosts, unit, manager, supervisorConfig: flags.supervisorConfig ?? profile?.supervisorConfig, sshOptions, timeoutMs: cfg.timeoutMs.value}
 }
 
 export function runnerFor(host: string | undefined, options: ServiceOptions): CommandRunner {

@@ -14,6 +14,7 @@ export interface Profile {
   hosts?: string[]
   unit?: string
   manager?: string
+  supervisorConfig?: string
 }
 
 export interface SettingsFile {
@@ -32,6 +33,7 @@ const PROFILE_KEYS: Record<string, keyof Profile> = {
   hosts: 'hosts',
   unit: 'unit',
   manager: 'manager',
+  supervisor_config: 'supervisorConfig',
 }
 
 export async function loadSettingsFile(path = settingsFilePath()): Promise<SettingsFile> {

@@ -6,7 +6,7 @@ import {after, before, beforeEach, describe, test} from 'node:test'
 import {SHOW_PROPERTIES} from '../../../src/lib/service/systemd.js'
 import {TestBed} from '../../../src/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
-import {type SystemdStandIn, systemdStandIn} from './systemd-standin.js'
+import {type SystemdStandIn, systemdStandIn} from '../../helpers/systemd-standin.js'
 
 let bed: TestBed
 let sd: SystemdStandIn

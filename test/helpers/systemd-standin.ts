@@ -32,6 +32,10 @@ if (cmd === 'show') {
   process.stdout.write(units.map((u) => text.replace(/^Id=.*$/m, 'Id=' + u)).join('\n'))
   process.exit(0)
 }
+if (cmd === 'cat') {
+  process.stdout.write(fixture('atom-worker.unit'))
+  process.exit(0)
+}
 if (cmd === 'list-units') {
   process.stdout.write(fixture('list-units.txt'))
   process.exit(0)

@@ -1,0 +1,84 @@
+import {clearSymfonyCache} from '../cache/symfony.js'
+import {type ResolvedConfig, requireInstall} from '../context/resolve.js'
+import type {ServiceFlags} from '../service/targets.js'
+import {workerControl} from '../service/worker.js'
+import {type DoctorOptions, type DoctorReport, runDoctor} from './run.js'
+import type {FixAction} from './types.js'
+
+export interface PlannedFix {
+  action: FixAction
+  /** The check that asked for it. */
+  because: string
+  description: string
+}
+
+export interface AppliedFix extends PlannedFix {
+  ok: boolean
+  message: string
+}
+
+export interface DoctorFixReport {
+  dryRun: boolean
+  before: DoctorReport
+  fixes: AppliedFix[] | PlannedFix[]
+  /** doctor run again after the fixes (absent on a dry run or when there was nothing to fix). */
+  after?: DoctorReport
+  status: DoctorReport['status']
+  exitCode: DoctorReport['exitCode']
+}
+
+const DESCRIBE: Record<FixAction['kind'], (a: FixAction) => string> = {
+  'reset-and-restart-worker': () => 'reset the worker unit\'s start limit if hit, restart it and wait until Gearman shows its workers',
+  'clear-symfony-cache': () => "clear Symfony's cache so the web app reads the current gearman.yml and app.yml",
+  'kill-zombies': (a) => `mark zombie job${a.kind === 'kill-zombies' && a.jobIds.length === 1 ? '' : 's'} ${a.kind === 'kill-zombies' ? a.jobIds.map((id) => `#${id}`).join(', ') : ''} as failed (status 185, with a note), as jobs kill does`,
+}
+
+/** The safe fixes the report asks for, once each, worst problem first. */
+export function planFixes(report: DoctorReport): PlannedFix[] {
+  const seen = new Set<string>()
+  const plan: PlannedFix[] = []
+  for (const check of report.checks) {
+    if (!check.action || check.status === 'ok' || check.status === 'skipped' || seen.has(check.action.kind)) continue
+    seen.add(check.action.kind)
+    plan.push({action: check.action, because: check.id, description: DESCRIBE[check.action.kind](check.action)})
+  }
+  return plan
+}
+
+async function apply(config: ResolvedConfig, fix: PlannedFix, service: ServiceFlags): Promise<AppliedFix> {
+  try {
+    switch (fix.action.kind) {
+      case 'reset-and-restart-worker': {
+        const r = await workerControl(config, service, {action: 'restart', dryRun: false, waitSeconds: 60, confirm: async () => undefined})
+        const reset = r.hosts.flatMap((h) => (h.ok ? h.value.resetStartLimit : []))
+        const verified = r.verification?.verified ? 'restart verified through Gearman' : `not verified: ${r.verification?.skipped ?? `still missing ${r.verification?.missing.join(', ')}`}`
+        return {...fix, ok: r.exitCode === 0, message: `${reset.length ? `start limit reset for ${reset.join(', ')}; ` : ''}${verified}`}
+      }
+      case 'clear-symfony-cache': {
+        const install = requireInstall(config)
+        const r = await clearSymfonyCache(install.realRoot, {dryRun: false, timeoutMs: config.timeoutMs.value})
+        return {...fix, ok: r.errors.length === 0, message: r.errors.length ? r.errors.join('; ') : `${r.method}: ${r.removed?.files ?? 0} files removed from ${r.cacheDir}`}
+      }
+      case 'kill-zombies':
+        return {...fix, ok: false, message: 'not applied: use atom-ops jobs kill ID'}
+    }
+  } catch (error) {
+    return {...fix, ok: false, message: (error as Error).message}
+  }
+}
+
+/**
+ * `doctor --fix`: diagnose, apply the safe fixes found (after one confirmation), then diagnose again
+ * so the operator sees before and after.
+ */
+export async function doctorFix(config: ResolvedConfig, options: DoctorOptions & {dryRun: boolean; confirm: (question: string) => Promise<void>}): Promise<DoctorFixReport> {
+  const before = await runDoctor(config, options)
+  const plan = planFixes(before)
+  if (plan.length === 0 || options.dryRun) return {dryRun: options.dryRun, before, fixes: plan, status: before.status, exitCode: before.exitCode}
+  await options.confirm(`Apply ${plan.length} fix${plan.length === 1 ? '' : 'es'}: ${plan.map((p) => p.action.kind).join(', ')}?`)
+  const fixes: AppliedFix[] = []
+  // One at a time: a restart must not race a cache clear of the same install.
+  for (const fix of plan) fixes.push(await apply(config, fix, options.service ?? {}))
+  const after = await runDoctor(config, options)
+  return {dryRun: false, before, fixes, after, status: after.status, exitCode: after.exitCode}
+}
