@@ -1,0 +1,68 @@
+import {createWriteStream} from 'node:fs'
+import {rename, unlink} from 'node:fs/promises'
+
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {ConfigError, UsageError} from '../../lib/errors.js'
+import {withJobsContext} from '../../lib/jobs/context.js'
+import {countJobs, EXPORT_FORMATS, type ExportFormat, exportJobs, type ExportResult} from '../../lib/jobs/export.js'
+import {filterFlags, filterFromFlags} from '../../ui/jobs-flags.js'
+import {progressBar} from '../../ui/progress.js'
+
+export default class JobsExport extends BaseCommand<typeof JobsExport> {
+  static summary = "Export job history: AtoM's CSV (startDate,endDate,jobName,jobStatus,jobInfo,jobUser) or JSON with every field."
+  static description =
+    'Rows are streamed a page at a time (memory stays flat at millions of jobs) to --output FILE or standard output. A progress bar shows on stderr when it is a terminal. Takes the same filters as `jobs list`.'
+  static examples = [
+    '<%= config.bin %> <%= command.id %> > atom-job-history.csv',
+    '<%= config.bin %> <%= command.id %> --format ndjson --status error --output errors.ndjson',
+  ]
+
+  static flags = {
+    ...filterFlags,
+    format: Flags.string({summary: 'csv (AtoM\'s export format), json (an array) or ndjson (one job per line).', default: 'csv', options: EXPORT_FORMATS}),
+    output: Flags.string({char: 'o', summary: 'Write to this file instead of standard output (written whole, then renamed into place).'}),
+    'page-size': Flags.integer({hidden: true, min: 1, max: 50_000}),
+  }
+
+  async run(): Promise<ExportResult & {file?: string}> {
+    const {flags} = this
+    const filter = filterFromFlags(flags)
+    if (this.jsonEnabled() && !flags.output) throw new UsageError('--json prints a summary, so it needs --output FILE for the export itself', 'Use --format json to get the jobs as JSON on standard output.')
+    const cfg = await this.settings()
+    const partial = flags.output ? `${flags.output}.partial` : undefined
+    const out = partial ? createWriteStream(partial, {flags: 'wx'}) : process.stdout
+    if (partial) {
+      await new Promise<void>((resolve, reject) => {
+        out.once('open', () => resolve())
+        out.once('error', (e: NodeJS.ErrnoException) => reject(new ConfigError(`cannot write ${partial}: ${e.code ?? e.message}`, 'Choose another --output path (an old .partial file is never overwritten).')))
+      })
+    } else {
+      process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(0)
+      })
+    }
+    const bar = progressBar('export', Boolean(process.stderr.isTTY) && !this.jsonEnabled())
+    try {
+      const result = await withJobsContext(cfg, {}, async (ctx) => {
+        const total = process.stderr.isTTY ? await countJobs(ctx.db, filter) : 0
+        return exportJobs(ctx.db, out, {filter, format: flags.format as ExportFormat, pageSize: flags['page-size'], total, onProgress: (d, t) => bar.update(d, t)})
+      })
+      bar.done()
+      if (partial && flags.output) {
+        await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())))
+        await rename(partial, flags.output)
+        return this.output({...result, file: flags.output}, (r) => `Exported ${r.jobs} jobs (${r.bytes} bytes, ${r.format}) to ${r.file}.`)
+      }
+      return result
+    } catch (error) {
+      bar.done()
+      if (partial) {
+        out.destroy()
+        await unlink(partial).catch(() => undefined)
+      }
+      throw error
+    }
+  }
+}

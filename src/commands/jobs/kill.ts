@@ -1,0 +1,53 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {describeError} from '../../lib/errors.js'
+import {withJobsContext} from '../../lib/jobs/context.js'
+import {type KillResult, planKill, runKill, WORKER_NOT_STOPPED} from '../../lib/jobs/kill.js'
+import {parseId} from '../../lib/util/duration.js'
+import {renderKillPlan, renderKillResult} from '../../ui/jobs.js'
+
+export default class JobsKill extends BaseCommand<typeof JobsKill> {
+  static summary = 'End one stalled job: mark it failed with a note saying why (default), or delete it with a backup.'
+  static description = `Refuses a job that is not in progress unless --force. By default the row is kept as history: status Error, completed now, and an error note "Killed by atom-ops (operator@host) at TIME: REASON". With --delete it is backed up and deleted through \`object\` (notes and properties go with it) and its download file removed.
+Its queued Gearman job is cancelled when it can be identified (the row is the only in-progress one of its class and the server holds nothing else). The worker process hanging on the job is NOT stopped (Gearman cannot stop a running job): restart it with \`atom-ops worker restart\`.`
+  static examples = ['<%= config.bin %> <%= command.id %> 1234 --reason "worker OOM-killed" --force', '<%= config.bin %> <%= command.id %> 1234 --delete --dry-run']
+  static args = {id: Args.string({required: true, description: 'The job id.'})}
+  static flags = {
+    reason: Flags.string({summary: 'Why, for the error note and the audit record.'}),
+    delete: Flags.boolean({summary: 'Delete the job (after a backup) instead of marking it failed.'}),
+    force: Flags.boolean({char: 'f', summary: 'Do not ask; also allows a job that is not in progress.'}),
+    'dry-run': Flags.boolean({summary: 'Show what would be done, change nothing.'}),
+    backup: Flags.string({summary: 'With --delete: back the job up to this file (default: a timestamped file in the state directory).', exclusive: ['no-backup']}),
+    'no-backup': Flags.boolean({summary: 'With --delete: no backup.'}),
+    'no-queue': Flags.boolean({summary: 'Leave its queued Gearman job alone.'}),
+  }
+
+  async run(): Promise<KillResult> {
+    const {flags} = this
+    const id = parseId(this.args.id, 'job id')
+    return withJobsContext(await this.settings(), {install: true}, async (ctx) => {
+      const plan = await planKill(ctx.db, id, {scope: ctx.scope, force: flags.force, delete: flags.delete})
+      if (!this.jsonEnabled()) this.log(renderKillPlan(plan))
+      if (flags['dry-run']) {
+        await this.audit('dry-run', {job: id, name: plan.job.name, action: plan.action})
+        return this.output({plan, dryRun: true, action: plan.action, worker: WORKER_NOT_STOPPED} as KillResult, renderKillResult)
+      }
+      await this.confirmOrAbort(`${plan.action === 'delete' ? 'Delete' : 'Mark failed'} job ${id} (${plan.job.name})?`, flags.force)
+      try {
+        const result = await runKill(ctx.db, plan, {
+          scope: ctx.scope,
+          reason: flags.reason,
+          realRoot: ctx.realRoot!,
+          backupPath: flags['no-backup'] ? null : flags.backup,
+          queue: !flags['no-queue'],
+        })
+        await this.audit('done', {job: id, name: plan.job.name, status: plan.job.status, action: plan.action, reason: flags.reason, backup: result.backup, queue: result.queue?.outcomes})
+        return this.output(result, renderKillResult)
+      } catch (error) {
+        await this.audit('failed', {job: id, action: plan.action, error: describeError(error)})
+        throw error
+      }
+    })
+  }
+}

@@ -1,0 +1,42 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {UsageError} from '../../lib/errors.js'
+import {withJobsContext} from '../../lib/jobs/context.js'
+import {type JobList, listJobs, parseSort} from '../../lib/jobs/query.js'
+import {parsePositiveInt} from '../../lib/util/duration.js'
+import {filterFlags, filterFromFlags} from '../../ui/jobs-flags.js'
+import {jobListCsv, renderJobList} from '../../ui/jobs.js'
+
+export default class JobsList extends BaseCommand<typeof JobsList> {
+  static summary = 'List job rows with filters: status, class, user, age; as a table, JSON or CSV.'
+  static description =
+    'Every filter combines with the others (AND); repeated --status or --name values widen (OR). Columns: id, name, status, user, started, completed, duration (or age while in progress) and the related description or actor.'
+  static examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --status error --older-than 7d',
+    '<%= config.bin %> <%= command.id %> --status completed --status error --name arFindingAidJob --sort -duration --limit 20',
+    '<%= config.bin %> <%= command.id %> --user none --csv',
+  ]
+
+  static flags = {
+    ...filterFlags,
+    limit: Flags.string({summary: 'At most this many rows (0 = all).', default: '50'}),
+    sort: Flags.string({summary: 'Sort by id, name, status, user, started, completed or duration; prefix - for descending.', default: '-id'}),
+    csv: Flags.boolean({summary: 'Print CSV instead of a table.', exclusive: ['json']}),
+  }
+
+  async run(): Promise<JobList> {
+    const {flags} = this
+    const filter = filterFromFlags(flags)
+    const sort = parseSort(flags.sort)
+    const limit = flags.limit === '0' ? 0 : parsePositiveInt(flags.limit, '--limit', 1_000_000)
+    if (flags.csv && this.jsonEnabled()) throw new UsageError('--csv and --json cannot be used together')
+    const result = await withJobsContext(await this.settings(), {}, (ctx) => listJobs(ctx.db, {filter, sort, limit}))
+    if (flags.csv) {
+      process.stdout.write(jobListCsv(result))
+      return result
+    }
+    return this.output(result, renderJobList)
+  }
+}

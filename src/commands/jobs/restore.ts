@@ -1,0 +1,36 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {AtomOpsError, describeError} from '../../lib/errors.js'
+import {type RestoreReport, restoreBackup} from '../../lib/jobs/backup.js'
+import {withJobsContext} from '../../lib/jobs/context.js'
+import {renderRestore} from '../../ui/jobs.js'
+import {progressBar} from '../../ui/progress.js'
+
+export default class JobsRestore extends BaseCommand<typeof JobsRestore> {
+  static summary = 'Put back jobs from a backup written by `jobs clear` or `jobs kill --delete`, ids and all.'
+  static description =
+    'The whole file is checked first (header, trailer, count): a damaged or cut-short file restores nothing. Jobs whose id is taken are skipped and listed; references to users or objects that no longer exist become NULL. Each batch is a transaction; running it again after an interruption finishes it.'
+  static examples = ['<%= config.bin %> <%= command.id %> ~/.local/state/atom-ops/backups/jobs-2026-01-01T00-00-00-000Z.ndjson']
+  static args = {file: Args.string({required: true, description: 'The backup file.'})}
+  static flags = {
+    'dry-run': Flags.boolean({summary: 'Check the file and count what would be restored; change nothing.'}),
+  }
+
+  async run(): Promise<RestoreReport> {
+    const bar = progressBar('restore', Boolean(process.stderr.isTTY) && !this.jsonEnabled())
+    try {
+      const report = await withJobsContext(await this.settings(), {}, (ctx) =>
+        restoreBackup(ctx.db, this.args.file, {dryRun: this.flags['dry-run'], onProgress: (d, t) => bar.update(d, t)}),
+      )
+      bar.done()
+      await this.audit(report.dryRun ? 'dry-run' : 'done', {file: report.file, jobs: report.jobs, restored: report.restored, skipped: report.skipped.length})
+      return this.output(report, renderRestore)
+    } catch (error) {
+      bar.done()
+      // Only a restore that started writing is worth a record; bad input or an unreachable database changed nothing.
+      if (!this.flags['dry-run'] && error instanceof AtomOpsError && error.kind === 'failed') await this.audit('partial', {file: this.args.file, error: describeError(error)})
+      throw error
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import {type ResolvedConfig, requireDatabase, requireGearman, requireInstall, requirePrefix} from '../context/resolve.js'
+import {Database} from '../db/database.js'
+import type {GearmanScope} from './gearman.js'
+
+export interface JobsContext {
+  db: Database
+  /** The install's Gearman servers and function prefix; undefined when they cannot be known (no install and no --gearman). */
+  scope?: GearmanScope
+  /** The install root as PHP sees it (symlinks resolved); download paths are relative to it. */
+  realRoot?: string
+  timeoutMs: number
+}
+
+/** What a jobs command needs, from the resolved configuration; Gearman and the install are optional unless required. */
+export async function openJobsContext(cfg: ResolvedConfig, needs: {gearman?: boolean; install?: boolean} = {}): Promise<JobsContext> {
+  const timeoutMs = cfg.timeoutMs.value
+  let scope: GearmanScope | undefined
+  if (needs.gearman) scope = {servers: requireGearman(cfg), prefix: requirePrefix(cfg), timeoutMs}
+  else if (cfg.gearman && cfg.prefix) scope = {servers: cfg.gearman.value, prefix: cfg.prefix.value, timeoutMs}
+  const realRoot = needs.install ? requireInstall(cfg).realRoot : cfg.install?.realRoot
+  const db = await Database.open(requireDatabase(cfg), timeoutMs)
+  return {db, scope, realRoot, timeoutMs}
+}
+
+/** Opens the context, runs fn, always closes the database. */
+export async function withJobsContext<T>(cfg: ResolvedConfig, needs: {gearman?: boolean; install?: boolean}, fn: (ctx: JobsContext) => Promise<T>): Promise<T> {
+  const ctx = await openJobsContext(cfg, needs)
+  try {
+    return await fn(ctx)
+  } finally {
+    await ctx.db.close()
+  }
+}

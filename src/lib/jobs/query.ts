@@ -1,0 +1,230 @@
+import type {Database, Queryable, SqlValue} from '../db/database.js'
+import {UsageError} from '../errors.js'
+import {type JobFilter, type JobStatusName, statusName, whereSql} from './filter.js'
+
+/** One job as `jobs list` and `jobs export` show it. */
+export interface JobSummary {
+  id: number
+  name: string | null
+  status: JobStatusName | 'unknown'
+  statusId: number | null
+  userId: number | null
+  /** The username, or null for a job started from the command line. */
+  user: string | null
+  startedAt: string
+  completedAt: string | null
+  /** Seconds from start to completion, or to now while in progress (its age). */
+  seconds: number | null
+  objectId: number | null
+  /** The related description or actor: its slug when it has one, else its class and id. */
+  related: string | null
+  downloadPath: string | null
+}
+
+export const SORT_FIELDS = {
+  id: 'j.id',
+  name: 'j.name',
+  status: 'j.status_id',
+  user: 'u.username',
+  started: 'o.created_at',
+  completed: 'j.completed_at',
+  duration: 'seconds',
+} as const
+export type SortField = keyof typeof SORT_FIELDS
+
+export interface JobSort {
+  field: SortField
+  descending: boolean
+}
+
+/** `--sort started` (oldest first), `--sort -started` (newest first); the tie-breaker is the id. */
+export function parseSort(text: string | undefined): JobSort {
+  if (text === undefined || text === '') return {field: 'id', descending: true}
+  const t = text.trim().toLowerCase()
+  const descending = t.startsWith('-') || t.endsWith(':desc')
+  const field = t.replace(/^[-+]/, '').replace(/:(asc|desc)$/, '')
+  const alias: Record<string, SortField> = {created: 'started', start: 'started', age: 'started', end: 'completed', finished: 'completed', username: 'user'}
+  const f = (alias[field] ?? field) as SortField
+  if (!(f in SORT_FIELDS)) {
+    throw new UsageError(`--sort "${text}" is not a column to sort by`, `Use one of ${Object.keys(SORT_FIELDS).join(', ')}; prefix with - for descending (--sort -started).`)
+  }
+  return {field: f, descending}
+}
+
+const SUMMARY_COLUMNS = `j.id, j.name, j.status_id, j.user_id, u.username, o.created_at, j.completed_at, j.object_id, j.download_path,
+  TIMESTAMPDIFF(SECOND, o.created_at, COALESCE(j.completed_at, NOW())) AS seconds,
+  (SELECT s.slug FROM slug s WHERE s.object_id = j.object_id LIMIT 1) AS related_slug,
+  (SELECT ro.class_name FROM object ro WHERE ro.id = j.object_id) AS related_class`
+
+const FROM = 'FROM job j JOIN object o ON o.id = j.id LEFT JOIN user u ON u.id = j.user_id'
+
+interface SummaryRow {
+  id: number
+  name: string | null
+  status_id: number | null
+  user_id: number | null
+  username: string | null
+  created_at: string
+  completed_at: string | null
+  object_id: number | null
+  download_path: string | null
+  seconds: number | null
+  related_slug: string | null
+  related_class: string | null
+}
+
+function toSummary(r: SummaryRow): JobSummary {
+  return {
+    id: Number(r.id),
+    name: r.name,
+    status: statusName(r.status_id === null ? null : Number(r.status_id)),
+    statusId: r.status_id === null ? null : Number(r.status_id),
+    userId: r.user_id === null ? null : Number(r.user_id),
+    user: r.username ?? null,
+    startedAt: r.created_at,
+    completedAt: r.completed_at,
+    seconds: r.seconds === null ? null : Number(r.seconds),
+    objectId: r.object_id === null ? null : Number(r.object_id),
+    related: r.object_id === null ? null : r.related_slug ?? `${r.related_class ?? 'object'} #${r.object_id}`,
+    downloadPath: r.download_path,
+  }
+}
+
+export interface ListOptions {
+  filter: JobFilter
+  sort?: JobSort
+  /** 0: no limit. */
+  limit?: number
+}
+
+export interface JobList {
+  filter: JobFilter
+  sort: JobSort
+  limit: number
+  /** How many rows match (the list may be cut by the limit). */
+  total: number
+  jobs: JobSummary[]
+}
+
+/** The rows of `jobs list`: every filter combined with AND, sorted, limited; and how many match in all. */
+export async function listJobs(db: Database, options: ListOptions): Promise<JobList> {
+  const sort = options.sort ?? {field: 'id', descending: true}
+  const limit = options.limit ?? 100
+  const where = whereSql(options.filter)
+  const dir = sort.descending ? 'DESC' : 'ASC'
+  const nulls = sort.field === 'completed' || sort.field === 'user' ? `${SORT_FIELDS[sort.field]} IS NULL ${sort.descending ? 'DESC' : 'ASC'}, ` : ''
+  const order = `ORDER BY ${nulls}${SORT_FIELDS[sort.field]} ${dir}, j.id ${dir}`
+  const limitSql = limit > 0 ? 'LIMIT ?' : ''
+  const values: SqlValue[] = limit > 0 ? [...where.values, String(limit)] : where.values
+  const rows = await db.rows<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} ${FROM} ${where.sql} ${order} ${limitSql}`, values)
+  const [{n}] = await db.rows<{n: number}>(`SELECT COUNT(*) AS n FROM job j JOIN object o ON o.id = j.id ${where.sql}`, where.values)
+  return {filter: options.filter, sort, limit, total: Number(n), jobs: rows.map(toSummary)}
+}
+
+/**
+ * The jobs matching a filter in id order, a page at a time (keyset pagination on the primary key:
+ * memory stays flat however many rows there are). `maxId` bounds the walk to rows that existed at a snapshot.
+ */
+export async function* jobPages(db: Queryable, filter: JobFilter, options: {pageSize?: number; maxId?: number} = {}): AsyncGenerator<JobSummary[]> {
+  const pageSize = options.pageSize ?? 2000
+  let after = 0
+  for (;;) {
+    const extra = ['j.id > ?']
+    const extraValues: SqlValue[] = [after]
+    if (options.maxId !== undefined) {
+      extra.push('j.id <= ?')
+      extraValues.push(options.maxId)
+    }
+    const where = whereSql(filter, extra, extraValues)
+    const rows = await db.rows<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} ${FROM} ${where.sql} ORDER BY j.id LIMIT ?`, [...where.values, String(pageSize)])
+    if (rows.length === 0) return
+    yield rows.map(toSummary)
+    after = Number(rows[rows.length - 1].id)
+    if (rows.length < pageSize) return
+  }
+}
+
+export interface JobNote {
+  id: number
+  typeId: number | null
+  type: 'error' | 'general' | 'other'
+  userId: number | null
+  culture: string | null
+  content: string | null
+}
+
+export interface JobProperty {
+  id: number
+  name: string | null
+  scope: string | null
+  culture: string | null
+  value: string | null
+}
+
+/**
+ * A condition selecting these ids: a range when they are dense (one index range read), else an IN list
+ * (placeholders, never values in the SQL). Callers still filter the rows to the ids they asked for.
+ */
+export function idRange(column: string, ids: number[]): {sql: string; values: number[]} {
+  let min = Infinity
+  let max = -Infinity
+  for (const id of ids) {
+    if (id < min) min = id
+    if (id > max) max = id
+  }
+  if (max - min < ids.length * 4 + 64) return {sql: `${column} BETWEEN ? AND ?`, values: [min, max]}
+  return {sql: `${column} IN (${ids.map(() => '?').join(', ')})`, values: ids}
+}
+
+/** Notes of the jobs with ids in [first, last] (one indexed range read), grouped by job id. */
+export async function notesFor(db: Queryable, ids: number[]): Promise<Map<number, JobNote[]>> {
+  const out = new Map<number, JobNote[]>()
+  if (ids.length === 0) return out
+  const wanted = new Set(ids)
+  const rows = await db.rows<{object_id: number; id: number; type_id: number | null; user_id: number | null; culture: string | null; content: string | null}>(
+    `SELECT n.object_id, n.id, n.type_id, n.user_id, ni.culture, ni.content
+       FROM note n LEFT JOIN note_i18n ni ON ni.id = n.id AND ni.culture = n.source_culture
+      WHERE ${idRange('n.object_id', ids).sql} ORDER BY n.object_id, n.id`,
+    idRange('n.object_id', ids).values,
+  )
+  for (const r of rows) {
+    const jobId = Number(r.object_id)
+    if (!wanted.has(jobId)) continue
+    const typeId = r.type_id === null ? null : Number(r.type_id)
+    const note: JobNote = {id: Number(r.id), typeId, type: typeId === 197 ? 'error' : typeId === 125 ? 'general' : 'other', userId: r.user_id === null ? null : Number(r.user_id), culture: r.culture, content: r.content}
+    const list = out.get(jobId)
+    if (list) list.push(note)
+    else out.set(jobId, [note])
+  }
+  return out
+}
+
+export async function propertiesFor(db: Queryable, ids: number[]): Promise<Map<number, JobProperty[]>> {
+  const out = new Map<number, JobProperty[]>()
+  if (ids.length === 0) return out
+  const wanted = new Set(ids)
+  const rows = await db.rows<{object_id: number; id: number; name: string | null; scope: string | null; culture: string | null; value: string | null}>(
+    `SELECT p.object_id, p.id, p.name, p.scope, pi.culture, pi.value
+       FROM property p LEFT JOIN property_i18n pi ON pi.id = p.id AND pi.culture = p.source_culture
+      WHERE ${idRange('p.object_id', ids).sql} ORDER BY p.object_id, p.id`,
+    idRange('p.object_id', ids).values,
+  )
+  for (const r of rows) {
+    const jobId = Number(r.object_id)
+    if (!wanted.has(jobId)) continue
+    const p: JobProperty = {id: Number(r.id), name: r.name, scope: r.scope, culture: r.culture, value: r.value}
+    const list = out.get(jobId)
+    if (list) list.push(p)
+    else out.set(jobId, [p])
+  }
+  return out
+}
+
+/** One job with everything about it in MySQL, or undefined when there is no such job. */
+export async function loadJob(db: Queryable, id: number): Promise<(JobSummary & {output: string | null; notes: JobNote[]; properties: JobProperty[]}) | undefined> {
+  const rows = await db.rows<SummaryRow & {output: string | null}>(`SELECT ${SUMMARY_COLUMNS}, j.output ${FROM} WHERE j.id = ?`, [id])
+  if (rows.length === 0) return undefined
+  const notes = await notesFor(db, [id])
+  const properties = await propertiesFor(db, [id])
+  return {...toSummary(rows[0]), output: rows[0].output, notes: notes.get(id) ?? [], properties: properties.get(id) ?? []}
+}

@@ -1,0 +1,150 @@
+import type {Queryable} from '../db/database.js'
+import {describeError} from '../errors.js'
+import {type GearmanPicture, gearmanPicture, type GearmanScope, type ServerAnswer} from './gearman.js'
+import {TERM_IDS} from './terms.js'
+
+/** Job classes AtoM runs one at a time: each waits until it is the oldest in-progress row of these. */
+export const SERIALISED_CLASSES = ['arObjectMoveJob', 'arFileImportJob'] as const
+
+export type StalledState = 'waiting' | 'running' | 'zombie' | 'blocked' | 'unknown'
+
+export interface InProgressJob {
+  id: number
+  name: string | null
+  user: string | null
+  startedAt: string
+  ageSeconds: number
+  function: string
+  state: StalledState
+  /** What Gearman's counts say for this row on their own (before the blocked check). */
+  gearman: 'waiting' | 'running' | 'zombie' | 'unknown'
+  /** For blocked rows: the older in-progress move or import it waits behind. */
+  blockedBy?: number
+  reason: string
+}
+
+export interface StalledReport {
+  olderThanSeconds: number
+  servers: ServerAnswer[]
+  /** Every in-progress row, classified. */
+  inProgress: number
+  /** The in-progress rows older than the threshold. */
+  stalled: InProgressJob[]
+  counts: Record<StalledState, number>
+  /** Zombies or blocked rows exist: worth an operator's attention (exit 1). */
+  problems: boolean
+  note: string
+}
+
+export const MATCHING_NOTE =
+  'Gearman counts jobs per function, not per row: for each job class the newest in-progress rows are matched to the queued jobs, the next ones to the running jobs, and the rest are zombies.'
+
+interface Row {
+  id: number
+  name: string | null
+  username: string | null
+  created_at: string
+  age: number
+}
+
+/** Every in-progress row, oldest first. */
+async function inProgressRows(db: Queryable): Promise<Row[]> {
+  return db.rows<Row>(
+    `SELECT j.id, j.name, u.username, o.created_at, TIMESTAMPDIFF(SECOND, o.created_at, NOW()) AS age
+       FROM job j JOIN object o ON o.id = j.id LEFT JOIN user u ON u.id = j.user_id
+      WHERE j.status_id = ? ORDER BY o.created_at, j.id`,
+    [TERM_IDS.inProgress],
+  )
+}
+
+/**
+ * Classifies in-progress rows against Gearman (pure: rows and a picture in, states out).
+ * Per class, rows are matched newest first to the function's waiting jobs, then its running jobs
+ * (gearmand works FIFO, so a live job is newer than a dead one); the rest are zombies. A move or
+ * file import with an older in-progress move or import is blocked behind it.
+ */
+export function classify(rows: Array<{id: number; name: string | null; user: string | null; startedAt: string; ageSeconds: number}>, picture: GearmanPicture, prefix: string): InProgressJob[] {
+  const anyFailed = picture.servers.some((s) => !s.ok)
+  const byClass = new Map<string, typeof rows>()
+  for (const r of rows) {
+    const key = r.name ?? ''
+    const list = byClass.get(key) ?? []
+    list.push(r)
+    byClass.set(key, list)
+  }
+  const out = new Map<number, InProgressJob>()
+  for (const [name, list] of byClass) {
+    const fn = prefix + name
+    const f = picture.functions.get(fn)
+    let waiting = f?.waiting ?? 0
+    let running = f?.running ?? 0
+    const newestFirst = [...list].sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.id - a.id))
+    for (const r of newestFirst) {
+      let gearman: InProgressJob['gearman']
+      let reason: string
+      if (picture.answered === 0) {
+        gearman = 'unknown'
+        reason = 'no Gearman server answered'
+      } else if (waiting > 0) {
+        waiting--
+        gearman = 'waiting'
+        reason = `queued for ${fn}, ${f?.workers ?? 0} worker(s) registered`
+      } else if (running > 0) {
+        running--
+        gearman = 'running'
+        reason = `a worker is busy on ${fn}`
+      } else if (anyFailed) {
+        gearman = 'unknown'
+        reason = `nothing queued or running for it on the servers that answered; ${picture.servers.filter((s) => !s.ok).map((s) => s.server).join(', ')} did not answer`
+      } else {
+        gearman = 'zombie'
+        reason = f ? `nothing queued or running for ${fn} matches this row` : `no Gearman server knows ${fn}`
+      }
+      out.set(r.id, {id: r.id, name: r.name, user: r.user, startedAt: r.startedAt, ageSeconds: r.ageSeconds, function: fn, state: gearman, gearman, reason})
+    }
+  }
+  const serial = rows.filter((r) => (SERIALISED_CLASSES as readonly string[]).includes(r.name ?? ''))
+  const oldest = [...serial].sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.id - b.id))[0]
+  for (const r of serial) {
+    if (r.id === oldest.id) continue
+    const job = out.get(r.id)!
+    const head = out.get(oldest.id)!
+    job.state = 'blocked'
+    job.blockedBy = oldest.id
+    job.reason = `waits behind older in-progress ${oldest.name} #${oldest.id} (${head.state}); AtoM runs moves and file imports one at a time`
+  }
+  return rows.map((r) => out.get(r.id)!)
+}
+
+/**
+ * The in-progress rows older than the threshold, each classified as waiting, running, zombie,
+ * blocked or unknown (a server did not answer). The library function behind `jobs stalled`, for
+ * `doctor` too.
+ */
+export async function findStalled(db: Queryable, scope: GearmanScope, options: {olderThanMs: number}): Promise<StalledReport> {
+  const rows = await inProgressRows(db)
+  let picture: GearmanPicture
+  try {
+    picture = await gearmanPicture(scope)
+  } catch (error) {
+    picture = {servers: scope.servers.map((s) => ({server: `${s.host}:${s.port}`, ok: false, error: describeError(error)})), functions: new Map(), perServer: [], answered: 0}
+  }
+  const classified = classify(
+    rows.map((r) => ({id: Number(r.id), name: r.name, user: r.username, startedAt: r.created_at, ageSeconds: Number(r.age)})),
+    picture,
+    scope.prefix,
+  )
+  const threshold = Math.floor(options.olderThanMs / 1000)
+  const stalled = classified.filter((j) => j.ageSeconds >= threshold)
+  const counts: Record<StalledState, number> = {waiting: 0, running: 0, zombie: 0, blocked: 0, unknown: 0}
+  for (const j of stalled) counts[j.state]++
+  return {
+    olderThanSeconds: threshold,
+    servers: picture.servers,
+    inProgress: rows.length,
+    stalled,
+    counts,
+    problems: counts.zombie > 0 || counts.blocked > 0,
+    note: MATCHING_NOTE,
+  }
+}

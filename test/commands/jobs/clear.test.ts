@@ -1,0 +1,385 @@
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {mkdir, readFile, readdir, symlink, writeFile, access} from 'node:fs/promises'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {after, before, beforeEach, describe, test} from 'node:test'
+
+import {GearmanAdmin} from '../../../src/lib/gearman/admin.js'
+import {adminTarget} from '../../../src/testbed/mariadb.js'
+import {downloadPathFor, insertJob, insertUser} from '../../../src/testbed/seed.js'
+import {TestBed} from '../../../src/testbed/testbed.js'
+import {submitBackgroundJob} from '../../../src/testbed/workers.js'
+import {runCli} from '../../helpers/cli.js'
+import {assertNoOrphans, dumpJobTables, seedMany, tableCounts} from './helpers.js'
+
+const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url))
+let bed: TestBed
+let user: number
+
+before(async () => {
+  bed = await TestBed.start()
+  user = await insertUser(bed.database, 'admin')
+})
+after(async () => {
+  await bed?.stop()
+})
+
+async function emptyJobs(): Promise<void> {
+  await bed.database.execute("DELETE FROM object WHERE class_name = 'QubitJob'")
+}
+
+async function seedSmall(): Promise<number[]> {
+  const db = bed.database
+  const hour = 3600_000
+  return [
+    await insertJob(db, {name: 'arFindingAidJob', status: 'completed', userId: user, notes: ['a, "quoted"\nnote', 'second'], properties: {userToken: 't1'}, createdAt: new Date(Date.now() - 48 * hour)}),
+    await insertJob(db, {name: 'arFileImportJob', status: 'error', errorNote: 'Maximum retries reached (10)', createdAt: new Date(Date.now() - 5 * hour)}),
+    await insertJob(db, {name: 'arObjectMoveJob', status: 'running', userId: user, createdAt: new Date(Date.now() - 2 * hour)}),
+    await insertJob(db, {name: 'arGenerateReportJob', status: 'completed', output: 'log line 1\nlog line 2'}),
+  ]
+}
+
+describe('jobs clear: preview, refusal, backup and restore', () => {
+  beforeEach(emptyJobs)
+
+  test('--dry-run shows counts by class and status, and in-progress rows with what Gearman says; nothing changes', async () => {
+    await seedSmall()
+    const before = await tableCounts(bed.database)
+    const r = await runCli(['jobs', 'clear', '--dry-run'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /4 jobs will be deleted/)
+    assert.match(r.stdout, /arObjectMoveJob\s*│?\s*running/)
+    assert.match(r.stdout, /zombie/)
+    assert.match(r.stdout, /Dry run: nothing was changed/)
+    assert.deepEqual(await tableCounts(bed.database), before)
+    const audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    assert.equal(audit.at(-1).outcome, 'dry-run')
+    assert.equal(audit.at(-1).wouldDelete, 4)
+  })
+
+  test('without --force and without a terminal: refused, exit 5, nothing deleted', async () => {
+    await seedSmall()
+    const r = await runCli(['jobs', 'clear'], {env: bed.env()})
+    assert.equal(r.code, 5, r.stderr)
+    assert.match(r.stderr, /refusing to continue without --force/)
+    assert.equal((await tableCounts(bed.database)).jobs, 4)
+  })
+
+  test('--force: backup first, everything deleted, no orphans; restore puts back every row as it was', async () => {
+    await seedSmall()
+    const original = await dumpJobTables(bed.database)
+    const file = join(bed.dir, 'b1.ndjson')
+    const r = await runCli(['jobs', 'clear', '--force', '--backup', file, '--json'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.json.deleted, 4)
+    assert.equal(r.json.backup, file)
+    const counts = await tableCounts(bed.database)
+    assert.equal(counts.jobs + counts.jobObjects + counts.notes + counts.properties, 0)
+    assertNoOrphans(counts)
+    const lines = (await readFile(file, 'utf8')).trim().split('\n')
+    assert.equal(JSON.parse(lines[0]).format, 'atom-ops-jobs-backup')
+    assert.deepEqual(JSON.parse(lines.at(-1)!), {end: true, jobs: 4})
+    const audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    assert.equal(audit.at(-1).outcome, 'done')
+    assert.equal(audit.at(-1).backup, file)
+    assert.equal(audit.at(-1).deleted, 4)
+    for (const k of ['time', 'operator', 'host', 'command']) assert.ok(audit.at(-1)[k], k)
+
+    const restored = await runCli(['jobs', 'restore', file, '--json'], {env: bed.env()})
+    assert.equal(restored.code, 0, restored.stderr)
+    assert.equal(restored.json.restored, 4)
+    assert.deepEqual(await dumpJobTables(bed.database), original)
+
+    const again = await runCli(['jobs', 'restore', file, '--json'], {env: bed.env()})
+    assert.equal(again.code, 0)
+    assert.equal(again.json.restored, 0)
+    assert.equal(again.json.skipped.length, 4)
+  })
+
+  test('default backup path is in the state directory and printed', async () => {
+    await seedSmall()
+    const r = await runCli(['jobs', 'clear', '--force'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    const m = /Backup: (\S+)/.exec(r.stdout)
+    assert.ok(m, r.stdout)
+    assert.ok(m[1].startsWith(join(bed.dir, 'state', 'backups')), m[1])
+    await access(m[1])
+  })
+
+  test('--no-backup: deleted, no file written', async () => {
+    await seedSmall()
+    const r = await runCli(['jobs', 'clear', '--force', '--no-backup', '--json'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.json.backup, null)
+    assert.equal((await tableCounts(bed.database)).jobs, 0)
+    await assert.rejects(readdir(join(bed.dir, 'state', 'backups')).then((f) => (f.some((x) => x.includes('nobackup')) ? Promise.resolve() : Promise.reject(new Error('none')))))
+  })
+
+  test('selective: --inactive keeps in-progress rows; --status/--name/--older-than narrow', async () => {
+    const [aid, imp, move, report] = await seedSmall()
+    let r = await runCli(['jobs', 'clear', '--force', '--no-backup', '--name', 'arFileImportJob', '--json'], {env: bed.env()})
+    assert.equal(r.json.deleted, 1)
+    r = await runCli(['jobs', 'clear', '--force', '--no-backup', '--status', 'completed', '--older-than', '1d', '--json'], {env: bed.env()})
+    assert.equal(r.json.deleted, 1)
+    const left = (await bed.database.rows<{id: number}>('SELECT id FROM job ORDER BY id')).map((x) => x.id)
+    assert.deepEqual(left, [move, report])
+    r = await runCli(['jobs', 'clear', '--force', '--no-backup', '--inactive', '--json'], {env: bed.env()})
+    assert.equal(r.json.deleted, 1)
+    assert.deepEqual((await bed.database.rows<{id: number}>('SELECT id FROM job')).map((x) => x.id), [move])
+    void aid
+    void imp
+  })
+
+  test('a damaged backup restores nothing (cut short, or edited)', async () => {
+    await seedSmall()
+    const file = join(bed.dir, 'b2.ndjson')
+    await runCli(['jobs', 'clear', '--force', '--backup', file], {env: bed.env()})
+    const text = await readFile(file, 'utf8')
+    const cut = join(bed.dir, 'cut.ndjson')
+    await writeFile(cut, text.split('\n').slice(0, 3).join('\n') + '\n')
+    const r = await runCli(['jobs', 'restore', cut], {env: bed.env()})
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /incomplete/)
+    assert.equal((await tableCounts(bed.database)).jobs, 0)
+    const notBackup = join(bed.dir, 'nb.txt')
+    await writeFile(notBackup, 'hello\n')
+    assert.equal((await runCli(['jobs', 'restore', notBackup], {env: bed.env()})).code, 2)
+    assert.equal((await runCli(['jobs', 'restore', join(bed.dir, 'missing.ndjson')], {env: bed.env()})).code, 2)
+  })
+
+  test('an existing backup file is never overwritten (exit 2, nothing deleted)', async () => {
+    await seedSmall()
+    const file = join(bed.dir, 'exists.ndjson')
+    await writeFile(file, 'precious')
+    const r = await runCli(['jobs', 'clear', '--force', '--backup', file], {env: bed.env()})
+    assert.equal(r.code, 2, r.stderr)
+    assert.equal(await readFile(file, 'utf8'), 'precious')
+    assert.equal((await tableCounts(bed.database)).jobs, 4)
+  })
+})
+
+describe('jobs clear: download files', () => {
+  beforeEach(emptyJobs)
+
+  test('removes files inside the root; refuses ../ paths and symlinks pointing out, and leaves their targets', async () => {
+    const db = bed.database
+    const inside = await insertJob(db, {name: 'arFindingAidJob', status: 'completed'})
+    await db.execute('UPDATE job SET download_path = ? WHERE id = ?', [downloadPathFor(inside), inside])
+    await writeFile(join(bed.realRoot, downloadPathFor(inside)), 'zip')
+    // A file outside the root that a crafted path points to.
+    const outsideDir = join(bed.dir, 'etc')
+    await mkdir(outsideDir, {recursive: true})
+    await writeFile(join(outsideDir, 'x'), 'keep me')
+    const crafted = await insertJob(db, {name: 'arFindingAidJob', status: 'completed', downloadPath: '../../etc/x'})
+    const link = await insertJob(db, {name: 'arFindingAidJob', status: 'completed', downloadPath: 'downloads/jobs/link.zip'})
+    await symlink(join(outsideDir, 'x'), join(bed.realRoot, 'downloads/jobs/link.zip'))
+    // A directory symlink inside the root that leads out.
+    await symlink(outsideDir, join(bed.realRoot, 'downloads', 'out'))
+    const viaDir = await insertJob(db, {name: 'arFindingAidJob', status: 'completed', downloadPath: 'downloads/out/x'})
+    const r = await runCli(['jobs', 'clear', '--force', '--no-backup', '--json'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.json.files.removed, 1)
+    assert.equal(r.json.files.refused.length, 3)
+    await assert.rejects(access(join(bed.realRoot, downloadPathFor(inside))))
+    assert.equal(await readFile(join(outsideDir, 'x'), 'utf8'), 'keep me')
+    void crafted
+    void link
+    void viaDir
+  })
+})
+
+describe('jobs clear: concurrency and interruption', () => {
+  beforeEach(emptyJobs)
+
+  test('jobs inserted while a clear runs survive it', async () => {
+    await seedMany(bed.database, 3000)
+    const child = runCli(['jobs', 'clear', '--force', '--no-backup', '--batch-size', '200', '--batch-pause', '100', '--json'], {env: bed.env()})
+    const born: number[] = []
+    for (let i = 0; i < 8; i++) {
+      await new Promise((r) => setTimeout(r, 150))
+      born.push(await insertJob(bed.database, {name: 'arFindingAidJob', status: 'completed', notes: ['new']}))
+    }
+    const r = await child
+    assert.equal(r.code, 0, r.stderr)
+    const bornBefore = born.filter((id) => id <= r.json.plan.maxId).length
+    assert.equal(r.json.deleted, 3000 + bornBefore)
+    const left = (await bed.database.rows<{id: number}>('SELECT id FROM job ORDER BY id')).map((x) => x.id)
+    // Those inserted after the snapshot survive; any inserted before it were part of the plan.
+    assert.ok(left.length >= 1, 'some jobs born during the clear survive')
+    for (const id of left) assert.ok(born.includes(id))
+    assert.ok(born.filter((id) => id > r.json.plan.maxId).every((id) => left.includes(id)))
+    assertNoOrphans(await tableCounts(bed.database))
+  })
+
+  test('SIGKILL mid-clear: the backup is complete, the database consistent, a rerun finishes', async () => {
+    const {first, last} = await seedMany(bed.database, 4000)
+    const original = await dumpJobTables(bed.database)
+    const file = join(bed.dir, 'killed.ndjson')
+    const child = spawn(process.execPath, [BIN, 'jobs', 'clear', '--force', '--backup', file, '--batch-size', '250', '--batch-pause', '150'], {env: {PATH: process.env.PATH, HOME: process.env.HOME, ...bed.env()}, stdio: 'ignore'})
+    // Wait until some batches are gone, then kill -9.
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 50))
+      const n = (await tableCounts(bed.database)).jobs
+      if (n < 4000 - 500) break
+    }
+    child.kill('SIGKILL')
+    await new Promise((r) => child.once('exit', r))
+    const mid = await tableCounts(bed.database)
+    assert.ok(mid.jobs > 0 && mid.jobs < 4000, `half-finished: ${mid.jobs}`)
+    assert.equal(mid.jobs % 250, 0, 'whole batches only')
+    assertNoOrphans(mid)
+    // The backup is complete: every job, a trailer.
+    const lines = (await readFile(file, 'utf8')).trim().split('\n')
+    assert.deepEqual(JSON.parse(lines.at(-1)!), {end: true, jobs: 4000})
+    const r = await runCli(['jobs', 'clear', '--force', '--no-backup', '--json'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.json.deleted, mid.jobs)
+    assert.equal((await tableCounts(bed.database)).jobs, 0)
+    // And the first backup brings all of it back.
+    const restored = await runCli(['jobs', 'restore', file, '--json'], {env: bed.env(), timeoutMs: 120_000})
+    assert.equal(restored.json.restored, 4000, restored.stderr)
+    assert.deepEqual(await dumpJobTables(bed.database), original)
+    void first
+    void last
+  })
+
+  test('the database connection killed mid-clear: one line, exit 4 or 6 saying how far it got; consistent; a rerun finishes', async () => {
+    await seedMany(bed.database, 3000)
+    const file = join(bed.dir, 'connkill.ndjson')
+    // The CLI logs in as its own user, so only its connections are killed (not this test's pool).
+    const mysql = (await import('mysql2/promise')).default
+    const t = adminTarget()
+    const admin = await mysql.createConnection({host: t.host, port: t.port, user: t.user, password: t.password, socketPath: t.socketPath})
+    const cliUser = `${bed.db.user}_cli`
+    await admin.query('CREATE USER ?@? IDENTIFIED BY ?', [cliUser, '127.0.0.1', 'cli-pw'])
+    await admin.query(`GRANT ALL PRIVILEGES ON \`${bed.db.name}\`.* TO ?@?`, [cliUser, '127.0.0.1'])
+    const db = `mysql://${cliUser}:cli-pw@127.0.0.1:${bed.db.target.port ?? 3306}/${bed.db.name}`
+    const child = runCli(['jobs', 'clear', '--db', db, '--force', '--backup', file, '--batch-size', '200', '--batch-pause', '150'], {env: bed.env()})
+    try {
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 50))
+        if ((await tableCounts(bed.database)).jobs < 3000 - 400) break
+      }
+      // Kill its connections again and again for two seconds, so some kill lands mid-statement.
+      const until = Date.now() + 2000
+      while (Date.now() < until) {
+        const [conns] = await admin.query<Array<{id: number} & import('mysql2').RowDataPacket>>('SELECT id FROM information_schema.PROCESSLIST WHERE user = ?', [cliUser])
+        for (const c of conns) await admin.query('KILL ?', [Number(c.id)]).catch(() => undefined)
+        await new Promise((res) => setTimeout(res, 20))
+      }
+    } finally {
+      await child
+      await admin.query('DROP USER IF EXISTS ?@?', [cliUser, '127.0.0.1'])
+      await admin.end()
+    }
+    const r = await child
+    const counts = await tableCounts(bed.database)
+    if (r.code === 0) {
+      // The pool replaced the killed connection between batches and the clear finished.
+      assert.equal(counts.jobs, 0)
+    } else {
+      assert.ok(counts.jobs > 0)
+      assert.ok([4, 6].includes(r.code ?? -1), `exit ${r.code}: ${r.stderr}`)
+      assert.match(r.stderr, /clear stopped after deleting \d+ of 3000 jobs/)
+      assert.match(r.stderr, /hint: .*backup .* is complete/)
+      assert.doesNotMatch(r.stderr, /\n\s+at /)
+    }
+    assertNoOrphans(counts)
+    const lines = (await readFile(file, 'utf8')).trim().split('\n')
+    assert.deepEqual(JSON.parse(lines.at(-1)!), {end: true, jobs: 3000})
+    const again = await runCli(['jobs', 'clear', '--force', '--no-backup'], {env: bed.env()})
+    assert.equal(again.code, 0, again.stderr)
+    assert.equal((await tableCounts(bed.database)).jobs, 0)
+  })
+})
+
+describe('jobs clear: a failure half way', () => {
+  beforeEach(emptyJobs)
+
+  test('DELETE revoked mid-clear: exit 6 saying how far it got, whole batches only, backup complete; a rerun finishes', async () => {
+    await seedMany(bed.database, 2000)
+    const file = join(bed.dir, 'revoked.ndjson')
+    const child = runCli(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200', '--batch-pause', '200'], {env: bed.env()})
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 25))
+      if ((await tableCounts(bed.database)).jobs < 2000 - 200) break
+    }
+    // GRANT and REVOKE take no server-side placeholders: a plain connection with client-side escaping.
+    const mysql = (await import('mysql2/promise')).default
+    const t = adminTarget()
+    const admin = await mysql.createConnection({host: t.host, port: t.port, user: t.user, password: t.password, socketPath: t.socketPath})
+    let r: Awaited<typeof child> | undefined
+    try {
+      // Database-level ALL PRIVILEGES: take it away and give back everything but DELETE.
+      for (const host of ['127.0.0.1', 'localhost']) {
+        await admin.query(`REVOKE ALL PRIVILEGES ON \`${bed.db.name}\`.* FROM ?@?`, [bed.db.user, host])
+        await admin.query(`GRANT SELECT, INSERT, UPDATE ON \`${bed.db.name}\`.* TO ?@?`, [bed.db.user, host])
+      }
+      r = await child
+    } finally {
+      for (const host of ['127.0.0.1', 'localhost']) await admin.query(`GRANT ALL PRIVILEGES ON \`${bed.db.name}\`.* TO ?@?`, [bed.db.user, host])
+      await admin.end()
+      await child
+    }
+    assert.equal(r.code, 6, r.stderr)
+    assert.match(r.stderr, /^atom-ops: clear stopped after deleting \d+ of 2000 jobs/)
+    assert.match(r.stderr, /hint: Each batch is a transaction.*backup .*revoked\.ndjson is complete.*Run the same command again/)
+    assert.doesNotMatch(r.stderr, /\n\s+at /)
+    const mid = await tableCounts(bed.database)
+    assert.ok(mid.jobs > 0 && mid.jobs < 2000)
+    assert.equal(mid.jobs % 200, 0, 'whole batches only')
+    assertNoOrphans(mid)
+    const lines = (await readFile(file, 'utf8')).trim().split('\n')
+    assert.deepEqual(JSON.parse(lines.at(-1)!), {end: true, jobs: 2000})
+    const audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    assert.equal(audit.at(-1).outcome, 'partial')
+    const again = await runCli(['jobs', 'clear', '--force', '--no-backup'], {env: bed.env()})
+    assert.equal(again.code, 0, again.stderr)
+    assert.equal((await tableCounts(bed.database)).jobs, 0)
+  })
+})
+
+describe('jobs clear --queue', () => {
+  beforeEach(emptyJobs)
+
+  test("cancels the deleted rows' queued Gearman jobs when the server holds only those; says so when it cannot", async () => {
+    const fn = bed.fn('arFindingAidJob')
+    const server = bed.servers[0]
+    const a = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running'})
+    const b = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running'})
+    await submitBackgroundJob(server, fn, JSON.stringify({id: a}))
+    await submitBackgroundJob(server, fn, JSON.stringify({id: b}))
+    const admin = new GearmanAdmin(server, 2000)
+    assert.equal((await admin.showJobs()).filter((j) => !j.ignored).length, 2)
+    const r = await runCli(['jobs', 'clear', '--force', '--no-backup', '--queue', '--json'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.json.queue.outcomes[0].cancelled, 2)
+    assert.equal((await admin.showJobs()).filter((j) => !j.ignored).length, 0)
+
+    // Another install's job on the same server: nothing is cancelled, and the report says why.
+    const c = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running'})
+    await submitBackgroundJob(server, fn, JSON.stringify({id: c}))
+    await submitBackgroundJob(server, 'deadbeef-arFindingAidJob', JSON.stringify({id: 1}))
+    const r2 = await runCli(['jobs', 'clear', '--force', '--no-backup', '--queue', '--json'], {env: bed.env()})
+    assert.equal(r2.code, 0, r2.stderr)
+    assert.equal(r2.json.queue.outcomes[0].cancelled, 0)
+    assert.match(r2.json.queue.outcomes[0].skipped, /other function/)
+    assert.equal((await admin.showJobs()).filter((j) => !j.ignored).length, 2)
+  })
+
+  test('--inactive --queue keeps the queued jobs of kept in-progress rows', async () => {
+    const fn = bed.fn('arGenerateReportJob')
+    const server = bed.servers[0]
+    const admin = new GearmanAdmin(server, 2000)
+    for (const j of await admin.showJobs()) if (!j.ignored) await admin.cancelJob(j.handle)
+    await insertJob(bed.database, {name: 'arGenerateReportJob', status: 'completed'})
+    const live = await insertJob(bed.database, {name: 'arGenerateReportJob', status: 'running'})
+    await submitBackgroundJob(server, fn, JSON.stringify({id: live}))
+    const before = (await admin.showJobs()).filter((j) => !j.ignored).length
+    const r = await runCli(['jobs', 'clear', '--force', '--no-backup', '--inactive', '--queue', '--json'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.json.deleted, 1)
+    assert.equal((await admin.showJobs()).filter((j) => !j.ignored).length, before)
+  })
+})
