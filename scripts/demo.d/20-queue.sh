@@ -3,8 +3,8 @@ section "Job servers answer: ECHO round trip, version and pid"
 atom_ops queue ping
 section "Waiting and running jobs per job class of this install (the hung XML export and the one behind it)"
 atom_ops queue status
-section "Every function on the servers, whatever install it belongs to"
-atom_ops queue status --all
+
+
 section "Worker connections, each counted once however many functions it registered"
 atom_ops queue workers
 section "Job handles held by gearmand, waiting or running, and their unique ids"

@@ -2,6 +2,8 @@ import {clearSymfonyCache} from '../cache/symfony.js'
 import {type ResolvedConfig, requireInstall} from '../context/resolve.js'
 import type {ServiceFlags} from '../service/targets.js'
 import {workerControl} from '../service/worker.js'
+import {withJobsContext} from '../jobs/context.js'
+import {planKill, runKill} from '../jobs/kill.js'
 import {type DoctorOptions, type DoctorReport, runDoctor} from './run.js'
 import type {FixAction} from './types.js'
 
@@ -59,8 +61,26 @@ async function apply(config: ResolvedConfig, fix: PlannedFix, service: ServiceFl
         const r = await clearSymfonyCache(install.realRoot, {dryRun: false, timeoutMs: config.timeoutMs.value})
         return {...fix, ok: r.errors.length === 0, message: r.errors.length ? r.errors.join('; ') : `${r.method}: ${r.removed?.files ?? 0} files removed from ${r.cacheDir}`}
       }
-      case 'kill-zombies':
-        return {...fix, ok: false, message: 'not applied: use atom-ops jobs kill ID'}
+      case 'kill-zombies': {
+        const ids = fix.action.jobIds
+        const done = await withJobsContext(config, {install: true}, async (ctx) => {
+          const killed: number[] = []
+          const skipped: string[] = []
+          for (const id of ids) {
+            try {
+              // Re-planned per row: a zombie that finished meanwhile is refused, not overwritten.
+              const plan = await planKill(ctx.db, id, {scope: ctx.scope})
+              await runKill(ctx.db, plan, {scope: ctx.scope, reason: 'doctor --fix: zombie, nothing in Gearman behind it', realRoot: ctx.realRoot!, queue: false})
+              killed.push(id)
+            } catch (error) {
+              skipped.push(`#${id}: ${(error as Error).message}`)
+            }
+          }
+          return {killed, skipped}
+        })
+        const message = [`marked failed: ${done.killed.map((id) => `#${id}`).join(', ') || 'none'}`, ...done.skipped].join('; ')
+        return {...fix, ok: done.skipped.length === 0, message}
+      }
     }
   } catch (error) {
     return {...fix, ok: false, message: (error as Error).message}

@@ -7,6 +7,7 @@ import {checkDatabase} from './checks/database.js'
 import {checkServers, checkWaitingWithoutWorker, checkWorkersForJobClasses} from './checks/gearman.js'
 import {checkSharedPrefix, prefixOwners} from './checks/profiles.js'
 import {checkWorkerService} from './checks/service.js'
+import {checkStalledJobs} from './checks/jobs.js'
 import type {ServiceFlags} from '../service/targets.js'
 import {loadProfileInstalls} from '../settings/installs.js'
 import type {CheckResult, CheckStatus} from './types.js'
@@ -96,6 +97,7 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
       guarded('cache.stale-config', 'Config cache', limit, () => checkStaleConfigCache(ctx)),
       guarded('profiles.shared-prefix', 'Shared prefixes', limit, () => checkSharedPrefix(ctx, installs)),
       guarded('worker.service', 'Worker service', limit, () => checkWorkerService(ctx, options.service ?? {})),
+      guarded('jobs.stalled', 'Stalled jobs', limit, () => checkStalledJobs(ctx)),
     ]
     const checks = (await Promise.all(runs)).flat()
     const views = await ctx.serverViews()

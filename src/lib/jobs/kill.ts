@@ -1,6 +1,9 @@
 import {hostname, userInfo} from 'node:os'
 
+import type {ResolvedConfig} from '../context/resolve.js'
 import type {Database} from '../db/database.js'
+import type {ServiceFlags} from '../service/targets.js'
+import {type WorkerControlReport, workerControl} from '../service/worker.js'
 import {AbortedError, describeError, OperationError, UsageError} from '../errors.js'
 import {BackupWriter, defaultBackupPath, readJobsForBackup} from './backup.js'
 import {type FileResult, removeDownload} from './files.js'
@@ -108,4 +111,12 @@ export async function runKill(db: Database, plan: KillPlan, options: {scope?: Ge
     result.queue = await cancelQueued(options.scope, plan.picture, [plan.job.name], kept)
   }
   return result
+}
+
+/**
+ * `jobs kill --restart-worker`: the worker hanging on a killed job only lets go when its process is
+ * restarted; the restart resets systemd's start limit first and is verified through Gearman.
+ */
+export async function restartAfterKill(cfg: ResolvedConfig, service: ServiceFlags): Promise<WorkerControlReport> {
+  return workerControl(cfg, service, {action: 'restart', dryRun: false, waitSeconds: 60, confirm: async () => undefined})
 }

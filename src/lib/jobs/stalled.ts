@@ -148,3 +148,26 @@ export async function findStalled(db: Queryable, scope: GearmanScope, options: {
     note: MATCHING_NOTE,
   }
 }
+
+/** In progress longer than this is stalled unless Gearman shows it waiting or running (`jobs stalled`'s default). */
+export const STALLED_AFTER_MS = 3600_000
+
+export interface StalledSummary {
+  inProgress: number
+  oldestInProgressSeconds: number
+  /** Zombie and blocked rows in progress longer than STALLED_AFTER_MS. */
+  zombies: InProgressJob[]
+  blocked: InProgressJob[]
+}
+
+/** The figures doctor and metrics report: every in-progress row classified once, the stalled ones picked out. */
+export async function stalledSummary(db: Queryable, scope: GearmanScope): Promise<StalledSummary> {
+  const all = await findStalled(db, scope, {olderThanMs: 0})
+  const old = all.stalled.filter((j) => j.ageSeconds * 1000 >= STALLED_AFTER_MS)
+  return {
+    inProgress: all.inProgress,
+    oldestInProgressSeconds: all.stalled.reduce((max, j) => Math.max(max, j.ageSeconds), 0),
+    zombies: old.filter((j) => j.state === 'zombie'),
+    blocked: old.filter((j) => j.state === 'blocked'),
+  }
+}

@@ -2,6 +2,7 @@ import {type ResolvedConfig, requireGearman, requirePrefix} from '../context/res
 import {Database} from '../db/database.js'
 import {splitFunctionName} from '../atom/prefix.js'
 import {fetchServerView} from '../gearman/view.js'
+import {stalledSummary} from '../jobs/stalled.js'
 import {TERM_IDS} from '../jobs/terms.js'
 
 export interface Sample {
@@ -16,19 +17,13 @@ export interface MetricFamily {
   samples: Sample[]
 }
 
-/** The figures a scrape collects; each source is bounded by the timeout and reported as `up` 0 when it fails. */
-export interface ExtraMetrics {
-  /** Zombie in-progress rows for this install, when the caller can classify them. */
-  zombies?: (db: Database) => Promise<number>
-}
-
 const STATUS_LABEL: Record<number, string> = {[TERM_IDS.inProgress]: 'in_progress', [TERM_IDS.completed]: 'completed', [TERM_IDS.error]: 'error'}
 
 /**
  * One scrape: Gearman per server and function of this install (waiting, running, available workers),
  * `up` per server and for the database, jobs by status and the oldest in-progress age.
  */
-export async function collectMetrics(config: ResolvedConfig, extra: ExtraMetrics = {}): Promise<MetricFamily[]> {
+export async function collectMetrics(config: ResolvedConfig): Promise<MetricFamily[]> {
   const started = Date.now()
   const timeoutMs = config.timeoutMs.value
   const prefix = requirePrefix(config)
@@ -44,7 +39,7 @@ export async function collectMetrics(config: ResolvedConfig, extra: ExtraMetrics
   const dbUp = family('atom_ops_database_up', 'Whether the AtoM database answered (1) or not (0).')
   const jobs = family('atom_ops_jobs', 'AtoM job rows by status.')
   const oldest = family('atom_ops_jobs_oldest_in_progress_seconds', 'Age of the oldest job row in progress (0 when none).')
-  const zombies = family('atom_ops_jobs_zombies', 'In-progress job rows with nothing queued or running in Gearman behind them.')
+  const zombies = family('atom_ops_jobs_zombies', 'Job rows in progress for over an hour with nothing queued or running in Gearman behind them.')
   const duration = family('atom_ops_scrape_duration_seconds', 'How long collecting these metrics took.')
 
   const [views, database] = await Promise.all([
@@ -54,12 +49,8 @@ export async function collectMetrics(config: ResolvedConfig, extra: ExtraMetrics
       try {
         db = await Database.open(config.database!.value, timeoutMs)
         const byStatus = await db.rows<{status_id: number | null; n: number}>('SELECT status_id, COUNT(*) AS n FROM job GROUP BY status_id')
-        const age = await db.rows<{age: number | null}>(
-          'SELECT TIMESTAMPDIFF(SECOND, MIN(o.created_at), UTC_TIMESTAMP()) AS age FROM job j JOIN object o ON o.id = j.id WHERE j.status_id = ?',
-          [TERM_IDS.inProgress],
-        )
-        const zombieCount = extra.zombies ? await extra.zombies(db) : undefined
-        return {ok: true as const, byStatus, age: age[0]?.age ?? null, zombieCount}
+        const stalled = await stalledSummary(db, {servers, prefix, timeoutMs})
+        return {ok: true as const, byStatus, age: stalled.oldestInProgressSeconds, zombieCount: stalled.zombies.length}
       } catch {
         return {ok: false as const}
       } finally {
@@ -88,8 +79,8 @@ export async function collectMetrics(config: ResolvedConfig, extra: ExtraMetrics
       counts.set(label, (counts.get(label) ?? 0) + Number(row.n))
     }
     for (const [status, n] of counts) jobs.samples.push({labels: {install, status}, value: n})
-    oldest.samples.push({labels: {install}, value: database.age === null ? 0 : Number(database.age)})
-    if (database.zombieCount !== undefined) zombies.samples.push({labels: {install}, value: database.zombieCount})
+    oldest.samples.push({labels: {install}, value: database.age})
+    zombies.samples.push({labels: {install}, value: database.zombieCount})
   }
   duration.samples.push({labels: {install}, value: (Date.now() - started) / 1000})
   return [gearmanUp, waiting, running, workers, connections, dbUp, jobs, oldest, zombies, duration].filter((f) => f.samples.length > 0)

@@ -163,6 +163,34 @@ describe('doctor names the cause first', () => {
     assert.match(byName.broken.checks[0].summary, /AtoM root not found/)
   })
 
+  test('a zombie in-progress move blocking a newer one; --fix marks the zombies failed', async () => {
+    await worker(ALL)
+    const {insertJob} = await import('../../../src/testbed/seed.js')
+    const zombie = await insertJob(bed.database, {name: 'arObjectMoveJob', status: 'running', createdAt: new Date(Date.now() - 4 * 3600_000)})
+    const blocked = await insertJob(bed.database, {name: 'arObjectMoveJob', status: 'running', createdAt: new Date(Date.now() - 2 * 3600_000)})
+    try {
+      const {report, code, nagios} = await doctor()
+      assert.equal(code, 2)
+      assert.equal(report.checks[0].id, 'jobs.stalled')
+      assert.match(report.checks[0].summary, /1 zombie and 1 blocked in-progress job/)
+      assert.ok(report.checks[0].evidence.some((e: string) => e.startsWith(`#${blocked} arObjectMoveJob (blocked`)))
+      assert.equal(report.metrics.zombies, 1)
+      assert.ok(report.metrics.oldestInProgressSeconds >= 4 * 3600 - 60)
+      assert.match(nagios, /^ATOM-OPS CRITICAL - 1 zombie and 1 blocked .*zombies=1;;0 oldest_in_progress=\d+s$/)
+
+      // --fix marks the zombie failed; the move behind it, nothing in Gearman for it either, is next in line
+      const fixed = await runCli(['doctor', '--fix', '--force', '--json'], {env: bed.env()})
+      assert.deepEqual(fixed.json.fixes.map((f: any) => [f.action.kind, f.ok]), [['kill-zombies', true]])
+      assert.equal(fixed.json.fixes[0].message, `marked failed: #${zombie}`)
+      const rows = await bed.database.rows<{id: number; status_id: number}>('SELECT id, status_id FROM job WHERE id IN (?, ?) ORDER BY id', [zombie, blocked])
+      assert.deepEqual(rows.map((r) => [r.id, r.status_id]), [[zombie, 185], [blocked, 183]])
+      assert.equal(fixed.json.after.checks[0].id, 'jobs.stalled')
+      assert.match(fixed.json.after.checks[0].summary, /1 zombie and 0 blocked/)
+    } finally {
+      await bed.database.execute('DELETE FROM object WHERE id IN (?, ?)', [zombie, blocked])
+    }
+  })
+
   test('a usage error is UNKNOWN (3) for monitoring', async () => {
     const r = await runCli(['doctor', '--timeout', 'soon'], {env: bed.env()})
     assert.equal(r.code, 3)

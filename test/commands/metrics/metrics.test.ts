@@ -58,6 +58,8 @@ describe('metrics', () => {
     assert.equal(value(families, 'atom_ops_jobs', {status: 'error'}), 2)
     const age = value(families, 'atom_ops_jobs_oldest_in_progress_seconds', {})!
     assert.ok(age >= 3590 && age < 3700, `age ${age}`)
+    // the hour-old move has an idle worker but nothing queued or running: a zombie
+    assert.equal(value(families, 'atom_ops_jobs_zombies', {}), 1)
     assert.ok(!r.stdout.includes(bed.db.target.password))
   })
 

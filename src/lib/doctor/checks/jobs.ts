@@ -1,0 +1,33 @@
+import {stalledSummary} from '../../jobs/stalled.js'
+import type {DoctorContext} from '../context.js'
+import type {CheckResult} from '../types.js'
+
+/**
+ * Zombie and blocked in-progress rows (`jobs stalled`'s classification): a zombie move or file import
+ * blocks every later one. Also measures the zombies and the oldest in-progress age for the metrics.
+ */
+export async function checkStalledJobs(ctx: DoctorContext): Promise<CheckResult> {
+  const base = {id: 'jobs.stalled', title: 'No zombie or blocked jobs'}
+  let db
+  try {
+    db = await ctx.database()
+  } catch {
+    return {...base, status: 'unknown', rank: 95, summary: 'cannot tell: the database does not answer', evidence: []}
+  }
+  const {inProgress, oldestInProgressSeconds, zombies, blocked} = await stalledSummary(db, {servers: ctx.servers, prefix: ctx.prefix, timeoutMs: ctx.timeoutMs})
+  const metrics = {zombies: zombies.length, oldestInProgressSeconds}
+  if (zombies.length === 0 && blocked.length === 0) {
+    return {...base, status: 'ok', rank: 90, summary: `${inProgress} job(s) in progress, none stalled without a Gearman job behind it`, evidence: [], metrics}
+  }
+  const evidence = [...zombies, ...blocked].slice(0, 10).map((j) => `#${j.id} ${j.name ?? ''} (${j.state}, ${Math.round(j.ageSeconds / 60)} min): ${j.reason}`)
+  return {
+    ...base,
+    status: 'critical',
+    rank: 50,
+    summary: `${zombies.length} zombie and ${blocked.length} blocked in-progress job(s)${blocked.length ? ': later moves and file imports wait behind the zombie' : ''}`,
+    evidence,
+    fix: zombies.length ? `atom-ops jobs kill ${zombies[0].id}   # marks it failed with a note; atom-ops jobs stalled lists them all` : 'atom-ops jobs stalled',
+    action: zombies.length ? {kind: 'kill-zombies', jobIds: zombies.map((j) => j.id)} : undefined,
+    metrics,
+  }
+}
