@@ -1,7 +1,7 @@
-import {Socket} from 'node:net'
+import type {Socket} from 'node:net'
 
 import {formatHostPort, type HostPort} from '../util/hostport.js'
-import {GearmanClosedError, GearmanProtocolError, GearmanServerError, GearmanTimeoutError, networkError} from './errors.js'
+import {connectSocket, GearmanClosedError, GearmanProtocolError, GearmanServerError, GearmanTimeoutError, networkError} from './errors.js'
 
 /** A rogue or broken server must not make atom-ops buffer without bound. */
 const MAX_ANSWER_CHARS = 64 * 1024 * 1024
@@ -53,24 +53,7 @@ export class AdminConnection {
   /** Connects within timeoutMs; the same budget bounds every later answer on this connection. */
   static open(server: HostPort, timeoutMs: number): Promise<AdminConnection> {
     const started = Date.now()
-    return new Promise((resolve, reject) => {
-      const socket = new Socket()
-      const timer = setTimeout(() => {
-        socket.destroy()
-        reject(new GearmanTimeoutError(server, `no TCP connection within ${timeoutMs} ms`))
-      }, timeoutMs)
-      socket.once('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer)
-        socket.destroy()
-        reject(networkError(server, error))
-      })
-      socket.connect(server.port, server.host, () => {
-        clearTimeout(timer)
-        socket.removeAllListeners('error')
-        socket.setNoDelay(true)
-        resolve(new AdminConnection(socket, server, timeoutMs, started))
-      })
-    })
+    return connectSocket(server, timeoutMs).then((socket) => new AdminConnection(socket, server, timeoutMs, started))
   }
 
   /** Sends a command answered by lines ending with a lone ".". Returns the lines before it. */

@@ -1,7 +1,7 @@
-import {Socket} from 'node:net'
+import type {Socket} from 'node:net'
 
 import {formatHostPort, type HostPort} from '../util/hostport.js'
-import {GearmanClosedError, GearmanProtocolError, GearmanServerError, GearmanTimeoutError, networkError} from './errors.js'
+import {connectSocket, GearmanClosedError, GearmanProtocolError, GearmanServerError, GearmanTimeoutError, networkError} from './errors.js'
 
 /** Packet types of the binary protocol that atom-ops sends or expects (gearmand's PROTOCOL file). */
 export const PacketType = {
@@ -139,24 +139,7 @@ export class BinaryConnection {
 
   static open(server: HostPort, timeoutMs: number): Promise<BinaryConnection> {
     const deadline = Date.now() + timeoutMs
-    return new Promise((resolve, reject) => {
-      const socket = new Socket()
-      const timer = setTimeout(() => {
-        socket.destroy()
-        reject(new GearmanTimeoutError(server, `no TCP connection within ${timeoutMs} ms`))
-      }, timeoutMs)
-      socket.once('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer)
-        socket.destroy()
-        reject(networkError(server, error))
-      })
-      socket.connect(server.port, server.host, () => {
-        clearTimeout(timer)
-        socket.removeAllListeners('error')
-        socket.setNoDelay(true)
-        resolve(new BinaryConnection(socket, server, deadline))
-      })
-    })
+    return connectSocket(server, timeoutMs).then((socket) => new BinaryConnection(socket, server, deadline))
   }
 
   /** Sends a packet that has no answer (CAN_DO, SET_CLIENT_ID, ...). */

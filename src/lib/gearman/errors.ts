@@ -1,3 +1,5 @@
+import {Socket} from 'node:net'
+
 import {OperationError, UnreachableError} from '../errors.js'
 import {formatHostPort, type HostPort} from '../util/hostport.js'
 
@@ -79,4 +81,26 @@ export class GearmanProtocolError extends OperationError {
   constructor(message: string) {
     super(message, 'Is this address a gearmand job server? atom-ops speaks the protocol of gearmand 1.1.')
   }
+}
+
+/** A TCP connection to a job server within timeoutMs, Nagle off; refusals and timeouts become typed errors. */
+export function connectSocket(server: HostPort, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = new Socket()
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new GearmanTimeoutError(server, `no TCP connection within ${timeoutMs} ms`))
+    }, timeoutMs)
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer)
+      socket.destroy()
+      reject(networkError(server, error))
+    })
+    socket.connect(server.port, server.host, () => {
+      clearTimeout(timer)
+      socket.removeAllListeners('error')
+      socket.setNoDelay(true)
+      resolve(socket)
+    })
+  })
 }
