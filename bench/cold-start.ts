@@ -14,6 +14,9 @@ console.log(row('atom-ops --version vs node -e 0', version, node, '<= 4'))
 const bed = await TestBed.start()
 try {
   const env = {...process.env, ...bed.env()}
+  await bed.startWorker(['arFindingAidJob', 'arObjectMoveJob'])
+  const queue = median(runs, () => timeRun(process.execPath, [CLI, 'queue', 'status'], env))
+  console.log(row('atom-ops queue status vs node -e 0', queue, node, '<= 4'))
   const config = median(runs, () => timeRun(process.execPath, [CLI, 'config', 'show', '--json'], env))
   console.log(row('atom-ops config show --json vs node -e 0', config, node, '(no target)'))
 } finally {
