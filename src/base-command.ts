@@ -4,6 +4,7 @@ import {type GlobalOptions, type ResolvedConfig, resolveConfig} from './lib/cont
 import {AbortedError, AtomOpsError, ExitCode, UsageError} from './lib/errors.js'
 import {writeAudit, type AuditRecord} from './lib/audit/audit.js'
 import {scrub} from './lib/util/secrets.js'
+import {inert} from './ui/text.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -43,6 +44,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    rejectBlankValues(flags as Record<string, unknown>)
   }
 
   /** The effective configuration (flags, env, profile, the install's files), resolved once. */
@@ -118,8 +120,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // this.exit() and oclif's own exits pass through untouched.
     if (error.code === 'EEXIT' || error.constructor?.name === 'ExitError') throw error
     const mapped = toAtomOpsError(error)
-    const message = scrub(mapped.message)
-    const hint = mapped.hint ? scrub(mapped.hint) : undefined
+    // One line each: a value the user typed (or a server sent) may hold newlines or escape sequences.
+    const message = inert(scrub(mapped.message))
+    const hint = mapped.hint ? inert(scrub(mapped.hint)) : undefined
     if (this.jsonEnabled()) {
       this.logJson({error: {kind: mapped.kind, message, hint, exitCode: mapped.exitCode}})
     } else {
@@ -144,11 +147,29 @@ function parseTimeoutFlag(text: string): number {
   return n
 }
 
+/** Flags that may be given empty: AtoM's workers_key is empty by default. */
+const MAY_BE_EMPTY = new Set(['workers-key'])
+
+/** `--sort ""` or `--user " "` is a typo, not "no filter" and not "the user with no name". */
+function rejectBlankValues(flags: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(flags)) {
+    if (MAY_BE_EMPTY.has(name)) continue
+    const values = Array.isArray(value) ? value : [value]
+    if (values.some((v) => typeof v === 'string' && v.trim() === '')) {
+      throw new UsageError(`--${name}: an empty value`, 'Give a value, or leave the flag out.')
+    }
+  }
+}
+
+/** oclif's framing lines around the real parse error. */
+const OCLIF_FRAME = /^(The following errors? occurred:|See more help with --help)$/
+
 /** Anything thrown becomes an AtomOpsError; oclif's parse errors are usage errors. */
 export function toAtomOpsError(error: unknown): AtomOpsError {
   if (error instanceof AtomOpsError) return error
   const e = error as {message?: string; oclif?: {exit?: number}; name?: string}
-  const firstLine = (e.message ?? String(error)).split('\n').find((l) => l.trim() !== '') ?? 'error'
+  const lines = (e.message ?? String(error)).split('\n').map((l) => l.trim())
+  const firstLine = lines.filter((l) => l !== '' && !OCLIF_FRAME.test(l)).join('; ') || 'error'
   if (e.oclif?.exit === 2 || /Parse|Validation|Flag|Arg/i.test(e.name ?? '')) {
     return new UsageError(firstLine.trim(), 'See --help for the flags and arguments this command takes.')
   }

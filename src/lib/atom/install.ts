@@ -50,10 +50,10 @@ export async function readAtomInstall(root: string): Promise<AtomInstall> {
   const gearman = await readGearmanYml(realRoot)
   const appYmlPath = join(realRoot, 'config', 'app.yml')
   const appText = await readOptionalConfigFile(appYmlPath, "AtoM's app.yml")
-  const app = appText === undefined ? {} : environmentSection(await parseYamlFile(appText, appYmlPath), WEB_ENVIRONMENT)
+  const app = appText === undefined ? {} : environmentSection(await parseYamlFile(appText, appYmlPath), WEB_ENVIRONMENT, appYmlPath)
 
   const rawKey = app.workers_key
-  const workersKey = rawKey === undefined || rawKey === null ? '' : String(rawKey)
+  const workersKey = scalarText(rawKey, `${appYmlPath}: workers_key`)
   const cacheOptions = isRecord(app.cache_options) ? app.cache_options : undefined
 
   return {
@@ -78,14 +78,21 @@ function databaseSettings(config: PhpValue, file: string): AtomDatabaseSettings 
   }
   if (typeof param.dsn !== 'string') throw new ConfigError(`${file}: all.propel.param.dsn is missing`, 'Add the PDO DSN, e.g. mysql:dbname=atom;port=3306')
   const dsn = parsePdoMysqlDsn(param.dsn, file)
-  const password = param.password === null || param.password === undefined ? '' : String(param.password)
+  const password = scalarText(param.password, `${file}: all.propel.param.password`)
   registerSecret(password)
   return {
     dsn,
-    username: param.username === null || param.username === undefined ? '' : String(param.username),
+    username: scalarText(param.username, `${file}: all.propel.param.username`),
     password,
     encoding: typeof param.encoding === 'string' ? param.encoding : undefined,
   }
+}
+
+/** A setting that must be a single value (absent or null is empty): a list or map is a config error. */
+function scalarText(value: unknown, where: string): string {
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'object') throw new ConfigError(`${where} must be a single value, not a ${Array.isArray(value) ? 'list' : 'map'}`, 'Write it as a plain quoted string.')
+  return String(value)
 }
 
 function dig(value: unknown, path: string[]): unknown {
@@ -102,7 +109,7 @@ async function readGearmanYml(realRoot: string): Promise<{file?: string; servers
   for (const file of [join(realRoot, 'apps', 'qubit', 'config', 'gearman.yml'), join(realRoot, 'config', 'gearman.yml')]) {
     const text = await readOptionalConfigFile(file, "AtoM's gearman.yml")
     if (text === undefined) continue
-    const section = environmentSection(await parseYamlFile(text, file), WEB_ENVIRONMENT)
+    const section = environmentSection(await parseYamlFile(text, file), WEB_ENVIRONMENT, file)
     return {file, servers: gearmanServers(section.servers, file), workerTypes: workerTypes(section.worker_types, file)}
   }
   return {servers: [{name: 'default', host: '127.0.0.1', port: DEFAULT_GEARMAN_PORT}], workerTypes: {}}

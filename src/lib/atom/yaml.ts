@@ -16,8 +16,8 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Symfony's per-environment files: the `all` section overlaid with the environment's own (prod for the web app). */
-export function environmentSection(doc: unknown, environment: string): Record<string, unknown> {
-  if (!isRecord(doc)) return {}
+export function environmentSection(doc: unknown, environment: string, file: string): Record<string, unknown> {
+  if (!isRecord(doc)) throw new ConfigError(`${file}: expected a map of environments (all:, prod:), found ${Array.isArray(doc) ? 'a list' : `a ${typeof doc}`}`, 'Compare it with the file the AtoM release ships.')
   const all = isRecord(doc.all) ? doc.all : {}
   const env = isRecord(doc[environment]) ? (doc[environment] as Record<string, unknown>) : {}
   return deepMerge(all, env)

@@ -38,16 +38,25 @@ export function parseDatabaseUrl(text: string, origin: string, kind: 'usage' | '
     throw fail('not a valid URL')
   }
   if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') throw fail(`scheme must be mysql://, not ${url.protocol}//`)
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''))
+  const decode = (part: string, what: string): string => {
+    try {
+      return decodeURIComponent(part)
+    } catch {
+      throw fail(`the ${what} has a malformed %-escape`)
+    }
+  }
+  const database = decode(url.pathname.replace(/^\//, ''), 'database name')
   if (!database || database.includes('/')) throw fail('no database name in the path')
-  const password = decodeURIComponent(url.password)
+  registerSecret(url.password)
+  const password = decode(url.password, 'password')
   registerSecret(password)
-  const user = decodeURIComponent(url.username)
+  const user = decode(url.username, 'user name')
   if (!user) throw fail('no user name')
   for (const key of url.searchParams.keys()) {
     if (key !== 'socket' && key !== 'charset') throw fail(`unknown option "${key}" (known: socket, charset)`)
   }
   const socket = url.searchParams.get('socket') ?? undefined
+  if (socket !== undefined && !socket.startsWith('/')) throw fail('?socket= must be an absolute path')
   const charset = url.searchParams.get('charset') ?? undefined
   if (socket) return {user, password, database, charset, socketPath: socket}
   if (!url.hostname) throw fail('no host (or ?socket=)')

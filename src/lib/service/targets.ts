@@ -3,7 +3,7 @@ import {AtomOpsError, ConfigError, describeError, UsageError} from '../errors.js
 import {type CommandRunner, LocalRunner, splitWords, SshRunner, validateDestination} from '../remote/runner.js'
 import {SupervisorManager} from './supervisor.js'
 import {SystemdManager} from './systemd.js'
-import type {ManagerKind, ServiceManager} from './types.js'
+import {type ManagerKind, managerName, type ServiceManager} from './types.js'
 
 export const DEFAULT_UNIT = 'atom-worker'
 export const SSH_OPTIONS_ENV = 'ATOM_OPS_SSH_OPTIONS'
@@ -35,8 +35,8 @@ export function resolveServiceOptions(cfg: ResolvedConfig, flags: ServiceFlags, 
   const unit = flags.unit ?? profile?.unit ?? DEFAULT_UNIT
   if (unit === '' || unit.startsWith('-') || /[\s\u0000-\u001f]/.test(unit)) throw new UsageError(`--unit "${unit}" is not a unit or program name`, "Example: --unit atom-worker, --unit 'atom-worker@*', --unit 'atom-workers:*'")
   const managerText = flags.manager ?? profile?.manager ?? 'auto'
-  const manager = managerText === 'supervisord' ? 'supervisor' : managerText
-  if (manager !== 'auto' && manager !== 'systemd' && manager !== 'supervisor') {
+  const manager = managerName(managerText)
+  if (manager === undefined) {
     const where = flags.manager !== undefined ? '--manager' : `profile ${profile?.name} setting "manager"`
     const text = `${where} "${managerText}" is not systemd or supervisor`
     throw flags.manager !== undefined ? new UsageError(text, 'Use --manager systemd or --manager supervisor (default: detected).') : new ConfigError(text, 'Use manager: systemd or manager: supervisor.')

@@ -2,6 +2,12 @@ import type {CommandRunner, RunResult} from '../remote/runner.js'
 
 export type ManagerKind = 'systemd' | 'supervisor'
 
+/** A manager as written in a flag or a profile (`supervisord` is an alias); undefined when it names none. */
+export function managerName(text: string): ManagerKind | 'auto' | undefined {
+  const name = text === 'supervisord' ? 'supervisor' : text
+  return name === 'auto' || name === 'systemd' || name === 'supervisor' ? name : undefined
+}
+
 /** The normalised state of one unit (systemd) or program (supervisord). */
 export type UnitCondition = 'running' | 'starting' | 'stopping' | 'stopped' | 'failed' | 'backoff' | 'exited' | 'unknown'
 

@@ -1,4 +1,5 @@
 import {ConfigError} from '../errors.js'
+import {managerName} from '../service/types.js'
 import {isRecord, parseYamlFile} from '../atom/yaml.js'
 import {readOptionalConfigFile} from '../util/files.js'
 import {settingsFilePath} from './paths.js'
@@ -74,6 +75,10 @@ function assign(profile: Profile, field: keyof Profile, value: unknown, where: s
     if (typeof value !== 'number' || !(value > 0)) throw new ConfigError(`${where} must be a positive number of seconds`, 'Example: timeout: 5')
     profile.timeout = value
     return
+  }
+  // A typo here would otherwise surface only in the worker commands: every command refuses the file.
+  if (field === 'manager' && (typeof value !== 'string' || managerName(value) === undefined)) {
+    throw new ConfigError(`${where} "${String(value)}" is not systemd or supervisor`, 'Use manager: systemd or manager: supervisor (or leave it out to detect).')
   }
   if (value === null) value = ''
   if (typeof value !== 'string' && typeof value !== 'number') throw new ConfigError(`${where} must be a string`, 'Quote the value.')

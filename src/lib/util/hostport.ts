@@ -11,7 +11,8 @@ export interface HostPort {
  */
 export function parseHostPort(text: string, defaultPort: number): HostPort | undefined {
   const s = text.trim()
-  if (s === '' || /[\s/@?#]/.test(s)) return undefined
+  // Surrounding whitespace too: `host:4730\n` is a paste error, not a host.
+  if (s === '' || /[\s/@?#]/.test(text)) return undefined
   let host: string
   let portText: string | undefined
   const v6 = /^\[([0-9a-fA-F:.]+)\](?::(.*))?$/.exec(s)

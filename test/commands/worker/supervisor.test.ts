@@ -265,7 +265,7 @@ describe('worker commands against a real supervisord', () => {
       await writeFile(file, `default: main\nprofiles:\n  main:\n    manager: upstart\n`)
       const bad = await cli(['worker', 'status'])
       assert.equal(bad.code, 3)
-      assert.match(bad.stderr, /^atom-ops: profile main setting "manager" "upstart" is not systemd or supervisor/)
+      assert.match(bad.stderr, /^atom-ops: .*atom-ops\.yml: profile "main" setting "manager" "upstart" is not systemd or supervisor\n  hint: /)
     } finally {
       await rm(file, {force: true})
     }
