@@ -101,11 +101,18 @@ export async function startSupervisord(dir: string, options: {programs?: Program
       })
     })
   const stop = () => stopProcess(proc.pid, 15_000)
+  // Autostarted programs are STARTING for startsecs: tests look at them once they are RUNNING (or given up).
+  const settled = () =>
+    waitFor('supervisord programs to leave STARTING', async () => {
+      const r = await ctl('status')
+      return /\bSTARTING\b/.test(r.stdout) ? undefined : true
+    }, 30_000, 100)
   try {
     await waitFor('supervisord to answer', async () => {
       const r = await ctl('pid')
       return r.code === 0 && /^\d+/.test(r.stdout) ? true : undefined
     }, 15_000, 100)
+    await settled()
   } catch (error) {
     await stop()
     throw error
@@ -124,6 +131,7 @@ export async function startSupervisord(dir: string, options: {programs?: Program
       await appendFile(configFile, text)
       const r = await ctl('update')
       if (r.code !== 0) throw new Error(`supervisorctl update failed: ${r.stdout}`)
+      await settled()
     },
     stop,
   }

@@ -101,6 +101,7 @@ export function renderCancel(q: CancelReport): string {
 
 export function renderClearResult(r: ClearResult): string {
   const out = [`Deleted ${plural(r.deleted, 'job')} in ${plural(r.batches, 'batch', 'batches')} (with their notes and properties).`]
+  if (r.alreadyGone) out.push(`${plural(r.alreadyGone, 'job')} of the plan were already gone (deleted meanwhile by another clear or kill).`)
   out.push(r.backup ? `Backup: ${r.backup} (restore with: atom-ops jobs restore ${r.backup})` : 'No backup was taken (--no-backup).')
   out.push(`Download files: ${r.files.removed} removed, ${r.files.missing} already missing, ${r.files.refused.length} refused.`)
   for (const f of r.files.refused.slice(0, 20)) out.push(`  refused ${inert(f.path)}: ${f.reason}`)

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {describeError, UsageError} from '../../lib/errors.js'
-import {type ClearPlan, type ClearResult, planClear, runClear} from '../../lib/jobs/clear.js'
+import {type ClearPlan, type ClearResult, ClearStopped, planClear, runClear} from '../../lib/jobs/clear.js'
 import {withJobsContext} from '../../lib/jobs/context.js'
 import {parseStatuses} from '../../lib/jobs/filter.js'
 import {filterFlags, filterFromFlags} from '../../ui/jobs-flags.js'
@@ -14,7 +14,11 @@ type ClearOutput = {dryRun: true; plan: ClearPlan} | ({dryRun: false} & ClearRes
 export default class JobsClear extends BaseCommand<typeof JobsClear> {
   static summary = "Delete job rows safely and fast: AtoM's jobs:clear with a preview, filters, a backup, and the download files."
   static description = `First shows what will go, by status and class, and which in-progress rows Gearman says are really running or waiting; --dry-run stops there.
-Then backs the rows up (object, job, notes, properties and their translations) to a file, fsynced before the first delete (--backup FILE; default a timestamped file in atom-ops' state directory; --no-backup to skip), and deletes through \`object\` so the cascades take the rest, in batches, each a transaction. Only rows that existed when the command started are deleted. Download files of deleted jobs are removed when they are inside the install root. An interrupted clear is finished by running it again; \`jobs restore FILE\` puts a backup back.`
+Then backs the rows up (object, job, notes, properties and their translations) to a file, fsynced before the first delete (--backup FILE; default a timestamped file in atom-ops' state directory; --no-backup to skip), and deletes through \`object\` so the cascades take the rest, in batches, each a transaction. Only rows that existed when the command started are deleted. Download files of deleted jobs are removed when they are inside the install root. An interrupted clear is finished by running it again; \`jobs restore FILE\` puts a backup back.
+
+Ctrl-C (SIGINT) or SIGTERM during the backup stops before anything is deleted; during the deletes it stops after the current batch. Either way it says how many jobs were deleted and where the backup is, writes a "partial" audit record and exits 6. Rows another clear or kill deleted first are counted as already gone, not as an error.
+
+Exit codes: 0 done (or nothing to delete); 2 bad flags, or the backup file exists; 3 configuration; 4 MySQL or gearmand unreachable before anything was deleted; 5 not confirmed; 6 stopped part way (a failure or an interrupt; the message says what was done).`
   static examples = [
     '<%= config.bin %> <%= command.id %> --inactive --dry-run',
     '<%= config.bin %> <%= command.id %> --status error --older-than 30d --force',
@@ -31,6 +35,7 @@ Then backs the rows up (object, job, notes, properties and their translations) t
     queue: Flags.boolean({summary: "Also cancel this install's queued Gearman jobs of the deleted in-progress rows, where Gearman lets them be identified."}),
     'batch-size': Flags.integer({hidden: true, default: 5000, min: 1, max: 20_000}),
     'batch-pause': Flags.integer({hidden: true, default: 0, min: 0, max: 60_000}),
+    'backup-pause': Flags.integer({hidden: true, default: 0, min: 0, max: 60_000}),
   }
 
   async run(): Promise<ClearOutput> {
@@ -48,6 +53,16 @@ Then backs the rows up (object, job, notes, properties and their translations) t
       }
       await this.confirmOrAbort(`Delete ${plan.total} job(s)${flags['no-backup'] ? ' WITHOUT a backup' : ''}?`, flags.force)
       const bar = progressBar('clear', Boolean(process.stderr.isTTY) && !this.jsonEnabled())
+      // Ctrl-C / SIGTERM: finish the current batch, then stop and say what was done (ClearStopped).
+      const stop = new AbortController()
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stop.signal.aborted) return
+        bar.done()
+        process.stderr.write(`atom-ops: ${signal} received: stopping after the current batch\n`)
+        stop.abort()
+      }
+      process.on('SIGINT', onSignal)
+      process.on('SIGTERM', onSignal)
       try {
         const result = await runClear(ctx.db, plan, {
           filter,
@@ -57,6 +72,8 @@ Then backs the rows up (object, job, notes, properties and their translations) t
           queue: flags.queue,
           batchSize: flags['batch-size'],
           batchPauseMs: flags['batch-pause'],
+          backupPauseMs: flags['backup-pause'],
+          signal: stop.signal,
           onProgress: (phase, done, total) => bar.update(done, total, phase === 'backup' ? 'backing up' : 'deleting'),
         })
         bar.done()
@@ -65,6 +82,7 @@ Then backs the rows up (object, job, notes, properties and their translations) t
           maxId: plan.maxId,
           planned: plan.total,
           deleted: result.deleted,
+          alreadyGone: result.alreadyGone,
           backup: result.backup,
           filesRemoved: result.files.removed,
           filesRefused: result.files.refused.length,
@@ -73,8 +91,18 @@ Then backs the rows up (object, job, notes, properties and their translations) t
         return this.output({dryRun: false as const, ...result}, renderClearResult)
       } catch (error) {
         bar.done()
-        await this.audit('partial', {selection: plan.selection, maxId: plan.maxId, planned: plan.total, error: describeError(error)})
+        const progress = error instanceof ClearStopped ? error.progress : undefined
+        await this.audit('partial', {
+          selection: plan.selection,
+          maxId: plan.maxId,
+          planned: plan.total,
+          ...(progress && {deleted: progress.deleted, alreadyGone: progress.alreadyGone, backup: progress.backupComplete ? progress.backup : null, interrupted: progress.interrupted}),
+          error: describeError(error),
+        })
         throw error
+      } finally {
+        process.off('SIGINT', onSignal)
+        process.off('SIGTERM', onSignal)
       }
     })
   }

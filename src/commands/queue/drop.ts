@@ -10,7 +10,7 @@ export default class QueueDrop extends BaseCommand<typeof QueueDrop> {
   static summary = 'Remove a Gearman function from the job servers, only when that is safe.'
   static description = `Reads each server's status first. gearmand refuses to drop a function while workers are connected (atom-ops reports that and sends nothing); with queued jobs and no worker gearmand would say OK and orphan the jobs, so atom-ops refuses unless the total is 0 or --force is given. Asks for confirmation, drops, then reads status again to verify. Every run (dry runs and refusals too) is written to the audit log.
 
-Exit codes: 0 dropped wherever it was registered; 2 bad name or --server; 4 a server did not answer; 5 refused because jobs are queued (no --force), or not confirmed; 6 not dropped somewhere (workers connected, gearmand refused, still listed) or not registered anywhere. A dry run exits with the code the real run would have (nothing is sent either way).`
+Exit codes: 0 dropped wherever it was registered; 2 bad name or --server; 4 a server did not answer; 5 refused because jobs are queued (no --force), or not confirmed; 6 not dropped somewhere (workers connected, gearmand refused, still listed) or not registered anywhere, or interrupted (SIGINT/SIGTERM) after the drop was sent (written to the audit log; 5 when interrupted before anything was sent). A dry run exits with the code the real run would have (nothing is sent either way).`
   static examples = [
     '<%= config.bin %> <%= command.id %> 424b6ef096d623432cfda8de25d8db88-arFindingAidJob --dry-run',
     '<%= config.bin %> <%= command.id %> 424b6ef096d623432cfda8de25d8db88-arFindingAidJob',
@@ -31,6 +31,18 @@ Exit codes: 0 dropped wherever it was registered; 2 bad name or --server; 4 a se
     const cfg = await this.settings()
     let sent = false
     let report: DropReport
+    // Interrupted (Ctrl-C, SIGTERM): before the drop is sent nothing was done (exit 5); after it, the
+    // verification was cut short: say so, write the audit record, exit 6. Never silently half-done.
+    const onSignal = (signal: NodeJS.Signals) => {
+      const message = sent
+        ? `atom-ops: ${signal} received after the drop of ${this.args.function} was sent; the result was not verified\n  hint: Check with: atom-ops queue status --all\n`
+        : `atom-ops: ${signal} received: nothing was sent\n`
+      process.stderr.write(message)
+      const done = sent ? this.audit('partial', {function: this.args.function, interrupted: signal, error: 'interrupted after the drop was sent; not verified'}) : Promise.resolve(undefined)
+      void done.finally(() => process.exit(sent ? 6 : 5))
+    }
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
     try {
       report = await dropFunction(cfg, {
         name: this.args.function,
@@ -46,6 +58,9 @@ Exit codes: 0 dropped wherever it was registered; 2 bad name or --server; 4 a se
     } catch (error) {
       if (sent) await this.audit('failed', {function: this.args.function, error: describeError(error)})
       throw error
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
     }
     const dropped = report.servers.filter((s) => s.outcome === 'dropped').length
     const outcome: AuditRecord['outcome'] = report.dryRun ? 'dry-run' : report.exitCode === 0 ? 'done' : dropped > 0 ? 'partial' : 'failed'

@@ -77,8 +77,25 @@ export class Database implements Queryable {
     }
   }
 
-  /** Runs fn inside one transaction on one connection; rolls back on any error. */
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  /**
+   * Runs fn inside one transaction on one connection; rolls back on any error. A connection that
+   * errored is destroyed (it may be broken or mid-statement), one that committed goes back to the pool.
+   * With `retryDeadlocks`, a transaction InnoDB chose as a deadlock victim (or that waited too long for
+   * a lock) is rolled back and run again, up to that many times: only for fn without side effects
+   * outside the transaction.
+   */
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: {retryDeadlocks?: number} = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.transactionOnce(fn)
+      } catch (error) {
+        if (attempt >= (options.retryDeadlocks ?? 0) || !isLockConflict(error)) throw error
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * (attempt + 1)))
+      }
+    }
+  }
+
+  private async transactionOnce<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     let conn: PoolConnection
     try {
       conn = await this.pool.getConnection()
@@ -105,23 +122,37 @@ export class Database implements Queryable {
         }
       },
     }
+    let ok = false
     try {
       await conn.query('START TRANSACTION')
       const result = await fn(tx)
       await conn.query('COMMIT')
+      ok = true
       return result
     } catch (error) {
       await conn.query('ROLLBACK').catch(() => undefined)
       throw error instanceof AtomOpsError ? error : mapMysqlError(error, target)
     } finally {
       // A connection that errored may be broken: destroy rather than reuse it.
-      conn.release()
+      if (ok) conn.release()
+      else conn.destroy()
     }
   }
 
   async close(): Promise<void> {
     await this.pool.end().catch(() => undefined)
   }
+}
+
+/** InnoDB gave up on a lock: a deadlock victim (1213) or a lock wait timeout (1205); the transaction was rolled back. */
+export function isLockConflict(error: unknown): boolean {
+  let e: unknown = error
+  for (let i = 0; i < 4 && e; i++) {
+    const x = e as {code?: string; errno?: number; cause?: unknown}
+    if (x.code === 'ER_LOCK_DEADLOCK' || x.code === 'ER_LOCK_WAIT_TIMEOUT' || x.errno === 1213 || x.errno === 1205) return true
+    e = x.cause
+  }
+  return false
 }
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ENOENT', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'EPIPE'])

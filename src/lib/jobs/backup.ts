@@ -1,10 +1,10 @@
 import {createReadStream} from 'node:fs'
-import {access, mkdir, open, rename, type FileHandle} from 'node:fs/promises'
+import {access, mkdir, open, rename, unlink, type FileHandle} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 import {createInterface} from 'node:readline'
 
-import type {Database, Queryable, Row, SqlValue} from '../db/database.js'
+import type {Database, Queryable, SqlValue} from '../db/database.js'
 import {ConfigError, OperationError, UsageError} from '../errors.js'
 import {stateDirectory} from '../settings/paths.js'
 import {idRange} from './query.js'
@@ -56,63 +56,85 @@ export function defaultBackupPath(env: NodeJS.ProcessEnv = process.env, now = ne
   return join(stateDirectory(env), 'backups', `jobs-${stamp}.ndjson`)
 }
 
-function cols(table: BackupTable, alias: string): string {
-  return BACKUP_COLUMNS[table].map((c) => `${alias}.${c}`).join(', ')
+/** `CAST(JSON_OBJECT('id', a.id, ...) AS CHAR)`: one row as a JSON text, built by the server (column names are fixed lists). */
+function jsonRow(table: BackupTable, alias: string): string {
+  return `CAST(JSON_OBJECT(${BACKUP_COLUMNS[table].map((c) => `'${c}', ${alias}.${c}`).join(', ')}) AS CHAR)`
 }
 
-/** Reads every row of these jobs (ids of one page) in six statements. */
-export async function readJobsForBackup(db: Queryable, ids: number[]): Promise<BackedUpJob[]> {
+/** One backed-up job as its NDJSON line (the JSON text of a BackedUpJob), with its id. */
+export interface BackupLine {
+  id: number
+  line: string
+}
+
+/**
+ * Reads every row of these jobs (ids of one page) in six statements, each row as a JSON text built by
+ * the server, and puts each job's line together from them: the client never parses the rows' values,
+ * which makes a large backup several times cheaper than reading columns into objects. Ranges when the
+ * ids are dense (one index range read each), IN lists when sparse; rows outside the ids are dropped.
+ * A job whose object or job row is missing (deleted meanwhile) is left out.
+ */
+export async function readBackupLines(db: Queryable, ids: number[]): Promise<BackupLine[]> {
   if (ids.length === 0) return []
-  // Ranges when the ids are dense (one index range read each), IN lists when sparse; rows outside the ids are dropped.
   const or = idRange('o.id', ids)
   const jr = idRange('j.id', ids)
   const nr = idRange('n.object_id', ids)
   const pr = idRange('p.object_id', ids)
+  type J = {k: number; g?: number; v: string | null}
   // Independent reads, in parallel on the pool's connections.
-  const [objects, jobs, notes, props, noteI18nAll, propI18nAll] = await Promise.all([
-    db.rows<Row>(`SELECT ${cols('object', 'o')} FROM object o WHERE ${or.sql}`, or.values),
-    db.rows<Row>(`SELECT ${cols('job', 'j')} FROM job j WHERE ${jr.sql}`, jr.values),
-    db.rows<Row>(`SELECT ${cols('note', 'n')} FROM note n WHERE ${nr.sql} ORDER BY n.id`, nr.values),
-    db.rows<Row>(`SELECT ${cols('property', 'p')} FROM property p WHERE ${pr.sql} ORDER BY p.id`, pr.values),
-    db.rows<Row>(`SELECT ${cols('note_i18n', 'x')} FROM note_i18n x JOIN note n ON n.id = x.id WHERE ${nr.sql}`, nr.values),
-    db.rows<Row>(`SELECT ${cols('property_i18n', 'x')} FROM property_i18n x JOIN property p ON p.id = x.id WHERE ${pr.sql}`, pr.values),
+  const [objects, jobs, notes, props, noteI18n, propI18n] = await Promise.all([
+    db.rows<J>(`SELECT o.id AS k, ${jsonRow('object', 'o')} AS v FROM object o WHERE ${or.sql}`, or.values),
+    db.rows<J>(`SELECT j.id AS k, ${jsonRow('job', 'j')} AS v FROM job j WHERE ${jr.sql}`, jr.values),
+    db.rows<J>(`SELECT n.object_id AS k, n.id AS g, ${jsonRow('note', 'n')} AS v FROM note n WHERE ${nr.sql} ORDER BY n.id`, nr.values),
+    db.rows<J>(`SELECT p.object_id AS k, p.id AS g, ${jsonRow('property', 'p')} AS v FROM property p WHERE ${pr.sql} ORDER BY p.id`, pr.values),
+    db.rows<J>(`SELECT x.id AS k, ${jsonRow('note_i18n', 'x')} AS v FROM note_i18n x JOIN note n ON n.id = x.id WHERE ${nr.sql}`, nr.values),
+    db.rows<J>(`SELECT x.id AS k, ${jsonRow('property_i18n', 'x')} AS v FROM property_i18n x JOIN property p ON p.id = x.id WHERE ${pr.sql}`, pr.values),
   ])
+  const text = (r: J): string => {
+    // JSON_OBJECT gives NULL only when the row does not fit max_allowed_packet: never write a hole.
+    if (r.v === null) throw new OperationError(`MySQL could not return a row of job ${r.k} as JSON (larger than max_allowed_packet?)`, 'Raise max_allowed_packet, or back the job up another way.')
+    return r.v
+  }
   const wanted = new Set(ids)
-  const myNotes = notes.filter((n) => wanted.has(Number(n.object_id)))
-  const myProps = props.filter((p) => wanted.has(Number(p.object_id)))
-  const myNoteIds = new Set(myNotes.map((n) => Number(n.id)))
-  const myPropIds = new Set(myProps.map((p) => Number(p.id)))
-  const noteI18n = noteI18nAll.filter((x) => myNoteIds.has(Number(x.id)))
-  const propI18n = propI18nAll.filter((x) => myPropIds.has(Number(x.id)))
-  const byId = <T extends Row>(rows: T[], key: string) => {
-    const m = new Map<number, T[]>()
+  const group = (rows: J[]) => {
+    const m = new Map<number, J[]>()
     for (const r of rows) {
-      const k = Number(r[key])
-      const l = m.get(k)
+      const l = m.get(Number(r.k))
       if (l) l.push(r)
-      else m.set(k, [r])
+      else m.set(Number(r.k), [r])
     }
     return m
   }
-  const objectById = new Map(objects.map((o) => [Number(o.id), o]))
-  const notesByJob = byId(myNotes, 'object_id')
-  const propsByJob = byId(myProps, 'object_id')
-  const noteI18nById = byId(noteI18n, 'id')
-  const propI18nById = byId(propI18n, 'id')
-  const out: BackedUpJob[] = []
-  for (const job of jobs.sort((a, b) => Number(a.id) - Number(b.id))) {
-    const id = Number(job.id)
+  const i18nOf = (rows: J[]) => {
+    const m = new Map<number, string[]>()
+    for (const r of rows) {
+      const l = m.get(Number(r.k))
+      if (l) l.push(text(r))
+      else m.set(Number(r.k), [text(r)])
+    }
+    return m
+  }
+  const objectById = new Map(objects.map((o) => [Number(o.k), o]))
+  const notesByJob = group(notes)
+  const propsByJob = group(props)
+  const noteI18nById = i18nOf(noteI18n)
+  const propI18nById = i18nOf(propI18n)
+  const out: BackupLine[] = []
+  for (const job of jobs.sort((a, b) => Number(a.k) - Number(b.k))) {
+    const id = Number(job.k)
     if (!wanted.has(id)) continue
     const object = objectById.get(id)
     if (!object) continue
-    out.push({
-      object: {...object},
-      job: {...job},
-      notes: (notesByJob.get(id) ?? []).map((n) => ({note: {...n}, i18n: (noteI18nById.get(Number(n.id)) ?? []).map((x) => ({...x}))})),
-      properties: (propsByJob.get(id) ?? []).map((p) => ({property: {...p}, i18n: (propI18nById.get(Number(p.id)) ?? []).map((x) => ({...x}))})),
-    })
+    const n = (notesByJob.get(id) ?? []).map((x) => `{"note":${text(x)},"i18n":[${(noteI18nById.get(Number(x.g)) ?? []).join(',')}]}`)
+    const p = (propsByJob.get(id) ?? []).map((x) => `{"property":${text(x)},"i18n":[${(propI18nById.get(Number(x.g)) ?? []).join(',')}]}`)
+    out.push({id, line: `{"object":${text(object)},"job":${text(job)},"notes":[${n.join(',')}],"properties":[${p.join(',')}]}`})
   }
   return out
+}
+
+/** The same jobs as objects (a backup line parsed), for callers that look inside them. */
+export async function readJobsForBackup(db: Queryable, ids: number[]): Promise<BackedUpJob[]> {
+  return (await readBackupLines(db, ids)).map((l) => JSON.parse(l.line) as BackedUpJob)
 }
 
 /**
@@ -157,8 +179,13 @@ export class BackupWriter {
   }
 
   async add(jobs: BackedUpJob[]): Promise<void> {
-    for (const j of jobs) {
-      this.push(JSON.stringify(j))
+    await this.addLines(jobs.map((j) => JSON.stringify(j)))
+  }
+
+  /** Jobs already as their JSON lines (readBackupLines). */
+  async addLines(lines: string[]): Promise<void> {
+    for (const line of lines) {
+      this.push(line)
       this.count++
     }
     if (this.bufferedBytes > 1 << 20) await this.flush()
@@ -187,8 +214,10 @@ export class BackupWriter {
     }
   }
 
+  /** Gives up before finish: closes and removes `<file>.partial` (nothing was deleted on its strength). */
   async abandon(): Promise<void> {
     await this.handle.close().catch(() => undefined)
+    await unlink(this.partial).catch(() => undefined)
   }
 }
 

@@ -1,6 +1,6 @@
 import type {Database} from '../db/database.js'
 import {AtomOpsError, describeError, OperationError} from '../errors.js'
-import {BackupWriter, defaultBackupPath, readJobsForBackup} from './backup.js'
+import {type BackupLine, BackupWriter, defaultBackupPath, readBackupLines} from './backup.js'
 import {removeDownload, type FileResult} from './files.js'
 import {describeFilter, type JobFilter, statusName, whereSql} from './filter.js'
 import {cancelQueued, type CancelReport, gearmanPicture, type GearmanPicture, type GearmanScope} from './gearman.js'
@@ -38,6 +38,12 @@ export interface ClearOptions {
   batchSize?: number
   /** Milliseconds to wait between batches (hidden; lets tests interrupt a clear half way). */
   batchPauseMs?: number
+  /** Rows read per backup page (default the batch size). */
+  pageSize?: number
+  /** Milliseconds to wait between backup pages (hidden; lets tests interrupt the backup). */
+  backupPauseMs?: number
+  /** Aborted (SIGINT, SIGTERM): stop after the current page or batch and throw ClearStopped. */
+  signal?: AbortSignal
   onProgress?: (phase: 'backup' | 'delete', done: number, total: number) => void
 }
 
@@ -45,6 +51,8 @@ export interface ClearResult {
   plan: ClearPlan
   backup: string | null
   deleted: number
+  /** Rows of the plan already gone when the clear reached them (another clear or kill deleted them). */
+  alreadyGone: number
   batches: number
   files: {removed: number; missing: number; refused: FileResult[]}
   queue?: CancelReport
@@ -112,65 +120,143 @@ export async function planClear(db: Database, options: Pick<ClearOptions, 'filte
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** How far a clear that stopped part way got (a failure, or an interrupt), for the message and the audit record. */
+export interface ClearProgress {
+  phase: 'backup' | 'delete'
+  planned: number
+  deleted: number
+  /** Rows of the plan that were gone when their batch ran (deleted meanwhile by someone else). */
+  alreadyGone: number
+  batches: number
+  backup: string | null
+  /** The backup was complete (fsynced, under its final name) before anything was deleted. */
+  backupComplete: boolean
+  interrupted: boolean
+}
+
+/** A clear that stopped part way: exit 6 ("an operation failed part way"), the message says what was done. */
+export class ClearStopped extends OperationError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly progress: ClearProgress,
+    options?: {cause?: unknown},
+  ) {
+    super(message, hint, options)
+  }
+}
+
+/**
+ * The WHERE condition matching exactly these ids (ascending, distinct): one `BETWEEN` per run of
+ * consecutive ids when there are few runs (an index range read each), else an IN list.
+ */
+export function exactIdCondition(column: string, ids: number[]): {sql: string; values: number[]} {
+  const runs: Array<[number, number]> = []
+  for (const id of ids) {
+    const last = runs[runs.length - 1]
+    if (last && id === last[1] + 1) last[1] = id
+    else runs.push([id, id])
+    if (runs.length > 16) return {sql: `${column} IN (${ids.map(() => '?').join(', ')})`, values: ids}
+  }
+  return {sql: runs.length === 1 ? `${column} BETWEEN ? AND ?` : `(${runs.map(() => `${column} BETWEEN ? AND ?`).join(' OR ')})`, values: runs.flat()}
+}
+
+type PageRow = {id: number; name: string | null; status_id: number | null; download_path: string | null}
+
 /**
  * Step two: back up the planned rows (fsynced before the first delete), then delete them through
  * `object` (the cascades take job, notes, properties and their translations) in batches, each a
  * transaction, then their download files (inside the root only). Only rows of the plan's snapshot
- * are touched. Interrupted, it leaves whole batches deleted and a complete backup; run it again to finish.
+ * are touched, and with a backup only rows the backup holds. Interrupted (the signal), it stops after
+ * the current batch and throws ClearStopped; killed, it leaves whole batches deleted and a complete
+ * backup; run it again to finish. A row deleted meanwhile by another clear or kill counts as already gone.
  */
 export async function runClear(db: Database, plan: ClearPlan, options: ClearOptions): Promise<ClearResult> {
   const batchSize = options.batchSize ?? 5000
+  const pageSize = options.pageSize ?? batchSize
   const ids = new IdList()
   const downloads = new Map<number, string>()
-  const inProgressIds: number[] = []
   const classes = new Map<string, number>()
   let writer: BackupWriter | undefined
   const backupPath = options.backupPath === null ? null : options.backupPath ?? defaultBackupPath()
+  const progress: ClearProgress = {phase: 'backup', planned: plan.total, deleted: 0, alreadyGone: 0, batches: 0, backup: backupPath, backupComplete: false, interrupted: false}
+  const interrupted = () => Boolean(options.signal?.aborted)
   if (backupPath) writer = await BackupWriter.create(backupPath, {database: db.target.database ?? '', selection: plan.selection})
 
-  // Pass 1: walk the snapshot in id order; record ids (and back each page up).
-  const where = (after: number) => whereSql(plan.filter, ['j.id > ?', 'j.id <= ?'], [after, plan.maxId])
-  let after = 0
+  // Pass 1: walk the snapshot in id order; record ids and back each page up. The next page (its ids and
+  // its rows) is read while the current one is serialised and written.
+  const fetchPage = async (after: number): Promise<{rows: PageRow[]; backup?: Promise<BackupLine[]>}> => {
+    const w = whereSql(plan.filter, ['j.id > ?', 'j.id <= ?'], [after, plan.maxId])
+    const rows = await db.rows<PageRow>(
+      `SELECT j.id, j.name, j.status_id, j.download_path FROM job j JOIN object o ON o.id = j.id ${w.sql} ORDER BY j.id LIMIT ?`,
+      [...w.values, String(pageSize)],
+    )
+    const backup = writer && rows.length ? readBackupLines(db, rows.map((r) => Number(r.id))) : undefined
+    backup?.catch(() => undefined)
+    return {rows, backup}
+  }
+  let pending: Promise<{rows: PageRow[]; backup?: Promise<BackupLine[]>}> | undefined
   try {
+    pending = fetchPage(0)
     for (;;) {
-      const w = where(after)
-      const page = await db.rows<{id: number; name: string | null; status_id: number | null; download_path: string | null}>(
-        `SELECT j.id, j.name, j.status_id, j.download_path FROM job j JOIN object o ON o.id = j.id ${w.sql} ORDER BY j.id LIMIT ?`,
-        [...w.values, String(batchSize)],
-      )
-      if (page.length === 0) break
-      const pageIds = page.map((r) => Number(r.id))
-      if (writer) await writer.add(await readJobsForBackup(db, pageIds))
-      for (const r of page) {
+      const page = await pending
+      pending = undefined
+      if (page.rows.length === 0) break
+      if (page.rows.length === pageSize && !interrupted()) {
+        pending = fetchPage(Number(page.rows[page.rows.length - 1].id))
+        pending.catch(() => undefined)
+      }
+      // With a backup, only the rows it holds are deleted (a row gone before it was read is not ours to delete).
+      let held: Set<number> | undefined
+      if (writer && page.backup) {
+        const lines = await page.backup
+        await writer.addLines(lines.map((l) => l.line))
+        held = new Set(lines.map((l) => l.id))
+      }
+      for (const r of page.rows) {
         const id = Number(r.id)
+        if (held && !held.has(id)) {
+          progress.alreadyGone++
+          continue
+        }
         ids.push(id)
         if (r.download_path) downloads.set(id, r.download_path)
-        if (Number(r.status_id) === TERM_IDS.inProgress) {
-          inProgressIds.push(id)
-          if (r.name) classes.set(r.name, (classes.get(r.name) ?? 0) + 1)
-        }
+        if (Number(r.status_id) === TERM_IDS.inProgress && r.name) classes.set(r.name, (classes.get(r.name) ?? 0) + 1)
       }
       options.onProgress?.('backup', ids.length, plan.total)
-      after = pageIds[pageIds.length - 1]
-      if (page.length < batchSize) break
+      if (interrupted()) throw new Interrupt()
+      if (!pending) break
+      if (options.backupPauseMs) await sleep(options.backupPauseMs)
     }
+    if (interrupted()) throw new Interrupt()
     if (writer) await writer.finish()
+    progress.backupComplete = Boolean(writer)
   } catch (error) {
+    if (pending) await pending.then((p) => p.backup).catch(() => undefined)
     await writer?.abandon()
+    if (error instanceof Interrupt) {
+      progress.interrupted = true
+      throw new ClearStopped('interrupted before anything was deleted: nothing was deleted', writer ? 'The unfinished backup was removed. Run the same command again to clear.' : 'Run the same command again to clear.', progress)
+    }
     if (error instanceof AtomOpsError && error.kind !== 'failed') throw error
     throw new OperationError(`nothing was deleted: the backup could not be completed: ${describeError(error)}`, 'Fix the cause and run the command again.', {cause: error})
   }
 
   // Pass 2: delete through object, a batch per transaction, then the batch's download files.
-  let deleted = 0
-  let batches = 0
+  progress.phase = 'delete'
   const files = {removed: 0, missing: 0, refused: [] as FileResult[]}
+  const backupHint = backupPath ? ` The backup ${backupPath} is complete.` : ''
   try {
     for (let i = 0; i < ids.length; i += batchSize) {
+      if (interrupted()) throw new Interrupt()
       const chunk = ids.slice(i, i + batchSize)
-      const result = await db.transaction((tx) => tx.execute(`DELETE FROM object WHERE class_name = 'QubitJob' AND id IN (${chunk.map(() => '?').join(', ')})`, chunk))
-      deleted += result.affectedRows
-      batches++
+      const cond = exactIdCondition('id', chunk)
+      // Two clears (or a clear and a kill) may meet on the same rows: a deadlock victim is run again,
+      // and rows another one deleted first simply are not there any more.
+      const result = await db.transaction((tx) => tx.execute(`DELETE FROM object WHERE class_name = 'QubitJob' AND ${cond.sql}`, cond.values), {retryDeadlocks: 5})
+      progress.deleted += result.affectedRows
+      progress.alreadyGone += chunk.length - result.affectedRows
+      progress.batches++
       for (const id of chunk) {
         const path = downloads.get(id)
         if (!path) continue
@@ -180,15 +266,26 @@ export async function runClear(db: Database, plan: ClearPlan, options: ClearOpti
         else files.refused.push(r)
       }
       options.onProgress?.('delete', Math.min(i + batchSize, ids.length), ids.length)
-      if (options.batchPauseMs) await sleep(options.batchPauseMs)
+      if (options.batchPauseMs && i + batchSize < ids.length) await sleep(options.batchPauseMs)
     }
   } catch (error) {
-    throw new OperationError(
-      `clear stopped after deleting ${deleted} of ${ids.length} jobs: ${describeError(error)}`,
-      `Each batch is a transaction, so the database is consistent.${backupPath ? ` The backup ${backupPath} is complete.` : ''} Run the same command again to finish.`,
+    if (error instanceof Interrupt) {
+      progress.interrupted = true
+      throw new ClearStopped(
+        `interrupted: stopped after deleting ${progress.deleted} of ${ids.length} jobs`,
+        `Each batch is a transaction, so the database is consistent.${backupHint} Run the same command again to finish.`,
+        progress,
+      )
+    }
+    throw new ClearStopped(
+      `clear stopped after deleting ${progress.deleted} of ${ids.length} jobs: ${describeError(error)}`,
+      `Each batch is a transaction, so the database is consistent.${backupHint} Run the same command again to finish.`,
+      progress,
       {cause: error},
     )
   }
+  const deleted = progress.deleted
+  const batches = progress.batches
 
   let queue: CancelReport | undefined
   if (options.queue && options.scope && plan.gearman) {
@@ -200,5 +297,7 @@ export async function runClear(db: Database, plan: ClearPlan, options: ClearOpti
     const keptClasses = kept.map((k) => k.name ?? '').filter((n) => classes.has(n))
     queue = await cancelQueued(options.scope, plan.gearman, [...classes.keys()], keptClasses)
   }
-  return {plan, backup: backupPath, deleted, batches, files, queue}
+  return {plan, backup: backupPath, deleted, alreadyGone: progress.alreadyGone, batches, files, queue}
 }
+
+class Interrupt extends Error {}

@@ -85,7 +85,8 @@ export async function runKill(db: Database, plan: KillPlan, options: {scope?: Ge
       await tx.execute('UPDATE object SET updated_at = NOW() WHERE id = ?', [id])
       const n = await tx.execute("INSERT INTO note (object_id, type_id, user_id, source_culture, serial_number) VALUES (?, ?, NULL, 'en', 0)", [id, TERM_IDS.errorNote])
       await tx.execute("INSERT INTO note_i18n (id, culture, content) VALUES (?, 'en', ?)", [n.insertId, note])
-    })
+      // A kill racing a clear on the same row may be the deadlock victim: the transaction is safe to run again.
+    }, {retryDeadlocks: 3})
     result.note = note
   } else {
     const backupPath = options.backupPath === null ? null : options.backupPath ?? defaultBackupPath()
@@ -100,7 +101,7 @@ export async function runKill(db: Database, plan: KillPlan, options: {scope?: Ge
       }
     }
     result.backup = backupPath
-    const r = await db.transaction((tx) => tx.execute("DELETE FROM object WHERE id = ? AND class_name = 'QubitJob'", [id]))
+    const r = await db.transaction((tx) => tx.execute("DELETE FROM object WHERE id = ? AND class_name = 'QubitJob'", [id]), {retryDeadlocks: 3})
     if (r.affectedRows !== 1) throw new OperationError(`job ${id} was already gone when atom-ops deleted it`, backupPath ? `The backup ${backupPath} holds it as it was.` : undefined)
     if (plan.job.downloadPath) result.file = await removeDownload(options.realRoot, plan.job.downloadPath)
   }

@@ -1,0 +1,271 @@
+import assert from 'node:assert/strict'
+import {type ChildProcess, spawn} from 'node:child_process'
+import {access, mkdir, readdir, readFile, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {after, before, beforeEach, describe, test} from 'node:test'
+
+import {GearmanAdmin} from '../../src/lib/gearman/admin.js'
+import {createServer, type Socket} from 'node:net'
+import {insertJob} from '../../src/testbed/seed.js'
+import {TestBed} from '../../src/testbed/testbed.js'
+import {submitBackgroundJob} from '../../src/testbed/workers.js'
+import {type CliResult, runCli} from '../helpers/cli.js'
+import {assertNoOrphans, dumpJobTables, seedMany, tableCounts} from '../commands/jobs/helpers.js'
+
+/**
+ * The destructive commands interrupted part way, by SIGINT (Ctrl-C: stop cleanly, say what was done,
+ * audit it, exit with the documented code) and by SIGKILL (no last words: whatever is on disk and in
+ * the database must be consistent and a rerun must finish). Each signal is sent on an observable event
+ * (a file appearing, a row count dropping, a function leaving gearmand), not after a fixed sleep.
+ */
+const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+let bed: TestBed
+before(async () => {
+  bed = await TestBed.start()
+})
+after(async () => {
+  await bed?.stop()
+})
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** A listener that accepts and never answers (a hung gearmand), counting connections: the event to signal on. */
+async function startBlackhole(): Promise<{port: number; connections(): number; close(): Promise<void>}> {
+  const sockets = new Set<Socket>()
+  let count = 0
+  const server = createServer((socket) => {
+    count++
+    sockets.add(socket)
+    socket.on('error', () => undefined)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as import('node:net').AddressInfo).port,
+    connections: () => count,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** The built CLI as a child we can signal; `done` resolves with its output when it exits. */
+function start(args: string[]): {child: ChildProcess; done: Promise<CliResult>} {
+  const child = spawn(process.execPath, [BIN, ...args], {env: {PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...bed.env()}, stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({code, signal, stdout, stderr})
+    }),
+  )
+  return {child, done}
+}
+
+async function waitFor(what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const until = Date.now() + ms
+  while (!(await cond())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await sleep(10)
+  }
+}
+
+const exists = (p: string) => access(p).then(() => true, () => false)
+const jobCount = async () => (await tableCounts(bed.database)).jobs
+
+async function lastAudit(): Promise<Record<string, any>> {
+  const lines = (await readFile(join(bed.dir, 'audit.log'), 'utf8')).trim().split('\n')
+  return JSON.parse(lines.at(-1)!)
+}
+
+function oneLine(r: CliResult): void {
+  assert.match(r.stderr, /atom-ops: .*\n {2}hint: /)
+  assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+/, `no stack trace: ${r.stderr}`)
+}
+
+describe('jobs clear interrupted', () => {
+  beforeEach(async () => {
+    await bed.database.execute("DELETE FROM object WHERE class_name = 'QubitJob'")
+  })
+
+  test('SIGINT during the backup: nothing deleted, the unfinished backup removed, a partial audit record, exit 6', async () => {
+    await seedMany(bed.database, 3000)
+    const before = await dumpJobTables(bed.database)
+    const file = join(bed.dir, 'int-backup.ndjson')
+    const {child, done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200', '--backup-pause', '200'])
+    await waitFor('the backup to start', () => exists(`${file}.partial`))
+    await sleep(250) // a page or two into it (the window is 15 pages of 200 ms)
+    child.kill('SIGINT')
+    const r = await done
+    assert.equal(r.code, 6, r.stderr)
+    assert.match(r.stderr, /SIGINT received: stopping after the current batch/)
+    assert.match(r.stderr, /atom-ops: interrupted before anything was deleted: nothing was deleted/)
+    oneLine(r)
+    assert.deepEqual(await dumpJobTables(bed.database), before)
+    assert.equal(await exists(file), false)
+    assert.equal(await exists(`${file}.partial`), false, 'the unfinished backup is removed')
+    const audit = await lastAudit()
+    assert.equal(audit.outcome, 'partial')
+    assert.equal(audit.deleted, 0)
+    assert.equal(audit.interrupted, true)
+    // The same command (same backup path) then runs to the end.
+    const again = await runCli(['jobs', 'clear', '--force', '--backup', file, '--json'], {env: bed.env()})
+    assert.equal(again.code, 0, again.stderr)
+    assert.equal(again.json.deleted, 3000)
+  })
+
+  test('SIGINT during the deletes: stops after the current batch, says how many and where the backup is, partial audit, exit 6; a rerun finishes', async () => {
+    await seedMany(bed.database, 3000)
+    const file = join(bed.dir, 'int-delete.ndjson')
+    const {child, done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200', '--batch-pause', '300'])
+    await waitFor('the first batch to go', async () => (await jobCount()) < 3000)
+    child.kill('SIGINT')
+    const r = await done
+    assert.equal(r.code, 6, r.stderr)
+    const m = /atom-ops: interrupted: stopped after deleting (\d+) of 3000 jobs/.exec(r.stderr)
+    assert.ok(m, r.stderr)
+    assert.match(r.stderr, new RegExp(`hint: Each batch is a transaction.*The backup ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is complete.*Run the same command again`))
+    oneLine(r)
+    const mid = await tableCounts(bed.database)
+    assert.equal(mid.jobs, 3000 - Number(m[1]), 'the message says exactly what was deleted')
+    assert.ok(mid.jobs > 0, 'it stopped early')
+    assert.equal(mid.jobs % 200, 0, 'whole batches only')
+    assertNoOrphans(mid)
+    const lines = (await readFile(file, 'utf8')).trim().split('\n')
+    assert.deepEqual(JSON.parse(lines.at(-1)!), {end: true, jobs: 3000})
+    const audit = await lastAudit()
+    assert.equal(audit.outcome, 'partial')
+    assert.equal(audit.deleted, Number(m[1]))
+    assert.equal(audit.backup, file)
+    assert.equal(audit.interrupted, true)
+    const again = await runCli(['jobs', 'clear', '--force', '--no-backup', '--json'], {env: bed.env()})
+    assert.equal(again.code, 0, again.stderr)
+    assert.equal(again.json.deleted, mid.jobs)
+    assertNoOrphans(await tableCounts(bed.database))
+  })
+
+  test('SIGKILL during the backup: nothing deleted, no file under the backup name; a rerun finishes', async () => {
+    await seedMany(bed.database, 3000)
+    const file = join(bed.dir, 'kill-backup.ndjson')
+    const {child, done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200', '--backup-pause', '200'])
+    await waitFor('the backup to start', () => exists(`${file}.partial`))
+    await sleep(250)
+    child.kill('SIGKILL')
+    const r = await done
+    assert.equal(r.signal, 'SIGKILL')
+    assert.equal(await jobCount(), 3000, 'nothing is deleted before the backup is complete')
+    assert.equal(await exists(file), false, 'an unfinished backup never has the final name')
+    const again = await runCli(['jobs', 'clear', '--force', '--backup', join(bed.dir, 'kill-backup-2.ndjson'), '--json'], {env: bed.env()})
+    assert.equal(again.code, 0, again.stderr)
+    assert.equal(again.json.deleted, 3000)
+    assertNoOrphans(await tableCounts(bed.database))
+  })
+})
+
+describe('jobs kill --delete killed', () => {
+  test('SIGKILL as soon as its backup is on disk: the row is either all there or all gone, the backup complete; a rerun finishes', async () => {
+    await bed.database.execute("DELETE FROM object WHERE class_name = 'QubitJob'")
+    const id = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running', notes: ['a', 'b'], properties: {userToken: 't'}})
+    const file = join(bed.dir, 'kill-delete.ndjson')
+    const {child, done} = start(['jobs', 'kill', String(id), '--delete', '--force', '--backup', file])
+    await waitFor('the backup file', () => exists(file))
+    child.kill('SIGKILL')
+    await done
+    const counts = await tableCounts(bed.database)
+    assertNoOrphans(counts)
+    assert.ok(counts.jobs === 0 || (counts.jobs === 1 && counts.notes === 2 && counts.properties === 1), JSON.stringify(counts))
+    const lines = (await readFile(file, 'utf8')).trim().split('\n')
+    assert.deepEqual(JSON.parse(lines.at(-1)!), {end: true, jobs: 1})
+    if (counts.jobs === 1) {
+      const again = await runCli(['jobs', 'kill', String(id), '--delete', '--force', '--no-backup'], {env: bed.env()})
+      assert.equal(again.code, 0, again.stderr)
+    }
+    assert.equal(await jobCount(), 0)
+    assertNoOrphans(await tableCounts(bed.database))
+  })
+})
+
+describe('queue drop interrupted while a second server is silent', () => {
+  let hole: Awaited<ReturnType<typeof startBlackhole>>
+  before(async () => {
+    hole = await startBlackhole()
+  })
+  after(async () => {
+    await hole?.close()
+  })
+
+  async function registered(fn: string): Promise<boolean> {
+    return (await new GearmanAdmin(bed.servers[0], 2000).status()).some((s) => s.function === fn)
+  }
+
+  test('SIGINT before anything is sent: exit 5, nothing dropped', async () => {
+    const fn = bed.fn('arInheritRightsJob')
+    await submitBackgroundJob(bed.servers[0], fn, '{"id":1}')
+    const server = `${bed.servers[0].host}:${bed.servers[0].port}`
+    // The first status round waits --timeout for the silent server: interrupt inside it.
+    const {child, done} = start(['queue', 'drop', fn, '--force', '--gearman', server, '--gearman', `127.0.0.1:${hole.port}`, '--timeout', '5'])
+    await waitFor('the CLI to connect to the silent server', async () => hole.connections() > 0)
+    child.kill('SIGINT')
+    const r = await done
+    assert.equal(r.code, 5, r.stderr)
+    assert.match(r.stderr, /SIGINT received: nothing was sent/)
+    assert.ok(await registered(fn), 'still registered')
+  })
+
+  test('SIGINT after the drop was sent, while verifying: the report says so, a partial audit record, exit 6', async () => {
+    const fn = bed.fn('arUpdateEsActorRelationsJob')
+    await submitBackgroundJob(bed.servers[0], fn, '{"id":1}')
+    const server = `${bed.servers[0].host}:${bed.servers[0].port}`
+    const {child, done} = start(['queue', 'drop', fn, '--force', '--gearman', server, '--gearman', `127.0.0.1:${hole.port}`, '--timeout', '5'])
+    await waitFor('the drop to reach gearmand', async () => !(await registered(fn)))
+    child.kill('SIGINT')
+    const r = await done
+    assert.equal(r.code, 6, r.stderr)
+    assert.match(r.stderr, /SIGINT received after the drop of .* was sent; the result was not verified\n {2}hint: /)
+    const audit = await lastAudit()
+    assert.equal(audit.outcome, 'partial')
+    assert.equal(audit.function, fn)
+  })
+
+  test('SIGKILL during it: the function is either still there or dropped, never something in between; a rerun says so', async () => {
+    const fn = bed.fn('arCalculateDescendantDatesJob')
+    await submitBackgroundJob(bed.servers[0], fn, '{"id":1}')
+    const server = `${bed.servers[0].host}:${bed.servers[0].port}`
+    const {child, done} = start(['queue', 'drop', fn, '--force', '--gearman', server, '--gearman', `127.0.0.1:${hole.port}`, '--timeout', '5'])
+    await waitFor('the CLI to connect to the silent server', async () => hole.connections() > 0)
+    child.kill('SIGKILL')
+    await done
+    const again = await runCli(['queue', 'drop', fn, '--force', '--gearman', server, '--timeout', '3', '--json'], {env: bed.env()})
+    if (await registered(fn)) assert.fail(`still registered after a rerun: ${again.stdout}${again.stderr}`)
+    assert.ok([0, 6].includes(again.code ?? -1), `exit ${again.code}: ${again.stderr}`)
+  })
+})
+
+describe('cache clear --symfony killed mid-walk', () => {
+  test('SIGKILL while it removes a large cache tree: the cache directory stays, a rerun empties it', async () => {
+    const cache = join(bed.realRoot, 'cache')
+    await mkdir(cache, {recursive: true})
+    for (let d = 0; d < 40; d++) {
+      const dir = join(cache, `d${d}`, 'config', 'modules')
+      await mkdir(dir, {recursive: true})
+      await Promise.all(Array.from({length: 150}, (_, f) => writeFile(join(dir, `f${f}.php`), '<?php return [];')))
+    }
+    const top = (await readdir(cache)).length
+    // No php on PATH here: --symfony removes the contents of cache/ itself.
+    const {child, done} = start(['cache', 'clear', '--symfony', '--force'])
+    await waitFor('the walk to remove something', async () => (await readdir(cache)).length < top || !(await exists(join(cache, 'd0', 'config', 'modules', 'f0.php'))))
+    child.kill('SIGKILL')
+    await done
+    assert.ok(await exists(cache), 'the cache directory itself stays')
+    const again = await runCli(['cache', 'clear', '--symfony', '--force'], {env: bed.env()})
+    assert.equal(again.code, 0, again.stderr)
+    assert.deepEqual(await readdir(cache), [])
+  })
+})
