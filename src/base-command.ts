@@ -1,7 +1,7 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
 import {type GlobalOptions, type ResolvedConfig, resolveConfig} from './lib/context/resolve.js'
-import {AbortedError, AtomOpsError, ExitCode, UsageError} from './lib/errors.js'
+import {AbortedError, AtomOpsError, ExitCode, OperationError, UsageError} from './lib/errors.js'
 import {writeAudit, type AuditRecord} from './lib/audit/audit.js'
 import {scrub} from './lib/util/secrets.js'
 import {inert} from './ui/text.js'
@@ -10,6 +10,24 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(type
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 const GLOBAL = 'GLOBAL'
+
+/** What an interrupted destructive command says (see BaseCommand.guardInterrupts). */
+export interface InterruptReport {
+  /** What may have taken effect once begun, e.g. "the drop of X was sent". */
+  started: string
+  /** The command that shows the real state. */
+  check: string
+  /** Before it began (default "nothing was changed"). */
+  nothing?: string
+  /** Details for the 'partial' audit record. */
+  audit: () => Record<string, unknown>
+}
+
+export interface InterruptGuard {
+  /** From now on an interrupt may leave the step done: report it as such. */
+  begin(): void
+  release(): void
+}
 
 /**
  * The one base of every atom-ops command: global flags (each with an ATOM_OPS_* twin), configuration
@@ -120,17 +138,53 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // this.exit() and oclif's own exits pass through untouched.
     if (error.code === 'EEXIT' || error.constructor?.name === 'ExitError') throw error
     const mapped = toAtomOpsError(error)
-    // One line each: a value the user typed (or a server sent) may hold newlines or escape sequences.
-    const message = inert(scrub(mapped.message))
-    const hint = mapped.hint ? inert(scrub(mapped.hint)) : undefined
-    if (this.jsonEnabled()) {
-      this.logJson({error: {kind: mapped.kind, message, hint, exitCode: mapped.exitCode}})
-    } else {
-      process.stderr.write(`atom-ops: ${message}\n${hint ? `  hint: ${hint}\n` : ''}`)
-    }
+    this.printError(mapped)
     const debug = (this.flags as {debug?: boolean} | undefined)?.debug || process.argv.includes('--debug')
     if (debug && error.stack) process.stderr.write(scrub(error.stack) + '\n')
     return this.exit(this.exitCodeFor(mapped))
+  }
+
+  /** One line and a hint on stderr, or `{"error": ...}` with --json; scrubbed of secrets. */
+  private printError(error: AtomOpsError): void {
+    // One line each: a value the user typed (or a server sent) may hold newlines or escape sequences.
+    const message = inert(scrub(error.message))
+    const hint = error.hint ? inert(scrub(error.hint)) : undefined
+    if (this.jsonEnabled()) {
+      this.logJson({error: {kind: error.kind, message, hint, exitCode: error.exitCode}})
+    } else {
+      process.stderr.write(`atom-ops: ${message}\n${hint ? `  hint: ${hint}\n` : ''}`)
+    }
+  }
+
+  /**
+   * SIGINT or SIGTERM during a destructive command ends it with a report, never silently half-done.
+   * Before `begin()` nothing was changed: one line, exit 5. After it the step may have taken effect:
+   * one line saying what was under way and how to check, a 'partial' audit record, exit 6.
+   * `release()` once the command has its result (it then reports as usual).
+   */
+  protected guardInterrupts(what: InterruptReport): InterruptGuard {
+    let begun = false
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      const error = begun
+        ? new OperationError(`${signal} received after ${what.started}; the result was not verified`, `Check with: ${what.check}`)
+        : new AbortedError(`${signal} received: ${what.nothing ?? 'nothing was changed'}`, 'Run the same command again when you are ready.')
+      this.printError(error)
+      const audited = begun ? this.audit('partial', {...what.audit(), interrupted: signal, error: error.message}) : Promise.resolve(undefined)
+      void audited.finally(() => process.exit(error.exitCode))
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    return {
+      begin: () => {
+        begun = true
+      },
+      release: () => {
+        process.off('SIGINT', onSignal)
+        process.off('SIGTERM', onSignal)
+      },
+    }
   }
 
   /** The exit code of an error; a command with its own convention (doctor: Nagios) overrides it. */

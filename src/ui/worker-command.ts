@@ -17,12 +17,25 @@ export abstract class WorkerControlCommand<T extends typeof Command> extends Bas
 
   async run(): Promise<WorkerControlReport> {
     const flags = this.flags as Record<string, unknown>
-    const report = await workerControl(await this.settings(), serviceFlagValues(flags), {
-      action: this.action,
-      dryRun: Boolean(flags['dry-run']),
-      waitSeconds: Number(flags.wait ?? 60),
-      confirm: (question) => this.confirmOrAbort(question, Boolean(flags.force)),
+    const guard = this.guardInterrupts({
+      started: `the ${this.action} of the worker was sent to the service manager`,
+      check: 'atom-ops worker status',
+      audit: () => ({action: this.action, unit: flags.unit, hosts: flags.host}),
     })
+    let report: WorkerControlReport
+    try {
+      report = await workerControl(await this.settings(), serviceFlagValues(flags), {
+        action: this.action,
+        dryRun: Boolean(flags['dry-run']),
+        waitSeconds: Number(flags.wait ?? 60),
+        confirm: async (question) => {
+          await this.confirmOrAbort(question, Boolean(flags.force))
+          guard.begin()
+        },
+      })
+    } finally {
+      guard.release()
+    }
     await this.audit(report.outcome, {
       action: report.action,
       unit: report.unitPattern,
@@ -35,4 +48,4 @@ export abstract class WorkerControlCommand<T extends typeof Command> extends Bas
   }
 }
 
-export const CONTROL_EXIT_CODES = `Exit codes: 0 done and verified through Gearman (or --wait 0); 1 done but not verified in --wait seconds (what is missing is listed); 4 a host or its service manager could not be reached (the other hosts are still handled); 5 not confirmed; 6 the service manager refused a step.`
+export const CONTROL_EXIT_CODES = `Exit codes: 0 done and verified through Gearman (or --wait 0); 1 done but not verified in --wait seconds (what is missing is listed); 4 a host or its service manager could not be reached (the other hosts are still handled); 5 not confirmed, or interrupted (SIGINT/SIGTERM) before anything was sent; 6 the service manager refused a step, or interrupted after it was sent (audited; check with worker status).`

@@ -6,7 +6,10 @@ import {fileURLToPath} from 'node:url'
 import {after, before, beforeEach, describe, test} from 'node:test'
 
 import {GearmanAdmin} from '../../src/lib/gearman/admin.js'
-import {createServer, type Socket} from 'node:net'
+import {withBinary} from '../../src/lib/gearman/binary.js'
+import {connect, createServer, type Socket} from 'node:net'
+import type {HostPort} from '../../src/lib/util/hostport.js'
+import {gearmanWorkerCommand, type RunningSupervisord, startSupervisord} from '../../src/testbed/supervisord.js'
 import {insertJob} from '../../src/testbed/seed.js'
 import {TestBed} from '../../src/testbed/testbed.js'
 import {submitBackgroundJob} from '../../src/testbed/workers.js'
@@ -263,6 +266,224 @@ describe('cache clear --symfony killed mid-walk', () => {
     await waitFor('the walk to remove something', async () => (await readdir(cache)).length < top || !(await exists(join(cache, 'd0', 'config', 'modules', 'f0.php'))))
     child.kill('SIGKILL')
     await done
+    assert.ok(await exists(cache), 'the cache directory itself stays')
+    const again = await runCli(['cache', 'clear', '--symfony', '--force'], {env: bed.env()})
+    assert.equal(again.code, 0, again.stderr)
+    assert.deepEqual(await readdir(cache), [])
+  })
+})
+
+/**
+ * A TCP proxy to a real gearmand that forwards both ways until the client sends a line matching
+ * `trigger`; that line still reaches gearmand, but from then on gearmand's answers on that connection
+ * are held back: a server that took the command and then went silent.
+ */
+async function startStallingProxy(upstream: HostPort, trigger: RegExp): Promise<{port: number; triggered(): boolean; close(): Promise<void>}> {
+  const sockets = new Set<Socket>()
+  let triggered = false
+  const server = createServer((client) => {
+    const up = connect(upstream.port, upstream.host)
+    let stalled = false
+    for (const s of [client, up]) {
+      sockets.add(s)
+      s.on('error', () => undefined)
+      s.on('close', () => sockets.delete(s))
+    }
+    client.on('data', (d) => {
+      if (trigger.test(d.toString('latin1'))) {
+        stalled = true
+        triggered = true
+      }
+      up.write(d)
+    })
+    up.on('data', (d) => {
+      if (!stalled) client.write(d)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as import('node:net').AddressInfo).port,
+    triggered: () => triggered,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+async function auditCount(): Promise<number> {
+  const text = await readFile(join(bed.dir, 'audit.log'), 'utf8').catch(() => '')
+  return text.split('\n').filter(Boolean).length
+}
+
+describe('queue cancel interrupted', () => {
+  test('SIGINT while it reads the job from a silent server: exit 5, "nothing was sent", nothing audited', async () => {
+    const hole = await startBlackhole()
+    try {
+      const before = await auditCount()
+      const addr = `127.0.0.1:${hole.port}`
+      const {child, done} = start(['queue', 'cancel', 'H:host:1', '--server', addr, '--gearman', addr, '--force', '--timeout', '10'])
+      await waitFor('the CLI to connect', async () => hole.connections() > 0)
+      child.kill('SIGINT')
+      const r = await done
+      assert.equal(r.code, 5, r.stderr)
+      assert.match(r.stderr, /^atom-ops: SIGINT received: nothing was sent\n {2}hint: /)
+      assert.equal(await auditCount(), before)
+    } finally {
+      await hole.close()
+    }
+  })
+
+  test('SIGINT after the cancel reached gearmand, before it answered: exit 6, a partial audit record; gearmand did cancel it and a rerun says so', async () => {
+    const fn = bed.fn('arGenerateReportJob')
+    const handle = await withBinary(bed.servers[0], 2000, (b) => b.submitBackground(fn, 'interrupt-cancel', '{"id":1}'))
+    const proxy = await startStallingProxy(bed.servers[0], /^cancel job /m)
+    try {
+      const addr = `127.0.0.1:${proxy.port}`
+      const {child, done} = start(['queue', 'cancel', handle, '--server', addr, '--gearman', addr, '--force', '--timeout', '10'])
+      await waitFor('the cancel to reach gearmand', async () => proxy.triggered())
+      await waitFor('gearmand to mark it', async () => Boolean((await new GearmanAdmin(bed.servers[0], 2000).showJobs()).find((j) => j.handle === handle)?.ignored))
+      child.kill('SIGINT')
+      const r = await done
+      assert.equal(r.code, 6, r.stderr)
+      assert.match(r.stderr, new RegExp(`^atom-ops: SIGINT received after the cancel of ${handle} was sent; the result was not verified\n {2}hint: Check with: atom-ops queue jobs`))
+      oneLine(r)
+      const audit = await lastAudit()
+      assert.deepEqual([audit.command, audit.outcome, audit.handle, audit.interrupted], ['queue:cancel', 'partial', handle, 'SIGINT'])
+    } finally {
+      await proxy.close()
+    }
+    const server = `${bed.servers[0].host}:${bed.servers[0].port}`
+    const again = await runCli(['queue', 'cancel', handle, '--server', server, '--gearman', server, '--force', '--json'], {env: bed.env()})
+    assert.equal(again.code, 0, again.stderr)
+    assert.equal(again.json.outcome, 'already-cancelled')
+  })
+
+  test('SIGKILL after the cancel reached gearmand: the job is marked or not, never half; a rerun ends cancelled', async () => {
+    const fn = bed.fn('arGenerateReportJob')
+    const handle = await withBinary(bed.servers[0], 2000, (b) => b.submitBackground(fn, 'kill-cancel', '{"id":2}'))
+    const proxy = await startStallingProxy(bed.servers[0], /^cancel job /m)
+    try {
+      const addr = `127.0.0.1:${proxy.port}`
+      const {child, done} = start(['queue', 'cancel', handle, '--server', addr, '--gearman', addr, '--force', '--timeout', '10'])
+      await waitFor('the cancel to reach gearmand', async () => proxy.triggered())
+      child.kill('SIGKILL')
+      assert.equal((await done).signal, 'SIGKILL')
+    } finally {
+      await proxy.close()
+    }
+    const server = `${bed.servers[0].host}:${bed.servers[0].port}`
+    const again = await runCli(['queue', 'cancel', handle, '--server', server, '--gearman', server, '--force', '--json'], {env: bed.env()})
+    assert.equal(again.code, 0, again.stderr)
+    assert.ok(['cancelled', 'already-cancelled'].includes(again.json.outcome), again.json.outcome)
+    assert.equal((await new GearmanAdmin(bed.servers[0], 2000).showJobs()).find((j) => j.handle === handle)?.ignored, true)
+  })
+})
+
+describe('worker restart and jobs kill --restart-worker interrupted (real supervisord)', () => {
+  let sup: RunningSupervisord
+  before(async () => {
+    // A worker that registers nothing: restart's verification through Gearman waits, which is where we interrupt.
+    sup = await startSupervisord(join(bed.dir, 'supervisor-interrupts'), {
+      programs: [
+        {name: 'silent-worker', command: ['sleep', '100000']},
+        {name: 'atom-worker', command: gearmanWorkerCommand(bed.servers[0], [bed.fn('arFindingAidJob')], ['sleep', '100000'])},
+      ],
+    })
+  })
+  after(async () => {
+    await sup?.stop()
+  })
+  const pidOf = async (program: string) => /pid (\d+)/.exec((await sup.ctl('status', program)).stdout)?.[1]
+  const restartArgs = (unit: string) => ['--manager', 'supervisor', '--supervisor-config', sup.configFile, '--unit', unit]
+
+  test('SIGINT while it reads the unit from a silent supervisord: exit 5, nothing audited', async () => {
+    const hole = await startBlackhole()
+    const conf = join(bed.dir, 'silent-supervisord.conf')
+    await writeFile(conf, `[supervisorctl]\nserverurl=http://127.0.0.1:${hole.port}\n`)
+    try {
+      const before = await auditCount()
+      const {child, done} = start(['worker', 'restart', '--manager', 'supervisor', '--supervisor-config', conf, '--force', '--timeout', '10'])
+      await waitFor('supervisorctl to connect', async () => hole.connections() > 0)
+      child.kill('SIGINT')
+      const r = await done
+      assert.equal(r.code, 5, r.stderr)
+      assert.match(r.stderr, /^atom-ops: SIGINT received: nothing was changed\n {2}hint: /)
+      assert.equal(await auditCount(), before)
+    } finally {
+      await hole.close()
+    }
+  })
+
+  test('SIGINT after the restart, while it waits for Gearman: exit 6, a partial audit record; the program runs again', async () => {
+    const pid = await pidOf('silent-worker')
+    const {child, done} = start(['worker', 'restart', ...restartArgs('silent-worker'), '--force', '--wait', '60'])
+    await waitFor('the program to be restarted', async () => {
+      const now = await pidOf('silent-worker')
+      return now !== undefined && now !== pid
+    })
+    child.kill('SIGINT')
+    const r = await done
+    assert.equal(r.code, 6, r.stderr)
+    assert.match(r.stderr, /^atom-ops: SIGINT received after the restart of the worker was sent to the service manager; the result was not verified\n {2}hint: Check with: atom-ops worker status/)
+    const audit = await lastAudit()
+    assert.deepEqual([audit.command, audit.outcome, audit.action, audit.unit, audit.interrupted], ['worker:restart', 'partial', 'restart', 'silent-worker', 'SIGINT'])
+    const status = await runCli(['worker', 'status', ...restartArgs('silent-worker'), '--json'], {env: bed.env()})
+    assert.equal(status.json.hosts[0].value.status[0].rawState, 'RUNNING', status.stdout)
+  })
+
+  test('SIGKILL while it waits for Gearman: the program runs; a rerun with --wait 0 finishes (exit 0)', async () => {
+    const pid = await pidOf('silent-worker')
+    const {child, done} = start(['worker', 'restart', ...restartArgs('silent-worker'), '--force', '--wait', '60'])
+    await waitFor('the program to be restarted', async () => {
+      const now = await pidOf('silent-worker')
+      return now !== undefined && now !== pid
+    })
+    child.kill('SIGKILL')
+    assert.equal((await done).signal, 'SIGKILL')
+    const again = await runCli(['worker', 'restart', ...restartArgs('silent-worker'), '--force', '--wait', '0', '--json'], {env: bed.env()})
+    assert.equal(again.code, 0, again.stderr)
+    assert.equal(again.json.hosts[0].ok, true)
+  })
+
+  test('jobs kill --restart-worker, SIGINT during the restart: the job is already marked failed with its note (consistent), exit 6, audited', async () => {
+    const id = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running'})
+    const pid = await pidOf('silent-worker')
+    const {child, done} = start(['jobs', 'kill', String(id), '--force', '--restart-worker', ...restartArgs('silent-worker')])
+    await waitFor('the program to be restarted', async () => {
+      const now = await pidOf('silent-worker')
+      return now !== undefined && now !== pid
+    })
+    child.kill('SIGINT')
+    const r = await done
+    assert.equal(r.code, 6, r.stderr)
+    assert.match(r.stderr, new RegExp(`atom-ops: SIGINT received after the kill of job ${id} was started; the result was not verified\n {2}hint: Check with: atom-ops jobs show ${id}`))
+    const [row] = await bed.database.rows<{status_id: number; notes: number}>('SELECT j.status_id, (SELECT COUNT(*) FROM note n WHERE n.object_id = j.id AND n.type_id = 197) AS notes FROM job j WHERE j.id = ?', [id])
+    assert.deepEqual([Number(row.status_id), Number(row.notes)], [185, 1])
+    const audit = await lastAudit()
+    assert.deepEqual([audit.command, audit.outcome, audit.job, audit.interrupted], ['jobs:kill', 'partial', id, 'SIGINT'])
+  })
+})
+
+describe('cache clear interrupted', () => {
+  test('SIGINT while it removes a large cache tree: exit 6, a partial audit record, the cache directory stays, a rerun empties it', async () => {
+    const cache = join(bed.realRoot, 'cache')
+    await mkdir(cache, {recursive: true})
+    for (let d = 0; d < 120; d++) {
+      const dir = join(cache, `s${d}`, 'config', 'modules')
+      await mkdir(dir, {recursive: true})
+      await Promise.all(Array.from({length: 150}, (_, f) => writeFile(join(dir, `f${f}.php`), '<?php return [];')))
+    }
+    const top = (await readdir(cache)).length
+    const {child, done} = start(['cache', 'clear', '--symfony', '--force'])
+    await waitFor('the walk to remove something', async () => (await readdir(cache)).length < top || !(await exists(join(cache, 's0', 'config', 'modules', 'f0.php'))))
+    child.kill('SIGINT')
+    const r = await done
+    assert.equal(r.code, 6, `the walk finished before the signal? ${r.stdout}${r.stderr}`)
+    assert.match(r.stderr, /^atom-ops: SIGINT received after the cache clear was started; the result was not verified\n {2}hint: /)
+    const audit = await lastAudit()
+    assert.deepEqual([audit.command, audit.outcome, audit.interrupted], ['cache:clear', 'partial', 'SIGINT'])
     assert.ok(await exists(cache), 'the cache directory itself stays')
     const again = await runCli(['cache', 'clear', '--symfony', '--force'], {env: bed.env()})
     assert.equal(again.code, 0, again.stderr)

@@ -11,7 +11,7 @@ export default class CacheClear extends BaseCommand<typeof CacheClear> {
 --memcached: \`flush_all\` to the memcached in app.yml's cache_options (cache_engine sfMemcacheCache), or to --memcached-server.
 Without a choice: Symfony, plus php-fpm for cache_engine sfAPCCache or memcached for sfMemcacheCache. Asks for confirmation unless --force (refuses without a terminal); --dry-run shows what would be cleared; writes an audit record.
 
-Exit codes: 0 cleared; 4 memcached or the service manager unreachable; 5 not confirmed; 6 a part failed (the others are still done and reported).`
+Exit codes: 0 cleared; 4 memcached or the service manager unreachable; 5 not confirmed, or interrupted (SIGINT/SIGTERM) before anything was cleared; 6 a part failed (the others are still done and reported), or interrupted part way (audited; run it again).`
   static examples = [
     '<%= config.bin %> <%= command.id %> --dry-run',
     '<%= config.bin %> <%= command.id %> --symfony --force',
@@ -30,12 +30,28 @@ Exit codes: 0 cleared; 4 memcached or the service manager unreachable; 5 not con
 
   async run(): Promise<CacheClearReport> {
     const f = this.flags
-    const report = await clearCaches(
-      await this.settings(),
-      {symfony: f.symfony, phpFpm: f['php-fpm'], memcached: f.memcached, memcachedServers: f['memcached-server']},
-      serviceFlagValues(f),
-      {dryRun: f['dry-run'], confirm: (question) => this.confirmOrAbort(question, f.force)},
-    )
+    const guard = this.guardInterrupts({
+      started: 'the cache clear was started',
+      check: 'atom-ops cache clear --dry-run (then run the same clear again)',
+      audit: () => ({symfony: f.symfony, phpFpm: f['php-fpm'], memcached: f.memcached}),
+    })
+    let report: CacheClearReport
+    try {
+      report = await clearCaches(
+        await this.settings(),
+        {symfony: f.symfony, phpFpm: f['php-fpm'], memcached: f.memcached, memcachedServers: f['memcached-server']},
+        serviceFlagValues(f),
+        {
+          dryRun: f['dry-run'],
+          confirm: async (question) => {
+            await this.confirmOrAbort(question, f.force)
+            guard.begin()
+          },
+        },
+      )
+    } finally {
+      guard.release()
+    }
     await this.audit(report.outcome, {
       root: report.root,
       symfony: report.symfony?.result ? {method: report.symfony.result.method, removed: report.symfony.result.removed ?? null} : report.symfony?.error?.message,

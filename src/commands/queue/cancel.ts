@@ -13,7 +13,7 @@ export default class QueueCancel extends BaseCommand<typeof QueueCancel> {
 - a running job is NOT stopped: gearmand marks it but the worker is not told and finishes it (exit 1). To stop it, restart that worker.
 With several job servers, --server names the one holding the handle. Every run (dry runs too) is written to the audit log.
 
-Exit codes: 0 cancelled (or already cancelled, or gone); 1 the job is running and was not stopped; 2 bad handle or --server; 4 server unreachable; 5 not confirmed (or no --force without a terminal); 6 unknown handle, or gearmand did not mark it.`
+Exit codes: 0 cancelled (or already cancelled, or gone); 1 the job is running and was not stopped; 2 bad handle or --server; 4 server unreachable; 5 not confirmed (or no --force without a terminal), or interrupted (SIGINT/SIGTERM) before anything was sent; 6 unknown handle, or gearmand did not mark it, or interrupted after the cancel was sent (audited; check with queue jobs).`
   static examples = [
     '<%= config.bin %> <%= command.id %> H:atom-host:42 --dry-run',
     '<%= config.bin %> <%= command.id %> H:atom-host:42 --server 127.0.0.1:4730',
@@ -34,12 +34,21 @@ Exit codes: 0 cancelled (or already cancelled, or gone); 1 the job is running an
     const cfg = await this.settings()
     let sent = false
     let report: CancelReport
+    const guard = this.guardInterrupts({
+      started: `the cancel of ${this.args.handle} was sent`,
+      nothing: 'nothing was sent',
+      check: 'atom-ops queue jobs',
+      audit: () => ({server: this.flags.server, handle: this.args.handle}),
+    })
     try {
       report = await cancelJob(cfg, {
         handle: this.args.handle,
         server: this.flags.server,
         dryRun: this.flags['dry-run'],
-        onSent: () => (sent = true),
+        onSent: () => {
+          sent = true
+          guard.begin()
+        },
         confirm: (p) =>
           this.confirmOrAbort(
             `Cancel job ${p.handle} on ${p.server}? It is ${p.before.running ? 'RUNNING: cancelling will not stop it' : 'waiting: it will be discarded when a worker pulls it'}.`,
@@ -49,6 +58,8 @@ Exit codes: 0 cancelled (or already cancelled, or gone); 1 the job is running an
     } catch (error) {
       if (sent) await this.audit('failed', {server: this.flags.server, handle: this.args.handle, error: describeError(error)})
       throw error
+    } finally {
+      guard.release()
     }
     const outcome: AuditRecord['outcome'] = report.dryRun ? 'dry-run' : report.exitCode === 0 ? 'done' : report.outcome === 'not-stopped' ? 'partial' : 'failed'
     await this.audit(outcome, {server: report.server, handle: report.handle, result: report.outcome, before: report.before, after: report.after})

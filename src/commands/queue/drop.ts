@@ -31,25 +31,22 @@ Exit codes: 0 dropped wherever it was registered; 2 bad name or --server; 4 a se
     const cfg = await this.settings()
     let sent = false
     let report: DropReport
-    // Interrupted (Ctrl-C, SIGTERM): before the drop is sent nothing was done (exit 5); after it, the
-    // verification was cut short: say so, write the audit record, exit 6. Never silently half-done.
-    const onSignal = (signal: NodeJS.Signals) => {
-      const message = sent
-        ? `atom-ops: ${signal} received after the drop of ${this.args.function} was sent; the result was not verified\n  hint: Check with: atom-ops queue status --all\n`
-        : `atom-ops: ${signal} received: nothing was sent\n`
-      process.stderr.write(message)
-      const done = sent ? this.audit('partial', {function: this.args.function, interrupted: signal, error: 'interrupted after the drop was sent; not verified'}) : Promise.resolve(undefined)
-      void done.finally(() => process.exit(sent ? 6 : 5))
-    }
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
+    const guard = this.guardInterrupts({
+      started: `the drop of ${this.args.function} was sent`,
+      nothing: 'nothing was sent',
+      check: 'atom-ops queue status --all',
+      audit: () => ({function: this.args.function}),
+    })
     try {
       report = await dropFunction(cfg, {
         name: this.args.function,
         server: this.flags.server,
         force: this.flags.force,
         dryRun: this.flags['dry-run'],
-        onSent: () => (sent = true),
+        onSent: () => {
+          sent = true
+          guard.begin()
+        },
         confirm: (p) => {
           const where = p.targets.filter((t) => t.action === 'drop')
           return this.confirmOrAbort(`Drop function ${p.function.function} (${p.function.install}, ${p.function.jobClass}) on ${where.map((t) => t.server).join(', ')}?`, this.flags.force)
@@ -59,8 +56,7 @@ Exit codes: 0 dropped wherever it was registered; 2 bad name or --server; 4 a se
       if (sent) await this.audit('failed', {function: this.args.function, error: describeError(error)})
       throw error
     } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      guard.release()
     }
     const dropped = report.servers.filter((s) => s.outcome === 'dropped').length
     const outcome: AuditRecord['outcome'] = report.dryRun ? 'dry-run' : report.exitCode === 0 ? 'done' : dropped > 0 ? 'partial' : 'failed'
