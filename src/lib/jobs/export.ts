@@ -66,7 +66,7 @@ export async function exportJobs(db: Database, out: Writable, options: {filter: 
   }
   if (options.format === 'csv') await emit(phpCsvLine(ATOM_CSV_HEADER))
   if (options.format === 'json') await emit('[')
-  for await (const page of jobPages(db, options.filter, {pageSize: options.pageSize ?? (options.format === 'csv' ? 2000 : 500)})) {
+  for await (const page of jobPages(db, options.filter, {pageSize: options.pageSize ?? (options.format === 'csv' ? 1000 : 500)})) {
     const ids = page.map((j) => j.id)
     const notes = await notesFor(db, ids)
     const parts: string[] = []
