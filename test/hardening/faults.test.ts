@@ -286,14 +286,16 @@ describe('a service killed mid-operation: reported, documented code, no stack tr
       return kills
     }
 
-    function assertOneLineFailure(code: number | null, stderr: string): void {
-      assert.ok(code === 4 || code === 6, `exit ${code}: ${stderr}`)
-      assert.match(stderr, /^atom-ops: [^\n]*MySQL[^\n]*\n {2}hint: [^\n]*\n$/)
+    /** Part way: exit 6, how many jobs were written, and that the output is incomplete (or, with --output, not there). */
+    function assertOneLineFailure(code: number | null, stderr: string, hint: RegExp): void {
+      assert.equal(code, 6, stderr)
+      assert.match(stderr, /^atom-ops: the export stopped after [1-9]\d* jobs: [^\n]*MySQL[^\n]*\n {2}hint: [^\n]*\n$/)
+      assert.match(stderr, hint)
       assert.doesNotMatch(stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace')
       assert.ok(!stderr.includes('cli-pw'), 'no password')
     }
 
-    test('to --output FILE: exit 4 or 6, one line, and no file left (neither FILE nor FILE.partial)', async () => {
+    test('to --output FILE: exit 6, one line saying how far it got, and no file left (neither FILE nor FILE.partial)', async () => {
       const file = join(work, 'killed-export.csv')
       const run = spawnCli(['jobs', 'export', '--db', cliDb, '--output', file, '--timeout', String(TIMEOUT_S)], bed.env())
       // Mid-stream: rows are being written (to whichever file the export writes first).
@@ -310,22 +312,37 @@ describe('a service killed mid-operation: reported, documented code, no stack tr
       const kills = await killConnectionsUntil(run.exited)
       const {code} = await run.exited
       assert.ok(kills > 0, 'a connection was killed')
-      assertOneLineFailure(code, run.out.stderr)
+      assertOneLineFailure(code, run.out.stderr, /hint: Nothing was written to .*killed-export\.csv/)
       assert.equal(run.out.stdout, '', 'no "Exported ..." line')
       assert.ok(!existsSync(file), 'no file under the final name')
       assert.ok(!existsSync(`${file}.partial`), 'no .partial file left behind')
       assert.deepEqual((await readdir(work)).filter((f) => f.startsWith('killed-export')), [])
     })
 
-    test('to standard output: exit 4 or 6, one line, the output cut short', async () => {
+    test('to standard output: exit 6, one line saying the output is incomplete, the output cut short', async () => {
       const run = spawnCli(['jobs', 'export', '--db', cliDb, '--timeout', String(TIMEOUT_S)], bed.env())
       assert.ok(await run.stdoutReaches(100_000), `the export ended before it was interrupted: ${run.out.stderr}`)
       const kills = await killConnectionsUntil(run.exited)
       const {code} = await run.exited
       assert.ok(kills > 0, 'a connection was killed')
-      assertOneLineFailure(code, run.out.stderr)
+      assertOneLineFailure(code, run.out.stderr, /hint: What was written so far is incomplete/)
       // Fewer rows than the table holds (the header and one line per job otherwise).
       assert.ok(run.out.lines < JOBS + 1, `output ${run.out.lines} lines`)
+    })
+
+    test('to --output FILE, interrupted by SIGINT: exit 6, how many jobs were written, no FILE and no FILE.partial', async () => {
+      const file = join(work, 'interrupted-export.csv')
+      const run = spawnCli(['jobs', 'export', '--db', cliDb, '--output', file, '--page-size', '200'], bed.env())
+      for (;;) {
+        if ((await stat(`${file}.partial`).then((s) => s.size, () => 0)) > 100_000) break
+        const ended = await Promise.race([run.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10))])
+        assert.ok(!ended, `the export ended before it was interrupted: ${run.out.stderr}`)
+      }
+      run.child.kill('SIGINT')
+      const {code} = await run.exited
+      assert.equal(code, 6, run.out.stderr)
+      assert.match(run.out.stderr, /^atom-ops: interrupted: the export stopped after [1-9]\d* jobs\n {2}hint: Nothing was written to .*interrupted-export\.csv/)
+      assert.ok(!existsSync(file) && !existsSync(`${file}.partial`), 'nothing left behind')
     })
   })
 })

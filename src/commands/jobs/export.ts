@@ -4,7 +4,7 @@ import {rename, unlink} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {ConfigError, UsageError} from '../../lib/errors.js'
+import {AtomOpsError, ConfigError, OperationError, UsageError} from '../../lib/errors.js'
 import {withJobsContext} from '../../lib/jobs/context.js'
 import {countJobs, EXPORT_FORMATS, type ExportFormat, exportJobs, type ExportResult} from '../../lib/jobs/export.js'
 import {filterFlags, filterFromFlags} from '../../ui/jobs-flags.js'
@@ -13,7 +13,9 @@ import {progressBar} from '../../ui/progress.js'
 export default class JobsExport extends BaseCommand<typeof JobsExport> {
   static summary = "Export job history: AtoM's CSV (startDate,endDate,jobName,jobStatus,jobInfo,jobUser) or JSON with every field."
   static description =
-    'Rows are streamed a page at a time (memory stays flat at millions of jobs) to --output FILE or standard output. A progress bar shows on stderr when it is a terminal. Takes the same filters as `jobs list`.'
+    'Rows are streamed a page at a time (memory stays flat at millions of jobs) to --output FILE or standard output. A progress bar shows on stderr when it is a terminal. Takes the same filters as `jobs list`.\n\n' +
+    'With --output the export is written to FILE.partial and renamed to FILE only when complete: a failed or interrupted export leaves no FILE (and removes FILE.partial). On standard output a failure part way says how many jobs were written: what came before it is incomplete.\n\n' +
+    'Exit codes: 0 exported; 2 a bad flag value; 3 configuration, or FILE.partial cannot be created (an old one is never overwritten); 4 MySQL unreachable before anything was written; 6 stopped part way (a failure or SIGINT/SIGTERM; the message says how many jobs were written).'
   static examples = [
     '<%= config.bin %> <%= command.id %> > atom-job-history.csv',
     '<%= config.bin %> <%= command.id %> --format ndjson --status error --output errors.ndjson',
@@ -44,10 +46,15 @@ export default class JobsExport extends BaseCommand<typeof JobsExport> {
       })
     }
     const bar = progressBar('export', Boolean(process.stderr.isTTY) && !this.jsonEnabled())
+    // Ctrl-C / SIGTERM: stop after the current page, remove FILE.partial, say how far it got (exit 6).
+    const stop = new AbortController()
+    const onSignal = () => stop.abort()
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
     try {
       const result = await withJobsContext(cfg, {}, async (ctx) => {
         const total = process.stderr.isTTY ? await countJobs(ctx.db, filter) : 0
-        return exportJobs(ctx.db, out, {filter, format: flags.format as ExportFormat, pageSize: flags['page-size'], total, onProgress: (d, t) => bar.update(d, t)})
+        return exportJobs(ctx.db, out, {filter, format: flags.format as ExportFormat, pageSize: flags['page-size'], total, signal: stop.signal, onProgress: (d, t) => bar.update(d, t)})
       })
       bar.done()
       if (partial && flags.output) {
@@ -61,8 +68,12 @@ export default class JobsExport extends BaseCommand<typeof JobsExport> {
       if (partial) {
         out.destroy()
         await unlink(partial).catch(() => undefined)
+        if (error instanceof AtomOpsError && error.kind === 'failed') throw new OperationError(error.message, `Nothing was written to ${flags.output}. Run the export again.`)
       }
       throw error
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
     }
   }
 }

@@ -11,7 +11,8 @@ import {jobListCsv, renderJobList} from '../../ui/jobs.js'
 export default class JobsList extends BaseCommand<typeof JobsList> {
   static summary = 'List job rows with filters: status, class, user, age; as a table, JSON or CSV.'
   static description =
-    'Every filter combines with the others (AND); repeated --status or --name values widen (OR). Columns: id, name, status, user, started, completed, duration (or age while in progress) and the related description or actor.'
+    'Every filter combines with the others (AND); repeated --status or --name values widen (OR). Columns: id, name, status, user, started, completed, duration (or age while in progress) and the related description or actor.' +
+    '\n\nExit codes: 0 listed (also when nothing matches); 2 a bad flag value; 3 configuration; 4 MySQL unreachable.'
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --status error --older-than 7d',

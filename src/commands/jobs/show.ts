@@ -8,6 +8,7 @@ import {renderJobDetails} from '../../ui/jobs.js'
 
 export default class JobsShow extends BaseCommand<typeof JobsShow> {
   static summary = 'Show one job: its row, notes, output, properties, download file and what Gearman says about its function.'
+  static description = 'Exit codes: 0 shown (a Gearman server that does not answer is shown as such); 2 a bad id, or no job with that id; 3 configuration; 4 MySQL unreachable.'
   static examples = ['<%= config.bin %> <%= command.id %> 1234', '<%= config.bin %> <%= command.id %> 1234 --json']
   static args = {id: Args.string({required: true, description: 'The job id (as `jobs list` shows it).'})}
 

@@ -1,6 +1,7 @@
 import type {Writable} from 'node:stream'
 
 import type {Database} from '../db/database.js'
+import {describeError, OperationError} from '../errors.js'
 import {phpCsvLine} from './csv.js'
 import {type JobFilter, statusLabel, whereSql} from './filter.js'
 import {idRange, jobPages, type JobNote, type JobProperty, type JobSummary, notesFor, propertiesFor} from './query.js'
@@ -53,20 +54,44 @@ async function write(out: Writable, text: string): Promise<void> {
   }
 }
 
+/** An export stopped by its caller (SIGINT, SIGTERM) after `jobs` jobs were written. */
+export class ExportInterrupted extends OperationError {
+  constructor(readonly jobs: number) {
+    super(`interrupted: the export stopped after ${jobs} jobs`, 'What was written so far is incomplete. Run the export again.')
+  }
+}
+
 /**
  * Streams every job matching the filter, in id order, a page at a time (keyset pagination; memory
- * stays flat at any row count): AtoM's CSV, a JSON array, or one JSON object per line.
+ * stays flat at any row count): AtoM's CSV, a JSON array, or one JSON object per line. A failure
+ * after the first row says how many jobs were written (the output is incomplete); `signal` stops it
+ * after the current page.
  */
-export async function exportJobs(db: Database, out: Writable, options: {filter: JobFilter; format: ExportFormat; pageSize?: number; onProgress?: (done: number, total: number) => void; total?: number}): Promise<ExportResult> {
-  let jobs = 0
-  let bytes = 0
+export async function exportJobs(
+  db: Database,
+  out: Writable,
+  options: {filter: JobFilter; format: ExportFormat; pageSize?: number; onProgress?: (done: number, total: number) => void; total?: number; signal?: AbortSignal},
+): Promise<ExportResult> {
+  const progress = {jobs: 0, bytes: 0}
+  try {
+    await writeExport(db, out, options, progress)
+  } catch (error) {
+    // Before the first row nothing is lost (an unreachable server stays exit 4); after it the reader must know.
+    if (progress.jobs === 0 || error instanceof ExportInterrupted) throw error
+    throw new OperationError(`the export stopped after ${progress.jobs} jobs: ${describeError(error)}`, 'What was written so far is incomplete. Fix the cause and run the export again.', {cause: error})
+  }
+  return {format: options.format, jobs: progress.jobs, bytes: progress.bytes}
+}
+
+async function writeExport(db: Database, out: Writable, options: Parameters<typeof exportJobs>[2], progress: {jobs: number; bytes: number}): Promise<void> {
   const emit = async (text: string) => {
-    bytes += Buffer.byteLength(text)
+    progress.bytes += Buffer.byteLength(text)
     await write(out, text)
   }
   if (options.format === 'csv') await emit(phpCsvLine(ATOM_CSV_HEADER))
   if (options.format === 'json') await emit('[')
   for await (const page of jobPages(db, options.filter, {pageSize: options.pageSize ?? (options.format === 'csv' ? 1000 : 500)})) {
+    if (options.signal?.aborted) throw new ExportInterrupted(progress.jobs)
     const ids = page.map((j) => j.id)
     const notes = await notesFor(db, ids)
     const parts: string[] = []
@@ -80,15 +105,14 @@ export async function exportJobs(db: Database, out: Writable, options: {filter: 
       for (const j of page) {
         const full: ExportedJob = {...j, output: outputById.get(j.id) ?? null, notes: notes.get(j.id) ?? [], properties: props.get(j.id) ?? []}
         const json = JSON.stringify(full)
-        parts.push(options.format === 'ndjson' ? json + '\n' : (jobs === 0 && parts.length === 0 ? '\n' : ',\n') + json)
+        parts.push(options.format === 'ndjson' ? json + '\n' : (progress.jobs === 0 && parts.length === 0 ? '\n' : ',\n') + json)
       }
     }
-    jobs += page.length
+    progress.jobs += page.length
     await emit(parts.join(''))
-    options.onProgress?.(jobs, options.total ?? 0)
+    options.onProgress?.(progress.jobs, options.total ?? 0)
   }
-  if (options.format === 'json') await emit(jobs === 0 ? ']\n' : '\n]\n')
-  return {format: options.format, jobs, bytes}
+  if (options.format === 'json') await emit(progress.jobs === 0 ? ']\n' : '\n]\n')
 }
 
 /** How many jobs match (for the progress bar's total). */
