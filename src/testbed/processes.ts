@@ -120,10 +120,12 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 }
 
 /** A loopback TCP listener that accepts connections and never answers: a hung server. */
-export async function startBlackhole(): Promise<{host: string; port: number; close(): Promise<void>}> {
+export async function startBlackhole(): Promise<{host: string; port: number; connections(): number; close(): Promise<void>}> {
   const {createServer: create} = await import('node:net')
   const sockets = new Set<import('node:net').Socket>()
+  let accepted = 0
   const server = create((socket) => {
+    accepted++
     sockets.add(socket)
     socket.on('error', () => undefined)
     socket.on('close', () => sockets.delete(socket))
@@ -133,6 +135,8 @@ export async function startBlackhole(): Promise<{host: string; port: number; clo
   return {
     host: '127.0.0.1',
     port,
+    /** Connections accepted so far: the event a test waits for before it signals. */
+    connections: () => accepted,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy()

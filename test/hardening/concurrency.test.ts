@@ -7,6 +7,7 @@ import {insertJob} from '../../src/testbed/seed.js'
 import {TestBed} from '../../src/testbed/testbed.js'
 import {type CliResult, runCli} from '../helpers/cli.js'
 import {assertNoOrphans, seedMany, tableCounts} from '../commands/jobs/helpers.js'
+import {until} from '../helpers/wait.js'
 
 /**
  * Destructive job commands run at the same time on the same rows (two operators, or cron and an
@@ -21,18 +22,9 @@ after(async () => {
   await bed?.stop()
 })
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function jobCount(): Promise<number> {
   return (await tableCounts(bed.database)).jobs
-}
-
-async function waitFor(what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await sleep(20)
-  }
 }
 
 async function audit(): Promise<Array<Record<string, any>>> {
@@ -68,7 +60,7 @@ describe('two jobs clear --force at once on the same rows', () => {
     const args = ['jobs', 'clear', '--force', '--batch-size', '500', '--batch-pause', '120', '--json']
     const a = runCli([...args, '--backup', fileA], {env: bed.env(), timeoutMs: 90_000})
     // B starts once A is deleting: B's snapshot and backup overlap A's deletes, and their batches interleave.
-    await waitFor('the first clear to delete a batch', async () => (await jobCount()) < N)
+    await until('the first clear to delete a batch', async () => (await jobCount()) < N)
     const b = runCli([...args, '--backup', fileB], {env: bed.env(), timeoutMs: 90_000})
     const [ra, rb] = await Promise.all([a, b])
     for (const r of [ra, rb]) {
@@ -95,7 +87,7 @@ describe('two jobs clear --force at once on the same rows', () => {
   test('a second clear of the same rows, started when the first is nearly done: nothing left for it is an ordinary result', async () => {
     await seedMany(bed.database, 2000)
     const a = runCli(['jobs', 'clear', '--force', '--no-backup', '--batch-size', '400', '--batch-pause', '150', '--json'], {env: bed.env()})
-    await waitFor('the first clear to delete a batch', async () => (await jobCount()) < 2000)
+    await until('the first clear to delete a batch', async () => (await jobCount()) < 2000)
     const b = await runCli(['jobs', 'clear', '--force', '--no-backup', '--batch-size', '400', '--json'], {env: bed.env()})
     const ra = await a
     assert.equal(ra.code, 0, ra.stderr)
@@ -113,7 +105,7 @@ describe('jobs clear and jobs kill at once', () => {
     const target = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running'})
     const file = join(bed.dir, 'kill-later.ndjson')
     const clear = runCli(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '300', '--batch-pause', '150', '--json'], {env: bed.env(), timeoutMs: 90_000})
-    await waitFor('the clear to delete a batch', async () => (await jobCount()) < 3001)
+    await until('the clear to delete a batch', async () => (await jobCount()) < 3001)
     const kill = await runCli(['jobs', 'kill', String(target), '--force', '--reason', 'test', '--json'], {env: bed.env()})
     assert.equal(kill.code, 0, kill.stderr)
     // The row was marked failed and got its note while the clear was still working on older rows.
@@ -132,7 +124,7 @@ describe('jobs clear and jobs kill at once', () => {
     const target = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running'})
     await seedMany(bed.database, 2000)
     const clear = runCli(['jobs', 'clear', '--force', '--no-backup', '--batch-size', '250', '--batch-pause', '150', '--json'], {env: bed.env()})
-    await waitFor('the clear to delete the target', async () => (await bed.database.rows('SELECT id FROM job WHERE id = ?', [target])).length === 0)
+    await until('the clear to delete the target', async () => (await bed.database.rows('SELECT id FROM job WHERE id = ?', [target])).length === 0)
     const kill = await runCli(['jobs', 'kill', String(target), '--force'], {env: bed.env()})
     assert.equal(kill.code, 2, kill.stderr)
     assert.match(kill.stderr, /^atom-ops: there is no job with id \d+\n {2}hint: /)
@@ -147,7 +139,7 @@ describe('jobs clear and jobs kill at once', () => {
     await seedMany(bed.database, 2000)
     const target = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running', notes: ['x']})
     const clear = runCli(['jobs', 'clear', '--force', '--no-backup', '--batch-size', '250', '--batch-pause', '150', '--json'], {env: bed.env()})
-    await waitFor('the clear to delete a batch', async () => (await jobCount()) < 2001)
+    await until('the clear to delete a batch', async () => (await jobCount()) < 2001)
     const kill = await runCli(['jobs', 'kill', String(target), '--delete', '--no-backup', '--force', '--json'], {env: bed.env()})
     assert.equal(kill.code, 0, kill.stderr)
     const r = await clear

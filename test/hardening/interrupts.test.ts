@@ -8,12 +8,14 @@ import {after, before, beforeEach, describe, test} from 'node:test'
 import {GearmanAdmin} from '../../src/lib/gearman/admin.js'
 import {withBinary} from '../../src/lib/gearman/binary.js'
 import {connect, createServer, type Socket} from 'node:net'
+import {startBlackhole} from '../../src/testbed/processes.js'
 import type {HostPort} from '../../src/lib/util/hostport.js'
 import {gearmanWorkerCommand, type RunningSupervisord, startSupervisord} from '../../src/testbed/supervisord.js'
 import {insertJob} from '../../src/testbed/seed.js'
 import {TestBed} from '../../src/testbed/testbed.js'
 import {submitBackgroundJob} from '../../src/testbed/workers.js'
 import {type CliResult, runCli} from '../helpers/cli.js'
+import {until} from '../helpers/wait.js'
 import {assertNoOrphans, dumpJobTables, seedMany, tableCounts} from '../commands/jobs/helpers.js'
 
 /**
@@ -33,28 +35,6 @@ after(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** A listener that accepts and never answers (a hung gearmand), counting connections: the event to signal on. */
-async function startBlackhole(): Promise<{port: number; connections(): number; close(): Promise<void>}> {
-  const sockets = new Set<Socket>()
-  let count = 0
-  const server = createServer((socket) => {
-    count++
-    sockets.add(socket)
-    socket.on('error', () => undefined)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    port: (server.address() as import('node:net').AddressInfo).port,
-    connections: () => count,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => resolve())
-      }),
-  }
-}
-
 /** The built CLI as a child we can signal; `done` resolves with its output when it exits. */
 function start(args: string[]): {child: ChildProcess; done: Promise<CliResult>} {
   const child = spawn(process.execPath, [BIN, ...args], {env: {PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...bed.env()}, stdio: ['ignore', 'pipe', 'pipe']})
@@ -72,15 +52,19 @@ function start(args: string[]): {child: ChildProcess; done: Promise<CliResult>} 
   return {child, done}
 }
 
-async function waitFor(what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await sleep(10)
-  }
-}
-
 const exists = (p: string) => access(p).then(() => true, () => false)
+
+/** A Symfony-like cache tree of dirs x 150 files in the install's cache/, large enough to interrupt its removal. */
+async function cacheTree(dirs: number): Promise<{cache: string; top: number; first: string}> {
+  const cache = join(bed.realRoot, 'cache')
+  await mkdir(cache, {recursive: true})
+  for (let d = 0; d < dirs; d++) {
+    const dir = join(cache, `d${d}`, 'config', 'modules')
+    await mkdir(dir, {recursive: true})
+    await Promise.all(Array.from({length: 150}, (_, f) => writeFile(join(dir, `f${f}.php`), '<?php return [];')))
+  }
+  return {cache, top: (await readdir(cache)).length, first: join(cache, 'd0', 'config', 'modules', 'f0.php')}
+}
 const jobCount = async () => (await tableCounts(bed.database)).jobs
 
 async function lastAudit(): Promise<Record<string, any>> {
@@ -103,7 +87,7 @@ describe('jobs clear interrupted', () => {
     const before = await dumpJobTables(bed.database)
     const file = join(bed.dir, 'int-backup.ndjson')
     const {child, done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200', '--backup-pause', '200'])
-    await waitFor('the backup to start', () => exists(`${file}.partial`))
+    await until('the backup to start', () => exists(`${file}.partial`))
     await sleep(250) // a page or two into it (the window is 15 pages of 200 ms)
     child.kill('SIGINT')
     const r = await done
@@ -128,7 +112,7 @@ describe('jobs clear interrupted', () => {
     await seedMany(bed.database, 3000)
     const file = join(bed.dir, 'int-delete.ndjson')
     const {child, done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200', '--batch-pause', '300'])
-    await waitFor('the first batch to go', async () => (await jobCount()) < 3000)
+    await until('the first batch to go', async () => (await jobCount()) < 3000)
     child.kill('SIGINT')
     const r = await done
     assert.equal(r.code, 6, r.stderr)
@@ -158,7 +142,7 @@ describe('jobs clear interrupted', () => {
     await seedMany(bed.database, 3000)
     const file = join(bed.dir, 'kill-backup.ndjson')
     const {child, done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200', '--backup-pause', '200'])
-    await waitFor('the backup to start', () => exists(`${file}.partial`))
+    await until('the backup to start', () => exists(`${file}.partial`))
     await sleep(250)
     child.kill('SIGKILL')
     const r = await done
@@ -178,7 +162,7 @@ describe('jobs kill --delete killed', () => {
     const id = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running', notes: ['a', 'b'], properties: {userToken: 't'}})
     const file = join(bed.dir, 'kill-delete.ndjson')
     const {child, done} = start(['jobs', 'kill', String(id), '--delete', '--force', '--backup', file])
-    await waitFor('the backup file', () => exists(file))
+    await until('the backup file', () => exists(file))
     child.kill('SIGKILL')
     await done
     const counts = await tableCounts(bed.database)
@@ -214,7 +198,7 @@ describe('queue drop interrupted while a second server is silent', () => {
     const server = `${bed.servers[0].host}:${bed.servers[0].port}`
     // The first status round waits --timeout for the silent server: interrupt inside it.
     const {child, done} = start(['queue', 'drop', fn, '--force', '--gearman', server, '--gearman', `127.0.0.1:${hole.port}`, '--timeout', '5'])
-    await waitFor('the CLI to connect to the silent server', async () => hole.connections() > 0)
+    await until('the CLI to connect to the silent server', async () => hole.connections() > 0)
     child.kill('SIGINT')
     const r = await done
     assert.equal(r.code, 5, r.stderr)
@@ -227,7 +211,7 @@ describe('queue drop interrupted while a second server is silent', () => {
     await submitBackgroundJob(bed.servers[0], fn, '{"id":1}')
     const server = `${bed.servers[0].host}:${bed.servers[0].port}`
     const {child, done} = start(['queue', 'drop', fn, '--force', '--gearman', server, '--gearman', `127.0.0.1:${hole.port}`, '--timeout', '5'])
-    await waitFor('the drop to reach gearmand', async () => !(await registered(fn)))
+    await until('the drop to reach gearmand', async () => !(await registered(fn)))
     child.kill('SIGINT')
     const r = await done
     assert.equal(r.code, 6, r.stderr)
@@ -242,7 +226,7 @@ describe('queue drop interrupted while a second server is silent', () => {
     await submitBackgroundJob(bed.servers[0], fn, '{"id":1}')
     const server = `${bed.servers[0].host}:${bed.servers[0].port}`
     const {child, done} = start(['queue', 'drop', fn, '--force', '--gearman', server, '--gearman', `127.0.0.1:${hole.port}`, '--timeout', '5'])
-    await waitFor('the CLI to connect to the silent server', async () => hole.connections() > 0)
+    await until('the CLI to connect to the silent server', async () => hole.connections() > 0)
     child.kill('SIGKILL')
     await done
     const again = await runCli(['queue', 'drop', fn, '--force', '--gearman', server, '--timeout', '3', '--json'], {env: bed.env()})
@@ -253,17 +237,10 @@ describe('queue drop interrupted while a second server is silent', () => {
 
 describe('cache clear --symfony killed mid-walk', () => {
   test('SIGKILL while it removes a large cache tree: the cache directory stays, a rerun empties it', async () => {
-    const cache = join(bed.realRoot, 'cache')
-    await mkdir(cache, {recursive: true})
-    for (let d = 0; d < 40; d++) {
-      const dir = join(cache, `d${d}`, 'config', 'modules')
-      await mkdir(dir, {recursive: true})
-      await Promise.all(Array.from({length: 150}, (_, f) => writeFile(join(dir, `f${f}.php`), '<?php return [];')))
-    }
-    const top = (await readdir(cache)).length
+    const {cache, top, first} = await cacheTree(40)
     // No php on PATH here: --symfony removes the contents of cache/ itself.
     const {child, done} = start(['cache', 'clear', '--symfony', '--force'])
-    await waitFor('the walk to remove something', async () => (await readdir(cache)).length < top || !(await exists(join(cache, 'd0', 'config', 'modules', 'f0.php'))))
+    await until('the walk to remove something', async () => (await readdir(cache)).length < top || !(await exists(first)))
     child.kill('SIGKILL')
     await done
     assert.ok(await exists(cache), 'the cache directory itself stays')
@@ -324,7 +301,7 @@ describe('queue cancel interrupted', () => {
       const before = await auditCount()
       const addr = `127.0.0.1:${hole.port}`
       const {child, done} = start(['queue', 'cancel', 'H:host:1', '--server', addr, '--gearman', addr, '--force', '--timeout', '10'])
-      await waitFor('the CLI to connect', async () => hole.connections() > 0)
+      await until('the CLI to connect', async () => hole.connections() > 0)
       child.kill('SIGINT')
       const r = await done
       assert.equal(r.code, 5, r.stderr)
@@ -342,8 +319,8 @@ describe('queue cancel interrupted', () => {
     try {
       const addr = `127.0.0.1:${proxy.port}`
       const {child, done} = start(['queue', 'cancel', handle, '--server', addr, '--gearman', addr, '--force', '--timeout', '10'])
-      await waitFor('the cancel to reach gearmand', async () => proxy.triggered())
-      await waitFor('gearmand to mark it', async () => Boolean((await new GearmanAdmin(bed.servers[0], 2000).showJobs()).find((j) => j.handle === handle)?.ignored))
+      await until('the cancel to reach gearmand', async () => proxy.triggered())
+      await until('gearmand to mark it', async () => Boolean((await new GearmanAdmin(bed.servers[0], 2000).showJobs()).find((j) => j.handle === handle)?.ignored))
       child.kill('SIGINT')
       const r = await done
       assert.equal(r.code, 6, r.stderr)
@@ -367,7 +344,7 @@ describe('queue cancel interrupted', () => {
     try {
       const addr = `127.0.0.1:${proxy.port}`
       const {child, done} = start(['queue', 'cancel', handle, '--server', addr, '--gearman', addr, '--force', '--timeout', '10'])
-      await waitFor('the cancel to reach gearmand', async () => proxy.triggered())
+      await until('the cancel to reach gearmand', async () => proxy.triggered())
       child.kill('SIGKILL')
       assert.equal((await done).signal, 'SIGKILL')
     } finally {
@@ -405,7 +382,7 @@ describe('worker restart and jobs kill --restart-worker interrupted (real superv
     try {
       const before = await auditCount()
       const {child, done} = start(['worker', 'restart', '--manager', 'supervisor', '--supervisor-config', conf, '--force', '--timeout', '10'])
-      await waitFor('supervisorctl to connect', async () => hole.connections() > 0)
+      await until('supervisorctl to connect', async () => hole.connections() > 0)
       child.kill('SIGINT')
       const r = await done
       assert.equal(r.code, 5, r.stderr)
@@ -419,7 +396,7 @@ describe('worker restart and jobs kill --restart-worker interrupted (real superv
   test('SIGINT after the restart, while it waits for Gearman: exit 6, a partial audit record; the program runs again', async () => {
     const pid = await pidOf('silent-worker')
     const {child, done} = start(['worker', 'restart', ...restartArgs('silent-worker'), '--force', '--wait', '60'])
-    await waitFor('the program to be restarted', async () => {
+    await until('the program to be restarted', async () => {
       const now = await pidOf('silent-worker')
       return now !== undefined && now !== pid
     })
@@ -436,7 +413,7 @@ describe('worker restart and jobs kill --restart-worker interrupted (real superv
   test('SIGKILL while it waits for Gearman: the program runs; a rerun with --wait 0 finishes (exit 0)', async () => {
     const pid = await pidOf('silent-worker')
     const {child, done} = start(['worker', 'restart', ...restartArgs('silent-worker'), '--force', '--wait', '60'])
-    await waitFor('the program to be restarted', async () => {
+    await until('the program to be restarted', async () => {
       const now = await pidOf('silent-worker')
       return now !== undefined && now !== pid
     })
@@ -451,7 +428,7 @@ describe('worker restart and jobs kill --restart-worker interrupted (real superv
     const id = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running'})
     const pid = await pidOf('silent-worker')
     const {child, done} = start(['jobs', 'kill', String(id), '--force', '--restart-worker', ...restartArgs('silent-worker')])
-    await waitFor('the program to be restarted', async () => {
+    await until('the program to be restarted', async () => {
       const now = await pidOf('silent-worker')
       return now !== undefined && now !== pid
     })
@@ -468,16 +445,9 @@ describe('worker restart and jobs kill --restart-worker interrupted (real superv
 
 describe('cache clear interrupted', () => {
   test('SIGINT while it removes a large cache tree: exit 6, a partial audit record, the cache directory stays, a rerun empties it', async () => {
-    const cache = join(bed.realRoot, 'cache')
-    await mkdir(cache, {recursive: true})
-    for (let d = 0; d < 120; d++) {
-      const dir = join(cache, `s${d}`, 'config', 'modules')
-      await mkdir(dir, {recursive: true})
-      await Promise.all(Array.from({length: 150}, (_, f) => writeFile(join(dir, `f${f}.php`), '<?php return [];')))
-    }
-    const top = (await readdir(cache)).length
+    const {cache, top, first} = await cacheTree(120)
     const {child, done} = start(['cache', 'clear', '--symfony', '--force'])
-    await waitFor('the walk to remove something', async () => (await readdir(cache)).length < top || !(await exists(join(cache, 's0', 'config', 'modules', 'f0.php'))))
+    await until('the walk to remove something', async () => (await readdir(cache)).length < top || !(await exists(first)))
     child.kill('SIGINT')
     const r = await done
     assert.equal(r.code, 6, `the walk finished before the signal? ${r.stdout}${r.stderr}`)
