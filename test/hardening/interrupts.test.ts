@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import {type ChildProcess, spawn} from 'node:child_process'
+import {writeFileSync} from 'node:fs'
 import {access, mkdir, readdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -294,22 +295,26 @@ async function auditCount(): Promise<number> {
   return text.split('\n').filter(Boolean).length
 }
 
+/** Runs args (built with the blackhole's address) and sends SIGINT once the CLI has connected to it: nothing may have happened. */
+async function interruptWhileConnecting(args: (addr: string, port: number) => string[], nothing: string): Promise<void> {
+  const hole = await startBlackhole()
+  try {
+    const before = await auditCount()
+    const {child, done} = start(args(`127.0.0.1:${hole.port}`, hole.port))
+    await until('the CLI to connect to the silent server', async () => hole.connections() > 0)
+    child.kill('SIGINT')
+    const r = await done
+    assert.equal(r.code, 5, r.stderr)
+    assert.match(r.stderr, new RegExp(`^atom-ops: SIGINT received: ${nothing}\\n {2}hint: `))
+    assert.equal(await auditCount(), before, 'nothing audited')
+  } finally {
+    await hole.close()
+  }
+}
+
 describe('queue cancel interrupted', () => {
   test('SIGINT while it reads the job from a silent server: exit 5, "nothing was sent", nothing audited', async () => {
-    const hole = await startBlackhole()
-    try {
-      const before = await auditCount()
-      const addr = `127.0.0.1:${hole.port}`
-      const {child, done} = start(['queue', 'cancel', 'H:host:1', '--server', addr, '--gearman', addr, '--force', '--timeout', '10'])
-      await until('the CLI to connect', async () => hole.connections() > 0)
-      child.kill('SIGINT')
-      const r = await done
-      assert.equal(r.code, 5, r.stderr)
-      assert.match(r.stderr, /^atom-ops: SIGINT received: nothing was sent\n {2}hint: /)
-      assert.equal(await auditCount(), before)
-    } finally {
-      await hole.close()
-    }
+    await interruptWhileConnecting((addr) => ['queue', 'cancel', 'H:host:1', '--server', addr, '--gearman', addr, '--force', '--timeout', '10'], 'nothing was sent')
   })
 
   test('SIGINT after the cancel reached gearmand, before it answered: exit 6, a partial audit record; gearmand did cancel it and a rerun says so', async () => {
@@ -373,33 +378,25 @@ describe('worker restart and jobs kill --restart-worker interrupted (real superv
     await sup?.stop()
   })
   const pidOf = async (program: string) => /pid (\d+)/.exec((await sup.ctl('status', program)).stdout)?.[1]
+  const restartedFrom = (pid: string | undefined) =>
+    until('the program to be restarted', async () => {
+      const now = await pidOf('silent-worker')
+      return now !== undefined && now !== pid
+    })
   const restartArgs = (unit: string) => ['--manager', 'supervisor', '--supervisor-config', sup.configFile, '--unit', unit]
 
   test('SIGINT while it reads the unit from a silent supervisord: exit 5, nothing audited', async () => {
-    const hole = await startBlackhole()
     const conf = join(bed.dir, 'silent-supervisord.conf')
-    await writeFile(conf, `[supervisorctl]\nserverurl=http://127.0.0.1:${hole.port}\n`)
-    try {
-      const before = await auditCount()
-      const {child, done} = start(['worker', 'restart', '--manager', 'supervisor', '--supervisor-config', conf, '--force', '--timeout', '10'])
-      await until('supervisorctl to connect', async () => hole.connections() > 0)
-      child.kill('SIGINT')
-      const r = await done
-      assert.equal(r.code, 5, r.stderr)
-      assert.match(r.stderr, /^atom-ops: SIGINT received: nothing was changed\n {2}hint: /)
-      assert.equal(await auditCount(), before)
-    } finally {
-      await hole.close()
-    }
+    await interruptWhileConnecting((_addr, port) => {
+      writeFileSync(conf, `[supervisorctl]\nserverurl=http://127.0.0.1:${port}\n`)
+      return ['worker', 'restart', '--manager', 'supervisor', '--supervisor-config', conf, '--force', '--timeout', '10']
+    }, 'nothing was changed')
   })
 
   test('SIGINT after the restart, while it waits for Gearman: exit 6, a partial audit record; the program runs again', async () => {
     const pid = await pidOf('silent-worker')
     const {child, done} = start(['worker', 'restart', ...restartArgs('silent-worker'), '--force', '--wait', '60'])
-    await until('the program to be restarted', async () => {
-      const now = await pidOf('silent-worker')
-      return now !== undefined && now !== pid
-    })
+    await restartedFrom(pid)
     child.kill('SIGINT')
     const r = await done
     assert.equal(r.code, 6, r.stderr)
@@ -413,10 +410,7 @@ describe('worker restart and jobs kill --restart-worker interrupted (real superv
   test('SIGKILL while it waits for Gearman: the program runs; a rerun with --wait 0 finishes (exit 0)', async () => {
     const pid = await pidOf('silent-worker')
     const {child, done} = start(['worker', 'restart', ...restartArgs('silent-worker'), '--force', '--wait', '60'])
-    await until('the program to be restarted', async () => {
-      const now = await pidOf('silent-worker')
-      return now !== undefined && now !== pid
-    })
+    await restartedFrom(pid)
     child.kill('SIGKILL')
     assert.equal((await done).signal, 'SIGKILL')
     const again = await runCli(['worker', 'restart', ...restartArgs('silent-worker'), '--force', '--wait', '0', '--json'], {env: bed.env()})
@@ -428,10 +422,7 @@ describe('worker restart and jobs kill --restart-worker interrupted (real superv
     const id = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running'})
     const pid = await pidOf('silent-worker')
     const {child, done} = start(['jobs', 'kill', String(id), '--force', '--restart-worker', ...restartArgs('silent-worker')])
-    await until('the program to be restarted', async () => {
-      const now = await pidOf('silent-worker')
-      return now !== undefined && now !== pid
-    })
+    await restartedFrom(pid)
     child.kill('SIGINT')
     const r = await done
     assert.equal(r.code, 6, r.stderr)
