@@ -15,8 +15,7 @@ command -v supervisord >/dev/null || need+=(supervisor)
 command -v memcached >/dev/null || need+=(memcached)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)
-mysql_up() { (command -v mariadb-admin >/dev/null && mariadb-admin --connect-timeout=2 -h127.0.0.1 -P3306 -uroot ping) >/dev/null 2>&1; }
-if ! mysql_up && ! command -v mariadbd >/dev/null; then need+=(mariadb-server); fi
+if ! bash scripts/setup-mariadb.sh --answers && ! command -v mariadbd >/dev/null; then need+=(mariadb-server); fi
 command -v mariadb-admin >/dev/null || need+=(mariadb-client)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
@@ -29,16 +28,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # A MariaDB answering on 127.0.0.1:3306 as root with no password (the test bed creates throwaway databases there).
-if [ -z "${ATOM_OPS_TEST_MYSQL_URL:-}" ] && ! mysql_up; then
-  log "starting MariaDB"
-  as_root mkdir -p /run/mysqld && as_root chown mysql:mysql /run/mysqld 2>/dev/null || true
-  if [ ! -d /var/lib/mysql/mysql ]; then as_root mariadb-install-db --user=mysql --datadir=/var/lib/mysql >/dev/null; fi
-  as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql --bind-address=127.0.0.1 --port=3306
-  for _ in $(seq 1 60); do mysql_up && break; sleep 0.5; done
-  mysql_up || { log "MariaDB did not come up on 127.0.0.1:3306"; exit 1; }
-  # A fresh install lets root in only through the socket: allow it on TCP too (test machine only).
-  as_root mariadb -uroot -e "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED VIA mysql_native_password USING PASSWORD(''); GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;" 2>/dev/null || true
-fi
+bash scripts/setup-mariadb.sh
 
 # npm packages from the lock file.
 if [ ! -d node_modules/@oclif/core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
