@@ -15,6 +15,8 @@ command -v supervisord >/dev/null || need+=(supervisor)
 command -v memcached >/dev/null || need+=(memcached)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)
+# systemd itself (not as PID 1): the worker tests run a real systemd user manager in a private namespace.
+[ -x /lib/systemd/systemd ] || need+=(systemd)
 if ! bash scripts/setup-mariadb.sh --answers && ! command -v mariadbd >/dev/null; then need+=(mariadb-server); fi
 command -v mariadb-admin >/dev/null || need+=(mariadb-client)
 if [ ${#need[@]} -gt 0 ]; then
