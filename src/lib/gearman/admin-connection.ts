@@ -1,7 +1,8 @@
 import type {Socket} from 'node:net'
 
 import {formatHostPort, type HostPort} from '../util/hostport.js'
-import {connectSocket, GearmanClosedError, GearmanProtocolError, GearmanServerError, GearmanTimeoutError, networkError} from './errors.js'
+import {DeadlineSocket} from './deadline-socket.js'
+import {GearmanProtocolError, GearmanServerError} from './errors.js'
 
 /** A rogue or broken server must not make atom-ops buffer without bound. */
 const MAX_ANSWER_CHARS = 64 * 1024 * 1024
@@ -14,46 +15,27 @@ interface Line {
 
 /**
  * One TCP connection speaking gearmand's administrative text protocol. Commands are sent one at a
- * time; every wait (connect, each answer) is bounded by the deadline given at open. The socket is
- * always destroyed by close(), so no handle keeps the process alive.
+ * time; every wait (connect, each answer) is bounded by the deadline given at open.
  */
-export class AdminConnection {
+export class AdminConnection extends DeadlineSocket {
   private buffer = ''
   private pos = 0
-  private waiter?: () => void
-  private failure?: Error
-  private readonly deadline: number
 
-  private constructor(
-    private readonly socket: Socket,
-    readonly server: HostPort,
-    timeoutMs: number,
-    started: number,
-  ) {
-    this.deadline = started + timeoutMs
+  private constructor(socket: Socket, server: HostPort, deadline: number) {
+    super(socket, server, deadline)
     socket.setEncoding('utf8')
-    socket.on('data', (chunk: string) => {
-      this.buffer += chunk
-      if (this.buffer.length - this.pos > MAX_ANSWER_CHARS) {
-        this.failure ??= new GearmanProtocolError(`Gearman job server ${formatHostPort(server)} sent more than ${MAX_ANSWER_CHARS} characters without ending its answer`)
-        socket.destroy()
-      }
-      this.waiter?.()
-    })
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      this.failure ??= networkError(server, error)
-      this.waiter?.()
-    })
-    socket.on('close', () => {
-      this.failure ??= new GearmanClosedError(server)
-      this.waiter?.()
-    })
   }
 
   /** Connects within timeoutMs; the same budget bounds every later answer on this connection. */
   static open(server: HostPort, timeoutMs: number): Promise<AdminConnection> {
-    const started = Date.now()
-    return connectSocket(server, timeoutMs).then((socket) => new AdminConnection(socket, server, timeoutMs, started))
+    return DeadlineSocket.connect(server, timeoutMs, (socket, deadline) => new AdminConnection(socket, server, deadline))
+  }
+
+  protected receive(chunk: Buffer | string): void {
+    this.buffer += chunk
+    if (this.buffer.length - this.pos > MAX_ANSWER_CHARS) {
+      throw new GearmanProtocolError(`Gearman job server ${formatHostPort(this.server)} sent more than ${MAX_ANSWER_CHARS} characters without ending its answer`)
+    }
   }
 
   /** Sends a command answered by lines ending with a lone ".". Returns the lines before it. */
@@ -78,10 +60,6 @@ export class AdminConnection {
     throw new GearmanProtocolError(`Gearman job server ${formatHostPort(this.server)} answered "${command.split(' ')[0]}" with ${JSON.stringify(text.slice(0, 80))}, not OK or ERR`)
   }
 
-  close(): void {
-    this.socket.destroy()
-  }
-
   private send(command: string): void {
     if (/[\r\n]/.test(command)) throw new GearmanProtocolError('Gearman admin commands are one line')
     // CRLF: gearmand 1.1.20 drops the last character of some LF-only commands.
@@ -101,20 +79,7 @@ export class AdminConnection {
         }
         return {text, crlf}
       }
-      if (this.failure) throw this.failure
-      const left = this.deadline - Date.now()
-      if (left <= 0) {
-        this.socket.destroy()
-        throw new GearmanTimeoutError(this.server, `no complete answer to "${command.split(' ')[0]}"`)
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left)
-        this.waiter = () => {
-          clearTimeout(timer)
-          this.waiter = undefined
-          resolve()
-        }
-      })
+      await this.waitForData(`no complete answer to "${command.split(' ')[0]}"`)
     }
   }
 

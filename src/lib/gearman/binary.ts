@@ -1,7 +1,6 @@
-import type {Socket} from 'node:net'
-
 import {formatHostPort, type HostPort} from '../util/hostport.js'
-import {connectSocket, GearmanClosedError, GearmanProtocolError, GearmanServerError, GearmanTimeoutError, networkError} from './errors.js'
+import {DeadlineSocket} from './deadline-socket.js'
+import {GearmanProtocolError, GearmanServerError} from './errors.js'
 
 /** Packet types of the binary protocol that atom-ops sends or expects (gearmand's PROTOCOL file). */
 export const PacketType = {
@@ -105,41 +104,19 @@ export function parseStatusRes(body: Buffer): JobStatus {
  * SUBMIT_JOB_BG, GET_STATUS, and the worker side CAN_DO / SET_CLIENT_ID used by the tests).
  * Requests are answered in order; every wait is bounded by the deadline given at open.
  */
-export class BinaryConnection {
+export class BinaryConnection extends DeadlineSocket {
   private pending = Buffer.alloc(0)
   private readonly packets: Packet[] = []
-  private waiter?: () => void
-  private failure?: Error
-
-  private constructor(
-    private readonly socket: Socket,
-    readonly server: HostPort,
-    private readonly deadline: number,
-  ) {
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        const {packets, rest} = decodePackets(this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk)
-        this.pending = Buffer.from(rest)
-        this.packets.push(...packets)
-      } catch (error) {
-        this.failure ??= error as Error
-        socket.destroy()
-      }
-      this.waiter?.()
-    })
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      this.failure ??= networkError(server, error)
-      this.waiter?.()
-    })
-    socket.on('close', () => {
-      this.failure ??= new GearmanClosedError(server)
-      this.waiter?.()
-    })
-  }
 
   static open(server: HostPort, timeoutMs: number): Promise<BinaryConnection> {
-    const deadline = Date.now() + timeoutMs
-    return connectSocket(server, timeoutMs).then((socket) => new BinaryConnection(socket, server, deadline))
+    return DeadlineSocket.connect(server, timeoutMs, (socket, deadline) => new BinaryConnection(socket, server, deadline))
+  }
+
+  protected receive(chunk: Buffer | string): void {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk
+    const {packets, rest} = decodePackets(this.pending.length ? Buffer.concat([this.pending, bytes]) : bytes)
+    this.pending = Buffer.from(rest)
+    this.packets.push(...packets)
   }
 
   /** Sends a packet that has no answer (CAN_DO, SET_CLIENT_ID, ...). */
@@ -199,28 +176,11 @@ export class BinaryConnection {
     this.socket.write(Buffer.concat(out))
   }
 
-  close(): void {
-    this.socket.destroy()
-  }
-
   private async next(what: string): Promise<Packet> {
     for (;;) {
       const packet = this.packets.shift()
       if (packet) return packet
-      if (this.failure) throw this.failure
-      const left = this.deadline - Date.now()
-      if (left <= 0) {
-        this.socket.destroy()
-        throw new GearmanTimeoutError(this.server, `no answer to ${what}`)
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left)
-        this.waiter = () => {
-          clearTimeout(timer)
-          this.waiter = undefined
-          resolve()
-        }
-      })
+      await this.waitForData(`no answer to ${what}`)
     }
   }
 }
