@@ -7,6 +7,7 @@ import {createInterface} from 'node:readline'
 import type {Database, Queryable, SqlValue} from '../db/database.js'
 import {ConfigError, OperationError, UsageError} from '../errors.js'
 import {stateDirectory} from '../settings/paths.js'
+import {groupBy} from '../util/group.js'
 import {idRange} from './query.js'
 
 export const BACKUP_FORMAT = 'atom-ops-jobs-backup'
@@ -96,29 +97,12 @@ export async function readBackupLines(db: Queryable, ids: number[]): Promise<Bac
     return r.v
   }
   const wanted = new Set(ids)
-  const group = (rows: J[]) => {
-    const m = new Map<number, J[]>()
-    for (const r of rows) {
-      const l = m.get(Number(r.k))
-      if (l) l.push(r)
-      else m.set(Number(r.k), [r])
-    }
-    return m
-  }
-  const i18nOf = (rows: J[]) => {
-    const m = new Map<number, string[]>()
-    for (const r of rows) {
-      const l = m.get(Number(r.k))
-      if (l) l.push(text(r))
-      else m.set(Number(r.k), [text(r)])
-    }
-    return m
-  }
   const objectById = new Map(objects.map((o) => [Number(o.k), o]))
-  const notesByJob = group(notes)
-  const propsByJob = group(props)
-  const noteI18nById = i18nOf(noteI18n)
-  const propI18nById = i18nOf(propI18n)
+  const byKey = (r: J) => Number(r.k)
+  const notesByJob = groupBy(notes, byKey)
+  const propsByJob = groupBy(props, byKey)
+  const noteI18nById = groupBy(noteI18n, byKey, text)
+  const propI18nById = groupBy(propI18n, byKey, text)
   const out: BackupLine[] = []
   for (const job of jobs.sort((a, b) => Number(a.k) - Number(b.k))) {
     const id = Number(job.k)

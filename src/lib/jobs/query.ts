@@ -1,5 +1,6 @@
 import type {Database, Queryable, SqlValue} from '../db/database.js'
 import {UsageError} from '../errors.js'
+import {groupBy} from '../util/group.js'
 import {type JobFilter, type JobStatusName, statusName, whereSql} from './filter.js'
 
 /** One job as `jobs list` and `jobs export` show it. */
@@ -176,48 +177,39 @@ export function idRange(column: string, ids: number[]): {sql: string; values: nu
   return {sql: `${column} IN (${ids.map(() => '?').join(', ')})`, values: ids}
 }
 
-/** Notes of the jobs with ids in [first, last] (one indexed range read), grouped by job id. */
+/** Notes of these jobs (one indexed range read), grouped by job id. */
 export async function notesFor(db: Queryable, ids: number[]): Promise<Map<number, JobNote[]>> {
-  const out = new Map<number, JobNote[]>()
-  if (ids.length === 0) return out
-  const wanted = new Set(ids)
+  if (ids.length === 0) return new Map()
+  const range = idRange('n.object_id', ids)
   const rows = await db.rows<{object_id: number; id: number; type_id: number | null; user_id: number | null; culture: string | null; content: string | null}>(
     `SELECT n.object_id, n.id, n.type_id, n.user_id, ni.culture, ni.content
        FROM note n LEFT JOIN note_i18n ni ON ni.id = n.id AND ni.culture = n.source_culture
-      WHERE ${idRange('n.object_id', ids).sql} ORDER BY n.object_id, n.id`,
-    idRange('n.object_id', ids).values,
+      WHERE ${range.sql} ORDER BY n.object_id, n.id`,
+    range.values,
   )
-  for (const r of rows) {
-    const jobId = Number(r.object_id)
-    if (!wanted.has(jobId)) continue
+  return groupBy(onlyJobs(rows, ids), (r) => Number(r.object_id), (r): JobNote => {
     const typeId = r.type_id === null ? null : Number(r.type_id)
-    const note: JobNote = {id: Number(r.id), typeId, type: typeId === 197 ? 'error' : typeId === 125 ? 'general' : 'other', userId: r.user_id === null ? null : Number(r.user_id), culture: r.culture, content: r.content}
-    const list = out.get(jobId)
-    if (list) list.push(note)
-    else out.set(jobId, [note])
-  }
-  return out
+    return {id: Number(r.id), typeId, type: typeId === 197 ? 'error' : typeId === 125 ? 'general' : 'other', userId: r.user_id === null ? null : Number(r.user_id), culture: r.culture, content: r.content}
+  })
 }
 
+/** Properties of these jobs (one indexed range read), grouped by job id. */
 export async function propertiesFor(db: Queryable, ids: number[]): Promise<Map<number, JobProperty[]>> {
-  const out = new Map<number, JobProperty[]>()
-  if (ids.length === 0) return out
-  const wanted = new Set(ids)
+  if (ids.length === 0) return new Map()
+  const range = idRange('p.object_id', ids)
   const rows = await db.rows<{object_id: number; id: number; name: string | null; scope: string | null; culture: string | null; value: string | null}>(
     `SELECT p.object_id, p.id, p.name, p.scope, pi.culture, pi.value
        FROM property p LEFT JOIN property_i18n pi ON pi.id = p.id AND pi.culture = p.source_culture
-      WHERE ${idRange('p.object_id', ids).sql} ORDER BY p.object_id, p.id`,
-    idRange('p.object_id', ids).values,
+      WHERE ${range.sql} ORDER BY p.object_id, p.id`,
+    range.values,
   )
-  for (const r of rows) {
-    const jobId = Number(r.object_id)
-    if (!wanted.has(jobId)) continue
-    const p: JobProperty = {id: Number(r.id), name: r.name, scope: r.scope, culture: r.culture, value: r.value}
-    const list = out.get(jobId)
-    if (list) list.push(p)
-    else out.set(jobId, [p])
-  }
-  return out
+  return groupBy(onlyJobs(rows, ids), (r) => Number(r.object_id), (r): JobProperty => ({id: Number(r.id), name: r.name, scope: r.scope, culture: r.culture, value: r.value}))
+}
+
+/** idRange may read a wider range than asked: keep the rows of the jobs asked for. */
+function onlyJobs<R extends {object_id: number}>(rows: R[], ids: number[]): R[] {
+  const wanted = new Set(ids)
+  return rows.filter((r) => wanted.has(Number(r.object_id)))
 }
 
 /** One job with everything about it in MySQL, or undefined when there is no such job. */
