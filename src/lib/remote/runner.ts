@@ -14,6 +14,11 @@ export interface RunResult {
   durationMs: number
 }
 
+/** The first non-blank line of a program's output: the part of systemctl's or supervisorctl's answer worth one line. */
+export function firstLine(text: string): string {
+  return text.split('\n').map((l) => l.trim()).find(Boolean) ?? ''
+}
+
 export interface RunOptions {
   timeoutMs: number
   cwd?: string

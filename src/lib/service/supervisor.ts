@@ -1,5 +1,5 @@
 import {OperationError, UnreachableError, UsageError} from '../errors.js'
-import type {CommandRunner, RunResult} from '../remote/runner.js'
+import {type CommandRunner, firstLine, type RunResult} from '../remote/runner.js'
 import {exitNote, globToRegExp, isPattern, type LogOptions, type ServiceManager, type StepResult, type UnitCondition, type UnitStatus} from './types.js'
 
 export interface SupervisorLine {
@@ -51,10 +51,6 @@ const CONDITION: Record<string, UnitCondition> = {
   EXITED: 'exited',
   FATAL: 'failed',
   BACKOFF: 'backoff',
-}
-
-function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).find(Boolean) ?? ''
 }
 
 /** supervisord through `supervisorctl` (`-c FILE` when given), on this host or over ssh. */

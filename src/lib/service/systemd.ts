@@ -1,5 +1,5 @@
 import {OperationError, UnreachableError} from '../errors.js'
-import type {CommandRunner, RunResult} from '../remote/runner.js'
+import {type CommandRunner, firstLine, type RunResult} from '../remote/runner.js'
 import {exitNote, isPattern, type LogOptions, type ServiceManager, type StepResult, type UnitCondition, type UnitStatus} from './types.js'
 
 /** The properties `worker status` reads, in this order on the command line. */
@@ -107,10 +107,6 @@ export function unitStatusFromShow(block: Record<string, string>, unit: string):
     detail: result || undefined,
     note: notes.length > 0 ? notes.join('; ') : undefined,
   }
-}
-
-function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).find(Boolean) ?? ''
 }
 
 /** systemd through `systemctl` and `journalctl` (on this host or over ssh). */
