@@ -26,6 +26,8 @@ export interface InterruptReport {
 export interface InterruptGuard {
   /** From now on an interrupt may leave the step done: report it as such. */
   begin(): void
+  /** Whether begin() was called: the step may have taken effect. */
+  readonly begun: boolean
   release(): void
 }
 
@@ -179,6 +181,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return {
       begin: () => {
         begun = true
+      },
+      get begun() {
+        return begun
       },
       release: () => {
         process.off('SIGINT', onSignal)

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BaseCommand, type InterruptGuard} from '../../base-command.js'
+import {BaseCommand} from '../../base-command.js'
 import {describeError} from '../../lib/errors.js'
 import {withJobsContext} from '../../lib/jobs/context.js'
 import {type KillResult, planKill, restartAfterKill, runKill, WORKER_NOT_STOPPED} from '../../lib/jobs/kill.js'
@@ -40,42 +40,37 @@ Exit codes: 0 done; 1 --restart-worker restarted but could not verify it through
       audit: () => ({job: id, action}),
     })
     try {
-      return await this.killIn(id, guard, (a) => (action = a))
+      return await withJobsContext(await this.settings(), {install: true}, async (ctx) => {
+        const plan = await planKill(ctx.db, id, {scope: ctx.scope, force: flags.force, delete: flags.delete})
+        action = plan.action
+        if (!this.jsonEnabled()) this.log(renderKillPlan(plan))
+        if (flags['dry-run']) {
+          await this.audit('dry-run', {job: id, name: plan.job.name, action: plan.action})
+          return this.output({plan, dryRun: true, action: plan.action, worker: WORKER_NOT_STOPPED} as KillResult, renderKillResult)
+        }
+        await this.confirmOrAbort(`${plan.action === 'delete' ? 'Delete' : 'Mark failed'} job ${id} (${plan.job.name})${flags['restart-worker'] ? ' and restart the worker' : ''}?`, flags.force)
+        guard.begin()
+        try {
+          const result = await runKill(ctx.db, plan, {
+            scope: ctx.scope,
+            reason: flags.reason,
+            realRoot: ctx.realRoot!,
+            backupPath: flags['no-backup'] ? null : flags.backup,
+            queue: !flags['no-queue'],
+          })
+          const workerRestart = flags['restart-worker'] ? await restartAfterKill(await this.settings(), serviceFlagValues(flags)) : undefined
+          const outcome = workerRestart && workerRestart.exitCode !== 0 ? 'partial' : 'done'
+          await this.audit(outcome, {job: id, name: plan.job.name, status: plan.job.status, action: plan.action, reason: flags.reason, backup: result.backup, queue: result.queue?.outcomes, workerRestart: workerRestart?.outcome})
+          if (workerRestart) this.setExitCode(workerRestart.exitCode)
+          const worker = workerRestart ? 'The worker service was restarted (below): a worker process hanging on the job went with it.' : result.worker
+          return this.output({...result, worker, workerRestart}, (r) => [renderKillResult(r), r.workerRestart ? renderWorkerControl(r.workerRestart) : ''].filter(Boolean).join('\n'))
+        } catch (error) {
+          await this.audit('failed', {job: id, action: plan.action, error: describeError(error)})
+          throw error
+        }
+      })
     } finally {
       guard.release()
     }
-  }
-
-  private async killIn(id: number, guard: InterruptGuard, planned: (action: string) => void): Promise<KillResult & {workerRestart?: WorkerControlReport}> {
-    const {flags} = this
-    return withJobsContext(await this.settings(), {install: true}, async (ctx) => {
-      const plan = await planKill(ctx.db, id, {scope: ctx.scope, force: flags.force, delete: flags.delete})
-      planned(plan.action)
-      if (!this.jsonEnabled()) this.log(renderKillPlan(plan))
-      if (flags['dry-run']) {
-        await this.audit('dry-run', {job: id, name: plan.job.name, action: plan.action})
-        return this.output({plan, dryRun: true, action: plan.action, worker: WORKER_NOT_STOPPED} as KillResult, renderKillResult)
-      }
-      await this.confirmOrAbort(`${plan.action === 'delete' ? 'Delete' : 'Mark failed'} job ${id} (${plan.job.name})${flags['restart-worker'] ? ' and restart the worker' : ''}?`, flags.force)
-      guard.begin()
-      try {
-        const result = await runKill(ctx.db, plan, {
-          scope: ctx.scope,
-          reason: flags.reason,
-          realRoot: ctx.realRoot!,
-          backupPath: flags['no-backup'] ? null : flags.backup,
-          queue: !flags['no-queue'],
-        })
-        const workerRestart = flags['restart-worker'] ? await restartAfterKill(await this.settings(), serviceFlagValues(flags)) : undefined
-        const outcome = workerRestart && workerRestart.exitCode !== 0 ? 'partial' : 'done'
-        await this.audit(outcome, {job: id, name: plan.job.name, status: plan.job.status, action: plan.action, reason: flags.reason, backup: result.backup, queue: result.queue?.outcomes, workerRestart: workerRestart?.outcome})
-        if (workerRestart) this.setExitCode(workerRestart.exitCode)
-        const worker = workerRestart ? 'The worker service was restarted (below): a worker process hanging on the job went with it.' : result.worker
-        return this.output({...result, worker, workerRestart}, (r) => [renderKillResult(r), r.workerRestart ? renderWorkerControl(r.workerRestart) : ''].filter(Boolean).join('\n'))
-      } catch (error) {
-        await this.audit('failed', {job: id, action: plan.action, error: describeError(error)})
-        throw error
-      }
-    })
   }
 }

@@ -32,7 +32,6 @@ Exit codes: 0 cancelled (or already cancelled, or gone); 1 the job is running an
 
   async run(): Promise<CancelReport> {
     const cfg = await this.settings()
-    let sent = false
     let report: CancelReport
     const guard = this.guardInterrupts({
       started: `the cancel of ${this.args.handle} was sent`,
@@ -45,10 +44,7 @@ Exit codes: 0 cancelled (or already cancelled, or gone); 1 the job is running an
         handle: this.args.handle,
         server: this.flags.server,
         dryRun: this.flags['dry-run'],
-        onSent: () => {
-          sent = true
-          guard.begin()
-        },
+        onSent: () => guard.begin(),
         confirm: (p) =>
           this.confirmOrAbort(
             `Cancel job ${p.handle} on ${p.server}? It is ${p.before.running ? 'RUNNING: cancelling will not stop it' : 'waiting: it will be discarded when a worker pulls it'}.`,
@@ -56,7 +52,7 @@ Exit codes: 0 cancelled (or already cancelled, or gone); 1 the job is running an
           ),
       })
     } catch (error) {
-      if (sent) await this.audit('failed', {server: this.flags.server, handle: this.args.handle, error: describeError(error)})
+      if (guard.begun) await this.audit('failed', {server: this.flags.server, handle: this.args.handle, error: describeError(error)})
       throw error
     } finally {
       guard.release()

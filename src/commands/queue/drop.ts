@@ -29,7 +29,6 @@ Exit codes: 0 dropped wherever it was registered; 2 bad name or --server; 4 a se
 
   async run(): Promise<DropReport> {
     const cfg = await this.settings()
-    let sent = false
     let report: DropReport
     const guard = this.guardInterrupts({
       started: `the drop of ${this.args.function} was sent`,
@@ -43,17 +42,14 @@ Exit codes: 0 dropped wherever it was registered; 2 bad name or --server; 4 a se
         server: this.flags.server,
         force: this.flags.force,
         dryRun: this.flags['dry-run'],
-        onSent: () => {
-          sent = true
-          guard.begin()
-        },
+        onSent: () => guard.begin(),
         confirm: (p) => {
           const where = p.targets.filter((t) => t.action === 'drop')
           return this.confirmOrAbort(`Drop function ${p.function.function} (${p.function.install}, ${p.function.jobClass}) on ${where.map((t) => t.server).join(', ')}?`, this.flags.force)
         },
       })
     } catch (error) {
-      if (sent) await this.audit('failed', {function: this.args.function, error: describeError(error)})
+      if (guard.begun) await this.audit('failed', {function: this.args.function, error: describeError(error)})
       throw error
     } finally {
       guard.release()
