@@ -13,6 +13,14 @@ export abstract class WorkerControlCommand<T extends typeof Command> extends Bas
     wait: Flags.integer({min: 0, max: 3600, default: 60, summary: "Seconds to wait for Gearman to confirm (the install's functions have workers again, or none after stop); 0 skips the check."}),
   }
 
+  /** The same for start, stop and restart (the command id is filled in by oclif). */
+  static controlExamples = [
+    '<%= config.bin %> <%= command.id %> --dry-run',
+    '<%= config.bin %> <%= command.id %> --force',
+    "<%= config.bin %> <%= command.id %> --unit 'atom-worker@*' --host deploy@worker-1 --host deploy@worker-2 --force",
+    '<%= config.bin %> <%= command.id %> --manager supervisor --supervisor-config /etc/supervisor/supervisord.conf --unit atom-worker --force',
+  ]
+
   protected abstract readonly action: WorkerAction
 
   async run(): Promise<WorkerControlReport> {

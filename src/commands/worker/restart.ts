@@ -5,12 +5,7 @@ export default class WorkerRestart extends WorkerControlCommand<typeof WorkerRes
   static description = `On every host (--host, the profile's hosts, or this machine) in parallel: reads each unit's state; a unit at its start limit (systemd Result=start-limit-hit) gets \`systemctl reset-failed\` first, and the output says so. Then restarts, and waits (up to --wait seconds) until this install's Gearman functions that had workers before have available workers again (all of gearman.yml's job classes on the server AtoM asks, when none had). Asks for confirmation unless --force; refuses without a terminal; writes an audit record.
 
 ${CONTROL_EXIT_CODES}`
-  static examples = [
-    '<%= config.bin %> <%= command.id %> --dry-run',
-    '<%= config.bin %> <%= command.id %> --force',
-    "<%= config.bin %> <%= command.id %> --unit 'atom-worker@*' --host deploy@worker-1 --host deploy@worker-2 --force",
-    '<%= config.bin %> <%= command.id %> --manager supervisor --supervisor-config /etc/supervisor/supervisord.conf --unit atom-worker --force',
-  ]
+  static examples = WorkerControlCommand.controlExamples
   static flags = WorkerControlCommand.controlFlags
   protected readonly action = 'restart' as const
 }

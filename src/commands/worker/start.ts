@@ -5,12 +5,7 @@ export default class WorkerStart extends WorkerControlCommand<typeof WorkerStart
   static description = `On every host in parallel: a unit at its start limit (systemd Result=start-limit-hit) gets \`systemctl reset-failed\` first, and the output says so; a supervisord program in FATAL is simply started. Then waits (up to --wait seconds) until this install's Gearman functions have available workers. Asks for confirmation unless --force; refuses without a terminal; writes an audit record.
 
 ${CONTROL_EXIT_CODES}`
-  static examples = [
-    '<%= config.bin %> <%= command.id %> --dry-run',
-    '<%= config.bin %> <%= command.id %> --force',
-    "<%= config.bin %> <%= command.id %> --unit 'atom-worker@*' --host deploy@worker-1 --host deploy@worker-2 --force",
-    '<%= config.bin %> <%= command.id %> --manager supervisor --supervisor-config /etc/supervisor/supervisord.conf --unit atom-worker --force',
-  ]
+  static examples = WorkerControlCommand.controlExamples
   static flags = WorkerControlCommand.controlFlags
   protected readonly action = 'start' as const
 }

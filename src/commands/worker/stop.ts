@@ -5,12 +5,7 @@ export default class WorkerStop extends WorkerControlCommand<typeof WorkerStop> 
   static description = `On every host in parallel, stops the units, then waits (up to --wait seconds) until no function with this install's prefix has an available worker on any job server. Jobs submitted meanwhile wait in gearmand (and AtoM's web app answers "No Gearman worker available"). Asks for confirmation unless --force; refuses without a terminal; writes an audit record.
 
 ${CONTROL_EXIT_CODES}`
-  static examples = [
-    '<%= config.bin %> <%= command.id %> --dry-run',
-    '<%= config.bin %> <%= command.id %> --force',
-    "<%= config.bin %> <%= command.id %> --unit 'atom-worker@*' --host deploy@worker-1 --host deploy@worker-2 --force",
-    '<%= config.bin %> <%= command.id %> --manager supervisor --supervisor-config /etc/supervisor/supervisord.conf --unit atom-worker --force',
-  ]
+  static examples = WorkerControlCommand.controlExamples
   static flags = WorkerControlCommand.controlFlags
   protected readonly action = 'stop' as const
 }
