@@ -5,4 +5,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm run --silent build >/dev/null
 npx tsc -p tsconfig.json --noEmit
+# The suite passes with and without php; say which case this run covers.
+if command -v php >/dev/null 2>&1; then
+  echo "test.sh: php $(php -r 'echo PHP_VERSION;' 2>/dev/null) is installed: cache clear's 'php symfony cc' path is tested too"
+else
+  echo "test.sh: php is not installed: cache clear's 'php symfony cc' path is skipped (its file-removal fallback is tested)"
+fi
 bash scripts/run-tests.sh "$@"

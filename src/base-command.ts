@@ -46,6 +46,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     'workers-key': Flags.string({helpGroup: GLOBAL, summary: "Override app.yml's workers_key [env: ATOM_OPS_WORKERS_KEY]."}),
     profile: Flags.string({helpGroup: GLOBAL, summary: "Named AtoM install from atom-ops' config file [env: ATOM_OPS_PROFILE]."}),
     timeout: Flags.string({helpGroup: GLOBAL, summary: 'Seconds to wait for any service [env: ATOM_OPS_TIMEOUT] (default 5).'}),
+    timezone: Flags.string({helpGroup: GLOBAL, summary: "AtoM's timezone, when its settings.yml and php.ini do not give it [env: ATOM_OPS_TIMEZONE]."}),
     debug: Flags.boolean({helpGroup: GLOBAL, summary: 'Show stack traces of errors.'}),
   }
 
@@ -83,6 +84,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       workersKey: f['workers-key'] as string | undefined,
       profile: f.profile as string | undefined,
       timeout: f.timeout === undefined ? undefined : parseTimeoutFlag(f.timeout as string),
+      timezone: f.timezone as string | undefined,
     }
   }
 
@@ -93,6 +95,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       if (text) this.log(scrub(text))
     }
     return result
+  }
+
+  /** The error object --json prints, scrubbed and made one line. */
+  protected errorJson(error: AtomOpsError): {kind: string; message: string; hint?: string; exitCode: number} {
+    return {kind: error.kind, message: inert(scrub(error.message)), hint: error.hint ? inert(scrub(error.hint)) : undefined, exitCode: error.exitCode}
   }
 
   /** Sets the exit code without throwing, for commands that report findings (1 = problems). */
@@ -147,14 +154,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /** One line and a hint on stderr, or `{"error": ...}` with --json; scrubbed of secrets. */
-  private printError(error: AtomOpsError): void {
+  protected printError(error: AtomOpsError): void {
     // One line each: a value the user typed (or a server sent) may hold newlines or escape sequences.
-    const message = inert(scrub(error.message))
-    const hint = error.hint ? inert(scrub(error.hint)) : undefined
+    const e = this.errorJson(error)
     if (this.jsonEnabled()) {
-      this.logJson({error: {kind: error.kind, message, hint, exitCode: error.exitCode}})
+      this.logJson({error: e})
     } else {
-      process.stderr.write(`atom-ops: ${message}\n${hint ? `  hint: ${hint}\n` : ''}`)
+      process.stderr.write(`atom-ops: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`)
     }
   }
 

@@ -12,7 +12,7 @@ import {join, resolve} from 'node:path'
 import {functionPrefix} from '../lib/atom/prefix.js'
 import {startMemcached} from './memcached.js'
 import {stopProcess} from './processes.js'
-import {STOCK_WORKER_TYPES} from './schema.js'
+import {STOCK_REGISTERED_CLASSES} from './schema.js'
 import {downloadPathFor, insertDescription, insertJob, insertUser} from './seed.js'
 import {gearmanWorkerCommand, startSupervisord} from './supervisord.js'
 import {TestBed, type TestBedState} from './testbed.js'
@@ -48,8 +48,8 @@ async function up(dir: string): Promise<void> {
   try {
     // Saved at once: whatever starts from here on is stopped by `down`, even if seeding fails.
     await save()
-    // The worker service: a real supervisord running the install's worker (every job class but the hung one).
-    const classes = [...new Set(Object.values(STOCK_WORKER_TYPES).flat())]
+    // The worker service: a real supervisord running the install's worker (what AtoM's registers, but the hung class).
+    const classes = STOCK_REGISTERED_CLASSES
     const supervisor = await startSupervisord(join(dir, 'supervisor'), {
       detached: true,
       programs: [{name: 'atom-worker', command: gearmanWorkerCommand(server, classes.filter((c) => c !== HANGING).map((c) => bed.fn(c)))}],

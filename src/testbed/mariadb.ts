@@ -1,9 +1,11 @@
 import {randomBytes} from 'node:crypto'
 
-import type {Connection} from 'mysql2/promise'
+import type {Connection, ResultSetHeader} from 'mysql2/promise'
+
+import type {Queryable} from '../lib/db/database.js'
 
 import {type DatabaseTarget, parseDatabaseUrl} from '../lib/db/target.js'
-import {ATOM_SCHEMA, TAXONOMY, TERMS} from './schema.js'
+import {ATOM_SCHEMA, phpSerializeList, STOCK_ENABLED_PLUGINS, TAXONOMY, TERMS} from './schema.js'
 
 /** The MariaDB server the test bed creates throwaway databases on (root, empty password by default). */
 export function adminTarget(env: NodeJS.ProcessEnv = process.env): DatabaseTarget {
@@ -43,7 +45,7 @@ export function distinctivePassword(): string {
  * Creates a database with AtoM's job tables and status terms, and a user that may use only it.
  * Names carry their creation time so a crashed run's leftovers are swept by the next one.
  */
-export async function createAtomDatabase(options: {admin?: DatabaseTarget; password?: string} = {}): Promise<ThrowawayDatabase> {
+export async function createAtomDatabase(options: {admin?: DatabaseTarget; password?: string; plugins?: string[]} = {}): Promise<ThrowawayDatabase> {
   const admin = options.admin ?? adminTarget()
   const conn = await adminConnection(admin)
   const stamp = Math.floor(Date.now() / 1000)
@@ -61,6 +63,7 @@ export async function createAtomDatabase(options: {admin?: DatabaseTarget; passw
     await conn.query(`USE \`${name}\``)
     for (const ddl of ATOM_SCHEMA) await conn.query(ddl)
     await seedTaxonomies(conn)
+    await seedPluginSetting({execute: async (sql, values) => (await conn.query<ResultSetHeader>(sql, values))[0]}, options.plugins ?? STOCK_ENABLED_PLUGINS)
   } catch (error) {
     await conn.query(`DROP DATABASE IF EXISTS \`${name}\``).catch(() => undefined)
     for (const host of ['127.0.0.1', 'localhost']) await conn.query(`DROP USER IF EXISTS ?@?`, [user, host]).catch(() => undefined)
@@ -87,6 +90,13 @@ async function seedTaxonomies(conn: Connection): Promise<void> {
   }
   // AtoM's own rows start well above its fixed ids.
   await conn.query(`ALTER TABLE object AUTO_INCREMENT = 1000`)
+}
+
+/** The `plugins` setting as the installer writes it: one row, its value a PHP-serialized list in the source culture. */
+export async function seedPluginSetting(db: Pick<Queryable, 'execute'>, plugins: string[]): Promise<void> {
+  await db.execute(`DELETE FROM setting WHERE name = 'plugins'`)
+  const r = await db.execute(`INSERT INTO setting (name, editable, deleteable, source_culture) VALUES ('plugins', 0, 0, 'en')`)
+  await db.execute(`INSERT INTO setting_i18n (id, culture, value) VALUES (?, 'en', ?)`, [r.insertId, phpSerializeList(plugins)])
 }
 
 export async function dropDatabase(admin: DatabaseTarget, name: string, user: string): Promise<void> {

@@ -159,6 +159,24 @@ export const ATOM_SCHEMA: string[] = [
     PRIMARY KEY (id, culture),
     CONSTRAINT property_i18n_FK_1 FOREIGN KEY (id) REFERENCES property (id) ON DELETE CASCADE
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+  // Site settings (not objects): the enabled plugins live here, as a PHP-serialized list.
+  `CREATE TABLE setting (
+    name VARCHAR(255),
+    scope VARCHAR(255),
+    editable TINYINT DEFAULT 0,
+    deleteable TINYINT DEFAULT 0,
+    source_culture VARCHAR(16) NOT NULL,
+    id INT NOT NULL AUTO_INCREMENT,
+    serial_number INT NOT NULL DEFAULT 0,
+    PRIMARY KEY (id)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+  `CREATE TABLE setting_i18n (
+    value TEXT,
+    id INT NOT NULL,
+    culture VARCHAR(16) NOT NULL,
+    PRIMARY KEY (id, culture),
+    CONSTRAINT setting_i18n_FK_1 FOREIGN KEY (id) REFERENCES setting (id) ON DELETE CASCADE
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
 ]
 
 /** Taxonomy and term ids AtoM fixes in its data (QubitTaxonomy / QubitTerm constants). */
@@ -172,6 +190,15 @@ export const TERMS: Array<{id: number; taxonomy: number; name: string}> = [
   {id: TERM.jobError, taxonomy: TAXONOMY.jobStatus, name: 'Error'},
   {id: TERM.jobErrorNote, taxonomy: TAXONOMY.noteType, name: 'Job error note'},
 ]
+
+/**
+ * The plugins a fresh AtoM 2.x install enables in its `plugins` setting (templates, themes, formats):
+ * qtSwordPlugin is on disk but not among them, so its worker class is never registered.
+ */
+export const STOCK_ENABLED_PLUGINS = ['sfDcPlugin', 'arDominionB5Plugin', 'sfEacPlugin', 'sfEadPlugin', 'sfIsaarPlugin', 'sfIsadPlugin', 'arDacsPlugin', 'sfIsdfPlugin', 'sfIsdiahPlugin', 'sfModsPlugin', 'sfRadPlugin', 'sfSkosPlugin']
+
+/** Job classes whose code lives in a plugin, by plugin (everything else lives under lib/job/). */
+export const PLUGIN_JOB_CLASSES: Record<string, string> = {qtSwordPluginWorker: 'qtSwordPlugin'}
 
 /** The stock gearman.yml worker_types (AtoM 2.x). */
 export const STOCK_WORKER_TYPES: Record<string, string[]> = {
@@ -193,4 +220,12 @@ export const STOCK_WORKER_TYPES: Record<string, string[]> = {
   update_io_es_documents: ['arUpdateEsIoDocumentsJob'],
   holdings_report: ['arPhysicalObjectCsvHoldingsReportJob'],
   csv_validation: ['arValidateCsvJob'],
+}
+
+/** What a healthy stock worker registers: every listed class whose plugin is enabled (not qtSwordPluginWorker). */
+export const STOCK_REGISTERED_CLASSES: string[] = [...new Set(Object.values(STOCK_WORKER_TYPES).flat())].filter((c) => !(c in PLUGIN_JOB_CLASSES))
+
+/** PHP's serialize() of a list of strings, as AtoM stores the `plugins` setting. */
+export function phpSerializeList(items: string[]): string {
+  return `a:${items.length}:{${items.map((v, i) => `i:${i};s:${Buffer.byteLength(v)}:"${v}";`).join('')}}`
 }

@@ -1,6 +1,8 @@
 import {createHash} from 'node:crypto'
 
 import type {Queryable} from '../lib/db/database.js'
+import {AtomClock} from '../lib/atom/clock.js'
+import {STOCK_TIMEZONE} from './fixture.js'
 import {TERM} from './schema.js'
 
 export type SeedStatus = 'running' | 'completed' | 'error'
@@ -22,12 +24,19 @@ export interface JobSeed {
   objectId?: number | null
 }
 
-function sqlTime(date: Date): string {
-  return date.toISOString().slice(0, 19).replace('T', ' ')
+/** The zone seeded rows are written in unless told otherwise: the stock settings.yml's. */
+export const SEED_ZONE = STOCK_TIMEZONE
+
+const clocks = new Map<string, AtomClock>()
+/** A date as AtoM writes it: PHP's wall clock in AtoM's zone, not UTC and not the database's. */
+export function sqlTime(date: Date, zone = SEED_ZONE): string {
+  let clock = clocks.get(zone)
+  if (!clock) clocks.set(zone, (clock = new AtomClock(zone)))
+  return clock.wall(date.getTime())
 }
 
-async function insertObject(db: Queryable, className: string, at: Date): Promise<number> {
-  const result = await db.execute('INSERT INTO object (class_name, created_at, updated_at, serial_number) VALUES (?, ?, ?, 0)', [className, sqlTime(at), sqlTime(at)])
+async function insertObject(db: Queryable, className: string, at: Date, zone = SEED_ZONE): Promise<number> {
+  const result = await db.execute('INSERT INTO object (class_name, created_at, updated_at, serial_number) VALUES (?, ?, ?, 0)', [className, sqlTime(at, zone), sqlTime(at, zone)])
   return result.insertId
 }
 
@@ -52,16 +61,16 @@ async function insertNote(db: Queryable, objectId: number, typeId: number, conte
   await db.execute('INSERT INTO note_i18n (id, culture, content) VALUES (?, ?, ?)', [result.insertId, 'en', content])
 }
 
-/** A job as AtoM writes it: object row, job row, then notes and properties hanging off the object. */
-export async function insertJob(db: Queryable, seed: JobSeed): Promise<number> {
+/** A job as AtoM writes it: object row, job row, then notes and properties hanging off the object; times on AtoM's clock in `zone`. */
+export async function insertJob(db: Queryable, seed: JobSeed, zone = SEED_ZONE): Promise<number> {
   const created = seed.createdAt ?? new Date()
-  const id = await insertObject(db, 'QubitJob', created)
+  const id = await insertObject(db, 'QubitJob', created, zone)
   const completed = seed.completedAt === undefined ? (seed.status === 'running' ? null : new Date(created.getTime() + 5000)) : seed.completedAt
   await db.execute('INSERT INTO job (id, name, download_path, completed_at, user_id, object_id, status_id, output) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
     id,
     seed.name,
     seed.downloadPath === undefined ? null : seed.downloadPath,
-    completed ? sqlTime(completed) : null,
+    completed ? sqlTime(completed, zone) : null,
     seed.userId ?? null,
     seed.objectId ?? null,
     STATUS_ID[seed.status],

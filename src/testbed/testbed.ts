@@ -6,7 +6,9 @@ import {realpathSync} from 'node:fs'
 import {functionPrefix} from '../lib/atom/prefix.js'
 import {Database} from '../lib/db/database.js'
 import type {HostPort} from '../lib/util/hostport.js'
-import {type DsnStyle, writeAtomInstall} from './fixture.js'
+import {AtomClock} from '../lib/atom/clock.js'
+import {compileConfigCache, type DsnStyle, STOCK_TIMEZONE, writeAtomInstall} from './fixture.js'
+import {STOCK_REGISTERED_CLASSES} from './schema.js'
 import {type RunningGearmand, startGearmand} from './gearmand.js'
 import {adminTarget, createAtomDatabase, dropDatabase, type ThrowawayDatabase} from './mariadb.js'
 import {stopProcess} from './processes.js'
@@ -22,6 +24,13 @@ export interface TestBedOptions {
   dir?: string
   cacheEngine?: 'sfAPCCache' | 'sfMemcacheCache'
   memcached?: HostPort
+  layout?: 'stock' | 'docker'
+  /** settings.yml's default_timezone (default the stock America/Vancouver); null: none. */
+  timezone?: string | null
+  /** The database's `plugins` setting (default: a fresh install's, without qtSwordPlugin). */
+  plugins?: string[]
+  /** Write job class code and ProjectConfiguration (default true). */
+  code?: boolean
 }
 
 export interface TestBedState {
@@ -50,7 +59,14 @@ export class TestBed {
     readonly database: Database,
     readonly gearmands: RunningGearmand[],
     private readonly detached: boolean,
+    /** The zone AtoM writes its rows in here (settings.yml's default_timezone, else PHP's UTC). */
+    readonly zone: string,
   ) {}
+
+  /** AtoM's clock in this sandbox, for writing rows as AtoM would. */
+  get clock(): AtomClock {
+    return new AtomClock(this.zone)
+  }
 
   static async start(options: TestBedOptions = {}): Promise<TestBed> {
     const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'atom-ops-bed-')))
@@ -59,7 +75,7 @@ export class TestBed {
     let db: ThrowawayDatabase | undefined
     try {
       for (let i = 0; i < (options.gearmandCount ?? 1); i++) gearmands.push(await startGearmand(dir, {detached: options.detached}))
-      db = await createAtomDatabase()
+      db = await createAtomDatabase({plugins: options.plugins})
       // Releases live in their own directory and the served path is a symlink, as on many installs.
       const realRoot = join(realpathSync(dir), 'releases', 'atom-2.8')
       await mkdir(realRoot, {recursive: true})
@@ -70,12 +86,16 @@ export class TestBed {
         dsnStyle: options.dsnStyle,
         cacheEngine: options.cacheEngine,
         memcached: options.memcached,
+        layout: options.layout,
+        timezone: options.timezone,
+        code: options.code,
       })
       const root = join(dir, 'atom')
       await symlink(realRoot, root)
       const workersKey = options.workersKey ?? ''
       const database = await Database.open(db.target, 5000)
-      return new TestBed(dir, root, realRoot, functionPrefix(realRoot, workersKey), workersKey, db, database, gearmands, options.detached ?? false)
+      const zone = options.timezone === undefined ? STOCK_TIMEZONE : (options.timezone ?? 'UTC')
+      return new TestBed(dir, root, realRoot, functionPrefix(realRoot, workersKey), workersKey, db, database, gearmands, options.detached ?? false, zone)
     } catch (error) {
       for (const g of gearmands) await g.stop()
       await db?.drop()
@@ -98,6 +118,16 @@ export class TestBed {
     const worker = await startWorker(server, jobClasses.map((c) => (options.prefix ?? this.prefix) + c), {command: options.command, dir: this.dir, detached: this.detached})
     this.workers.push(worker)
     return worker
+  }
+
+  /** As `php symfony cc` followed by a request would: compiled config copies newer than the YAML. */
+  compileCache(): Promise<void> {
+    return compileConfigCache(this.realRoot)
+  }
+
+  /** A worker that registers what AtoM's real jobs:worker registers here: the stock classes, not the disabled plugin's. */
+  startAtomWorker(options: {server?: HostPort; command?: string[]} = {}): Promise<RunningWorker> {
+    return this.startWorker(STOCK_REGISTERED_CLASSES, options)
   }
 
   /** Environment for running the CLI against this bed, isolated from the user's own config and state. */

@@ -3,8 +3,8 @@ import type {DoctorReport, MultiDoctorReport} from '../lib/doctor/run.js'
 import type {CheckResult} from '../lib/doctor/types.js'
 import {inert} from './text.js'
 
-const LABEL: Record<CheckResult['status'], string> = {ok: 'OK', warning: 'WARN', critical: 'CRIT', unknown: 'UNKN', skipped: 'SKIP'}
-const COLOUR: Record<CheckResult['status'], string> = {ok: '32', warning: '33', critical: '31', unknown: '35', skipped: '90'}
+const LABEL: Record<CheckResult['status'], string> = {ok: 'OK', warning: 'WARN', critical: 'CRIT', unknown: 'UNKN', skipped: 'SKIP', info: 'INFO'}
+const COLOUR: Record<CheckResult['status'], string> = {ok: '32', warning: '33', critical: '31', unknown: '35', skipped: '90', info: '36'}
 
 function tag(status: CheckResult['status']): string {
   const text = LABEL[status].padEnd(4)

@@ -7,7 +7,7 @@ import type {RestoreReport} from '../lib/jobs/backup.js'
 import type {StalledReport} from '../lib/jobs/stalled.js'
 import {phpCsvLine} from '../lib/jobs/csv.js'
 import {renderPairs, renderTable} from './table.js'
-import {formatDuration, inert, plural} from './text.js'
+import {displayTime, formatDuration, inert, plural} from './text.js'
 
 function timeCell(j: JobSummary): string {
   if (j.seconds === null) return '-'
@@ -18,7 +18,7 @@ export function renderJobList(r: JobList): string {
   if (r.jobs.length === 0) return `No jobs match (${r.total} in all with these filters).`
   const table = renderTable(
     ['id', 'name', 'status', 'user', 'started', 'completed', 'duration/age', 'related'],
-    r.jobs.map((j) => [j.id, j.name ?? '', j.status, j.user ?? '(none)', j.startedAt, j.completedAt ?? '-', timeCell(j), j.related ?? '']),
+    r.jobs.map((j) => [j.id, j.name ?? '', j.status, j.user ?? '(none)', displayTime(j.startedAt), displayTime(j.completedAt), timeCell(j), j.related ?? '']),
   )
   const more = r.total > r.jobs.length ? `\n${r.jobs.length} of ${r.total} matching jobs shown; raise --limit (0 = all) to see more.` : `\n${plural(r.total, 'job')}.`
   return table + more
@@ -37,8 +37,8 @@ export function renderJobDetails(j: JobDetails): string {
     ['name', j.name],
     ['status', `${j.status} (${j.statusId ?? 'none'})`],
     ['user', j.user ?? '(none: command line)'],
-    ['started', j.startedAt],
-    ['completed', j.completedAt ?? '-'],
+    ['started', displayTime(j.startedAt)],
+    ['completed', displayTime(j.completedAt)],
     [j.status === 'running' ? 'age' : 'duration', timeCell(j)],
     ['related', j.related ?? '-'],
     ['download', j.download.path ? `${j.download.path} (${j.download.exists ? 'exists' : j.download.refused ? `refused: ${j.download.refused}` : 'missing'})` : '-'],
@@ -66,7 +66,7 @@ export function renderJobDetails(j: JobDetails): string {
 function renderInProgress(rows: ClearPlan['inProgress']): string {
   return renderTable(
     ['id', 'name', 'user', 'started', 'age', 'gearman says'],
-    rows.map((r) => [r.id, r.name ?? '', r.user ?? '(none)', r.startedAt, formatDuration(r.ageSeconds * 1000), `${r.state}${r.blockedBy ? ` (behind #${r.blockedBy})` : ''}`]),
+    rows.map((r) => [r.id, r.name ?? '', r.user ?? '(none)', displayTime(r.startedAt), formatDuration(r.ageSeconds * 1000), `${r.state}${r.blockedBy ? ` (behind #${r.blockedBy})` : ''}`]),
   )
 }
 
@@ -119,7 +119,7 @@ export function renderRestore(r: RestoreReport): string {
 
 export function renderKillPlan(p: KillPlan): string {
   const j = p.job
-  const lines = [`Job ${j.id} ${j.name ?? ''}: ${j.status}, started ${j.startedAt} by ${j.user ?? '(none)'}.`]
+  const lines = [`Job ${j.id} ${j.name ?? ''}: ${j.status}, started ${displayTime(j.startedAt)} by ${j.user ?? '(none)'}.`]
   if (p.gearman) lines.push(`Gearman: ${p.gearman.state} (${p.gearman.reason}).`)
   lines.push(p.action === 'delete' ? 'It will be backed up, then deleted with its notes and properties.' : 'It will be marked failed (status Error, completed now) with an error note saying atom-ops killed it.')
   return lines.join('\n')
@@ -151,7 +151,7 @@ export function renderStalled(r: StalledReport): string {
   out.push(
     renderTable(
       ['id', 'name', 'user', 'started', 'age', 'state', 'why'],
-      r.stalled.map((j) => [j.id, j.name ?? '', j.user ?? '(none)', j.startedAt, formatDuration(j.ageSeconds * 1000), j.state, j.reason]),
+      r.stalled.map((j) => [j.id, j.name ?? '', j.user ?? '(none)', displayTime(j.startedAt), formatDuration(j.ageSeconds * 1000), j.state, j.reason]),
     ),
   )
   const c = r.counts

@@ -138,7 +138,7 @@ export function renderCacheClear(r: CacheClearReport): string {
   if (r.symfony?.error) out.push(`Symfony cache: FAILED: ${inert(r.symfony.error.message)}`)
   else if (r.symfony?.result) {
     const s = r.symfony.result
-    const how = s.method === 'php symfony cc' ? `via ${inert(s.argv?.join(' '))} in ${inert(r.root)}` : `files under ${inert(s.cacheDir)} (symlinks removed, never followed)`
+    const how = s.method === 'php symfony cc' ? `via ${inert(s.argv?.join(' '))} in ${inert(r.root)}` : `files under ${inert(s.cacheDir)} (symlinks removed, never followed)${s.why ? `; not php symfony cc: ${inert(s.why)}` : ''}`
     out.push(`Symfony cache: ${would} ${tally(r.dryRun ? s.before : (s.removed ?? s.before))} ${how}`)
     if (s.after && (s.after.files > 0 || s.after.symlinks > 0)) out.push(`  left behind: ${tally(s.after)}`)
     for (const e of s.errors.slice(0, 10)) out.push(`  error: ${inert(e)}`)

@@ -1,12 +1,12 @@
 // Reads an AtoM install after dropping to uid/gid 65534 (nobody), to see how an unreadable file is reported.
 // Everything is imported first: after setuid, files under a private checkout may no longer be readable.
-import {readAtomInstall} from '../../src/lib/atom/install.js'
+import {readAtomInstall, readDatabaseSettings} from '../../src/lib/atom/install.js'
 import {AtomOpsError} from '../../src/lib/errors.js'
 
 process.setgid!(65534)
 process.setuid!(65534)
 try {
-  await readAtomInstall(process.argv[2])
+  await readDatabaseSettings((await readAtomInstall(process.argv[2])).configPhp)
   console.log(JSON.stringify({ok: true}))
 } catch (error) {
   const e = error as AtomOpsError

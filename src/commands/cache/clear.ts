@@ -8,7 +8,7 @@ export default class CacheClear extends BaseCommand<typeof CacheClear> {
   static summary = "Clear Symfony's cache, APCu (restart php-fpm) and memcached: by default, everything the install uses."
   static description = `--symfony: \`php symfony cc\` in the install root (as the root's owner, through runuser when run as root) when php is on PATH; otherwise everything inside <root>/cache/ is removed, never outside it: symlinks are removed themselves and never followed, and the cache directory stays. Needed after editing gearman.yml or app.yml (the web app reads their compiled copies).
 --php-fpm: APCu lives inside php-fpm, so the php*-fpm units are restarted through the service manager.
---memcached: \`flush_all\` to the memcached in app.yml's cache_options (cache_engine sfMemcacheCache), or to --memcached-server.
+--memcached: \`flush_all\` to the memcached in app.yml's cache_engine_param (cache_engine sfMemcacheCache), or to --memcached-server.
 Without a choice: Symfony, plus php-fpm for cache_engine sfAPCCache or memcached for sfMemcacheCache. Asks for confirmation unless --force (refuses without a terminal); --dry-run shows what would be cleared; writes an audit record.
 
 Exit codes: 0 cleared; 4 memcached or the service manager unreachable; 5 not confirmed, or interrupted (SIGINT/SIGTERM) before anything was cleared; 6 a part failed (the others are still done and reported), or interrupted part way (audited; run it again).`
@@ -21,7 +21,7 @@ Exit codes: 0 cleared; 4 memcached or the service manager unreachable; 5 not con
     symfony: Flags.boolean({summary: "Clear Symfony's cache (<root>/cache)."}),
     'php-fpm': Flags.boolean({summary: 'Restart the php*-fpm units (clears APCu).'}),
     memcached: Flags.boolean({summary: "Send flush_all to app.yml's memcached."}),
-    'memcached-server': Flags.string({multiple: true, summary: "memcached host:port instead of app.yml's cache_options (implies --memcached); repeatable."}),
+    'memcached-server': Flags.string({multiple: true, summary: "memcached host:port instead of app.yml's cache_engine_param (implies --memcached); repeatable."}),
     'dry-run': Flags.boolean({summary: 'Show what would be cleared; change nothing.'}),
     force: Flags.boolean({char: 'f', summary: 'Do not ask for confirmation (needed without a terminal).'}),
     manager: serviceFlags.manager,

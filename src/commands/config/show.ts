@@ -1,19 +1,32 @@
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, ExitCode} from '../../base-command.js'
+import {ConfigError} from '../../lib/errors.js'
 import {configReport, type ConfigReport} from '../../lib/context/report.js'
-import {renderTable} from '../../ui/table.js'
+import {renderConfigReport} from '../../ui/config.js'
+
+type ConfigShowResult = ConfigReport & {error?: ReturnType<BaseCommand<typeof ConfigShow>['errorJson']>}
 
 export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
   static summary = 'Show every effective setting and where it came from (password masked).'
-  static description =
-    'Reads config/config.php, config/gearman.yml and config/app.yml of the AtoM install (parsed, never executed), applies the profile, ATOM_OPS_* variables and flags, and shows the result: database, Gearman servers, the server AtoM asks for worker availability, workers_key and the Gearman function prefix.'
+  static description = `Reads the AtoM install as symfony does (parsed, never executed): config/config.php, and gearman.yml, app.yml and settings.yml each from config/ with apps/qubit/config/ merged over it, flattened for the web app (environment prod) and for the worker (environment worker). Applies the profile, ATOM_OPS_* variables and flags, and shows the result with the file and section each value came from: database, Gearman servers, the server the web app asks for worker availability, workers_key and the Gearman function prefix, what the worker sees, AtoM's timezone.
+
+A part that cannot be resolved (no install at the root, an unreadable config.php) is marked NOT RESOLVED and the rest is still shown; the first such problem is also printed as an error.
+
+Exit codes: 0 everything resolved; 2 bad flags; 3 a part could not be resolved (marked in the output).`
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --atom-root /var/www/atom --json',
     '<%= config.bin %> <%= command.id %> --profile staging',
   ]
 
-  async run(): Promise<ConfigReport> {
-    const report = configReport(await this.settings())
-    return this.output(report, (r) => renderTable(['setting', 'value', 'source'], r.settings.map((s) => [s.setting, s.value, s.source])))
+  async run(): Promise<ConfigShowResult> {
+    const report = await configReport(await this.settings())
+    const first = report.problems[0]
+    if (!first) return this.output(report, renderConfigReport)
+    const error = new ConfigError(first.message, first.hint)
+    this.setExitCode(ExitCode.config)
+    if (this.jsonEnabled()) return {...report, error: this.errorJson(error)}
+    this.output(report, renderConfigReport)
+    this.printError(error)
+    return report
   }
 }

@@ -44,7 +44,7 @@ Exit codes: 0 done (or nothing to delete); 2 bad flags, or the backup file exist
     if (flags.inactive && parseStatuses(flags.status)?.includes('running')) throw new UsageError('--inactive and --status running select nothing together')
     const cfg = await this.settings()
     return withJobsContext(cfg, {install: true}, async (ctx) => {
-      const plan = await planClear(ctx.db, {filter, scope: ctx.scope})
+      const plan = await planClear(ctx.db, ctx.clock, {filter, scope: ctx.scope})
       if (!this.jsonEnabled()) this.log(renderClearPlan(plan))
       if (flags['dry-run'] || plan.total === 0) {
         await this.audit('dry-run', {selection: plan.selection, wouldDelete: plan.total, groups: plan.groups})

@@ -6,6 +6,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {AtomOpsError, ConfigError, OperationError, UsageError} from '../../lib/errors.js'
 import {withJobsContext} from '../../lib/jobs/context.js'
+import {fixTimes} from '../../lib/jobs/filter.js'
 import {countJobs, EXPORT_FORMATS, type ExportFormat, exportJobs, type ExportResult} from '../../lib/jobs/export.js'
 import {filterFlags, filterFromFlags} from '../../ui/jobs-flags.js'
 import {progressBar} from '../../ui/progress.js'
@@ -53,8 +54,9 @@ export default class JobsExport extends BaseCommand<typeof JobsExport> {
     process.once('SIGTERM', onSignal)
     try {
       const result = await withJobsContext(cfg, {}, async (ctx) => {
-        const total = process.stderr.isTTY ? await countJobs(ctx.db, filter) : 0
-        return exportJobs(ctx.db, out, {filter, format: flags.format as ExportFormat, pageSize: flags['page-size'], total, signal: stop.signal, onProgress: (d, t) => bar.update(d, t)})
+        const fixed = fixTimes(filter, ctx.clock)
+        const total = process.stderr.isTTY ? await countJobs(ctx.db, ctx.clock, fixed) : 0
+        return exportJobs(ctx.db, ctx.clock, out, {filter: fixed, format: flags.format as ExportFormat, pageSize: flags['page-size'], total, signal: stop.signal, onProgress: (d, t) => bar.update(d, t)})
       })
       bar.done()
       if (partial && flags.output) {

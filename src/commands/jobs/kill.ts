@@ -41,7 +41,7 @@ Exit codes: 0 done; 1 --restart-worker restarted but could not verify it through
     })
     try {
       return await withJobsContext(await this.settings(), {install: true}, async (ctx) => {
-        const plan = await planKill(ctx.db, id, {scope: ctx.scope, force: flags.force, delete: flags.delete})
+        const plan = await planKill(ctx.db, ctx.clock, id, {scope: ctx.scope, force: flags.force, delete: flags.delete})
         action = plan.action
         if (!this.jsonEnabled()) this.log(renderKillPlan(plan))
         if (flags['dry-run']) {
@@ -51,7 +51,7 @@ Exit codes: 0 done; 1 --restart-worker restarted but could not verify it through
         await this.confirmOrAbort(`${plan.action === 'delete' ? 'Delete' : 'Mark failed'} job ${id} (${plan.job.name})${flags['restart-worker'] ? ' and restart the worker' : ''}?`, flags.force)
         guard.begin()
         try {
-          const result = await runKill(ctx.db, plan, {
+          const result = await runKill(ctx.db, ctx.clock, plan, {
             scope: ctx.scope,
             reason: flags.reason,
             realRoot: ctx.realRoot!,

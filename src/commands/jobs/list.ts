@@ -33,7 +33,7 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
     const sort = parseSort(flags.sort)
     const limit = flags.limit === '0' ? 0 : parsePositiveInt(flags.limit, '--limit', 1_000_000)
     if (flags.csv && this.jsonEnabled()) throw new UsageError('--csv and --json cannot be used together')
-    const result = await withJobsContext(await this.settings(), {}, (ctx) => listJobs(ctx.db, {filter, sort, limit}))
+    const result = await withJobsContext(await this.settings(), {}, (ctx) => listJobs(ctx.db, ctx.clock, {filter, sort, limit}))
     if (flags.csv) {
       process.stdout.write(jobListCsv(result))
       return result

@@ -19,7 +19,7 @@ export default class JobsStalled extends BaseCommand<typeof JobsStalled> {
 
   async run(): Promise<StalledReport> {
     const olderThanMs = parseDuration(this.flags['older-than'], '--older-than')
-    const report = await withJobsContext(await this.settings(), {gearman: true}, (ctx) => findStalled(ctx.db, ctx.scope!, {olderThanMs}))
+    const report = await withJobsContext(await this.settings(), {gearman: true}, (ctx) => findStalled(ctx.db, ctx.clock, ctx.scope!, {olderThanMs}))
     if (report.problems) this.setExitCode(ExitCode.problems)
     else if (report.stalled.length > 0 && report.servers.every((s) => !s.ok)) this.setExitCode(ExitCode.unreachable)
     return this.output(report, renderStalled)

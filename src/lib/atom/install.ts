@@ -1,20 +1,20 @@
 import {join} from 'node:path'
 
 import {ConfigError} from '../errors.js'
-import {readConfigFile, readOptionalConfigFile, resolveRealDirectory} from '../util/files.js'
+import {readConfigFile, resolveRealDirectory} from '../util/files.js'
 import {type HostPort, parseHostPort} from '../util/hostport.js'
 import {registerSecret} from '../util/secrets.js'
 import {type PdoMysqlDsn, parsePdoMysqlDsn} from './dsn.js'
 import {type PhpValue, parsePhpReturnArray} from './php-array.js'
+import {type AlwaysOnPlugins, pluginDirectories, readAlwaysOnPlugins} from './plugins.js'
 import {functionPrefix} from './prefix.js'
-import {environmentSection, isRecord, parseYamlFile} from './yaml.js'
+import {type CascadedConfig, type ConfigOrigin, readCascade, type SymfonyEnvironment} from './symfony-config.js'
+import {isRecord} from './yaml.js'
 
 export const DEFAULT_ATOM_ROOT = '/usr/share/nginx/atom'
 export const DEFAULT_GEARMAN_PORT = 4730
 /** Where PDO connects when the DSN names no host (Debian's and Ubuntu's default socket). */
 export const DEFAULT_MYSQL_SOCKET = '/var/run/mysqld/mysqld.sock'
-/** The Symfony environment the web app runs in: its section overlays `all`. */
-const WEB_ENVIRONMENT = 'prod'
 
 export interface AtomDatabaseSettings {
   dsn: PdoMysqlDsn
@@ -23,52 +23,113 @@ export interface AtomDatabaseSettings {
   encoding?: string
 }
 
+export type GearmanServer = HostPort & {name: string}
+
+/** What one of AtoM's environments sees of the install's configuration, with where each value came from. */
+export interface AtomSide {
+  environment: SymfonyEnvironment
+  /** In the merged gearman.yml's order; the web app's availability check asks the last one. */
+  gearmanServers: GearmanServer[]
+  workerTypes: Record<string, string[]>
+  workersKey: string
+  /** True when no app.yml sets workers_key (AtoM before 2.6, or never set). */
+  workersKeyMissing: boolean
+  /** md5(realpath . workers_key) . '-': the prefix of every Gearman function this side uses. */
+  prefix: string
+  cacheEngine?: string
+  /** app.yml's cache_engine_param (memcached host/port or servers), as QubitCache reads it. */
+  cacheParams?: Record<string, unknown>
+  /** settings.yml's default_timezone for this environment, when set. */
+  timezone?: string
+  origins: Partial<Record<'servers' | 'workerTypes' | 'workersKey' | 'cacheEngine' | 'cacheParams' | 'timezone', ConfigOrigin>>
+}
+
 export interface AtomInstall {
   root: string
   /** The root with symlinks resolved: what PHP's realpath() gives and what the function prefix hashes. */
   realRoot: string
-  files: {configPhp: string; gearmanYml?: string; appYml?: string}
-  database: AtomDatabaseSettings
-  /** In gearman.yml order; AtoM's availability check asks the last one. */
-  gearmanServers: Array<HostPort & {name: string}>
-  workerTypes: Record<string, string[]>
-  workersKey: string
-  /** True when app.yml has no workers_key (AtoM before 2.6, or never set). */
-  workersKeyMissing: boolean
-  cacheEngine?: string
-  cacheOptions?: Record<string, unknown>
-  prefix: string
+  configPhp: string
+  /** The configuration files read for each file name, in merge order. */
+  files: {gearman: string[]; app: string[]; settings: string[]}
+  /** What the web app (environment prod) sees. */
+  web: AtomSide
+  /** What `php symfony jobs:worker` (environment worker) sees. */
+  worker: AtomSide
+  alwaysOnPlugins: AlwaysOnPlugins
 }
 
-/** Reads an AtoM install's configuration from its root, parsing each file (never executing any). */
+/**
+ * Reads an AtoM install's configuration from its root the way symfony 1.4 does: gearman.yml, app.yml
+ * and settings.yml each as a cascade (always-on plugins' config, then config/, then apps/qubit/config/),
+ * flattened for the web app's environment and for the worker's. Each file is parsed, never executed.
+ * config.php is read separately (readDatabaseSettings), only by what needs the database.
+ */
 export async function readAtomInstall(root: string): Promise<AtomInstall> {
   const realRoot = await resolveRealDirectory(root, 'AtoM root', 'Point --atom-root (or ATOM_OPS_ATOM_ROOT) at the directory holding config/config.php.')
-  const configPhp = join(realRoot, 'config', 'config.php')
-  const php = await readConfigFile(configPhp, "AtoM's config.php", 'Is --atom-root the AtoM install directory? It must contain config/config.php.')
-  const database = databaseSettings(await parsePhpReturnArray(php, configPhp), configPhp)
-
-  const gearman = await readGearmanYml(realRoot)
-  const appYmlPath = join(realRoot, 'config', 'app.yml')
-  const appText = await readOptionalConfigFile(appYmlPath, "AtoM's app.yml")
-  const app = appText === undefined ? {} : environmentSection(await parseYamlFile(appText, appYmlPath), WEB_ENVIRONMENT, appYmlPath)
-
-  const rawKey = app.workers_key
-  const workersKey = scalarText(rawKey, `${appYmlPath}: workers_key`)
-  const cacheOptions = isRecord(app.cache_options) ? app.cache_options : undefined
-
+  const [alwaysOnPlugins, onDisk] = await Promise.all([readAlwaysOnPlugins(realRoot), pluginDirectories(realRoot)])
+  // app.yml and settings.yml are compiled before the database's plugins are loaded: only always-on
+  // plugins' config counts (sfApplicationConfiguration::initConfiguration).
+  const pluginDirs = alwaysOnPlugins.names.map((name) => onDisk.get(name)).filter((d): d is string => d !== undefined)
+  const environments: SymfonyEnvironment[] = ['prod', 'worker']
+  const [gearman, app, settings] = await Promise.all([
+    readCascade(realRoot, 'gearman.yml', environments, pluginDirs),
+    readCascade(realRoot, 'app.yml', environments, pluginDirs),
+    readCascade(realRoot, 'settings.yml', environments, pluginDirs),
+  ])
+  const side = (env: SymfonyEnvironment): AtomSide => atomSide(realRoot, env, gearman[env], app[env], settings[env])
   return {
     root,
     realRoot,
-    files: {configPhp, gearmanYml: gearman.file, appYml: appText === undefined ? undefined : appYmlPath},
-    database,
-    gearmanServers: gearman.servers,
-    workerTypes: gearman.workerTypes,
+    configPhp: join(realRoot, 'config', 'config.php'),
+    files: {gearman: gearman.prod.files, app: app.prod.files, settings: settings.prod.files},
+    web: side('prod'),
+    worker: side('worker'),
+    alwaysOnPlugins,
+  }
+}
+
+function where(config: CascadedConfig, path: string[]): string {
+  const o = config.origin(path)
+  return o ? `${o.file} (${o.section}: ${path.join('.')})` : `${config.name}: ${path.join('.')}`
+}
+
+function atomSide(realRoot: string, environment: SymfonyEnvironment, gearman: CascadedConfig, app: CascadedConfig, settings: CascadedConfig): AtomSide {
+  const g = gearman.value
+  const a = app.value
+  const rawKey = a.workers_key
+  const workersKey = scalarText(rawKey, where(app, ['workers_key']))
+  const engine = a.cache_engine
+  const cacheEngine = typeof engine === 'string' ? engine : isRecord(engine) && typeof engine.class === 'string' ? engine.class : undefined
+  const sfSettings = isRecord(settings.value['.settings']) ? settings.value['.settings'] : {}
+  const zone = sfSettings.default_timezone
+  return {
+    environment,
+    gearmanServers: gearmanServers(g.servers, gearman),
+    workerTypes: workerTypes(g.worker_types, where(gearman, ['worker_types'])),
     workersKey,
     workersKeyMissing: rawKey === undefined,
-    cacheEngine: typeof app.cache_engine === 'string' ? app.cache_engine : undefined,
-    cacheOptions,
     prefix: functionPrefix(realRoot, workersKey),
+    cacheEngine,
+    cacheParams: isRecord(a.cache_engine_param) ? a.cache_engine_param : undefined,
+    timezone: typeof zone === 'string' && zone.trim() !== '' ? zone.trim() : undefined,
+    origins: {
+      servers: gearman.origin(['servers']),
+      workerTypes: gearman.origin(['worker_types']),
+      workersKey: app.origin(['workers_key']),
+      cacheEngine: app.origin(['cache_engine']),
+      cacheParams: app.origin(['cache_engine_param']),
+      timezone: settings.origin(['.settings', 'default_timezone']),
+    },
   }
+}
+
+/**
+ * config.php's database settings. Read only when the database is needed: an operator without read
+ * access to config.php can still look at Gearman.
+ */
+export async function readDatabaseSettings(configPhp: string): Promise<AtomDatabaseSettings> {
+  const php = await readConfigFile(configPhp, "AtoM's config.php", 'Is --atom-root the AtoM install directory? It must contain config/config.php.')
+  return databaseSettings(await parsePhpReturnArray(php, configPhp), configPhp)
 }
 
 function databaseSettings(config: PhpValue, file: string): AtomDatabaseSettings {
@@ -104,38 +165,30 @@ function dig(value: unknown, path: string[]): unknown {
   return v
 }
 
-async function readGearmanYml(realRoot: string): Promise<{file?: string; servers: AtomInstall['gearmanServers']; workerTypes: Record<string, string[]>}> {
-  // AtoM lets the app-level file replace the project one.
-  for (const file of [join(realRoot, 'apps', 'qubit', 'config', 'gearman.yml'), join(realRoot, 'config', 'gearman.yml')]) {
-    const text = await readOptionalConfigFile(file, "AtoM's gearman.yml")
-    if (text === undefined) continue
-    const section = environmentSection(await parseYamlFile(text, file), WEB_ENVIRONMENT, file)
-    return {file, servers: gearmanServers(section.servers, file), workerTypes: workerTypes(section.worker_types, file)}
-  }
-  return {servers: [{name: 'default', host: '127.0.0.1', port: DEFAULT_GEARMAN_PORT}], workerTypes: {}}
-}
+const DEFAULT_SERVERS: GearmanServer[] = [{name: 'default', host: '127.0.0.1', port: DEFAULT_GEARMAN_PORT}]
 
-function gearmanServers(raw: unknown, file: string): AtomInstall['gearmanServers'] {
+function gearmanServers(raw: unknown, config: CascadedConfig): GearmanServer[] {
+  const at = where(config, ['servers'])
   let entries: Array<[string, unknown]>
-  if (raw === undefined || raw === null) return [{name: 'default', host: '127.0.0.1', port: DEFAULT_GEARMAN_PORT}]
+  if (raw === undefined || raw === null) return DEFAULT_SERVERS
   if (typeof raw === 'string') entries = [['default', raw]]
   else if (Array.isArray(raw)) entries = raw.map((v, i) => [String(i), v])
   else if (isRecord(raw)) entries = Object.entries(raw)
-  else throw new ConfigError(`${file}: servers must be a map of name to host:port`, 'Example: all: { servers: { default: 127.0.0.1:4730 } }')
-  if (entries.length === 0) throw new ConfigError(`${file}: servers is empty`, 'List at least one Gearman server, e.g. default: 127.0.0.1:4730')
+  else throw new ConfigError(`${at}: servers must be a map of name to host:port`, 'Example: all: { servers: { default: 127.0.0.1:4730 } }')
+  if (entries.length === 0) throw new ConfigError(`${at}: servers is empty`, 'List at least one Gearman server, e.g. default: 127.0.0.1:4730')
   return entries.map(([name, value]) => {
     const hp = typeof value === 'string' || typeof value === 'number' ? parseHostPort(String(value), DEFAULT_GEARMAN_PORT) : undefined
-    if (!hp) throw new ConfigError(`${file}: server "${name}" has an invalid address ${JSON.stringify(value)}`, 'Write it as host:port, e.g. 127.0.0.1:4730')
+    if (!hp) throw new ConfigError(`${at}: server "${name}" has an invalid address ${JSON.stringify(value)}`, 'Write it as host:port, e.g. 127.0.0.1:4730')
     return {name, ...hp}
   })
 }
 
-function workerTypes(raw: unknown, file: string): Record<string, string[]> {
+function workerTypes(raw: unknown, at: string): Record<string, string[]> {
   if (raw === undefined || raw === null) return {}
-  if (!isRecord(raw)) throw new ConfigError(`${file}: worker_types must be a map of type to job classes`, 'Compare with the stock config/gearman.yml.')
+  if (!isRecord(raw)) throw new ConfigError(`${at}: worker_types must be a map of type to job classes`, 'Compare with the stock config/gearman.yml.')
   const out: Record<string, string[]> = {}
   for (const [type, classes] of Object.entries(raw)) {
-    const list = Array.isArray(classes) ? classes : classes === null ? [] : [classes]
+    const list = Array.isArray(classes) ? classes : classes === null ? [] : isRecord(classes) ? Object.values(classes) : [classes]
     out[type] = list.map(String)
   }
   return out

@@ -3,9 +3,22 @@ import {ConfigError} from '../errors.js'
 /** The subset of PHP values that var_export writes: what AtoM's config.php may contain. */
 export type PhpValue = string | number | boolean | null | PhpValue[] | {[key: string]: PhpValue}
 
-interface Node {
+/** A node of php-parser's syntax tree. */
+export interface PhpNode {
   kind: string
   [key: string]: unknown
+}
+
+/** A PHP file's syntax tree, from a real PHP parser; nothing in it is executed. */
+export async function parsePhpProgram(source: string, file: string): Promise<PhpNode> {
+  const {Engine} = (await import('php-parser')).default as typeof import('php-parser')
+  const engine = new Engine({parser: {php7: true, extractDoc: false, suppressErrors: false}, ast: {withPositions: true}})
+  try {
+    return engine.parseCode(source, file) as unknown as PhpNode
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new ConfigError(`${file} is not valid PHP: ${reason}`, 'Check the file for a syntax error (php -l shows the same).')
+  }
 }
 
 /**
@@ -14,29 +27,22 @@ interface Node {
  * (a variable, a function call, string interpolation) is refused with the line it came from.
  */
 export async function parsePhpReturnArray(source: string, file: string): Promise<PhpValue> {
-  const {Engine} = (await import('php-parser')).default as typeof import('php-parser')
-  const engine = new Engine({parser: {php7: true, extractDoc: false, suppressErrors: false}, ast: {withPositions: true}})
-  let program: Node
-  try {
-    program = engine.parseCode(source, file) as unknown as Node
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
-    throw new ConfigError(`${file} is not valid PHP: ${reason}`, 'Check the file for a syntax error (php -l shows the same).')
-  }
-  const statements = (program.children as Node[]).filter((n) => n.kind !== 'inline' && n.kind !== 'declare')
+  const program = await parsePhpProgram(source, file)
+  const statements = (program.children as PhpNode[]).filter((n) => n.kind !== 'inline' && n.kind !== 'declare')
   const ret = statements.find((n) => n.kind === 'return')
   if (!ret || !ret.expr) {
     throw new ConfigError(`${file} does not return an array`, "AtoM's config.php must contain `return array (...);` as written by the installer.")
   }
-  return literal(ret.expr as Node, file)
+  return phpLiteral(ret.expr as PhpNode, file)
 }
 
-function where(node: Node, file: string): string {
+function where(node: PhpNode, file: string): string {
   const loc = node.loc as {start?: {line?: number}} | undefined
   return loc?.start?.line ? `${file}:${loc.start.line}` : file
 }
 
-function literal(node: Node, file: string): PhpValue {
+/** A literal expression's value (arrays, strings, numbers, booleans, null); anything else is refused. */
+export function phpLiteral(node: PhpNode, file: string): PhpValue {
   switch (node.kind) {
     case 'string':
       return node.value as string
@@ -47,8 +53,8 @@ function literal(node: Node, file: string): PhpValue {
     case 'nullkeyword':
       return null
     case 'unary':
-      if ((node.type === '-' || node.type === '+') && (node.what as Node).kind === 'number') {
-        const n = Number((node.what as Node).value)
+      if ((node.type === '-' || node.type === '+') && (node.what as PhpNode).kind === 'number') {
+        const n = Number((node.what as PhpNode).value)
         return node.type === '-' ? -n : n
       }
       break
@@ -71,18 +77,18 @@ function literal(node: Node, file: string): PhpValue {
   )
 }
 
-function arrayLiteral(node: Node, file: string): PhpValue {
-  const items = node.items as Node[]
+function arrayLiteral(node: PhpNode, file: string): PhpValue {
+  const items = node.items as PhpNode[]
   const entries: Array<[string | number | null, PhpValue]> = []
   for (const item of items) {
     if (item.kind !== 'entry' || item.byRef || item.unpack) {
       throw new ConfigError(`${where(item, file)}: unsupported array entry`, 'Write the array with literal keys and values.')
     }
-    const key = item.key ? literal(item.key as Node, file) : null
+    const key = item.key ? phpLiteral(item.key as PhpNode, file) : null
     if (key !== null && typeof key !== 'string' && typeof key !== 'number') {
       throw new ConfigError(`${where(item, file)}: unsupported array key`, 'Array keys must be strings or integers.')
     }
-    entries.push([key, literal(item.value as Node, file)])
+    entries.push([key, phpLiteral(item.value as PhpNode, file)])
   }
   const isList = entries.every(([k], i) => k === null || k === i)
   if (isList) return entries.map(([, v]) => v)

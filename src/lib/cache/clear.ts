@@ -13,7 +13,7 @@ export interface CacheChoice {
   symfony?: boolean
   phpFpm?: boolean
   memcached?: boolean
-  /** host:port overriding app.yml's cache_options (implies memcached). */
+  /** host:port overriding app.yml's cache_engine_param (implies memcached). */
   memcachedServers?: string[]
 }
 
@@ -30,24 +30,30 @@ export interface CacheClearReport {
   outcome: 'done' | 'partial' | 'failed' | 'dry-run'
 }
 
-/** Memcached servers from app.yml's cache_options: `host`/`port`, or a `servers` list of maps or host:port strings. */
-export function memcachedFromOptions(options: Record<string, unknown> | undefined): HostPort[] {
-  if (!options) return [{host: '127.0.0.1', port: MEMCACHED_PORT}]
+/**
+ * Memcached servers as AtoM's QubitCache reads app.yml's cache_engine_param: `servers` (a list of
+ * `[{host: h}, {port: p}]` pairs, or of `{host, port}` maps), else `host` and `port`; else localhost.
+ */
+export function memcachedFromParams(params: Record<string, unknown> | undefined): HostPort[] {
+  const local = {host: '127.0.0.1', port: MEMCACHED_PORT}
+  if (!params) return [local]
   const one = (v: unknown): HostPort | undefined => {
     if (typeof v === 'string') return parseHostPort(v, MEMCACHED_PORT)
-    if (isRecord(v) && (typeof v.host === 'string' || v.port !== undefined)) {
-      const host = typeof v.host === 'string' && v.host !== '' ? v.host : '127.0.0.1'
-      const port = v.port === undefined || v.port === null ? MEMCACHED_PORT : Number(v.port)
+    // QubitCache's own shape: [{host: h}, {port: p}]
+    const flat = Array.isArray(v) ? Object.assign({}, ...v.filter(isRecord)) : v
+    if (isRecord(flat) && (typeof flat.host === 'string' || flat.port !== undefined)) {
+      const host = typeof flat.host === 'string' && flat.host !== '' ? flat.host : '127.0.0.1'
+      const port = flat.port === undefined || flat.port === null ? MEMCACHED_PORT : Number(flat.port)
       return Number.isInteger(port) && port > 0 && port < 65536 ? {host: host === 'localhost' ? '127.0.0.1' : host, port} : undefined
     }
     return undefined
   }
-  const servers = options.servers
+  const servers = params.servers
   if (Array.isArray(servers) || isRecord(servers)) {
     const list = (Array.isArray(servers) ? servers : Object.values(servers)).map(one).filter((s): s is HostPort => s !== undefined)
     if (list.length > 0) return list
   }
-  return [one(options) ?? {host: '127.0.0.1', port: MEMCACHED_PORT}]
+  return [one(params) ?? local]
 }
 
 async function phpFpmUnits(manager: ServiceManager): Promise<string[]> {
@@ -73,14 +79,14 @@ export async function clearCaches(
 ): Promise<CacheClearReport> {
   const install = requireInstall(cfg)
   const timeoutMs = cfg.timeoutMs.value
-  const engine = install.cacheEngine ?? 'sfAPCCache'
+  const engine = install.web.cacheEngine ?? 'sfAPCCache'
   const explicit = choice.symfony || choice.phpFpm || choice.memcached || (choice.memcachedServers?.length ?? 0) > 0
   const want = {
     symfony: explicit ? !!choice.symfony : true,
     phpFpm: explicit ? !!choice.phpFpm : engine === 'sfAPCCache',
     memcached: explicit ? !!choice.memcached || (choice.memcachedServers?.length ?? 0) > 0 : engine === 'sfMemcacheCache',
   }
-  const report: CacheClearReport = {dryRun: control.dryRun, root: install.realRoot, cacheEngine: install.cacheEngine, exitCode: 0, outcome: 'done'}
+  const report: CacheClearReport = {dryRun: control.dryRun, root: install.realRoot, cacheEngine: install.web.cacheEngine, exitCode: 0, outcome: 'done'}
 
   // Plan: what each part would do (read-only).
   let memcachedServers: HostPort[] = []
@@ -92,7 +98,7 @@ export async function clearCaches(
             if (!hp) throw new UsageError(`--memcached-server "${s}" is not a valid host:port`, `Example: --memcached-server 127.0.0.1:${MEMCACHED_PORT}`)
             return hp
           })
-        : memcachedFromOptions(install.cacheOptions)
+        : memcachedFromParams(install.web.cacheParams)
   }
   let manager: ServiceManager | undefined
   if (want.phpFpm) {

@@ -34,7 +34,7 @@ export function memcachedCommand(server: HostPort, command: string, timeoutMs: n
         new UnreachableError(
           'memcached',
           `memcached ${where} ${error.code === 'ECONNREFUSED' ? 'refused the connection' : `is unreachable (${error.code ?? error.message})`}`,
-          "Is memcached running? Check cache_options in config/app.yml, or give --memcached-server host:port.",
+          "Is memcached running? Check cache_engine_param in app.yml, or give --memcached-server host:port.",
         ),
       ),
     )

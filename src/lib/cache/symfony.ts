@@ -1,8 +1,9 @@
 import {constants} from 'node:fs'
-import {access, lstat, readdir, readFile, rmdir, stat, unlink} from 'node:fs/promises'
+import {access, lstat, readdir, rmdir, stat, unlink} from 'node:fs/promises'
 import {delimiter, join} from 'node:path'
 
 import {ConfigError, OperationError} from '../errors.js'
+import {userName} from '../util/files.js'
 import {LocalRunner, type RunResult} from '../remote/runner.js'
 
 export interface CacheTally {
@@ -16,6 +17,8 @@ export interface CacheTally {
 export interface SymfonyClearResult {
   cacheDir: string
   method: 'php symfony cc' | 'files'
+  /** Why the files were removed directly rather than by `php symfony cc`. */
+  why?: string
   argv?: string[]
   dryRun: boolean
   /** What was there (dry run: what would be removed). */
@@ -90,18 +93,6 @@ export async function findOnPath(program: string, env: NodeJS.ProcessEnv = proce
   return undefined
 }
 
-async function userName(uid: number): Promise<string | undefined> {
-  try {
-    for (const line of (await readFile('/etc/passwd', 'utf8')).split('\n')) {
-      const f = line.split(':')
-      if (f.length > 2 && Number(f[2]) === uid) return f[0]
-    }
-  } catch {
-    // no passwd file
-  }
-  return undefined
-}
-
 /** `php symfony cc` in the root, as the root's owner when we are root (runuser), else as ourselves. */
 export async function phpClearArgv(realRoot: string): Promise<string[]> {
   const owner = (await stat(realRoot)).uid
@@ -115,9 +106,23 @@ export async function phpClearArgv(realRoot: string): Promise<string[]> {
 }
 
 /**
- * Symfony's cache: `php symfony cc` when php is installed (AtoM's own way, run as the root's owner so
- * the files it writes back belong to the web server), else everything inside <root>/cache/ is removed
- * without following symlinks out of it. The cache directory itself stays.
+ * Whether `php symfony cc` can run here: php on PATH and AtoM's `symfony` script in the root. Checked
+ * before anything is promised; otherwise the files are removed directly, and the reason is given.
+ */
+export async function phpClearPossible(realRoot: string): Promise<{ok: true} | {ok: false; why: string}> {
+  if ((await findOnPath('php')) === undefined) return {ok: false, why: 'php is not installed'}
+  try {
+    if ((await lstat(join(realRoot, 'symfony'))).isFile()) return {ok: true}
+  } catch {
+    // no script
+  }
+  return {ok: false, why: `there is no symfony script in ${realRoot}`}
+}
+
+/**
+ * Symfony's cache: `php symfony cc` when php and AtoM's symfony script are there (AtoM's own way, run
+ * as the root's owner so the files it writes back belong to the web server), else everything inside
+ * <root>/cache/ is removed without following symlinks out of it. The cache directory itself stays.
  */
 export async function clearSymfonyCache(realRoot: string, options: {dryRun: boolean; timeoutMs: number; usePhp?: boolean}): Promise<SymfonyClearResult> {
   const cacheDir = join(realRoot, 'cache')
@@ -130,7 +135,9 @@ export async function clearSymfonyCache(realRoot: string, options: {dryRun: bool
   }
   if (st.isSymbolicLink()) throw new ConfigError(`${cacheDir} is a symlink; atom-ops does not clear a cache outside the install`, 'Clear it with `php symfony cc` in the install root.')
   if (!st.isDirectory()) throw new ConfigError(`${cacheDir} is not a directory`)
-  const usePhp = options.usePhp ?? (await findOnPath('php')) !== undefined
+  const possible = options.usePhp === false ? {ok: false as const, why: 'asked to remove the files'} : await phpClearPossible(realRoot)
+  const usePhp = possible.ok
+  const why = possible.ok ? undefined : possible.why
   const errors: string[] = []
   const before = await walkCache(cacheDir, false, errors)
   if (usePhp) {
@@ -145,10 +152,10 @@ export async function clearSymfonyCache(realRoot: string, options: {dryRun: bool
     const after = await walkCache(cacheDir, false)
     return {cacheDir, method: 'php symfony cc', argv, dryRun: false, before, after, removed: diff(before, after), output: r.stdout.trim().split('\n').slice(-3).join('\n'), errors}
   }
-  if (options.dryRun) return {cacheDir, method: 'files', dryRun: true, before, errors}
+  if (options.dryRun) return {cacheDir, method: 'files', why, dryRun: true, before, errors}
   const removed = await walkCache(cacheDir, true, errors)
   const after = await walkCache(cacheDir, false)
-  return {cacheDir, method: 'files', dryRun: false, before, after, removed: diff(before, after).files === removed.files ? diff(before, after) : removed, errors}
+  return {cacheDir, method: 'files', why, dryRun: false, before, after, removed: diff(before, after).files === removed.files ? diff(before, after) : removed, errors}
 }
 
 function diff(a: CacheTally, b: CacheTally): CacheTally {

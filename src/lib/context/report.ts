@@ -1,31 +1,55 @@
+import {askedServer, jobClassesOf} from '../atom/facts.js'
+import type {AtomSide} from '../atom/install.js'
+import {AtomOpsError, describeError} from '../errors.js'
 import {MASK} from '../util/secrets.js'
 import {formatHostPort} from '../util/hostport.js'
-import {type ResolvedConfig, requireInstall, type Source} from './resolve.js'
+import {originSource, type ResolvedConfig, type Source} from './resolve.js'
 
 export interface SettingLine {
   setting: string
   value: string
   source: string
+  /** Set when this part could not be resolved: what went wrong. */
+  problem?: string
+}
+
+/** A part of the configuration that could not be resolved, as an error to print. */
+export interface ConfigProblem {
+  setting: string
+  message: string
+  hint?: string
+}
+
+/** What the worker (environment `worker`) sees where it may differ from the web app. */
+export interface WorkerView {
+  gearmanServers: string[]
+  workersKey: string
+  prefix: string
+  jobClasses: number
 }
 
 export interface ConfigReport {
   profile: string | null
   settingsFile: string
   atomRoot: string
-  realRoot: string
-  database: {host: string | null; port: number | null; socket: string | null; user: string; database: string; charset: string | null; password: string}
+  realRoot: string | null
+  database: {host: string | null; port: number | null; socket: string | null; user: string; database: string; charset: string | null; password: string} | null
   gearmanServers: Array<{name: string; host: string; port: number}>
-  /** AtoM's "is a worker available?" check asks only this one (the last listed). */
-  availabilityCheckServer: string
-  workersKey: string
-  workersKeyMissing: boolean
-  prefix: string
+  /** AtoM's "is a worker available?" check asks only this one (the last the web app lists). */
+  availabilityCheckServer: string | null
+  workersKey: string | null
+  workersKeyMissing: boolean | null
+  prefix: string | null
+  worker: WorkerView | null
   cacheEngine: string | null
-  cacheOptions: Record<string, unknown> | null
+  cacheParams: Record<string, unknown> | null
   workerTypes: Record<string, string[]>
+  timezone: {zone: string; source: string}
   timeoutSeconds: number
-  /** Every effective setting with where it came from: flag, env, profile, file, default. */
+  /** Every effective setting with where it came from: flag, env, profile, file (and section), default. */
   settings: SettingLine[]
+  /** The parts that could not be resolved (config show then exits 3). */
+  problems: ConfigProblem[]
 }
 
 export function sourceLabel(source: Source): string {
@@ -45,50 +69,83 @@ export function sourceLabel(source: Source): string {
   }
 }
 
-/** What `config show` prints; the password is masked, never included. */
-export function configReport(config: ResolvedConfig): ConfigReport {
-  const install = requireInstall(config)
-  const db = config.database!.value
-  const servers = config.gearman!.value
-  const last = servers[servers.length - 1]
-  const dbWhere = db.socketPath ? `socket ${db.socketPath}` : `${db.host}:${db.port}`
-  const settings: SettingLine[] = [
-    {setting: 'atom root', value: config.atomRoot.value, source: sourceLabel(config.atomRoot.source)},
-    {setting: 'real root', value: install.realRoot, source: 'derived: realpath of the atom root'},
-    {setting: 'database', value: `${db.user}@${dbWhere}/${db.database}`, source: sourceLabel(config.database!.source)},
-    {setting: 'password', value: db.password ? MASK : '(empty)', source: sourceLabel(config.database!.source)},
-    {setting: 'gearman servers', value: servers.map((s) => formatHostPort(s)).join(', '), source: sourceLabel(config.gearman!.source)},
-    {setting: 'availability check', value: formatHostPort(last), source: 'derived: AtoM asks the last server listed'},
-    {setting: 'workers_key', value: config.workersKey!.value === '' ? '(empty)' : config.workersKey!.value, source: sourceLabel(config.workersKey!.source)},
-    {setting: 'function prefix', value: config.prefix!.value, source: sourceLabel(config.prefix!.source)},
-    {setting: 'cache engine', value: install.cacheEngine ?? '(not set)', source: install.files.appYml ? `file ${install.files.appYml}` : 'default'},
-    {setting: 'job classes', value: String(Object.values(install.workerTypes).flat().length), source: install.files.gearmanYml ? `file ${install.files.gearmanYml}` : 'default'},
-    {setting: 'timeout', value: `${config.timeoutMs.value / 1000}s`, source: sourceLabel(config.timeoutMs.source)},
-    {setting: 'profile', value: config.profile ?? '(none)', source: `file ${config.settingsFile}`},
-  ]
+const servers = (side: AtomSide) => side.gearmanServers.map((s) => formatHostPort(s))
+
+/**
+ * What `config show` prints: every setting resolved as far as it can be, each with the file and
+ * section it came from; a part that fails is marked, the rest is still shown. The password is masked.
+ */
+export async function configReport(config: ResolvedConfig): Promise<ConfigReport> {
+  const install = config.install
+  const problems: ConfigProblem[] = []
+  const lines: SettingLine[] = [{setting: 'atom root', value: config.atomRoot.value, source: sourceLabel(config.atomRoot.source)}]
+  const fail = (setting: string, error: unknown): SettingLine => {
+    const problem = describeError(error)
+    problems.push({setting, message: problem, hint: error instanceof AtomOpsError ? error.hint : undefined})
+    return {setting, value: '(not resolved)', source: '', problem}
+  }
+  if (install) lines.push({setting: 'real root', value: install.realRoot, source: 'derived: realpath of the atom root'})
+  else lines.push(fail('real root', config.installError))
+
+  let database: ConfigReport['database'] = null
+  try {
+    const db = await config.database.get()
+    const t = db.value
+    database = {host: t.host ?? null, port: t.port ?? null, socket: t.socketPath ?? null, user: t.user, database: t.database, charset: t.charset ?? null, password: t.password ? MASK : ''}
+    lines.push({setting: 'database', value: `${t.user}@${t.socketPath ? `socket ${t.socketPath}` : `${t.host}:${t.port}`}/${t.database}`, source: sourceLabel(db.source)})
+    lines.push({setting: 'password', value: t.password ? MASK : '(empty)', source: sourceLabel(db.source)})
+  } catch (error) {
+    // An unreadable root was already reported once.
+    if (install) lines.push(fail('database', error))
+  }
+
+  const gearman = config.gearman?.value ?? []
+  const asked = gearman.length > 0 ? formatHostPort(askedServer(gearman)) : null
+  if (config.gearman) {
+    lines.push({setting: 'gearman servers', value: gearman.map((s) => formatHostPort(s)).join(', '), source: sourceLabel(config.gearman.source)})
+    lines.push({setting: 'availability check', value: asked!, source: "derived: the web app asks the last server it lists"})
+  }
+  if (config.workersKey) lines.push({setting: 'workers_key', value: config.workersKey.value === '' ? '(empty)' : config.workersKey.value, source: sourceLabel(config.workersKey.source)})
+  if (config.prefix) lines.push({setting: 'function prefix', value: config.prefix.value, source: sourceLabel(config.prefix.source)})
+
+  let worker: WorkerView | null = null
+  if (install) {
+    const w = install.worker
+    worker = {gearmanServers: servers(w), workersKey: w.workersKey, prefix: w.prefix, jobClasses: jobClassesOf(w.workerTypes).length}
+    lines.push({setting: 'worker: servers', value: worker.gearmanServers.join(', '), source: sourceLabel(originSource(w.origins.servers, 'no servers in gearman.yml: 127.0.0.1:4730'))})
+    lines.push({setting: 'worker: prefix', value: w.prefix, source: sourceLabel(originSource(w.origins.workersKey, 'no workers_key in app.yml: empty'))})
+    lines.push({setting: 'job classes', value: String(worker.jobClasses), source: sourceLabel(originSource(w.origins.workerTypes, 'no worker_types in gearman.yml'))})
+    lines.push({setting: 'cache engine', value: install.web.cacheEngine ?? '(not set: sfAPCCache)', source: sourceLabel(originSource(install.web.origins.cacheEngine, 'app.yml sets none'))})
+  }
+  let timezone = {zone: 'UTC', source: ''}
+  try {
+    const tz = await config.timezone.get()
+    timezone = {zone: tz.value, source: sourceLabel(tz.source)}
+    lines.push({setting: 'timezone', value: tz.value, source: timezone.source})
+  } catch (error) {
+    lines.push(fail('timezone', error))
+  }
+  lines.push({setting: 'timeout', value: `${config.timeoutMs.value / 1000}s`, source: sourceLabel(config.timeoutMs.source)})
+  lines.push({setting: 'profile', value: config.profile ?? '(none)', source: `file ${config.settingsFile}`})
+
   return {
     profile: config.profile ?? null,
     settingsFile: config.settingsFile,
     atomRoot: config.atomRoot.value,
-    realRoot: install.realRoot,
-    database: {
-      host: db.host ?? null,
-      port: db.port ?? null,
-      socket: db.socketPath ?? null,
-      user: db.user,
-      database: db.database,
-      charset: db.charset ?? null,
-      password: db.password ? MASK : '',
-    },
-    gearmanServers: servers.map((s) => ({name: s.name, host: s.host, port: s.port})),
-    availabilityCheckServer: formatHostPort(last),
-    workersKey: config.workersKey!.value,
-    workersKeyMissing: install.workersKeyMissing,
-    prefix: config.prefix!.value,
-    cacheEngine: install.cacheEngine ?? null,
-    cacheOptions: install.cacheOptions ?? null,
-    workerTypes: install.workerTypes,
+    realRoot: install?.realRoot ?? null,
+    database,
+    gearmanServers: gearman.map((s) => ({name: s.name, host: s.host, port: s.port})),
+    availabilityCheckServer: asked,
+    workersKey: config.workersKey?.value ?? null,
+    workersKeyMissing: install ? install.web.workersKeyMissing : null,
+    prefix: config.prefix?.value ?? null,
+    worker,
+    cacheEngine: install?.web.cacheEngine ?? null,
+    cacheParams: install?.web.cacheParams ?? null,
+    workerTypes: install?.web.workerTypes ?? {},
+    timezone,
     timeoutSeconds: config.timeoutMs.value / 1000,
-    settings,
+    settings: lines,
+    problems,
   }
 }

@@ -1,11 +1,14 @@
 import {resolve as resolvePath} from 'node:path'
 
-import {type AtomInstall, DEFAULT_ATOM_ROOT, DEFAULT_GEARMAN_PORT, readAtomInstall} from '../atom/install.js'
+import {checkZone} from '../atom/clock.js'
+import {type AtomInstall, DEFAULT_ATOM_ROOT, DEFAULT_GEARMAN_PORT, type GearmanServer, readAtomInstall, readDatabaseSettings} from '../atom/install.js'
 import {functionPrefix} from '../atom/prefix.js'
+import type {ConfigOrigin} from '../atom/symfony-config.js'
+import {atomTimezone} from '../atom/timezone.js'
 import {type DatabaseTarget, parseDatabaseUrl, targetFromAtom} from '../db/target.js'
 import {AtomOpsError, ConfigError, UsageError} from '../errors.js'
 import {loadSettingsFile, type Profile, selectProfile, type SettingsFile} from '../settings/profiles.js'
-import {type HostPort, parseHostPort} from '../util/hostport.js'
+import {parseHostPort} from '../util/hostport.js'
 
 /** The global options every command takes, as typed (flags) before env and profile are applied. */
 export interface GlobalOptions {
@@ -15,6 +18,7 @@ export interface GlobalOptions {
   workersKey?: string
   profile?: string
   timeout?: number
+  timezone?: string
 }
 
 /** Where an effective setting came from, for `config show` and for error messages. */
@@ -28,7 +32,7 @@ export interface Sourced<T> {
   source: Source
 }
 
-export type GearmanServer = HostPort & {name: string}
+export type {GearmanServer}
 
 export interface ResolvedConfig {
   settingsFile: string
@@ -37,7 +41,10 @@ export interface ResolvedConfig {
   /** The parsed install, or the reason it could not be read (commands that need it rethrow that). */
   install?: AtomInstall
   installError?: AtomOpsError
-  database?: Sourced<DatabaseTarget>
+  /** The database to open: --db/env/profile, else config.php, read only when first asked for. */
+  database: Lazy<Sourced<DatabaseTarget>>
+  /** AtoM's timezone (the clock its rows were written with), resolved when first asked for. */
+  timezone: Lazy<Sourced<string>>
   gearman?: Sourced<GearmanServer[]>
   workersKey?: Sourced<string>
   prefix?: Sourced<string>
@@ -53,9 +60,25 @@ export const ENV = {
   workersKey: 'ATOM_OPS_WORKERS_KEY',
   profile: 'ATOM_OPS_PROFILE',
   timeout: 'ATOM_OPS_TIMEOUT',
+  timezone: 'ATOM_OPS_TIMEZONE',
 } as const
 
-const FLAG = {atomRoot: '--atom-root', db: '--db', gearman: '--gearman', workersKey: '--workers-key', profile: '--profile', timeout: '--timeout'} as const
+const FLAG = {atomRoot: '--atom-root', db: '--db', gearman: '--gearman', workersKey: '--workers-key', profile: '--profile', timeout: '--timeout', timezone: '--timezone'} as const
+
+/** A value computed on first use and kept: what a command never asks for is never read. */
+export interface Lazy<T> {
+  get(): Promise<T>
+}
+
+export function lazy<T>(compute: () => Promise<T>): Lazy<T> {
+  let value: Promise<T> | undefined
+  return {get: () => (value ??= compute())}
+}
+
+/** A value read from one of AtoM's YAML files, as a Source. */
+export function originSource(origin: ConfigOrigin | undefined, fallback: string): Source {
+  return origin ? {kind: 'file', detail: `${origin.file} (${origin.section})`} : {kind: 'default', detail: fallback}
+}
 export const DEFAULT_TIMEOUT_SECONDS = 5
 
 type Origin = {source: Source; kind: 'usage' | 'config'}
@@ -130,17 +153,30 @@ export async function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessE
     installError = error
   }
 
-  const fileSource = (file: string | undefined, fallback: string): Source => (file ? {kind: 'file', detail: file} : {kind: 'default', detail: fallback})
-  const database = dbOverride ?? (install && {value: targetFromAtom(install.database), source: fileSource(install.files.configPhp, '')})
-  const gearman =
-    gearmanOverride ?? (install && {value: install.gearmanServers, source: fileSource(install.files.gearmanYml, 'no gearman.yml: 127.0.0.1:4730')})
+  const web = install?.web
+  const gearman = gearmanOverride ?? (web && {value: web.gearmanServers, source: originSource(web.origins.servers, 'no servers in gearman.yml: 127.0.0.1:4730')})
   const workersKey: Sourced<string> | undefined = keyPick
     ? {value: keyPick.value, source: keyPick.origin.source}
-    : install && {value: install.workersKey, source: fileSource(install.files.appYml, 'no app.yml: empty key')}
+    : web && {value: web.workersKey, source: originSource(web.origins.workersKey, 'no workers_key in app.yml: empty')}
   const prefix =
     install && workersKey
       ? {value: functionPrefix(install.realRoot, workersKey.value), source: {kind: 'derived', detail: `md5("${install.realRoot}" . workers_key) . "-"`} as Source}
       : undefined
+
+  const zonePick = pick(options.timezone, 'timezone', env, (s) => s, profile?.timezone, profileLabel)
+  if (zonePick) checkZone(zonePick.value, describe(zonePick.origin.source), zonePick.origin.kind)
+  const timezone = lazy(async (): Promise<Sourced<string>> => {
+    if (zonePick) return {value: zonePick.value, source: zonePick.origin.source}
+    if (!web) return {value: 'UTC', source: {kind: 'default', detail: 'no AtoM install to read it from'}}
+    const found = await atomTimezone(web)
+    return {value: found.zone, source: found.source.startsWith('/') ? {kind: 'file', detail: found.source} : {kind: 'default', detail: found.source}}
+  })
+
+  const database = lazy(async (): Promise<Sourced<DatabaseTarget>> => {
+    if (dbOverride) return dbOverride
+    if (!install) throw withHint(installError, 'Or give the database directly with --db mysql://user:password@host/atom')
+    return {value: targetFromAtom(await readDatabaseSettings(install.configPhp)), source: {kind: 'file', detail: install.configPhp}}
+  })
 
   return {
     settingsFile: settings.path,
@@ -149,6 +185,7 @@ export async function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessE
     install,
     installError,
     database,
+    timezone,
     gearman,
     workersKey,
     prefix,
@@ -163,22 +200,22 @@ export function requireInstall(config: ResolvedConfig): AtomInstall {
   throw config.installError ?? new ConfigError('AtoM install not found', 'Set --atom-root.')
 }
 
-export function requireDatabase(config: ResolvedConfig): DatabaseTarget {
-  if (config.database) return config.database.value
-  throw withHint(config, 'Or give the database directly with --db mysql://user:password@host/atom')
+/** The database target, from --db/env/profile or config.php (read now, once). */
+export async function requireDatabase(config: ResolvedConfig): Promise<DatabaseTarget> {
+  return (await config.database.get()).value
 }
 
 export function requireGearman(config: ResolvedConfig): GearmanServer[] {
   if (config.gearman) return config.gearman.value
-  throw withHint(config, 'Or give the job servers directly with --gearman host:port')
+  throw withHint(config.installError, 'Or give the job servers directly with --gearman host:port')
 }
 
 export function requirePrefix(config: ResolvedConfig): string {
   if (config.prefix) return config.prefix.value
-  throw withHint(config, 'The function prefix is computed from the install root and workers_key; atom-ops needs the install for it.')
+  throw withHint(config.installError, 'The function prefix is computed from the install root and workers_key; atom-ops needs the install for it.')
 }
 
-function withHint(config: ResolvedConfig, extra: string): AtomOpsError {
-  const cause = config.installError ?? new ConfigError('AtoM install not found', 'Set --atom-root.')
+function withHint(installError: AtomOpsError | undefined, extra: string): AtomOpsError {
+  const cause = installError ?? new ConfigError('AtoM install not found', 'Set --atom-root.')
   return new AtomOpsError(cause.kind, cause.message, cause.hint ? `${cause.hint} ${extra}` : extra)
 }

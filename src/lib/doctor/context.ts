@@ -1,7 +1,14 @@
+import {existsSync} from 'node:fs'
+
+import {askedServer, expectedAbilities, type ExpectedAbilities, jobClassesOf} from '../atom/facts.js'
+import {AtomClock} from '../atom/clock.js'
 import type {AtomInstall} from '../atom/install.js'
 import {type GearmanServer, type ResolvedConfig, requireInstall} from '../context/resolve.js'
 import {Database} from '../db/database.js'
+import {describeError} from '../errors.js'
 import {fetchServerView, type ServerView} from '../gearman/view.js'
+import type {ServiceFlags} from '../service/targets.js'
+import {ownerName} from '../util/files.js'
 
 /**
  * What the checks share, fetched once and on demand: every check that needs `status` of a server
@@ -10,11 +17,23 @@ import {fetchServerView, type ServerView} from '../gearman/view.js'
 export class DoctorContext {
   private views?: Promise<ServerView[]>
   private db?: Promise<Database>
+  private expected?: Promise<ExpectedAbilities>
 
   constructor(
     readonly config: ResolvedConfig,
     readonly timeoutMs: number,
+    /** How the worker service is reached, as given by flags (the profile fills the rest). */
+    readonly service: ServiceFlags = {},
+    /** The command that restarts the worker, for fix lines (see restartCommandFor). */
+    readonly restartCommand = 'atom-ops worker restart',
   ) {}
+
+  /** Whether atom-ops knows what runs the worker: a manager, supervisor config or host (flag or profile), or systemd here. */
+  get managerKnown(): boolean {
+    const f = this.service
+    const p = this.config.profileSettings
+    return Boolean(f.manager || f.supervisorConfig || f.host?.length || p?.manager || p?.supervisorConfig || p?.hosts?.length || existsSync('/run/systemd/system'))
+  }
 
   get install(): AtomInstall {
     return requireInstall(this.config)
@@ -28,14 +47,23 @@ export class DoctorContext {
     return this.config.gearman?.value ?? []
   }
 
-  /** AtoM's availability check asks only the last server listed in gearman.yml. */
+  /** The server the web app's availability check asks. */
   get availabilityServer(): GearmanServer {
-    return this.servers[this.servers.length - 1]
+    return askedServer(this.servers)
   }
 
-  /** Every job class the install's gearman.yml says its workers can run. */
-  get jobClasses(): string[] {
-    return [...new Set(Object.values(this.install.workerTypes).flat())]
+  /** Every job class the worker's merged worker_types list (registered or not). */
+  get listedClasses(): string[] {
+    return jobClassesOf(this.install.worker.workerTypes)
+  }
+
+  /** What a healthy worker registers (loadable classes, enabled plugins); the database is asked for the plugins. */
+  abilities(): Promise<ExpectedAbilities> {
+    this.expected ??= this.database().then(
+      (db) => expectedAbilities(this.install, db),
+      (error) => expectedAbilities(this.install, undefined, describeError(error)),
+    )
+    return this.expected
   }
 
   serverViews(): Promise<ServerView[]> {
@@ -43,12 +71,29 @@ export class DoctorContext {
     return this.views
   }
 
+  /** AtoM's clock (its timezone resolved once). */
+  async clock(): Promise<AtomClock> {
+    return new AtomClock((await this.config.timezone.get()).value)
+  }
+
   database(): Promise<Database> {
-    this.db ??= Database.open(this.config.database!.value, this.timeoutMs)
+    this.db ??= this.config.database.get().then((target) => Database.open(target.value, this.timeoutMs))
     return this.db
   }
 
   async close(): Promise<void> {
     if (this.db) await (await this.db.catch(() => undefined))?.close()
   }
+}
+
+/**
+ * The fix line for "restart the worker": `atom-ops worker restart` where a service manager is known;
+ * elsewhere also the plain command AtoM documents, run from the root as the install's owner.
+ */
+export async function restartCommandFor(ctx: DoctorContext): Promise<string> {
+  if (ctx.managerKnown) return 'atom-ops worker restart'
+  const root = ctx.install.realRoot
+  const owner = await ownerName(root)
+  const asOwner = owner && owner !== 'root' ? `sudo -u ${owner} ` : ''
+  return `atom-ops worker restart --manager systemd|supervisor   # or, with no service manager: cd ${root} && ${asOwner}php symfony jobs:worker`
 }

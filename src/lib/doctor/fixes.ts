@@ -69,8 +69,8 @@ async function apply(config: ResolvedConfig, fix: PlannedFix, service: ServiceFl
           for (const id of ids) {
             try {
               // Re-planned per row: a zombie that finished meanwhile is refused, not overwritten.
-              const plan = await planKill(ctx.db, id, {scope: ctx.scope})
-              await runKill(ctx.db, plan, {scope: ctx.scope, reason: 'doctor --fix: zombie, nothing in Gearman behind it', realRoot: ctx.realRoot!, queue: false})
+              const plan = await planKill(ctx.db, ctx.clock, id, {scope: ctx.scope})
+              await runKill(ctx.db, ctx.clock, plan, {scope: ctx.scope, reason: 'doctor --fix: zombie, nothing in Gearman behind it', realRoot: ctx.realRoot!, queue: false})
               killed.push(id)
             } catch (error) {
               skipped.push(`#${id}: ${(error as Error).message}`)

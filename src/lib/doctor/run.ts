@@ -1,8 +1,10 @@
+import {isInstallFunction} from '../atom/facts.js'
 import {type GlobalOptions, type ResolvedConfig, resolveConfig} from '../context/resolve.js'
 import {ConfigError} from '../errors.js'
 import {loadSettingsFile} from '../settings/profiles.js'
-import {DoctorContext} from './context.js'
+import {DoctorContext, restartCommandFor} from './context.js'
 import {checkStaleConfigCache} from './checks/cache.js'
+import {checkWebAndWorkerAgree} from './checks/config.js'
 import {checkDatabase} from './checks/database.js'
 import {checkServers, checkWaitingWithoutWorker, checkWorkersForJobClasses} from './checks/gearman.js'
 import {checkSharedPrefix, prefixOwners} from './checks/profiles.js'
@@ -14,7 +16,7 @@ import type {CheckResult, CheckStatus} from './types.js'
 
 export interface DoctorReport {
   install: {root: string; realRoot: string | null; prefix: string | null; profile: string | null}
-  status: Exclude<CheckStatus, 'skipped'>
+  status: Exclude<CheckStatus, 'skipped' | 'info'>
   /** Nagios/Icinga: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
   exitCode: 0 | 1 | 2 | 3
   /** Worst first, then closest to the root cause. */
@@ -29,7 +31,7 @@ export interface DoctorOptions {
   service?: ServiceFlags
 }
 
-const SEVERITY: Record<CheckStatus, number> = {critical: 0, warning: 1, unknown: 2, ok: 3, skipped: 4}
+const SEVERITY: Record<CheckStatus, number> = {critical: 0, warning: 1, unknown: 2, ok: 3, info: 4, skipped: 5}
 const EXIT: Record<DoctorReport['status'], DoctorReport['exitCode']> = {ok: 0, warning: 1, critical: 2, unknown: 3}
 
 /** Runs a check with a deadline; a check that fails or overruns is reported as unknown, never hangs the report. */
@@ -76,10 +78,12 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
     return report(config, [check], started, {workers: 0, waitingJobs: 0, zombies: null, oldestInProgressSeconds: null})
   }
 
-  const ctx = new DoctorContext(config, timeoutMs)
+  const service = options.service ?? {}
+  const probe = new DoctorContext(config, timeoutMs, service)
+  const ctx = new DoctorContext(config, timeoutMs, service, await restartCommandFor(probe))
   const limit = timeoutMs + 500
   try {
-    const {installs} = await loadProfileInstalls(config.settingsFile)
+    const {installs} = await loadProfileInstalls(config.settingsFile, {withDatabase: true})
     const owners = prefixOwners(installs)
     const runs = [
       guarded('install.config', 'Configuration', limit, async () => ({
@@ -91,12 +95,13 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
         evidence: [],
       })),
       guarded('database', 'Database', limit, () => checkDatabase(ctx)),
+      guarded('config.web-worker', 'Web app and worker', limit, () => checkWebAndWorkerAgree(ctx)),
       guarded('gearman.servers', 'Gearman servers', limit, () => checkServers(ctx)),
       guarded('gearman.job-classes', 'Workers for each job class', limit, () => checkWorkersForJobClasses(ctx, owners)),
       guarded('gearman.waiting-no-worker', 'Queued jobs have a worker', limit, () => checkWaitingWithoutWorker(ctx)),
       guarded('cache.stale-config', 'Config cache', limit, () => checkStaleConfigCache(ctx)),
       guarded('profiles.shared-prefix', 'Shared prefixes', limit, () => checkSharedPrefix(ctx, installs)),
-      guarded('worker.service', 'Worker service', limit, () => checkWorkerService(ctx, options.service ?? {})),
+      guarded('worker.service', 'Worker service', limit, () => checkWorkerService(ctx)),
       guarded('jobs.stalled', 'Stalled jobs', limit, () => checkStalledJobs(ctx)),
     ]
     const checks = (await Promise.all(runs)).flat()
@@ -104,8 +109,8 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
     const workerIds = new Set<string>()
     let waitingJobs = 0
     for (const view of views) {
-      for (const w of view.workers) if (w.functions.some((f) => f.startsWith(ctx.prefix))) workerIds.add(`${view.label}#${w.fd}`)
-      for (const s of view.status) if (s.function.startsWith(ctx.prefix)) waitingJobs += s.waiting
+      for (const w of view.workers) if (w.functions.some((f) => isInstallFunction(f, ctx.prefix))) workerIds.add(`${view.label}#${w.fd}`)
+      for (const s of view.status) if (isInstallFunction(s.function, ctx.prefix)) waitingJobs += s.waiting
     }
     const fromChecks = checks.find((c) => c.metrics)?.metrics
     return report(config, checks, started, {
@@ -121,7 +126,7 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
 
 function report(config: ResolvedConfig, checks: CheckResult[], started: number, metrics: DoctorReport['metrics']): DoctorReport {
   const sorted = sortChecks(checks)
-  const worst = sorted.find((c) => c.status !== 'skipped' && c.status !== 'ok')
+  const worst = sorted.find((c) => c.status !== 'skipped' && c.status !== 'ok' && c.status !== 'info')
   const status: DoctorReport['status'] = worst ? (worst.status as DoctorReport['status']) : 'ok'
   return {
     install: {

@@ -1,5 +1,8 @@
-/** Nagios/Icinga order: ok < warning < critical; unknown when a check could not run; skipped when it does not apply. */
-export type CheckStatus = 'ok' | 'warning' | 'critical' | 'unknown' | 'skipped'
+/**
+ * Nagios/Icinga order: ok < warning < critical; unknown when a check could not run; skipped when it does
+ * not apply; info for a fact worth showing that is not a problem (counts as OK).
+ */
+export type CheckStatus = 'ok' | 'warning' | 'critical' | 'unknown' | 'skipped' | 'info'
 
 /** A safe fix doctor --fix may apply; each kind is implemented once in fixes.ts. */
 export type FixAction =

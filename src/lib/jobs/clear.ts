@@ -1,10 +1,11 @@
+import type {AtomClock} from '../atom/clock.js'
 import type {Database} from '../db/database.js'
 import {AtomOpsError, describeError, OperationError} from '../errors.js'
 import {type BackupLine, BackupWriter, defaultBackupPath, readBackupLines} from './backup.js'
 import {removeDownload, type FileResult} from './files.js'
-import {describeFilter, type JobFilter, statusName, whereSql} from './filter.js'
+import {describeFilter, fixTimes, type JobFilter, statusName, whereSql} from './filter.js'
 import {cancelQueued, type CancelReport, gearmanPicture, type GearmanPicture, type GearmanScope} from './gearman.js'
-import {classify, type InProgressJob} from './stalled.js'
+import {classify, type InProgressJob, inProgressRows} from './stalled.js'
 import {TERM_IDS} from './terms.js'
 
 export interface ClearPlanGroup {
@@ -81,34 +82,27 @@ class IdList {
  * The Gearman picture is taken before the row snapshot, so every queued handle it lists has its row
  * inside the snapshot.
  */
-export async function planClear(db: Database, options: Pick<ClearOptions, 'filter' | 'scope'>): Promise<ClearPlan> {
+export async function planClear(db: Database, clock: AtomClock, options: Pick<ClearOptions, 'filter' | 'scope'>): Promise<ClearPlan> {
+  // The time bounds are fixed now: the plan and every batch after it mean the same rows.
+  const filter = fixTimes(options.filter, clock)
   let gearman: GearmanPicture | undefined
   if (options.scope) gearman = await gearmanPicture(options.scope, {jobs: true})
   const [{maxId}] = await db.rows<{maxId: number | null}>('SELECT MAX(id) AS maxId FROM object')
   const snapshot = Number(maxId ?? 0)
-  const where = whereSql(options.filter, ['j.id <= ?'], [snapshot])
+  const where = whereSql(filter, ['j.id <= ?'], [snapshot])
   const groups = await db.rows<{name: string | null; status_id: number | null; n: number; downloads: number}>(
     `SELECT j.name, j.status_id, COUNT(*) AS n, SUM(j.download_path IS NOT NULL AND j.download_path <> '') AS downloads
        FROM job j JOIN object o ON o.id = j.id ${where.sql} GROUP BY j.name, j.status_id ORDER BY j.name, j.status_id`,
     where.values,
   )
-  const running = await db.rows<{id: number; name: string | null; username: string | null; created_at: string; age: number}>(
-    `SELECT j.id, j.name, u.username, o.created_at, TIMESTAMPDIFF(SECOND, o.created_at, NOW()) AS age
-       FROM job j JOIN object o ON o.id = j.id LEFT JOIN user u ON u.id = j.user_id WHERE j.status_id = ? ORDER BY o.created_at, j.id`,
-    [TERM_IDS.inProgress],
-  )
-  const selectedRunning = new Set(
-    (await db.rows<{id: number}>(`SELECT j.id FROM job j JOIN object o ON o.id = j.id ${whereSql(options.filter, ['j.id <= ?', 'j.status_id = ?'], [snapshot, TERM_IDS.inProgress]).sql}`, [...where.values, TERM_IDS.inProgress])).map((r) => Number(r.id)),
-  )
+  const running = await inProgressRows(db, clock)
+  const selected = whereSql(filter, ['j.id <= ?', 'j.status_id = ?'], [snapshot, TERM_IDS.inProgress])
+  const selectedRunning = new Set((await db.rows<{id: number}>(`SELECT j.id FROM job j JOIN object o ON o.id = j.id ${selected.sql}`, selected.values)).map((r) => Number(r.id)))
   const picture: GearmanPicture = gearman ?? {servers: [], functions: new Map(), perServer: [], answered: 0}
-  const classified = classify(
-    running.map((r) => ({id: Number(r.id), name: r.name, user: r.username, startedAt: r.created_at, ageSeconds: Number(r.age)})),
-    picture,
-    options.scope?.prefix ?? '',
-  ).filter((j) => selectedRunning.has(j.id))
+  const classified = classify(running, picture, options.scope?.prefix ?? '').filter((j) => selectedRunning.has(j.id))
   return {
-    selection: describeFilter(options.filter),
-    filter: options.filter,
+    selection: describeFilter(filter),
+    filter,
     maxId: snapshot,
     total: groups.reduce((a, g) => a + Number(g.n), 0),
     groups: groups.map((g) => ({name: g.name, status: statusName(g.status_id === null ? null : Number(g.status_id)), count: Number(g.n)})),

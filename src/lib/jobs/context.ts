@@ -1,4 +1,5 @@
 import {type ResolvedConfig, requireDatabase, requireGearman, requireInstall, requirePrefix} from '../context/resolve.js'
+import {AtomClock} from '../atom/clock.js'
 import {Database} from '../db/database.js'
 import type {GearmanScope} from './gearman.js'
 
@@ -9,6 +10,8 @@ export interface JobsContext {
   /** The install root as PHP sees it (symlinks resolved); download paths are relative to it. */
   realRoot?: string
   timeoutMs: number
+  /** AtoM's clock: its rows hold wall times in its timezone. */
+  clock: AtomClock
 }
 
 /** What a jobs command needs, from the resolved configuration; Gearman and the install are optional unless required. */
@@ -18,8 +21,9 @@ export async function openJobsContext(cfg: ResolvedConfig, needs: {gearman?: boo
   if (needs.gearman) scope = {servers: requireGearman(cfg), prefix: requirePrefix(cfg), timeoutMs}
   else if (cfg.gearman && cfg.prefix) scope = {servers: cfg.gearman.value, prefix: cfg.prefix.value, timeoutMs}
   const realRoot = needs.install ? requireInstall(cfg).realRoot : cfg.install?.realRoot
-  const db = await Database.open(requireDatabase(cfg), timeoutMs)
-  return {db, scope, realRoot, timeoutMs}
+  const clock = new AtomClock((await cfg.timezone.get()).value)
+  const db = await Database.open(await requireDatabase(cfg), timeoutMs)
+  return {db, scope, realRoot, timeoutMs, clock}
 }
 
 /** Opens the context, runs fn, always closes the database. */

@@ -1,9 +1,10 @@
 import type {Writable} from 'node:stream'
 
+import type {AtomClock} from '../atom/clock.js'
 import type {Database} from '../db/database.js'
 import {describeError, OperationError} from '../errors.js'
 import {phpCsvLine} from './csv.js'
-import {type JobFilter, statusLabel, whereSql} from './filter.js'
+import {fixTimes, type JobFilter, statusLabel, whereSql} from './filter.js'
 import {idRange, jobPages, type JobNote, type JobProperty, type JobSummary, notesFor, propertiesFor} from './query.js'
 
 export type ExportFormat = 'csv' | 'json' | 'ndjson'
@@ -12,11 +13,22 @@ export const EXPORT_FORMATS: ExportFormat[] = ['csv', 'json', 'ndjson']
 /** AtoM's "Export history" columns, in its order. */
 export const ATOM_CSV_HEADER = ['startDate', 'endDate', 'jobName', 'jobStatus', 'jobInfo', 'jobUser']
 
-/** One job as AtoM's export writes it: notes joined by ` | `, `None` for no user, `N/A` for no end date. */
+/**
+ * A date as AtoM's export writes it (PHP's `Y-m-d h:i A` of the wall time it stored), `N/A` when
+ * there is none: `2026-12-01 05:15 PM`.
+ */
+export function atomCsvDate(iso: string | null): string {
+  const m = iso === null ? null : /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})/.exec(iso)
+  if (!m) return 'N/A'
+  const hour = Number(m[2])
+  return `${m[1]} ${String(hour % 12 === 0 ? 12 : hour % 12).padStart(2, '0')}:${m[3]} ${hour < 12 ? 'AM' : 'PM'}`
+}
+
+/** One job as AtoM's export writes it: notes joined by ` | `, `None` for no user, `N/A` for no date. */
 export function atomCsvFields(job: JobSummary, notes: JobNote[]): string[] {
   return [
-    job.startedAt,
-    job.completedAt ?? 'N/A',
+    atomCsvDate(job.startedAt),
+    atomCsvDate(job.completedAt),
     job.name ?? '',
     statusLabel(job.statusId),
     notes.map((n) => n.content ?? '').join(' | '),
@@ -69,12 +81,13 @@ export class ExportInterrupted extends OperationError {
  */
 export async function exportJobs(
   db: Database,
+  clock: AtomClock,
   out: Writable,
   options: {filter: JobFilter; format: ExportFormat; pageSize?: number; onProgress?: (done: number, total: number) => void; total?: number; signal?: AbortSignal},
 ): Promise<ExportResult> {
   const progress = {jobs: 0, bytes: 0}
   try {
-    await writeExport(db, out, options, progress)
+    await writeExport(db, clock, out, {...options, filter: fixTimes(options.filter, clock)}, progress)
   } catch (error) {
     // Before the first row nothing is lost (an unreachable server stays exit 4); after it the reader must know.
     if (progress.jobs === 0 || error instanceof ExportInterrupted) throw error
@@ -83,14 +96,14 @@ export async function exportJobs(
   return {format: options.format, jobs: progress.jobs, bytes: progress.bytes}
 }
 
-async function writeExport(db: Database, out: Writable, options: Parameters<typeof exportJobs>[2], progress: {jobs: number; bytes: number}): Promise<void> {
+async function writeExport(db: Database, clock: AtomClock, out: Writable, options: Parameters<typeof exportJobs>[3], progress: {jobs: number; bytes: number}): Promise<void> {
   const emit = async (text: string) => {
     progress.bytes += Buffer.byteLength(text)
     await write(out, text)
   }
   if (options.format === 'csv') await emit(phpCsvLine(ATOM_CSV_HEADER))
   if (options.format === 'json') await emit('[')
-  for await (const page of jobPages(db, options.filter, {pageSize: options.pageSize ?? (options.format === 'csv' ? 1000 : 500)})) {
+  for await (const page of jobPages(db, clock, options.filter, {pageSize: options.pageSize ?? (options.format === 'csv' ? 1000 : 500)})) {
     if (options.signal?.aborted) throw new ExportInterrupted(progress.jobs)
     const ids = page.map((j) => j.id)
     const notes = await notesFor(db, ids)
@@ -116,8 +129,8 @@ async function writeExport(db: Database, out: Writable, options: Parameters<type
 }
 
 /** How many jobs match (for the progress bar's total). */
-export async function countJobs(db: Database, filter: JobFilter): Promise<number> {
-  const w = whereSql(filter)
+export async function countJobs(db: Database, clock: AtomClock, filter: JobFilter): Promise<number> {
+  const w = whereSql(fixTimes(filter, clock))
   const [{n}] = await db.rows<{n: number}>(`SELECT COUNT(*) AS n FROM job j JOIN object o ON o.id = j.id ${w.sql}`, w.values)
   return Number(n)
 }

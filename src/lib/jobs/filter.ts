@@ -1,3 +1,4 @@
+import type {AtomClock, WallTime} from '../atom/clock.js'
 import type {SqlValue} from '../db/database.js'
 import {UsageError} from '../errors.js'
 import {TERM_IDS} from './terms.js'
@@ -31,6 +32,21 @@ export interface JobFilter {
   user?: string
   olderThanMs?: number
   newerThanMs?: number
+  /**
+   * The same bounds as AtoM wall times (fixTimes): a command resolves them once, so a filter means
+   * the same rows however long the command runs.
+   */
+  startedBefore?: WallTime
+  startedSince?: WallTime
+}
+
+/** Turns "older/newer than a duration" into fixed wall times on AtoM's clock (the one its rows were written with). */
+export function fixTimes(filter: JobFilter, clock: AtomClock): JobFilter {
+  const out: JobFilter = {...filter}
+  // Once fixed, they stay: a second call (count, then export) must select the same rows.
+  if (filter.olderThanMs !== undefined && filter.startedBefore === undefined) out.startedBefore = clock.wallAgo(filter.olderThanMs)
+  if (filter.newerThanMs !== undefined && filter.startedSince === undefined) out.startedSince = clock.wallAgo(filter.newerThanMs)
+  return out
 }
 
 /** Validates typed status names (so `--status runing` is a usage error, not an empty result). */
@@ -63,8 +79,8 @@ function likePattern(glob: string): string {
 
 /**
  * The WHERE conditions of a filter over `job j JOIN object o ON o.id = j.id`, as SQL text with `?`
- * placeholders and the values apart. Times are compared with the server's NOW(), the clock AtoM's
- * rows were written with.
+ * placeholders and the values apart. Times are compared as AtoM's wall times (fixTimes), never with
+ * the database's NOW(): AtoM writes its rows with PHP's clock, in its own timezone.
  */
 export function filterConditions(filter: JobFilter): {conditions: string[]; values: SqlValue[]} {
   const conditions: string[] = []
@@ -93,13 +109,16 @@ export function filterConditions(filter: JobFilter): {conditions: string[]; valu
       values.push(u)
     }
   }
-  if (filter.olderThanMs !== undefined) {
-    conditions.push('o.created_at < NOW() - INTERVAL ? SECOND')
-    values.push(Math.floor(filter.olderThanMs / 1000))
+  if ((filter.olderThanMs !== undefined && filter.startedBefore === undefined) || (filter.newerThanMs !== undefined && filter.startedSince === undefined)) {
+    throw new Error('a filter with durations must go through fixTimes before it reaches SQL')
   }
-  if (filter.newerThanMs !== undefined) {
-    conditions.push('o.created_at >= NOW() - INTERVAL ? SECOND')
-    values.push(Math.floor(filter.newerThanMs / 1000))
+  if (filter.startedBefore !== undefined) {
+    conditions.push('o.created_at < ?')
+    values.push(filter.startedBefore)
+  }
+  if (filter.startedSince !== undefined) {
+    conditions.push('o.created_at >= ?')
+    values.push(filter.startedSince)
   }
   return {conditions, values}
 }

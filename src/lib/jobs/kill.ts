@@ -1,5 +1,6 @@
 import {hostname, userInfo} from 'node:os'
 
+import type {AtomClock} from '../atom/clock.js'
 import type {ResolvedConfig} from '../context/resolve.js'
 import type {Database} from '../db/database.js'
 import type {ServiceFlags} from '../service/targets.js'
@@ -9,7 +10,7 @@ import {BackupWriter, defaultBackupPath, readJobsForBackup} from './backup.js'
 import {type FileResult, removeDownload} from './files.js'
 import {cancelQueued, type CancelReport, gearmanPicture, type GearmanPicture, type GearmanScope} from './gearman.js'
 import {loadJob, type JobSummary} from './query.js'
-import {classify, type InProgressJob} from './stalled.js'
+import {classify, type InProgressJob, inProgressRows} from './stalled.js'
 import {TERM_IDS} from './terms.js'
 
 export const WORKER_NOT_STOPPED =
@@ -35,8 +36,8 @@ export interface KillResult {
 }
 
 /** Loads the job and what Gearman says about it; refuses a job that is not in progress unless forced. */
-export async function planKill(db: Database, id: number, options: {scope?: GearmanScope; force?: boolean; delete?: boolean}): Promise<KillPlan> {
-  const job = await loadJob(db, id)
+export async function planKill(db: Database, clock: AtomClock, id: number, options: {scope?: GearmanScope; force?: boolean; delete?: boolean}): Promise<KillPlan> {
+  const job = await loadJob(db, clock, id)
   if (!job) throw new UsageError(`there is no job with id ${id}`, 'See the ids with `atom-ops jobs list`.')
   const inProgress = job.statusId === TERM_IDS.inProgress
   if (!inProgress && !options.force) {
@@ -46,12 +47,7 @@ export async function planKill(db: Database, id: number, options: {scope?: Gearm
   let gearman: InProgressJob | undefined
   if (options.scope && inProgress) {
     picture = await gearmanPicture(options.scope, {jobs: true})
-    const rows = await db.rows<{id: number; name: string | null; username: string | null; created_at: string; age: number}>(
-      `SELECT j.id, j.name, u.username, o.created_at, TIMESTAMPDIFF(SECOND, o.created_at, NOW()) AS age
-         FROM job j JOIN object o ON o.id = j.id LEFT JOIN user u ON u.id = j.user_id WHERE j.status_id = ? AND j.name <=> ?`,
-      [TERM_IDS.inProgress, job.name],
-    )
-    gearman = classify(rows.map((r) => ({id: Number(r.id), name: r.name, user: r.username, startedAt: r.created_at, ageSeconds: Number(r.age)})), picture, options.scope.prefix).find((j) => j.id === id)
+    gearman = classify(await inProgressRows(db, clock, {name: job.name}), picture, options.scope.prefix).find((j) => j.id === id)
   }
   return {job, inProgress, gearman, picture, action: options.delete ? 'delete' : 'mark-failed'}
 }
@@ -64,8 +60,9 @@ function operator(): string {
   }
 }
 
-export function killNote(reason: string | undefined, now = new Date()): string {
-  return `Killed by atom-ops (${operator()}) at ${now.toISOString()}: ${reason?.trim() || 'marked failed by an operator; it was no longer running'}`
+/** The error note of a killed job; the time is AtoM's, in its zone, as its own notes and dates are. */
+export function killNote(reason: string | undefined, clock: AtomClock): string {
+  return `Killed by atom-ops (${operator()}) at ${clock.displayNow()}: ${reason?.trim() || 'marked failed by an operator; it was no longer running'}`
 }
 
 /**
@@ -74,15 +71,17 @@ export function killNote(reason: string | undefined, now = new Date()): string {
  * Gearman job when it can be identified: the row is its class's only in-progress row and the server
  * holds nothing else.
  */
-export async function runKill(db: Database, plan: KillPlan, options: {scope?: GearmanScope; reason?: string; realRoot: string; backupPath?: string | null; queue?: boolean}): Promise<KillResult> {
+export async function runKill(db: Database, clock: AtomClock, plan: KillPlan, options: {scope?: GearmanScope; reason?: string; realRoot: string; backupPath?: string | null; queue?: boolean}): Promise<KillResult> {
   const id = plan.job.id
   const result: KillResult = {plan, dryRun: false, action: plan.action, worker: WORKER_NOT_STOPPED}
   if (plan.action === 'mark-failed') {
-    const note = killNote(options.reason)
+    const note = killNote(options.reason, clock)
+    // AtoM's clock, as the worker would have written it: the database's NOW() may be another zone.
+    const now = clock.now()
     await db.transaction(async (tx) => {
-      const changed = await tx.execute('UPDATE job SET status_id = ?, completed_at = NOW() WHERE id = ? AND status_id <=> ?', [TERM_IDS.error, id, plan.job.statusId])
+      const changed = await tx.execute('UPDATE job SET status_id = ?, completed_at = ? WHERE id = ? AND status_id <=> ?', [TERM_IDS.error, now, id, plan.job.statusId])
       if (changed.affectedRows !== 1) throw new OperationError(`job ${id} changed while atom-ops looked at it; nothing was done`, 'Look at it again with `atom-ops jobs show`.')
-      await tx.execute('UPDATE object SET updated_at = NOW() WHERE id = ?', [id])
+      await tx.execute('UPDATE object SET updated_at = ? WHERE id = ?', [now, id])
       const n = await tx.execute("INSERT INTO note (object_id, type_id, user_id, source_culture, serial_number) VALUES (?, ?, NULL, 'en', 0)", [id, TERM_IDS.errorNote])
       await tx.execute("INSERT INTO note_i18n (id, culture, content) VALUES (?, 'en', ?)", [n.insertId, note])
       // A kill racing a clear on the same row may be the deadlock victim: the transaction is safe to run again.

@@ -1,7 +1,9 @@
+import type {AtomClock} from '../atom/clock.js'
 import type {Database, Queryable, SqlValue} from '../db/database.js'
 import {UsageError} from '../errors.js'
 import {groupBy} from '../util/group.js'
-import {type JobFilter, type JobStatusName, statusName, whereSql} from './filter.js'
+import {fixTimes, type JobFilter, type JobStatusName, statusName, whereSql} from './filter.js'
+import {TERM_IDS} from './terms.js'
 
 /** One job as `jobs list` and `jobs export` show it. */
 export interface JobSummary {
@@ -12,9 +14,10 @@ export interface JobSummary {
   userId: number | null
   /** The username, or null for a job started from the command line. */
   user: string | null
+  /** When AtoM created the row, ISO 8601 with AtoM's offset (its rows hold wall times in AtoM's zone). */
   startedAt: string
   completedAt: string | null
-  /** Seconds from start to completion, or to now while in progress (its age). */
+  /** Seconds from start to completion, or to now while in progress (its age), on AtoM's clock. */
   seconds: number | null
   objectId: number | null
   /** The related description or actor: its slug when it has one, else its class and id. */
@@ -52,8 +55,9 @@ export function parseSort(text: string | undefined): JobSort {
   return {field: f, descending}
 }
 
+/** The summary columns; the one placeholder is AtoM's wall-clock now (for sorting by duration in SQL). */
 const SUMMARY_COLUMNS = `j.id, j.name, j.status_id, j.user_id, u.username, o.created_at, j.completed_at, j.object_id, j.download_path,
-  TIMESTAMPDIFF(SECOND, o.created_at, COALESCE(j.completed_at, NOW())) AS seconds,
+  TIMESTAMPDIFF(SECOND, o.created_at, COALESCE(j.completed_at, ?)) AS seconds,
   (SELECT s.slug FROM slug s WHERE s.object_id = j.object_id LIMIT 1) AS related_slug,
   (SELECT ro.class_name FROM object ro WHERE ro.id = j.object_id) AS related_class`
 
@@ -74,7 +78,7 @@ interface SummaryRow {
   related_class: string | null
 }
 
-function toSummary(r: SummaryRow): JobSummary {
+function toSummary(r: SummaryRow, clock: AtomClock): JobSummary {
   return {
     id: Number(r.id),
     name: r.name,
@@ -82,9 +86,10 @@ function toSummary(r: SummaryRow): JobSummary {
     statusId: r.status_id === null ? null : Number(r.status_id),
     userId: r.user_id === null ? null : Number(r.user_id),
     user: r.username ?? null,
-    startedAt: r.created_at,
-    completedAt: r.completed_at,
-    seconds: r.seconds === null ? null : Number(r.seconds),
+    startedAt: clock.iso(r.created_at),
+    completedAt: r.completed_at === null ? null : clock.iso(r.completed_at),
+    // Exact across DST changes (the SQL figure only orders rows).
+    seconds: clock.secondsBetween(r.created_at, r.completed_at),
     objectId: r.object_id === null ? null : Number(r.object_id),
     related: r.object_id === null ? null : r.related_slug ?? `${r.related_class ?? 'object'} #${r.object_id}`,
     downloadPath: r.download_path,
@@ -108,25 +113,25 @@ export interface JobList {
 }
 
 /** The rows of `jobs list`: every filter combined with AND, sorted, limited; and how many match in all. */
-export async function listJobs(db: Database, options: ListOptions): Promise<JobList> {
+export async function listJobs(db: Database, clock: AtomClock, options: ListOptions): Promise<JobList> {
   const sort = options.sort ?? {field: 'id', descending: true}
   const limit = options.limit ?? 100
-  const where = whereSql(options.filter)
+  const where = whereSql(fixTimes(options.filter, clock))
   const dir = sort.descending ? 'DESC' : 'ASC'
   const nulls = sort.field === 'completed' || sort.field === 'user' ? `${SORT_FIELDS[sort.field]} IS NULL ${sort.descending ? 'DESC' : 'ASC'}, ` : ''
   const order = `ORDER BY ${nulls}${SORT_FIELDS[sort.field]} ${dir}, j.id ${dir}`
   const limitSql = limit > 0 ? 'LIMIT ?' : ''
-  const values: SqlValue[] = limit > 0 ? [...where.values, String(limit)] : where.values
+  const values: SqlValue[] = [clock.now(), ...where.values, ...(limit > 0 ? [String(limit)] : [])]
   const rows = await db.rows<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} ${FROM} ${where.sql} ${order} ${limitSql}`, values)
   const [{n}] = await db.rows<{n: number}>(`SELECT COUNT(*) AS n FROM job j JOIN object o ON o.id = j.id ${where.sql}`, where.values)
-  return {filter: options.filter, sort, limit, total: Number(n), jobs: rows.map(toSummary)}
+  return {filter: options.filter, sort, limit, total: Number(n), jobs: rows.map((r) => toSummary(r, clock))}
 }
 
 /**
  * The jobs matching a filter in id order, a page at a time (keyset pagination on the primary key:
  * memory stays flat however many rows there are). `maxId` bounds the walk to rows that existed at a snapshot.
  */
-export async function* jobPages(db: Queryable, filter: JobFilter, options: {pageSize?: number; maxId?: number} = {}): AsyncGenerator<JobSummary[]> {
+export async function* jobPages(db: Queryable, clock: AtomClock, filter: JobFilter, options: {pageSize?: number; maxId?: number} = {}): AsyncGenerator<JobSummary[]> {
   const pageSize = options.pageSize ?? 2000
   let after = 0
   for (;;) {
@@ -136,10 +141,10 @@ export async function* jobPages(db: Queryable, filter: JobFilter, options: {page
       extra.push('j.id <= ?')
       extraValues.push(options.maxId)
     }
-    const where = whereSql(filter, extra, extraValues)
-    const rows = await db.rows<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} ${FROM} ${where.sql} ORDER BY j.id LIMIT ?`, [...where.values, String(pageSize)])
+    const where = whereSql(fixTimes(filter, clock), extra, extraValues)
+    const rows = await db.rows<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} ${FROM} ${where.sql} ORDER BY j.id LIMIT ?`, [clock.now(), ...where.values, String(pageSize)])
     if (rows.length === 0) return
-    yield rows.map(toSummary)
+    yield rows.map((r) => toSummary(r, clock))
     after = Number(rows[rows.length - 1].id)
     if (rows.length < pageSize) return
   }
@@ -189,7 +194,7 @@ export async function notesFor(db: Queryable, ids: number[]): Promise<Map<number
   )
   return groupBy(onlyJobs(rows, ids), (r) => Number(r.object_id), (r): JobNote => {
     const typeId = r.type_id === null ? null : Number(r.type_id)
-    return {id: Number(r.id), typeId, type: typeId === 197 ? 'error' : typeId === 125 ? 'general' : 'other', userId: r.user_id === null ? null : Number(r.user_id), culture: r.culture, content: r.content}
+    return {id: Number(r.id), typeId, type: typeId === TERM_IDS.errorNote ? 'error' : typeId === TERM_IDS.generalNote ? 'general' : 'other', userId: r.user_id === null ? null : Number(r.user_id), culture: r.culture, content: r.content}
   })
 }
 
@@ -213,10 +218,10 @@ function onlyJobs<R extends {object_id: number}>(rows: R[], ids: number[]): R[] 
 }
 
 /** One job with everything about it in MySQL, or undefined when there is no such job. */
-export async function loadJob(db: Queryable, id: number): Promise<(JobSummary & {output: string | null; notes: JobNote[]; properties: JobProperty[]}) | undefined> {
-  const rows = await db.rows<SummaryRow & {output: string | null}>(`SELECT ${SUMMARY_COLUMNS}, j.output ${FROM} WHERE j.id = ?`, [id])
+export async function loadJob(db: Queryable, clock: AtomClock, id: number): Promise<(JobSummary & {output: string | null; notes: JobNote[]; properties: JobProperty[]}) | undefined> {
+  const rows = await db.rows<SummaryRow & {output: string | null}>(`SELECT ${SUMMARY_COLUMNS}, j.output ${FROM} WHERE j.id = ?`, [clock.now(), id])
   if (rows.length === 0) return undefined
   const notes = await notesFor(db, [id])
   const properties = await propertiesFor(db, [id])
-  return {...toSummary(rows[0]), output: rows[0].output, notes: notes.get(id) ?? [], properties: properties.get(id) ?? []}
+  return {...toSummary(rows[0], clock), output: rows[0].output, notes: notes.get(id) ?? [], properties: properties.get(id) ?? []}
 }

@@ -15,7 +15,7 @@ export interface JobDetails extends JobSummary {
 
 /** Everything about one job: its row, notes, output, properties, its download file, and Gearman's view of its function. */
 export async function showJob(ctx: JobsContext, id: number): Promise<JobDetails> {
-  const job = await loadJob(ctx.db, id)
+  const job = await loadJob(ctx.db, ctx.clock, id)
   if (!job) throw new UsageError(`there is no job with id ${id}`, 'See the ids with `atom-ops jobs list`.')
   const download = ctx.realRoot ? await downloadExists(ctx.realRoot, job.downloadPath) : {exists: false, refused: 'install root unknown'}
   let gearman: JobDetails['gearman']

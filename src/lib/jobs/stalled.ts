@@ -1,3 +1,4 @@
+import type {AtomClock} from '../atom/clock.js'
 import type {Queryable} from '../db/database.js'
 import {describeError} from '../errors.js'
 import {type GearmanPicture, gearmanPicture, type GearmanScope, type ServerAnswer} from './gearman.js'
@@ -39,22 +40,29 @@ export interface StalledReport {
 export const MATCHING_NOTE =
   'Gearman counts jobs per function, not per row: for each job class the newest in-progress rows are matched to the queued jobs, the next ones to the running jobs, and the rest are zombies.'
 
-interface Row {
+/** An in-progress row as classify() takes it: times on AtoM's clock. */
+export interface InProgressRow {
   id: number
   name: string | null
-  username: string | null
-  created_at: string
-  age: number
+  user: string | null
+  /** ISO 8601 with AtoM's offset. */
+  startedAt: string
+  ageSeconds: number
 }
 
-/** Every in-progress row, oldest first. */
-async function inProgressRows(db: Queryable): Promise<Row[]> {
-  return db.rows<Row>(
-    `SELECT j.id, j.name, u.username, o.created_at, TIMESTAMPDIFF(SECOND, o.created_at, NOW()) AS age
+/**
+ * Every in-progress row (of one class when `name` is given), oldest first, aged on AtoM's clock: the
+ * one query behind jobs stalled, jobs kill, jobs clear's plan, doctor and metrics.
+ */
+export async function inProgressRows(db: Queryable, clock: AtomClock, options: {name?: string | null} = {}): Promise<InProgressRow[]> {
+  const byName = options.name !== undefined
+  const rows = await db.rows<{id: number; name: string | null; username: string | null; created_at: string}>(
+    `SELECT j.id, j.name, u.username, o.created_at
        FROM job j JOIN object o ON o.id = j.id LEFT JOIN user u ON u.id = j.user_id
-      WHERE j.status_id = ? ORDER BY o.created_at, j.id`,
-    [TERM_IDS.inProgress],
+      WHERE j.status_id = ?${byName ? ' AND j.name <=> ?' : ''} ORDER BY o.created_at, j.id`,
+    byName ? [TERM_IDS.inProgress, options.name ?? null] : [TERM_IDS.inProgress],
   )
+  return rows.map((r) => ({id: Number(r.id), name: r.name, user: r.username, startedAt: clock.iso(r.created_at), ageSeconds: clock.ageSeconds(r.created_at)}))
 }
 
 /**
@@ -63,7 +71,7 @@ async function inProgressRows(db: Queryable): Promise<Row[]> {
  * (gearmand works FIFO, so a live job is newer than a dead one); the rest are zombies. A move or
  * file import with an older in-progress move or import is blocked behind it.
  */
-export function classify(rows: Array<{id: number; name: string | null; user: string | null; startedAt: string; ageSeconds: number}>, picture: GearmanPicture, prefix: string): InProgressJob[] {
+export function classify(rows: InProgressRow[], picture: GearmanPicture, prefix: string): InProgressJob[] {
   const anyFailed = picture.servers.some((s) => !s.ok)
   const byClass = new Map<string, typeof rows>()
   for (const r of rows) {
@@ -78,7 +86,8 @@ export function classify(rows: Array<{id: number; name: string | null; user: str
     const f = picture.functions.get(fn)
     let waiting = f?.waiting ?? 0
     let running = f?.running ?? 0
-    const newestFirst = [...list].sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.id - a.id))
+    // By age, not by the time text: an offset changes at DST, the age does not.
+    const newestFirst = [...list].sort((a, b) => a.ageSeconds - b.ageSeconds || b.id - a.id)
     for (const r of newestFirst) {
       let gearman: InProgressJob['gearman']
       let reason: string
@@ -104,7 +113,7 @@ export function classify(rows: Array<{id: number; name: string | null; user: str
     }
   }
   const serial = rows.filter((r) => (SERIALISED_CLASSES as readonly string[]).includes(r.name ?? ''))
-  const oldest = [...serial].sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.id - b.id))[0]
+  const oldest = [...serial].sort((a, b) => b.ageSeconds - a.ageSeconds || a.id - b.id)[0]
   for (const r of serial) {
     if (r.id === oldest.id) continue
     const job = out.get(r.id)!
@@ -121,19 +130,15 @@ export function classify(rows: Array<{id: number; name: string | null; user: str
  * blocked or unknown (a server did not answer). The library function behind `jobs stalled`, for
  * `doctor` too.
  */
-export async function findStalled(db: Queryable, scope: GearmanScope, options: {olderThanMs: number}): Promise<StalledReport> {
-  const rows = await inProgressRows(db)
+export async function findStalled(db: Queryable, clock: AtomClock, scope: GearmanScope, options: {olderThanMs: number}): Promise<StalledReport> {
+  const rows = await inProgressRows(db, clock)
   let picture: GearmanPicture
   try {
     picture = await gearmanPicture(scope)
   } catch (error) {
     picture = {servers: scope.servers.map((s) => ({server: `${s.host}:${s.port}`, ok: false, error: describeError(error)})), functions: new Map(), perServer: [], answered: 0}
   }
-  const classified = classify(
-    rows.map((r) => ({id: Number(r.id), name: r.name, user: r.username, startedAt: r.created_at, ageSeconds: Number(r.age)})),
-    picture,
-    scope.prefix,
-  )
+  const classified = classify(rows, picture, scope.prefix)
   const threshold = Math.floor(options.olderThanMs / 1000)
   const stalled = classified.filter((j) => j.ageSeconds >= threshold)
   const counts: Record<StalledState, number> = {waiting: 0, running: 0, zombie: 0, blocked: 0, unknown: 0}
@@ -161,8 +166,8 @@ export interface StalledSummary {
 }
 
 /** The figures doctor and metrics report: every in-progress row classified once, the stalled ones picked out. */
-export async function stalledSummary(db: Queryable, scope: GearmanScope): Promise<StalledSummary> {
-  const all = await findStalled(db, scope, {olderThanMs: 0})
+export async function stalledSummary(db: Queryable, clock: AtomClock, scope: GearmanScope): Promise<StalledSummary> {
+  const all = await findStalled(db, clock, scope, {olderThanMs: 0})
   const old = all.stalled.filter((j) => j.ageSeconds * 1000 >= STALLED_AFTER_MS)
   return {
     inProgress: all.inProgress,

@@ -1,3 +1,5 @@
+import {isInstallFunction} from '../atom/facts.js'
+import {AtomClock} from '../atom/clock.js'
 import {type ResolvedConfig, requireGearman, requirePrefix} from '../context/resolve.js'
 import {Database} from '../db/database.js'
 import {splitFunctionName} from '../atom/prefix.js'
@@ -47,9 +49,9 @@ export async function collectMetrics(config: ResolvedConfig): Promise<MetricFami
     (async () => {
       let db: Database | undefined
       try {
-        db = await Database.open(config.database!.value, timeoutMs)
+        db = await Database.open((await config.database.get()).value, timeoutMs)
         const byStatus = await db.rows<{status_id: number | null; n: number}>('SELECT status_id, COUNT(*) AS n FROM job GROUP BY status_id')
-        const stalled = await stalledSummary(db, {servers, prefix, timeoutMs})
+        const stalled = await stalledSummary(db, new AtomClock((await config.timezone.get()).value), {servers, prefix, timeoutMs})
         return {ok: true as const, byStatus, age: stalled.oldestInProgressSeconds, zombieCount: stalled.zombies.length}
       } catch {
         return {ok: false as const}
@@ -62,13 +64,13 @@ export async function collectMetrics(config: ResolvedConfig): Promise<MetricFami
   for (const view of views) {
     gearmanUp.samples.push({labels: {server: view.label}, value: view.ok ? 1 : 0})
     for (const s of view.status) {
-      if (!s.function.startsWith(prefix)) continue
+      if (!isInstallFunction(s.function, prefix)) continue
       const labels = {server: view.label, install, job_class: splitFunctionName(s.function).jobClass}
       waiting.samples.push({labels, value: s.waiting})
       running.samples.push({labels, value: s.running})
       workers.samples.push({labels, value: s.availableWorkers})
     }
-    if (view.ok) connections.samples.push({labels: {server: view.label, install}, value: view.workers.filter((w) => w.functions.some((f) => f.startsWith(prefix))).length})
+    if (view.ok) connections.samples.push({labels: {server: view.label, install}, value: view.workers.filter((w) => w.functions.some((f) => isInstallFunction(f, prefix))).length})
   }
 
   dbUp.samples.push({labels: {install}, value: database.ok ? 1 : 0})

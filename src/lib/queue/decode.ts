@@ -1,3 +1,4 @@
+import {isInstallFunction} from '../atom/facts.js'
 import {splitFunctionName} from '../atom/prefix.js'
 import type {ResolvedConfig} from '../context/resolve.js'
 import {loadProfileInstalls} from '../settings/installs.js'
@@ -42,7 +43,7 @@ export class FunctionDecoder {
   }
 
   isCurrent(name: string): boolean {
-    return this.currentPrefix !== undefined && name.startsWith(this.currentPrefix)
+    return this.currentPrefix !== undefined && isInstallFunction(name, this.currentPrefix)
   }
 }
 

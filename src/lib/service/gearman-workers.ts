@@ -1,3 +1,4 @@
+import {askedServer, isInstallFunction} from '../atom/facts.js'
 import {eachServer, GearmanAdmin} from '../gearman/admin.js'
 import {formatHostPort, type HostPort} from '../util/hostport.js'
 
@@ -40,13 +41,13 @@ export async function installWorkers(servers: HostPort[], prefix: string, timeou
     const classes = new Map<string, ClassWorkers>()
     for (const jobClass of knownClasses) classes.set(jobClass, {jobClass, function: prefix + jobClass, availableWorkers: 0, connections: 0, waiting: 0, running: 0, registered: false})
     for (const s of r.value.status) {
-      if (!s.function.startsWith(prefix)) continue
+      if (!isInstallFunction(s.function, prefix)) continue
       const jobClass = s.function.slice(prefix.length)
       classes.set(jobClass, {jobClass, function: s.function, availableWorkers: s.availableWorkers, connections: 0, waiting: s.waiting, running: s.running, registered: true})
     }
     let workerConnections = 0
     for (const w of r.value.workers) {
-      const mine = w.functions.filter((f) => f.startsWith(prefix))
+      const mine = w.functions.filter((f) => isInstallFunction(f, prefix))
       if (mine.length > 0) workerConnections++
       for (const f of mine) {
         const c = classes.get(f.slice(prefix.length))
@@ -131,6 +132,6 @@ export function expectedAfterStart(before: ServerWorkers[], servers: HostPort[],
     const registered = s.classes.filter((c) => c.registered).map((c) => c.jobClass)
     if (registered.length > 0) expected.set(s.server, registered)
   }
-  if (expected.size === 0 && servers.length > 0 && knownClasses.length > 0) expected.set(formatHostPort(servers[servers.length - 1]), [...new Set(knownClasses)])
+  if (expected.size === 0 && servers.length > 0 && knownClasses.length > 0) expected.set(formatHostPort(askedServer(servers)), [...new Set(knownClasses)])
   return expected
 }

@@ -1,3 +1,4 @@
+import {askedServer, jobClassesOf} from '../atom/facts.js'
 import {type GearmanServer, type ResolvedConfig} from '../context/resolve.js'
 import {describeError} from '../errors.js'
 import {type ServerWorkers, expectedAfterStart, installWorkers, waitForWorkers, type WaitResult} from './gearman-workers.js'
@@ -13,7 +14,7 @@ interface InstallGearman {
 
 function installGearman(cfg: ResolvedConfig): InstallGearman | {error: string} {
   if (!cfg.prefix || !cfg.gearman) return {error: cfg.installError?.message ?? 'AtoM install not found (set --atom-root)'}
-  const jobClasses = cfg.install ? [...new Set(Object.values(cfg.install.workerTypes).flat())] : []
+  const jobClasses = cfg.install ? jobClassesOf(cfg.install.worker.workerTypes) : []
   return {prefix: cfg.prefix.value, servers: cfg.gearman.value, jobClasses}
 }
 
@@ -62,7 +63,7 @@ export async function workerStatus(cfg: ResolvedConfig, flags: ServiceFlags): Pr
     else problems.push(`${h.host}: ${h.error.message}`)
   }
   // AtoM's availability check asks only the last server: no worker there means "No Gearman worker available".
-  const asked = servers[servers.length - 1]
+  const asked = askedServer(servers)
   for (const s of servers) {
     if (!s.ok) problems.push(`${s.server}: ${s.error}`)
     else if (s === asked && s.classes.every((c) => c.availableWorkers === 0)) problems.push(`${s.server} (the server AtoM asks): no worker for this install`)

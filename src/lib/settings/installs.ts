@@ -1,4 +1,4 @@
-import {readAtomInstall} from '../atom/install.js'
+import {readAtomInstall, readDatabaseSettings} from '../atom/install.js'
 import {functionPrefix} from '../atom/prefix.js'
 import {describeTarget, parseDatabaseUrl, targetFromAtom} from '../db/target.js'
 import {loadSettingsFile} from './profiles.js'
@@ -7,15 +7,16 @@ export interface ProfileInstall {
   name: string
   prefix: string
   realRoot: string
-  /** user@host/db (no password): one prefix with two databases is two installs sharing workers. */
-  database: string
+  /** user@host/db (no password), when asked for: one prefix with two databases is two installs sharing workers. */
+  database?: string
 }
 
 /**
- * Every profile's install as far as it can be read: md5(realpath(atom_root) . workers_key) and its
- * database. Profiles without an atom_root or whose files cannot be read are named in `skipped`.
+ * Every profile's install as far as it can be read: md5(realpath(atom_root) . workers_key), and its
+ * database when `withDatabase` (config.php is read only then). Profiles without an atom_root or whose
+ * files cannot be read are named in `skipped`.
  */
-export async function loadProfileInstalls(settingsFile?: string): Promise<{installs: ProfileInstall[]; skipped: string[]}> {
+export async function loadProfileInstalls(settingsFile?: string, options: {withDatabase?: boolean} = {}): Promise<{installs: ProfileInstall[]; skipped: string[]}> {
   let profiles
   try {
     profiles = [...(await loadSettingsFile(settingsFile)).profiles.values()]
@@ -28,8 +29,13 @@ export async function loadProfileInstalls(settingsFile?: string): Promise<{insta
       if (!profile.atomRoot) return undefined
       try {
         const install = await readAtomInstall(profile.atomRoot)
-        const target = profile.db ? parseDatabaseUrl(profile.db, `profile ${profile.name}`, 'config') : targetFromAtom(install.database)
-        return {name: profile.name, prefix: functionPrefix(install.realRoot, profile.workersKey ?? install.workersKey), realRoot: install.realRoot, database: describeTarget(target)}
+        const prefix = functionPrefix(install.realRoot, profile.workersKey ?? install.web.workersKey)
+        let database: string | undefined
+        if (options.withDatabase) {
+          const target = profile.db ? parseDatabaseUrl(profile.db, `profile ${profile.name}`, 'config') : targetFromAtom(await readDatabaseSettings(install.configPhp))
+          database = describeTarget(target)
+        }
+        return {name: profile.name, prefix, realRoot: install.realRoot, database}
       } catch {
         skipped.push(profile.name)
         return undefined

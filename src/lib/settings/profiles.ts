@@ -12,6 +12,8 @@ export interface Profile {
   gearman?: string[]
   workersKey?: string
   timeout?: number
+  /** AtoM's timezone when its files do not say (or say wrongly). */
+  timezone?: string
   hosts?: string[]
   unit?: string
   manager?: string
@@ -31,6 +33,7 @@ const PROFILE_KEYS: Record<string, keyof Profile> = {
   gearman: 'gearman',
   workers_key: 'workersKey',
   timeout: 'timeout',
+  timezone: 'timezone',
   hosts: 'hosts',
   unit: 'unit',
   manager: 'manager',

@@ -40,3 +40,25 @@ function fileError(error: unknown, path: string, what: string, hint?: string): C
   if (code === 'EISDIR') return new ConfigError(`${what} is a directory, not a file: ${path}`, hint)
   return new ConfigError(`${what} could not be read: ${path} (${code ?? String(error)})`, hint)
 }
+
+/** The login name of a uid, from /etc/passwd (no NSS lookup: enough for the local accounts AtoM runs as). */
+export async function userName(uid: number): Promise<string | undefined> {
+  try {
+    for (const line of (await readFile('/etc/passwd', 'utf8')).split('\n')) {
+      const f = line.split(':')
+      if (f.length > 2 && Number(f[2]) === uid) return f[0]
+    }
+  } catch {
+    // no passwd file
+  }
+  return undefined
+}
+
+/** The owner's login name of a file or directory (AtoM's files belong to the user its worker runs as). */
+export async function ownerName(path: string): Promise<string | undefined> {
+  try {
+    return await userName((await stat(path)).uid)
+  } catch {
+    return undefined
+  }
+}

@@ -14,7 +14,8 @@ before(async () => {
   bed = await TestBed.start()
   const db = bed.database
   const admin = await insertUser(db, 'admin')
-  const at = (s: string) => new Date(s + 'Z')
+  // Wall times on AtoM's clock (the stock America/Vancouver), as AtoM writes them.
+  const at = (s: string) => new Date(bed.clock.instant(s))
   ids.push(await insertJob(db, {name: 'arFindingAidJob', status: 'completed', userId: admin, createdAt: at('2024-03-01T10:00:00'), completedAt: at('2024-03-01T10:00:07'), notes: ['Generating finding aid', 'Done, 12 pages']}))
   ids.push(await insertJob(db, {name: 'arInformationObjectCsvExportJob', status: 'error', userId: null, createdAt: at('2024-03-02T11:30:00'), completedAt: at('2024-03-02T11:31:00'), notes: ['Export "levels": fonds, series'], errorNote: 'line one\nline two'}))
   ids.push(await insertJob(db, {name: 'arObjectMoveJob', status: 'running', userId: admin, createdAt: at('2024-03-03T12:00:00'), properties: {userToken: 'abc'}}))
@@ -24,13 +25,13 @@ after(async () => {
   await bed?.stop()
 })
 
-// What AtoM's "Export history" (PHP fputcsv) writes for this data set.
+// What AtoM's "Export history" (PHP fputcsv, dates as Y-m-d h:i A of the stored wall time) writes for this data set.
 const EXPECTED = [
   'startDate,endDate,jobName,jobStatus,jobInfo,jobUser',
-  '"2024-03-01 10:00:00","2024-03-01 10:00:07",arFindingAidJob,Completed,"Generating finding aid | Done, 12 pages",admin',
-  '"2024-03-02 11:30:00","2024-03-02 11:31:00",arInformationObjectCsvExportJob,Error,"Export ""levels"": fonds, series | line one\nline two",None',
-  '"2024-03-03 12:00:00",N/A,arObjectMoveJob,Running,,admin',
-  '"2024-03-04 00:00:00","2024-03-04 00:00:01",arGenerateReportJob,Completed,"back\\slash ""quoted""",None',
+  '"2024-03-01 10:00 AM","2024-03-01 10:00 AM",arFindingAidJob,Completed,"Generating finding aid | Done, 12 pages",admin',
+  '"2024-03-02 11:30 AM","2024-03-02 11:31 AM",arInformationObjectCsvExportJob,Error,"Export ""levels"": fonds, series | line one\nline two",None',
+  '"2024-03-03 12:00 PM",N/A,arObjectMoveJob,Running,,admin',
+  '"2024-03-04 12:00 AM","2024-03-04 12:00 AM",arGenerateReportJob,Completed,"back\\slash ""quoted""",None',
 ].join('\n') + '\n'
 
 describe('jobs export', () => {

@@ -78,7 +78,7 @@ describe('jobs list: filters (library, every combination against an oracle)', ()
         for (const user of userChoices)
           for (const age of ageChoices) {
             const filter: JobFilter = {statuses, names, user, ...age}
-            const got = await listJobs(bed.database, {filter, limit: 0})
+            const got = await listJobs(bed.database, bed.clock, {filter, limit: 0})
             const want = oracle(filter).map((s) => s.id).sort((a, b) => b - a)
             assert.deepEqual(got.jobs.map((j) => j.id), want, JSON.stringify(filter))
             assert.equal(got.total, want.length)
@@ -88,17 +88,17 @@ describe('jobs list: filters (library, every combination against an oracle)', ()
   })
 
   test('--completed done right: completed and error together (AtoM shows only one)', async () => {
-    const got = await listJobs(bed.database, {filter: {statuses: ['completed', 'error']}, limit: 0})
+    const got = await listJobs(bed.database, bed.clock, {filter: {statuses: ['completed', 'error']}, limit: 0})
     assert.ok(got.jobs.some((j) => j.status === 'completed') && got.jobs.some((j) => j.status === 'error'))
     assert.ok(got.jobs.every((j) => j.status !== 'running'))
   })
 
   test('sorting and limit: the limit cuts after sorting, ties broken by id', async () => {
-    const byDuration = await listJobs(bed.database, {filter: {statuses: ['completed']}, sort: parseSort('-duration'), limit: 5})
+    const byDuration = await listJobs(bed.database, bed.clock, {filter: {statuses: ['completed']}, sort: parseSort('-duration'), limit: 5})
     const want = oracle({statuses: ['completed']}).sort((a, b) => b.durationS! - a.durationS! || b.id - a.id).slice(0, 5).map((s) => s.id)
     assert.deepEqual(byDuration.jobs.map((j) => j.id), want)
     assert.equal(byDuration.total, oracle({statuses: ['completed']}).length)
-    const oldest = await listJobs(bed.database, {filter: {}, sort: parseSort('started'), limit: 1})
+    const oldest = await listJobs(bed.database, bed.clock, {filter: {}, sort: parseSort('started'), limit: 1})
     assert.equal(oldest.jobs[0].id, [...seeded].sort((a, b) => b.ageHours - a.ageHours || a.id - b.id)[0].id)
   })
 })

@@ -36,7 +36,7 @@ before(async () => {
   await insertJob(db, {name: 'arObjectMoveJob', status: 'completed', createdAt: new Date(now - 9 * HOUR)})
   // Wait until the hanging worker has grabbed its job.
   for (let i = 0; i < 50; i++) {
-    const r = await findStalled(db, {servers: bed.servers, prefix: bed.prefix, timeoutMs: 2000}, {olderThanMs: HOUR})
+    const r = await findStalled(db, bed.clock, {servers: bed.servers, prefix: bed.prefix, timeoutMs: 2000}, {olderThanMs: HOUR})
     if (r.stalled.find((j) => j.id === ids.running)?.state === 'running') break
     await new Promise((res) => setTimeout(res, 100))
   }
@@ -47,7 +47,7 @@ after(async () => {
 
 describe('jobs stalled', () => {
   test('classifies with real queued, running and missing Gearman jobs (library)', async () => {
-    const r = await findStalled(bed.database, {servers: bed.servers, prefix: bed.prefix, timeoutMs: 2000}, {olderThanMs: HOUR})
+    const r = await findStalled(bed.database, bed.clock, {servers: bed.servers, prefix: bed.prefix, timeoutMs: 2000}, {olderThanMs: HOUR})
     const state = Object.fromEntries(r.stalled.map((j) => [j.id, j.state]))
     assert.equal(state[ids.running], 'running')
     assert.equal(state[ids.waiting], 'waiting')

@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {createHash} from 'node:crypto'
 import {after, before, describe, test} from 'node:test'
 
-import {readAtomInstall} from '../../../src/lib/atom/install.js'
+import {readAtomInstall, readDatabaseSettings} from '../../../src/lib/atom/install.js'
 import {ConfigError} from '../../../src/lib/errors.js'
 import {phpExport} from '../../../src/testbed/fixture.js'
 
@@ -20,18 +20,23 @@ after(async () => {
 })
 
 let n = 0
-async function install(files: {php?: string; gearman?: string; app?: string; appGearman?: string}): Promise<string> {
+async function install(files: {php?: string; gearman?: string; app?: string; appGearman?: string; appApp?: string; appSettings?: string}): Promise<string> {
   const root = join(base, `root${n++}`)
   await mkdir(join(root, 'config'), {recursive: true})
   if (files.php !== undefined) await writeFile(join(root, 'config', 'config.php'), files.php)
   if (files.gearman !== undefined) await writeFile(join(root, 'config', 'gearman.yml'), files.gearman)
   if (files.app !== undefined) await writeFile(join(root, 'config', 'app.yml'), files.app)
-  if (files.appGearman !== undefined) {
+  const appLevel: Array<[string | undefined, string]> = [[files.appGearman, 'gearman.yml'], [files.appApp, 'app.yml'], [files.appSettings, 'settings.yml']]
+  for (const [text, name] of appLevel) {
+    if (text === undefined) continue
     await mkdir(join(root, 'apps', 'qubit', 'config'), {recursive: true})
-    await writeFile(join(root, 'apps', 'qubit', 'config', 'gearman.yml'), files.appGearman)
+    await writeFile(join(root, 'apps', 'qubit', 'config', name), text)
   }
   return root
 }
+
+/** config.php's database settings, as the commands that need the database read them. */
+const databaseOf = (root: string) => readDatabaseSettings(join(root, 'config', 'config.php'))
 
 function configPhp(param: Record<string, string | boolean>, extraSections = ''): string {
   const body = phpExport({all: {propel: {class: 'sfPropelDatabase', param}}})
@@ -43,17 +48,17 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex')
 describe('config.php', () => {
   test('the installer form: dbname first, host omitted for localhost means the local socket', async () => {
     const root = await install({php: configPhp({encoding: 'utf8mb4', persistent: true, pooling: true, dsn: 'mysql:dbname=atom;port=3306', username: 'atom', password: 'secret'})})
-    const i = await readAtomInstall(root)
-    assert.deepEqual(i.database.dsn, {dbname: 'atom', port: 3306})
-    assert.equal(i.database.username, 'atom')
-    assert.equal(i.database.password, 'secret')
-    assert.equal(i.database.encoding, 'utf8mb4')
+    const d = await databaseOf(root)
+    assert.deepEqual(d.dsn, {dbname: 'atom', port: 3306})
+    assert.equal(d.username, 'atom')
+    assert.equal(d.password, 'secret')
+    assert.equal(d.encoding, 'utf8mb4')
   })
 
   test('passwords with quotes, backslashes, dollars and unicode survive var_export escaping', async () => {
     for (const password of [`it's "q"`, 'back\\slash\\\\two', '$HOME $(id) `x`', 'ünï©ødé 密码', "\\'", '']) {
       const root = await install({php: configPhp({dsn: 'mysql:host=db;dbname=atom', username: 'u', password})})
-      assert.equal((await readAtomInstall(root)).database.password, password)
+      assert.equal((await databaseOf(root)).password, password)
     }
   })
 
@@ -69,16 +74,16 @@ return [
   'staging' => ['propel' => ['param' => ['dsn' => 'mysql:dbname=other']]],
   'test' => array('propel' => array('param' => array('classname' => 'DebugPDO'))),
 ];`
-    const i = await readAtomInstall(await install({php}))
-    assert.deepEqual(i.database.dsn, {dbname: 'atom2', host: '10.0.0.5', port: 3307})
-    assert.equal(i.database.username, 'atom')
-    assert.equal(i.database.password, '')
+    const d = await databaseOf(await install({php}))
+    assert.deepEqual(d.dsn, {dbname: 'atom2', host: '10.0.0.5', port: 3307})
+    assert.equal(d.username, 'atom')
+    assert.equal(d.password, '')
   })
 
   test('PHP that would have to be executed is refused, never run', async () => {
     for (const expr of ["getenv('DB_PASS')", '$password', '"pass$word"', "file_get_contents('/etc/shadow')", "'a' . 'b'"]) {
       const php = `<?php return array('all' => array('propel' => array('param' => array('dsn' => 'mysql:dbname=a', 'username' => 'u', 'password' => ${expr}))));`
-      await assert.rejects(readAtomInstall(await install({php})), (e: unknown) => e instanceof ConfigError && /unsupported PHP expression/.test(e.message), expr)
+      await assert.rejects(databaseOf(await install({php})), (e: unknown) => e instanceof ConfigError && /unsupported PHP expression/.test(e.message), expr)
     }
   })
 
@@ -92,7 +97,7 @@ return [
       ["<?php return array('all' => array('propel' => array('param' => array('dsn' => 'mysql:host=x'))));", /DSN has no dbname/],
     ]
     for (const [php, message] of cases) {
-      await assert.rejects(readAtomInstall(await install({php})), (e: unknown) => e instanceof ConfigError && e.exitCode === 3 && message.test(e.message), String(php))
+      await assert.rejects(databaseOf(await install({php})), (e: unknown) => e instanceof ConfigError && e.exitCode === 3 && message.test(e.message), String(php))
     }
   })
 
@@ -118,38 +123,59 @@ return [
   })
 })
 
-describe('gearman.yml and app.yml', () => {
+describe('gearman.yml, app.yml and settings.yml, as symfony reads them', () => {
   const php = configPhp({dsn: 'mysql:dbname=atom', username: 'u', password: 'p'})
 
   test('one server; no gearman.yml at all means the default 127.0.0.1:4730', async () => {
     const one = await readAtomInstall(await install({php, gearman: 'all:\n  servers:\n    default: 10.1.1.1:4731\n  worker_types:\n    general: [arFindingAidJob]\n'}))
-    assert.deepEqual(one.gearmanServers, [{name: 'default', host: '10.1.1.1', port: 4731}])
-    assert.deepEqual(one.workerTypes, {general: ['arFindingAidJob']})
+    assert.deepEqual(one.web.gearmanServers, [{name: 'default', host: '10.1.1.1', port: 4731}])
+    assert.deepEqual(one.worker.workerTypes, {general: ['arFindingAidJob']})
     const none = await readAtomInstall(await install({php}))
-    assert.deepEqual(none.gearmanServers, [{name: 'default', host: '127.0.0.1', port: 4730}])
-    assert.equal(none.files.gearmanYml, undefined)
+    assert.deepEqual(none.web.gearmanServers, [{name: 'default', host: '127.0.0.1', port: 4730}])
+    assert.deepEqual(none.files.gearman, [])
+    assert.equal(none.web.origins.servers, undefined)
   })
 
   test('three servers keep their order (AtoM asks the last); a port may be omitted', async () => {
     const yml = 'all:\n  servers:\n    a: 10.0.0.1:4730\n    b: gear.example\n    c: "[::1]:4740"\n'
     const i = await readAtomInstall(await install({php, gearman: yml}))
-    assert.deepEqual(i.gearmanServers, [
+    assert.deepEqual(i.web.gearmanServers, [
       {name: 'a', host: '10.0.0.1', port: 4730},
       {name: 'b', host: 'gear.example', port: 4730},
       {name: 'c', host: '::1', port: 4740},
     ])
   })
 
-  test('the prod section overlays all; other environment sections are ignored', async () => {
-    const yml = 'all:\n  servers:\n    default: 127.0.0.1:4730\ndev:\n  servers:\n    default: 10.9.9.9:1\nprod:\n  servers:\n    default: 10.2.2.2:4730\n'
+  test('the web app sees all + prod, the worker all + worker; other sections are ignored', async () => {
+    const yml = 'all:\n  servers:\n    default: 127.0.0.1:4730\ndev:\n  servers:\n    default: 10.9.9.9:1\nprod:\n  servers:\n    default: 10.2.2.2:4730\nworker:\n  servers:\n    default: 10.3.3.3:4730\n'
     const i = await readAtomInstall(await install({php, gearman: yml}))
-    assert.deepEqual(i.gearmanServers, [{name: 'default', host: '10.2.2.2', port: 4730}])
+    assert.deepEqual(i.web.gearmanServers, [{name: 'default', host: '10.2.2.2', port: 4730}])
+    assert.deepEqual(i.worker.gearmanServers, [{name: 'default', host: '10.3.3.3', port: 4730}])
+    assert.equal(i.web.origins.servers?.section, 'prod')
+    assert.equal(i.worker.origins.servers?.section, 'worker')
   })
 
-  test('apps/qubit/config/gearman.yml replaces config/gearman.yml', async () => {
-    const i = await readAtomInstall(await install({php, gearman: 'all:\n  servers:\n    default: 10.0.0.1:4730\n', appGearman: 'all:\n  servers:\n    default: 10.0.0.2:4730\n'}))
-    assert.equal(i.gearmanServers[0].host, '10.0.0.2')
-    assert.match(i.files.gearmanYml!, /apps\/qubit\/config\/gearman\.yml$/)
+  test("AtoM's Docker layout: apps/qubit/config/gearman.yml holding only servers is merged over config/gearman.yml, worker_types kept", async () => {
+    const stock = 'all:\n  servers:\n    default: 127.0.0.1:4730\n  worker_types:\n    general:\n      - arFindingAidJob\n    sword:\n      - qtSwordPluginWorker\n'
+    const i = await readAtomInstall(await install({php, gearman: stock, appGearman: 'all:\n  servers:\n    default: gearmand:4730\n'}))
+    assert.deepEqual(i.web.gearmanServers, [{name: 'default', host: 'gearmand', port: 4730}])
+    assert.deepEqual(i.worker.workerTypes, {general: ['arFindingAidJob'], sword: ['qtSwordPluginWorker']})
+    assert.match(i.web.origins.servers!.file, /apps\/qubit\/config\/gearman\.yml$/)
+    assert.match(i.web.origins.workerTypes!.file, /\/config\/gearman\.yml$/)
+    assert.doesNotMatch(i.web.origins.workerTypes!.file, /apps\/qubit/)
+    assert.equal(i.files.gearman.length, 2)
+  })
+
+  test("servers add to the project's, in its order, and lists merge item by item (PHP's arrayDeepMerge)", async () => {
+    const i = await readAtomInstall(
+      await install({
+        php,
+        gearman: 'all:\n  servers:\n    default: 10.0.0.1:4730\n  worker_types:\n    general: [a, b, c]\n',
+        appGearman: 'all:\n  servers:\n    second: 10.0.0.2:4730\n  worker_types:\n    general: [x]\n',
+      }),
+    )
+    assert.deepEqual(i.web.gearmanServers.map((s) => s.host), ['10.0.0.1', '10.0.0.2'])
+    assert.deepEqual(i.worker.workerTypes.general, ['x', 'b', 'c'])
   })
 
   test('YAML that does not parse and bad server addresses are config errors naming the file', async () => {
@@ -164,21 +190,44 @@ describe('gearman.yml and app.yml', () => {
     await assert.rejects(readAtomInstall(await install({php, app: 'all:\n\tworkers_key: x\n'})), /app\.yml is not valid YAML/)
   })
 
-  test('workers_key empty, set, and missing (before 2.6); cache engine and options', async () => {
+  test('workers_key empty, set, and missing (before 2.6); cache engine and its parameters', async () => {
     const empty = await readAtomInstall(await install({php, app: "all:\n  workers_key: ''\n"}))
-    assert.equal(empty.workersKey, '')
-    assert.equal(empty.workersKeyMissing, false)
-    assert.equal(empty.prefix, md5(empty.realRoot) + '-')
+    assert.equal(empty.web.workersKey, '')
+    assert.equal(empty.web.workersKeyMissing, false)
+    assert.equal(empty.web.prefix, md5(empty.realRoot) + '-')
 
-    const set = await readAtomInstall(await install({php, app: 'all:\n  workers_key: site-b\n  cache_engine: sfMemcacheCache\n  cache_options:\n    host: 127.0.0.1\n    port: 11211\n'}))
-    assert.equal(set.workersKey, 'site-b')
-    assert.equal(set.prefix, md5(set.realRoot + 'site-b') + '-')
-    assert.equal(set.cacheEngine, 'sfMemcacheCache')
-    assert.deepEqual(set.cacheOptions, {host: '127.0.0.1', port: 11211})
+    const set = await readAtomInstall(await install({php, app: 'all:\n  workers_key: site-b\n  cache_engine: sfMemcacheCache\n  cache_engine_param:\n    host: 127.0.0.1\n    port: 11211\n'}))
+    assert.equal(set.web.workersKey, 'site-b')
+    assert.equal(set.web.prefix, md5(set.realRoot + 'site-b') + '-')
+    assert.equal(set.web.cacheEngine, 'sfMemcacheCache')
+    assert.deepEqual(set.web.cacheParams, {host: '127.0.0.1', port: 11211})
 
     const missing = await readAtomInstall(await install({php, app: 'all:\n  read_only: false\n'}))
-    assert.equal(missing.workersKeyMissing, true)
-    assert.equal(missing.workersKey, '')
+    assert.equal(missing.web.workersKeyMissing, true)
+    assert.equal(missing.web.workersKey, '')
+  })
+
+  test('workers_key in apps/qubit/config/app.yml wins over config/app.yml, for the web app and the worker', async () => {
+    const i = await readAtomInstall(await install({php, app: 'all:\n  workers_key:\n  cache_engine: sfAPCCache\n', appApp: 'all:\n  workers_key: site-a\n  cache_engine: sfMemcacheCache\n'}))
+    assert.equal(i.web.workersKey, 'site-a')
+    assert.equal(i.worker.workersKey, 'site-a')
+    assert.equal(i.web.prefix, md5(i.realRoot + 'site-a') + '-')
+    assert.equal(i.web.cacheEngine, 'sfMemcacheCache')
+    assert.match(i.web.origins.workersKey!.file, /apps\/qubit\/config\/app\.yml$/)
+    // a worker: section gives the worker its own key (and so its own prefix)
+    const split = await readAtomInstall(await install({php, app: 'all:\n  workers_key: a\nworker:\n  workers_key: b\n'}))
+    assert.equal(split.web.prefix, md5(split.realRoot + 'a') + '-')
+    assert.equal(split.worker.prefix, md5(split.realRoot + 'b') + '-')
+  })
+
+  test("settings.yml's default_timezone per environment, under .settings", async () => {
+    const i = await readAtomInstall(
+      await install({php, appSettings: 'prod:\n  .settings:\n    cache: true\nall:\n  .settings:\n    default_timezone: America/Vancouver\nworker:\n  .settings:\n    default_timezone: Asia/Tokyo\n'}),
+    )
+    assert.equal(i.web.timezone, 'America/Vancouver')
+    assert.equal(i.web.origins.timezone?.section, 'all')
+    assert.equal(i.worker.timezone, 'Asia/Tokyo')
+    assert.equal((await readAtomInstall(await install({php}))).web.timezone, undefined)
   })
 
   test('a root reached through a symlink hashes its realpath, as PHP does', async () => {
@@ -188,8 +237,8 @@ describe('gearman.yml and app.yml', () => {
     const i = await readAtomInstall(link)
     assert.equal(i.root, link)
     assert.equal(i.realRoot, real)
-    assert.equal(i.prefix, md5(real) + '-')
-    assert.notEqual(i.prefix, md5(link) + '-')
+    assert.equal(i.web.prefix, md5(real) + '-')
+    assert.notEqual(i.web.prefix, md5(link) + '-')
     // the documented example from the reference
     assert.equal(md5('/usr/share/nginx/atom') + '-arFindingAidJob', '424b6ef096d623432cfda8de25d8db88-arFindingAidJob')
   })

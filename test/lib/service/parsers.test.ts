@@ -4,7 +4,7 @@ import {describe, test} from 'node:test'
 import {parseExits, parseRunningDescription, parseSupervisorStatus} from '../../../src/lib/service/supervisor.js'
 import {parseShow, systemdTimeToIso, unitName, unitStatusFromShow} from '../../../src/lib/service/systemd.js'
 import {globToRegExp} from '../../../src/lib/service/types.js'
-import {memcachedFromOptions} from '../../../src/lib/cache/clear.js'
+import {memcachedFromParams} from '../../../src/lib/cache/clear.js'
 
 describe('systemd output', () => {
   test('parseShow splits blocks per unit at blank lines', () => {
@@ -71,9 +71,11 @@ describe('globs and memcached settings', () => {
     assert.ok(globToRegExp('w[12]').test('w2') && !globToRegExp('w[12]').test('w3'))
   })
 
-  test("memcached servers from cache_options: host/port, a servers list, localhost, defaults", () => {
-    assert.deepEqual(memcachedFromOptions({host: 'localhost', port: 11212}), [{host: '127.0.0.1', port: 11212}])
-    assert.deepEqual(memcachedFromOptions({servers: [{host: '10.0.0.1', port: 11211}, '10.0.0.2:11213']}), [{host: '10.0.0.1', port: 11211}, {host: '10.0.0.2', port: 11213}])
-    assert.deepEqual(memcachedFromOptions(undefined), [{host: '127.0.0.1', port: 11211}])
+  test("memcached servers from cache_engine_param as QubitCache reads it: host/port, a servers list, localhost, defaults", () => {
+    assert.deepEqual(memcachedFromParams({host: 'localhost', port: 11212}), [{host: '127.0.0.1', port: 11212}])
+    assert.deepEqual(memcachedFromParams({servers: [{host: '10.0.0.1', port: 11211}, '10.0.0.2:11213']}), [{host: '10.0.0.1', port: 11211}, {host: '10.0.0.2', port: 11213}])
+    assert.deepEqual(memcachedFromParams(undefined), [{host: '127.0.0.1', port: 11211}])
+    // QubitCache's own servers shape: each item [{host: h}, {port: p}]
+    assert.deepEqual(memcachedFromParams({servers: [[{host: '10.0.0.7'}, {port: 11219}]]}), [{host: '10.0.0.7', port: 11219}])
   })
 })

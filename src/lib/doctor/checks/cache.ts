@@ -1,13 +1,21 @@
-import {readdir, stat} from 'node:fs/promises'
-import {join} from 'node:path'
+import {stat} from 'node:fs/promises'
+import {join, relative} from 'node:path'
 
+import type {SymfonyEnvironment} from '../../atom/symfony-config.js'
 import type {DoctorContext} from '../context.js'
 import type {CheckResult} from '../types.js'
 
-/** Source config file → the name Symfony compiles it to under cache/<app>/<env>/config/. */
-const COMPILED: Array<{source: 'gearmanYml' | 'appYml'; compiled: string}> = [
-  {source: 'gearmanYml', compiled: 'config_gearman.yml.php'},
-  {source: 'appYml', compiled: 'config_app.yml.php'},
+/** The configuration files whose compiled copies AtoM runs on, and the names symfony compiles them to. */
+const COMPILED: Array<{files: 'gearman' | 'app' | 'settings'; compiled: string}> = [
+  {files: 'gearman', compiled: 'config_gearman.yml.php'},
+  {files: 'app', compiled: 'config_app.yml.php'},
+  {files: 'settings', compiled: 'config_settings.yml.php'},
+]
+
+/** Whose cache each environment's is: the web app runs in prod, jobs:worker in worker. */
+const CACHES: Array<{environment: SymfonyEnvironment; who: string}> = [
+  {environment: 'prod', who: 'the web app'},
+  {environment: 'worker', who: 'the worker'},
 ]
 
 async function mtime(path: string): Promise<number | undefined> {
@@ -18,52 +26,40 @@ async function mtime(path: string): Promise<number | undefined> {
   }
 }
 
-/** Compiled copies of a config file anywhere in cache/<app>/<env>/config/ (two levels, no deeper). */
-async function compiledCopies(cacheDir: string, name: string): Promise<string[]> {
-  const out: string[] = []
-  const list = async (dir: string) => {
-    try {
-      return (await readdir(dir, {withFileTypes: true})).filter((e) => e.isDirectory()).map((e) => e.name)
-    } catch {
-      return []
-    }
-  }
-  for (const app of await list(cacheDir)) {
-    for (const env of await list(join(cacheDir, app))) {
-      const file = join(cacheDir, app, env, 'config', name)
-      if ((await mtime(file)) !== undefined) out.push(file)
-    }
-  }
-  return out
-}
-
 /**
- * The web app reads gearman.yml and app.yml from Symfony's compiled cache: an edit to either has no
- * effect until the cache is cleared, so the web app may ask another server or prefix than the files say.
+ * Outside debug mode symfony runs on the compiled copy under cache/qubit/<env>/config/ whenever one
+ * exists, whatever the YAML says: an edit to gearman.yml, app.yml or settings.yml has no effect on
+ * the web app (cache/qubit/prod) or the worker (cache/qubit/worker) until that cache is cleared.
  */
 export async function checkStaleConfigCache(ctx: DoctorContext): Promise<CheckResult> {
   const install = ctx.install
   const base = {id: 'cache.stale-config', title: 'Compiled config cache is up to date'}
   const stale: string[] = []
-  for (const {source, compiled} of COMPILED) {
-    const file = install.files[source]
-    if (!file) continue
-    const sourceTime = await mtime(file)
-    for (const copy of await compiledCopies(join(install.realRoot, 'cache'), compiled)) {
+  const who = new Set<string>()
+  for (const cache of CACHES) {
+    const dir = join(install.realRoot, 'cache', 'qubit', cache.environment, 'config')
+    for (const {files, compiled} of COMPILED) {
+      const copy = join(dir, compiled)
       const copyTime = await mtime(copy)
-      if (sourceTime !== undefined && copyTime !== undefined && sourceTime > copyTime) {
-        stale.push(`${file} changed ${new Date(sourceTime).toISOString()}, after ${copy} (${new Date(copyTime).toISOString()})`)
+      if (copyTime === undefined) continue
+      for (const file of install.files[files]) {
+        const sourceTime = await mtime(file)
+        if (sourceTime !== undefined && sourceTime > copyTime) {
+          who.add(cache.who)
+          stale.push(`${cache.who} runs on ${relative(install.realRoot, copy)} (${new Date(copyTime).toISOString()}), older than ${relative(install.realRoot, file)} (${new Date(sourceTime).toISOString()})`)
+        }
       }
     }
   }
-  if (stale.length === 0) return {...base, status: 'ok', rank: 90, summary: 'no config file is newer than its compiled copy', evidence: []}
+  if (stale.length === 0) return {...base, status: 'ok', rank: 90, summary: 'no config file is newer than its compiled copy in cache/qubit/prod or cache/qubit/worker', evidence: []}
+  const workerToo = who.has('the worker')
   return {
     ...base,
     status: 'critical',
     rank: 30,
-    summary: 'the web app still runs on the old gearman.yml/app.yml: the Symfony cache is older than the files',
+    summary: `${[...who].join(' and ')} still run${who.size === 1 ? 's' : ''} on the old configuration: the Symfony cache is older than the files`,
     evidence: stale,
-    fix: `atom-ops cache clear --symfony   # or: cd ${install.realRoot} && php symfony cc`,
+    fix: `atom-ops cache clear --symfony${workerToo ? ' && atom-ops worker restart' : ''}   # or: cd ${install.realRoot} && php symfony cc`,
     action: {kind: 'clear-symfony-cache'},
   }
 }

@@ -1,6 +1,7 @@
 import {readdir} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
+import {askedServer, isInstallFunction} from '../../atom/facts.js'
 import {functionPrefix, splitFunctionName} from '../../atom/prefix.js'
 import type {ServerView} from '../../gearman/view.js'
 import type {DoctorContext} from '../context.js'
@@ -9,9 +10,9 @@ import type {CheckResult} from '../types.js'
 /** Each job server answers; the one AtoM's availability check asks matters most. */
 export async function checkServers(ctx: DoctorContext): Promise<CheckResult[]> {
   const views = await ctx.serverViews()
-  const last = views.length - 1
-  return views.map((view, i) => {
-    const asked = i === last
+  const askedView = askedServer(views)
+  return views.map((view) => {
+    const asked = view === askedView
     const base = {id: `gearman.server.${view.label}`, title: `Gearman job server ${view.label}${asked ? ' (asked by AtoM)' : ''}`}
     if (view.ok) return {...base, status: 'ok', rank: 70, summary: `answers in ${view.latencyMs} ms, gearmand ${view.version}`, evidence: []}
     return {
@@ -33,7 +34,7 @@ interface PrefixUse {
 
 /** Functions for this install's job classes registered under another prefix, by server. */
 function foreignPrefixes(ctx: DoctorContext, views: ServerView[]): Map<string, PrefixUse> {
-  const classes = new Set(ctx.jobClasses)
+  const classes = new Set(ctx.listedClasses)
   const found = new Map<string, PrefixUse>()
   for (const view of views) {
     for (const worker of view.workers) {
@@ -54,17 +55,20 @@ function foreignPrefixes(ctx: DoctorContext, views: ServerView[]): Map<string, P
  * Candidate explanations for a prefix: a prefix is md5(path . workers_key), so atom-ops hashes the paths and
  * keys a worker may plausibly have been started with and names the one that matches.
  */
-export async function explainPrefix(ctx: DoctorContext, prefix: string, otherProfiles: Map<string, string>): Promise<string | undefined> {
+export async function explainPrefix(ctx: DoctorContext, prefix: string, otherProfiles: Map<string, string>): Promise<{why: string; fix?: string} | undefined> {
   const install = ctx.install
   const key = ctx.config.workersKey?.value ?? ''
   const profile = otherProfiles.get(prefix)
-  if (profile) return `belongs to profile "${profile}" (another AtoM install)`
+  if (profile) return {why: `belongs to profile "${profile}" (another AtoM install)`}
+  // symfony hashes the real path, so AtoM's own worker never does this; only a hand-made worker can.
   if (install.root !== install.realRoot && functionPrefix(install.root, key) === prefix) {
-    return `the worker hashed the symlinked path ${install.root}, not its realpath ${install.realRoot}: start it from the real path (WorkingDirectory=${install.realRoot})`
+    return {why: `a worker hashed the symlinked path ${install.root}, not its realpath ${install.realRoot}: it is not AtoM's own jobs:worker, which resolves the real path`}
   }
-  const keys = new Set<string>(['', key])
+  const keys = new Set<string>(['', key, install.worker.workersKey])
   for (const k of keys) {
-    if (k !== key && functionPrefix(install.realRoot, k) === prefix) return `the worker runs with workers_key "${k}", the web app with "${key}": make config/app.yml the same for both and restart the worker`
+    if (k !== key && functionPrefix(install.realRoot, k) === prefix) {
+      return {why: `the worker runs with workers_key "${k}", the web app with "${key}": make app.yml the same for both (see atom-ops config show) and restart the worker`}
+    }
   }
   // A deploy into a new release directory while the old worker still runs.
   for (const dir of [dirname(install.realRoot), dirname(install.root)]) {
@@ -78,7 +82,12 @@ export async function explainPrefix(ctx: DoctorContext, prefix: string, otherPro
       const candidate = join(dir, entry)
       if (candidate === install.realRoot) continue
       for (const k of keys) {
-        if (functionPrefix(candidate, k) === prefix) return `the worker runs from another directory, ${candidate}${k === key ? '' : ` with workers_key "${k}"`}: restart it from ${install.realRoot}`
+        if (functionPrefix(candidate, k) === prefix) {
+          return {
+            why: `the worker runs from another directory, ${candidate}${k === key ? '' : ` with workers_key "${k}"`}`,
+            fix: `point the worker at ${install.realRoot} (systemd: WorkingDirectory=${install.realRoot} via systemctl edit; supervisord: directory=${install.realRoot}), then: atom-ops worker restart`,
+          }
+        }
       }
     }
   }
@@ -86,25 +95,38 @@ export async function explainPrefix(ctx: DoctorContext, prefix: string, otherPro
 }
 
 /**
- * Exactly the condition behind "No Gearman worker available that can handle the job": on the last server,
- * each job class needs a function with this install's prefix and at least one available worker.
- * Ranked against the reasons it can fail: workers on another server, under another prefix.
+ * Exactly the condition behind "No Gearman worker available that can handle the job": on the server the
+ * web app asks, each job class a healthy worker registers needs a function with this install's prefix
+ * and at least one available worker. Ranked against the reasons it can fail: workers on another server,
+ * under another prefix. Classes the real worker never registers (a disabled plugin's) are information.
  */
 export async function checkWorkersForJobClasses(ctx: DoctorContext, otherProfiles: Map<string, string>): Promise<CheckResult[]> {
   const views = await ctx.serverViews()
-  const asked = views[views.length - 1]
+  const asked = askedServer(views)
   const results: CheckResult[] = []
   const base = {id: 'gearman.job-classes', title: `A worker for every job class on ${asked.label} (what AtoM checks)`}
-  if (!asked.ok) return [{...base, status: 'unknown', rank: 90, summary: `cannot tell: ${asked.label} does not answer`, evidence: []}]
+  const abilities = await ctx.abilities()
+  const notExpected = [...abilities.skipped, ...abilities.uncertain]
+  if (notExpected.length > 0) {
+    results.push({
+      id: 'gearman.classes-not-registered',
+      title: 'Listed job classes the worker does not register',
+      status: 'info',
+      rank: 98,
+      summary: notExpected.map((s) => s.jobClass).join(', '),
+      evidence: notExpected.map((s) => `${s.jobClass}: ${s.reason}`),
+    })
+  }
+  if (!asked.ok) return [...results, {...base, status: 'unknown', rank: 90, summary: `cannot tell: ${asked.label} does not answer`, evidence: []}]
 
-  const classes = ctx.jobClasses
-  const available = new Map(asked.status.filter((s) => s.function.startsWith(ctx.prefix)).map((s) => [splitFunctionName(s.function).jobClass, s.availableWorkers]))
+  const classes = abilities.expected
+  const available = new Map(asked.status.filter((s) => isInstallFunction(s.function, ctx.prefix)).map((s) => [splitFunctionName(s.function).jobClass, s.availableWorkers]))
   const missing = classes.filter((c) => !(available.get(c)! > 0))
   const evidence = missing.slice(0, 5).map((c) => `${ctx.prefix}${c}: ${available.has(c) ? '0 available workers' : 'not registered'}`)
   if (missing.length > 5) evidence.push(`... and ${missing.length - 5} more job classes`)
 
   // Where else are this install's workers?
-  const elsewhere = views.filter((v) => v !== asked && v.workers.some((w) => w.functions.some((f) => f.startsWith(ctx.prefix))))
+  const elsewhere = views.filter((v) => v !== asked && v.workers.some((w) => w.functions.some((f) => isInstallFunction(f, ctx.prefix))))
   if (missing.length > 0 && elsewhere.length > 0) {
     results.push({
       id: 'gearman.workers-elsewhere',
@@ -112,28 +134,28 @@ export async function checkWorkersForJobClasses(ctx: DoctorContext, otherProfile
       status: 'critical',
       rank: 20,
       summary: `this install's workers are connected to ${elsewhere.map((v) => v.label).join(', ')}, but AtoM asks ${asked.label} (the last in gearman.yml)`,
-      evidence: ['QubitJob::checkWorkerAvailable asks only the last server listed in gearman.yml'],
-      fix: `List ${asked.label} in the worker's gearman.yml too (or move it last for the web app), then: atom-ops worker restart`,
+      evidence: ['QubitJob::checkWorkerAvailable asks only the last server the web app lists in gearman.yml'],
+      fix: `List ${asked.label} in the worker's gearman.yml too (or move it last for the web app), then: ${ctx.restartCommand}`,
     })
   }
 
   const foreign = foreignPrefixes(ctx, views)
   for (const use of foreign.values()) {
-    const why = await explainPrefix(ctx, use.prefix, otherProfiles)
-    if (why?.startsWith('belongs to profile')) continue
+    const explained = await explainPrefix(ctx, use.prefix, otherProfiles)
+    if (explained?.why.startsWith('belongs to profile')) continue
     results.push({
       id: 'gearman.other-prefix',
       title: 'Workers under another prefix',
       status: missing.length > 0 ? 'critical' : 'warning',
       rank: missing.length > 0 ? 15 : 60,
       summary: `workers on ${use.server} register ${use.jobClasses.size} of this install's job classes under prefix ${use.prefix}, not ${ctx.prefix}`,
-      evidence: [why ?? 'another install root or workers_key (no profile, release directory or key atom-ops knows of matches)', `job classes: ${[...use.jobClasses].slice(0, 6).join(', ')}${use.jobClasses.size > 6 ? ', ...' : ''}`],
-      fix: `atom-ops worker restart   # from ${ctx.install.realRoot}, with workers_key "${ctx.config.workersKey?.value ?? ''}"`,
+      evidence: [explained?.why ?? 'another install root or workers_key (no profile, release directory or key atom-ops knows of matches)', `job classes: ${[...use.jobClasses].slice(0, 6).join(', ')}${use.jobClasses.size > 6 ? ', ...' : ''}`],
+      fix: explained?.fix ?? `${ctx.restartCommand}   # from ${ctx.install.realRoot}, with workers_key "${ctx.config.workersKey?.value ?? ''}"`,
     })
   }
 
   if (missing.length === 0) {
-    results.push({...base, status: 'ok', rank: 90, summary: `all ${classes.length} job classes have available workers`, evidence: []})
+    results.push({...base, status: 'ok', rank: 90, summary: `all ${classes.length} job classes the worker registers have available workers`, evidence: []})
   } else {
     const none = missing.length === classes.length
     results.push({
@@ -145,8 +167,8 @@ export async function checkWorkersForJobClasses(ctx: DoctorContext, otherProfile
         : `no available worker for ${missing.length} of ${classes.length} job classes: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`,
       evidence,
       fix: none
-        ? 'atom-ops worker restart'
-        : 'Start a worker without --types/--abilities limits (or enable the plugin providing the class), then: atom-ops worker restart',
+        ? ctx.restartCommand
+        : `Start a worker without --types/--abilities limits, then: ${ctx.restartCommand}`,
       action: none ? {kind: 'reset-and-restart-worker'} : undefined,
     })
   }
@@ -160,12 +182,12 @@ export async function checkWaitingWithoutWorker(ctx: DoctorContext): Promise<Che
   let total = 0
   for (const view of views) {
     for (const s of view.status) {
-      if (!s.function.startsWith(ctx.prefix) || s.waiting === 0 || s.availableWorkers > 0) continue
+      if (!isInstallFunction(s.function, ctx.prefix) || s.waiting === 0 || s.availableWorkers > 0) continue
       total += s.waiting
       stuck.push(`${view.label} ${splitFunctionName(s.function).jobClass}: ${s.waiting} waiting, 0 workers`)
     }
   }
   const base = {id: 'gearman.waiting-no-worker', title: 'Queued jobs have a worker'}
   if (total === 0) return {...base, status: 'ok', rank: 90, summary: 'no job waits without a worker', evidence: []}
-  return {...base, status: 'critical', rank: 46, summary: `${total} job${total === 1 ? '' : 's'} waiting with no worker`, evidence: stuck, fix: 'atom-ops worker restart'}
+  return {...base, status: 'critical', rank: 46, summary: `${total} job${total === 1 ? '' : 's'} waiting with no worker`, evidence: stuck, fix: ctx.restartCommand}
 }

@@ -14,7 +14,7 @@ export async function checkStalledJobs(ctx: DoctorContext): Promise<CheckResult>
   } catch {
     return {...base, status: 'unknown', rank: 95, summary: 'cannot tell: the database does not answer', evidence: []}
   }
-  const {inProgress, oldestInProgressSeconds, zombies, blocked} = await stalledSummary(db, {servers: ctx.servers, prefix: ctx.prefix, timeoutMs: ctx.timeoutMs})
+  const {inProgress, oldestInProgressSeconds, zombies, blocked} = await stalledSummary(db, await ctx.clock(), {servers: ctx.servers, prefix: ctx.prefix, timeoutMs: ctx.timeoutMs})
   const metrics = {zombies: zombies.length, oldestInProgressSeconds}
   if (zombies.length === 0 && blocked.length === 0) {
     return {...base, status: 'ok', rank: 90, summary: `${inProgress} job(s) in progress, none stalled without a Gearman job behind it`, evidence: [], metrics}

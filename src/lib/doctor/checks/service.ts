@@ -1,6 +1,4 @@
-import {existsSync} from 'node:fs'
-
-import {eachHost, resolveServiceOptions, type ServiceFlags, type ServiceOptions} from '../../service/targets.js'
+import {eachHost, resolveServiceOptions, type ServiceOptions} from '../../service/targets.js'
 import {exitNote, type ServiceManager, type UnitStatus} from '../../service/types.js'
 import {adviseOnWorkerUnit} from '../unit-advice.js'
 import type {DoctorContext} from '../context.js'
@@ -10,15 +8,6 @@ import type {CheckResult} from '../types.js'
 const CRASH_LINES = /PHP Fatal error|Allowed memory size of \d+ bytes exhausted|Out of memory|oom-kill|Killed process|code=killed, status=9\/KILL/i
 /** NRestarts at or above this within the unit's life is a restart loop. */
 const RESTART_LOOP = 3
-
-/**
- * The worker service is only checked where atom-ops knows what runs it: a manager, supervisor config or
- * host given (flag or profile), or systemd running on this machine. Elsewhere doctor says it skipped it.
- */
-export function serviceCheckApplies(ctx: DoctorContext, flags: ServiceFlags): boolean {
-  const p = ctx.config.profileSettings
-  return Boolean(flags.manager || flags.supervisorConfig || flags.host?.length || p?.manager || p?.supervisorConfig || p?.hosts?.length || existsSync('/run/systemd/system'))
-}
 
 function describeUnit(host: string, s: UnitStatus): string {
   const parts = [`${host} ${s.unit}: ${s.rawState}`]
@@ -40,10 +29,14 @@ async function inspectHost(manager: ServiceManager, options: ServiceOptions): Pr
   return {units: status, crashes: log.filter((l) => CRASH_LINES.test(l)).slice(-5), unitText}
 }
 
-/** The worker service: running, failed, at its start limit, restarting in a loop, recent crash lines; and its unit definition. */
-export async function checkWorkerService(ctx: DoctorContext, flags: ServiceFlags): Promise<CheckResult[]> {
+/**
+ * The worker service: running, failed, at its start limit, restarting in a loop, recent crash lines; and
+ * its unit definition. Checked only where atom-ops knows what runs it (DoctorContext.managerKnown).
+ */
+export async function checkWorkerService(ctx: DoctorContext): Promise<CheckResult[]> {
+  const flags = ctx.service
   const base = {id: 'worker.service', title: 'Worker service runs'}
-  if (!serviceCheckApplies(ctx, flags)) {
+  if (!ctx.managerKnown) {
     return [{...base, status: 'skipped', rank: 99, summary: 'no service manager known: give --manager/--supervisor-config (or set them in the profile) to check it', evidence: []}]
   }
   const options = resolveServiceOptions(ctx.config, flags)
