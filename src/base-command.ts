@@ -97,9 +97,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return result
   }
 
-  /** The error object --json prints, scrubbed and made one line. */
+  /** The error object --json prints, scrubbed and made one line, with the exit code the process really ends with. */
   protected errorJson(error: AtomOpsError): {kind: string; message: string; hint?: string; exitCode: number} {
-    return {kind: error.kind, message: inert(scrub(error.message)), hint: error.hint ? inert(scrub(error.hint)) : undefined, exitCode: error.exitCode}
+    return {kind: error.kind, message: inert(scrub(error.message)), hint: error.hint ? inert(scrub(error.hint)) : undefined, exitCode: this.exitCodeFor(error)}
   }
 
   /** Sets the exit code without throwing, for commands that report findings (1 = problems). */
@@ -123,7 +123,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     } catch {
       yes = false
     }
-    if (!yes) throw new AbortedError('cancelled: nothing was changed', 'Re-run with --force to skip the question.')
+    if (!yes) throw new AbortedError('cancelled: nothing was changed')
   }
 
   protected async audit(outcome: AuditRecord['outcome'], details: Record<string, unknown>): Promise<string | undefined> {
@@ -234,7 +234,12 @@ export function toAtomOpsError(error: unknown): AtomOpsError {
   if (error instanceof AtomOpsError) return error
   const e = error as {message?: string; oclif?: {exit?: number}; name?: string}
   const lines = (e.message ?? String(error)).split('\n').map((l) => l.trim())
-  const firstLine = lines.filter((l) => l !== '' && !OCLIF_FRAME.test(l)).join('; ') || 'error'
+  const firstLine =
+    lines
+      .filter((l) => l !== '' && !OCLIF_FRAME.test(l))
+      .join('; ')
+      // oclif's "Parsing --limit; Expected an integer ..." reads better as "--limit: expected an integer ..."
+      .replace(/^Parsing (--[\w-]+); (\w)/, (_, flag: string, c: string) => `${flag}: ${c.toLowerCase()}`) || 'error'
   if (e.oclif?.exit === 2 || /Parse|Validation|Flag|Arg/i.test(e.name ?? '')) {
     return new UsageError(firstLine.trim(), 'See --help for the flags and arguments this command takes.')
   }

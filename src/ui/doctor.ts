@@ -1,4 +1,4 @@
-import type {DoctorFixReport} from '../lib/doctor/fixes.js'
+import type {DoctorFixPlan, DoctorFixReport} from '../lib/doctor/fixes.js'
 import type {DoctorReport, MultiDoctorReport} from '../lib/doctor/run.js'
 import type {CheckResult} from '../lib/doctor/types.js'
 import {inert} from './text.js'
@@ -36,13 +36,23 @@ export function renderDoctorReport(result: DoctorReport | MultiDoctorReport): st
   return one(result)
 }
 
-export function renderDoctorFix(report: DoctorFixReport): string {
-  const lines = ['Before:', one(report.before), '']
-  if (report.fixes.length === 0) {
-    lines.push('Nothing doctor can fix safely; see the fixes above.')
+/** The diagnosis, then the fixes doctor would apply, in plain words: shown before it asks. */
+export function renderDoctorFixPlan(plan: DoctorFixPlan): string {
+  const lines = [one(plan.before), '']
+  if (plan.fixes.length === 0) {
+    lines.push(plan.before.status === 'ok' ? 'Nothing to fix.' : 'Nothing doctor can fix safely; see the fixes above.')
     return lines.join('\n')
   }
-  lines.push(report.dryRun ? 'Would apply (dry run):' : 'Applied:')
+  lines.push(`doctor --fix would:`)
+  plan.fixes.forEach((f, i) => lines.push(`  ${i + 1}. ${inert(f.description)}`))
+  return lines.join('\n')
+}
+
+/** What was applied, and doctor's report afterwards. */
+export function renderDoctorFixResult(report: DoctorFixReport): string {
+  if (report.dryRun) return 'Dry run: nothing was changed.'
+  if (report.declined) return 'Nothing was changed.'
+  const lines = ['Applied:']
   for (const f of report.fixes) {
     const mark = 'ok' in f ? (f.ok ? 'done  ' : 'FAILED') : 'plan  '
     lines.push(`  ${mark} ${inert(f.description)}${'message' in f ? `: ${inert(f.message)}` : ''}`)

@@ -86,15 +86,16 @@ export function renderClearPlan(p: ClearPlan): string {
 }
 
 export function renderCancel(q: CancelReport): string {
-  const out = [`Gearman, cancelling queued jobs of: ${q.functions.length ? q.functions.join(', ') : '(none)'}`]
+  const out = [`Gearman, cancelling queued jobs of: ${q.functions.length ? q.functions.join(', ') : 'none of the classes (see below)'}`]
   for (const o of q.outcomes) {
     out.push(
       o.skipped && o.cancelled === 0
         ? `  ${o.server}: nothing cancelled: ${o.skipped}`
         : `  ${o.server}: ${plural(o.cancelled, 'queued job')} cancelled${o.gone ? `, ${o.gone} already gone` : ''}${o.runningNotStopped ? `; ${o.runningNotStopped} running job(s) are NOT stopped by a cancel` : ''}`,
     )
+    if (o.notCancelled > 0) out.push(`  ${o.server}: ${plural(o.notCancelled, 'queued job')} NOT cancelled: they will still run${o.candidates?.length ? ` (among ${o.candidates.slice(0, 8).join(', ')}${o.candidates.length > 8 ? ', ...' : ''}: atom-ops queue cancel HANDLE --server ${o.server})` : ''}`)
   }
-  if (q.keptClasses.length) out.push(`  not cancelled for ${q.keptClasses.join(', ')}: in-progress rows of those classes are kept`)
+  if (q.keptClasses.length) out.push(`  not cancelled for ${q.keptClasses.join(', ')}: other in-progress rows of those classes are waiting too`)
   out.push(`  note: ${q.note}`)
   return out.join('\n')
 }
@@ -134,8 +135,10 @@ export function renderKillResult(r: KillResult): string {
     out.push(r.backup ? `Backup: ${r.backup}` : 'No backup was taken (--no-backup).')
     if (r.file) out.push(`Download file ${inert(r.file.path)}: ${r.file.outcome}${r.file.reason ? ` (${r.file.reason})` : ''}`)
   }
-  if (r.queue) out.push(renderCancel(r.queue))
-  else if (r.plan.gearman && !r.dryRun) out.push(`Gearman: nothing to cancel (${r.plan.gearman.state}).`)
+  if (!r.dryRun) {
+    out.push(`Gearman: ${inert(r.queued.message)}${r.plan.gearman && r.queued.state === 'none' ? ` (the row was ${r.plan.gearman.state})` : ''}.`)
+    if (r.queued.command) out.push(`  to cancel it: ${inert(r.queued.command)}`)
+  }
   out.push(r.worker)
   return out.join('\n')
 }

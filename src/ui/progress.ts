@@ -30,3 +30,18 @@ export function progressBar(label: string, enabled = Boolean(process.stderr.isTT
     },
   }
 }
+
+/** One status line on stderr, rewritten in place; only on a terminal, never in pipes, logs or --json runs. */
+export function statusLine(enabled = Boolean(process.stderr.isTTY)): {show(text: string): void; done(): void} {
+  if (!enabled) return {show() {}, done() {}}
+  let drawn = false
+  return {
+    show(text) {
+      process.stderr.write(`\r\u001b[2K${text}`)
+      drawn = true
+    },
+    done() {
+      if (drawn) process.stderr.write('\r\u001b[2K')
+    },
+  }
+}

@@ -2,6 +2,7 @@ import {Command, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import {type WorkerAction, workerControl, type WorkerControlReport} from '../lib/service/worker.js'
+import {statusLine} from './progress.js'
 import {renderWorkerControl, serviceFlags, serviceFlagValues} from './worker.js'
 
 /** start, stop and restart differ only in their action: one command body for the three. */
@@ -31,6 +32,7 @@ export abstract class WorkerControlCommand<T extends typeof Command> extends Bas
       audit: () => ({action: this.action, unit: flags.unit, hosts: flags.host}),
     })
     let report: WorkerControlReport
+    const waiting = statusLine(Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     try {
       report = await workerControl(await this.settings(), serviceFlagValues(flags), {
         action: this.action,
@@ -40,8 +42,11 @@ export abstract class WorkerControlCommand<T extends typeof Command> extends Bas
           await this.confirmOrAbort(question, Boolean(flags.force))
           guard.begin()
         },
+        onWaiting: ({missing, elapsedMs}) =>
+          waiting.show(`waiting for Gearman: ${this.action === 'stop' ? `${missing.length} function(s) still with a worker` : `${missing.length} job class(es) still without a worker`}, ${Math.round(elapsedMs / 1000)}s`),
       })
     } finally {
+      waiting.done()
       guard.release()
     }
     await this.audit(report.outcome, {
@@ -55,5 +60,3 @@ export abstract class WorkerControlCommand<T extends typeof Command> extends Bas
     return this.output(report, renderWorkerControl)
   }
 }
-
-export const CONTROL_EXIT_CODES = `Exit codes: 0 done and verified through Gearman (or --wait 0); 1 done but not verified in --wait seconds (what is missing is listed); 4 a host or its service manager could not be reached (the other hosts are still handled); 5 not confirmed, or interrupted (SIGINT/SIGTERM) before anything was sent; 6 the service manager refused a step, or interrupted after it was sent (audited; check with worker status).`

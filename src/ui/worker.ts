@@ -98,9 +98,9 @@ export function renderWorkerControl(r: WorkerControlReport): string {
   else if (v?.skipped) out.push(`${r.action}: ${v.skipped}`)
   else if (v?.verified)
     out.push(
-      `${r.action} verified in ${(v.elapsedMs / 1000).toFixed(1)}s after the service manager returned (${((r.durationMs ?? 0) / 1000).toFixed(1)}s in all): ${r.action === 'stop' ? "no worker is left for this install's functions" : "this install's functions have workers in Gearman again"}`,
+      `${r.action} verified on ${inert(v.checked)} in ${(v.elapsedMs / 1000).toFixed(1)}s after the service manager returned (${((r.durationMs ?? 0) / 1000).toFixed(1)}s in all): ${r.action === 'stop' ? "no worker is left for this install's functions" : `all ${v.expectedClasses} job classes the worker registers have an available worker`}`,
     )
-  else if (v) out.push(`${r.action} NOT verified after ${(v.elapsedMs / 1000).toFixed(1)}s; still missing:\n${v.missing.slice(0, 20).map((m) => `  - ${inert(m)}`).join('\n')}${v.missing.length > 20 ? `\n  ... ${v.missing.length - 20} more` : ''}`)
+  else if (v) out.push(`${r.action} NOT verified on ${inert(v.checked)} after ${(v.elapsedMs / 1000).toFixed(1)}s; still missing:\n${v.missing.slice(0, 20).map((m) => `  - ${inert(m)}`).join('\n')}${v.missing.length > 20 ? `\n  ... ${v.missing.length - 20} more` : ''}`)
   return out.join('\n')
 }
 

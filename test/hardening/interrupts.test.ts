@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
-import {access, mkdir, readdir, readFile, writeFile} from 'node:fs/promises'
+import {access, mkdir, readdir, readFile, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {after, before, beforeEach, describe, test} from 'node:test'
@@ -34,7 +34,6 @@ after(async () => {
   await bed?.stop()
 })
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** The built CLI as a child we can signal; `done` resolves with its output when it exits. */
 function start(args: string[]): {child: ChildProcess; done: Promise<CliResult>} {
@@ -54,6 +53,8 @@ function start(args: string[]): {child: ChildProcess; done: Promise<CliResult>} 
 }
 
 const exists = (p: string) => access(p).then(() => true, () => false)
+/** A backup file with more than its header: at least one page was written. */
+const grown = (p: string) => stat(p).then((s) => s.size > 2000, () => false)
 
 /** A Symfony-like cache tree of dirs x 150 files in the install's cache/, large enough to interrupt its removal. */
 async function cacheTree(dirs: number): Promise<{cache: string; top: number; first: string}> {
@@ -88,8 +89,7 @@ describe('jobs clear interrupted', () => {
     const before = await dumpJobTables(bed.database)
     const file = join(bed.dir, 'int-backup.ndjson')
     const {child, done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200', '--backup-pause', '200'])
-    await until('the backup to start', () => exists(`${file}.partial`))
-    await sleep(250) // a page or two into it (the window is 15 pages of 200 ms)
+    await until('the first page in the backup', () => grown(`${file}.partial`)) // a page in (the window is 15 pages of 200 ms)
     child.kill('SIGINT')
     const r = await done
     assert.equal(r.code, 6, r.stderr)
@@ -143,8 +143,7 @@ describe('jobs clear interrupted', () => {
     await seedMany(bed.database, 3000)
     const file = join(bed.dir, 'kill-backup.ndjson')
     const {child, done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200', '--backup-pause', '200'])
-    await until('the backup to start', () => exists(`${file}.partial`))
-    await sleep(250)
+    await until('the first page in the backup', () => grown(`${file}.partial`))
     child.kill('SIGKILL')
     const r = await done
     assert.equal(r.signal, 'SIGKILL')

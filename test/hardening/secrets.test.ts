@@ -8,6 +8,7 @@ import {after, before, describe, test} from 'node:test'
 import {MASK} from '../../src/lib/util/secrets.js'
 import {freePort} from '../../src/testbed/processes.js'
 import {insertJob} from '../../src/testbed/seed.js'
+import {STOCK_REGISTERED_CLASSES} from '../../src/testbed/schema.js'
 import {gearmanWorkerCommand, type RunningSupervisord, startSupervisord} from '../../src/testbed/supervisord.js'
 import {TestBed} from '../../src/testbed/testbed.js'
 import {submitBackgroundJob} from '../../src/testbed/workers.js'
@@ -81,7 +82,7 @@ const SAMPLE_ARG: Record<string, string[]> = {'jobs:kill': ['1', '--force'], 'jo
 before(async () => {
   bed = await TestBed.start()
   sup = await startSupervisord(join(bed.dir, 'supervisor'), {
-    programs: [{name: 'atom-worker', command: gearmanWorkerCommand(bed.servers[0], [bed.fn('arFindingAidJob')])}],
+    programs: [{name: 'atom-worker', command: gearmanWorkerCommand(bed.servers[0], STOCK_REGISTERED_CLASSES.map((c) => bed.fn(c)))}],
   })
   const pw = bed.db.target.password!
   assert.match(pw, /['"\\$]/, 'the bed password is the distinctive one')

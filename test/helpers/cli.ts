@@ -16,11 +16,13 @@ export interface CliResult {
  * Runs the built CLI as a user would (a separate process, no terminal on stdin unless given input).
  * The environment is the caller's env only, plus PATH and HOME: nothing from the developer's shell leaks in.
  */
-export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number} = {}): Promise<CliResult> {
+export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; user?: {uid: number; gid: number}} = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: {PATH: process.env.PATH, HOME: options.env?.HOME ?? process.env.HOME, NODE_ENV: 'production', ...options.env},
       stdio: ['pipe', 'pipe', 'pipe'],
+      // As another (unprivileged) user: the test runs as root.
+      ...(options.user ?? {}),
     })
     let stdout = ''
     let stderr = ''

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {type CacheClearReport, clearCaches} from '../../lib/cache/clear.js'
 import {renderCacheClear, serviceFlags, serviceFlagValues} from '../../ui/worker.js'
@@ -11,7 +12,7 @@ export default class CacheClear extends BaseCommand<typeof CacheClear> {
 --memcached: \`flush_all\` to the memcached in app.yml's cache_engine_param (cache_engine sfMemcacheCache), or to --memcached-server.
 Without a choice: Symfony, plus php-fpm for cache_engine sfAPCCache or memcached for sfMemcacheCache. Asks for confirmation unless --force (refuses without a terminal); --dry-run shows what would be cleared; writes an audit record.
 
-Exit codes: 0 cleared; 4 memcached or the service manager unreachable; 5 not confirmed, or interrupted (SIGINT/SIGTERM) before anything was cleared; 6 a part failed (the others are still done and reported), or interrupted part way (audited; run it again).`
+${exitCodesHelp('cache:clear')}`
   static examples = [
     '<%= config.bin %> <%= command.id %> --dry-run',
     '<%= config.bin %> <%= command.id %> --symfony --force',

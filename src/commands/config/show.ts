@@ -1,3 +1,4 @@
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand, ExitCode} from '../../base-command.js'
 import {ConfigError} from '../../lib/errors.js'
 import {configReport, type ConfigReport} from '../../lib/context/report.js'
@@ -11,7 +12,7 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
 
 A part that cannot be resolved (no install at the root, an unreadable config.php) is marked NOT RESOLVED and the rest is still shown; the first such problem is also printed as an error.
 
-Exit codes: 0 everything resolved; 2 bad flags; 3 a part could not be resolved (marked in the output).`
+${exitCodesHelp('config:show')}`
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --atom-root /var/www/atom --json',

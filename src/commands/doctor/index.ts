@@ -1,19 +1,20 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
-import type {AtomOpsError} from '../../lib/errors.js'
-import {doctorFix, type DoctorFixReport} from '../../lib/doctor/fixes.js'
+import {exitCodesHelp} from '../../cli/exit-codes.js'
+import {BaseCommand, ExitCode} from '../../base-command.js'
+import {AbortedError, type AtomOpsError} from '../../lib/errors.js'
+import {applyDoctorFixes, type DoctorFixReport, planDoctorFix} from '../../lib/doctor/fixes.js'
 import {type DoctorReport, type MultiDoctorReport, nagiosLine, runDoctor, runDoctorForProfiles} from '../../lib/doctor/run.js'
-import {renderDoctorFix, renderDoctorReport} from '../../ui/doctor.js'
+import {renderDoctorFixPlan, renderDoctorFixResult, renderDoctorReport} from '../../ui/doctor.js'
 import {serviceFlags, serviceFlagValues} from '../../ui/worker.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static summary = 'Diagnose "No Gearman worker available" and stalled queues; name the most likely cause and the fix.'
-  static description = `Runs every check concurrently, each bounded by --timeout: configuration, database, each Gearman server, workers for every job class on the server AtoM asks (the last in gearman.yml), workers under another prefix, queued jobs without a worker, zombie and blocked job rows, the worker service and its unit definition, a stale config cache, profiles sharing a prefix. The report ends with the most likely cause and the one command to run.
+  static description = `Runs every check concurrently, each within its budget (network probes --timeout; service-manager commands ${'3x'} --timeout each): configuration, database, each Gearman server, workers for every job class the worker registers on the server the web app asks (the last in its gearman.yml), what the web app and the worker each read, workers under another prefix, queued jobs without a worker, zombie and blocked job rows, the worker service and its unit definition, a stale config cache, profiles sharing a prefix. The report ends with the most likely cause and the one command to run.
 
---fix applies the safe fixes found (restart the worker, resetting its start limit; clear Symfony's cache; mark zombie rows failed), after one confirmation (--force skips it), then checks again.
+--fix first shows the report and the safe fixes it would apply (restart the worker, resetting its start limit; clear Symfony's cache; mark zombie rows failed), asks once (--force skips it), applies them and checks again.
 
-Exit codes follow Nagios/Icinga: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for a usage error).`
+${exitCodesHelp('doctor')}`
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --nagios',
@@ -24,7 +25,7 @@ Exit codes follow Nagios/Icinga: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also fo
   static flags = {
     nagios: Flags.boolean({summary: 'Print one Nagios/Icinga plugin line with performance data.', exclusive: ['json', 'fix']}),
     'all-profiles': Flags.boolean({summary: 'Check every install configured as a profile.', exclusive: ['fix']}),
-    fix: Flags.boolean({summary: 'Apply the safe fixes found, then check again.'}),
+    fix: Flags.boolean({summary: 'Show the safe fixes found, ask, apply them, then check again.'}),
     'dry-run': Flags.boolean({summary: 'With --fix: show the fixes without applying them.', dependsOn: ['fix']}),
     force: Flags.boolean({summary: 'With --fix: do not ask for confirmation.', dependsOn: ['fix']}),
     ...serviceFlags,
@@ -32,12 +33,7 @@ Exit codes follow Nagios/Icinga: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also fo
 
   async run(): Promise<DoctorReport | MultiDoctorReport | DoctorFixReport> {
     const service = serviceFlagValues(this.flags)
-    if (this.flags.fix) {
-      const report = await doctorFix(await this.settings(), {service, dryRun: this.flags['dry-run'], confirm: (q) => this.confirmOrAbort(q, this.flags.force)})
-      if (!report.dryRun && report.fixes.length > 0) await this.audit(report.exitCode === 0 ? 'done' : 'partial', {fixes: report.fixes, before: report.before.status, after: report.status})
-      this.setExitCode(report.exitCode)
-      return this.output(report, renderDoctorFix)
-    }
+    if (this.flags.fix) return this.fix(service)
     const result = this.flags['all-profiles'] ? await runDoctorForProfiles(this.globalOptions(), {service}) : await runDoctor(await this.settings(), {service})
     this.setExitCode(result.exitCode)
     if (this.flags.nagios) {
@@ -48,7 +44,35 @@ Exit codes follow Nagios/Icinga: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also fo
     return this.output(result, renderDoctorReport)
   }
 
-  protected exitCodeFor(_error: AtomOpsError): number {
-    return 3
+  /** The report and the fixes in plain words first, then one question; declined, nothing changes (exit 5). */
+  private async fix(service: ReturnType<typeof serviceFlagValues>): Promise<DoctorFixReport> {
+    const config = await this.settings()
+    const plan = await planDoctorFix(config, {service})
+    if (!this.jsonEnabled()) this.log(renderDoctorFixPlan(plan))
+    const planned: DoctorFixReport = {dryRun: this.flags['dry-run'], before: plan.before, fixes: plan.fixes, status: plan.before.status, exitCode: plan.before.exitCode}
+    if (plan.fixes.length === 0 || this.flags['dry-run']) {
+      this.setExitCode(plan.before.exitCode)
+      return this.output(planned, (r) => (r.dryRun && r.fixes.length > 0 ? renderDoctorFixResult(r) : ''))
+    }
+    try {
+      await this.confirmOrAbort(`Apply the ${plan.fixes.length === 1 ? 'fix' : `${plan.fixes.length} fixes`} listed above?`, this.flags.force)
+    } catch (error) {
+      if (!(error instanceof AbortedError)) throw error
+      await this.audit('declined', {fixes: plan.fixes.map((f) => f.action.kind), before: plan.before.status})
+      if (this.jsonEnabled()) {
+        this.setExitCode(ExitCode.aborted)
+        return {...planned, declined: true}
+      }
+      throw error
+    }
+    const report = await applyDoctorFixes(config, plan, {service})
+    await this.audit(report.exitCode === 0 ? 'done' : 'partial', {fixes: report.fixes, before: report.before.status, after: report.status})
+    this.setExitCode(report.exitCode)
+    return this.output(report, renderDoctorFixResult)
+  }
+
+  /** Nagios: a usage or configuration error is UNKNOWN (3); a declined --fix keeps its own code (5). */
+  protected exitCodeFor(error: AtomOpsError): number {
+    return error.kind === 'aborted' ? ExitCode.aborted : 3
   }
 }

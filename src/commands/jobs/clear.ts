@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {describeError, UsageError} from '../../lib/errors.js'
 import {type ClearPlan, type ClearResult, ClearStopped, planClear, runClear} from '../../lib/jobs/clear.js'
@@ -18,7 +19,7 @@ Then backs the rows up (object, job, notes, properties and their translations) t
 
 Ctrl-C (SIGINT) or SIGTERM during the backup stops before anything is deleted; during the deletes it stops after the current batch. Either way it says how many jobs were deleted and where the backup is, writes a "partial" audit record and exits 6. Rows another clear or kill deleted first are counted as already gone, not as an error.
 
-Exit codes: 0 done (or nothing to delete); 2 bad flags, or the backup file exists; 3 configuration; 4 MySQL or gearmand unreachable before anything was deleted; 5 not confirmed; 6 stopped part way (a failure or an interrupt; the message says what was done).`
+${exitCodesHelp('jobs:clear')}`
   static examples = [
     '<%= config.bin %> <%= command.id %> --inactive --dry-run',
     '<%= config.bin %> <%= command.id %> --status error --older-than 30d --force',

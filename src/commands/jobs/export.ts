@@ -3,8 +3,9 @@ import {rename, unlink} from 'node:fs/promises'
 
 import {Flags} from '@oclif/core'
 
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
-import {AtomOpsError, ConfigError, OperationError, UsageError} from '../../lib/errors.js'
+import {AtomOpsError, OperationError, UsageError} from '../../lib/errors.js'
 import {withJobsContext} from '../../lib/jobs/context.js'
 import {fixTimes} from '../../lib/jobs/filter.js'
 import {countJobs, EXPORT_FORMATS, type ExportFormat, exportJobs, type ExportResult} from '../../lib/jobs/export.js'
@@ -16,7 +17,7 @@ export default class JobsExport extends BaseCommand<typeof JobsExport> {
   static description =
     'Rows are streamed a page at a time (memory stays flat at millions of jobs) to --output FILE or standard output. A progress bar shows on stderr when it is a terminal. Takes the same filters as `jobs list`.\n\n' +
     'With --output the export is written to FILE.partial and renamed to FILE only when complete: a failed or interrupted export leaves no FILE (and removes FILE.partial). On standard output a failure part way says how many jobs were written: what came before it is incomplete.\n\n' +
-    'Exit codes: 0 exported; 2 a bad flag value; 3 configuration, or FILE.partial cannot be created (an old one is never overwritten); 4 MySQL unreachable before anything was written; 6 stopped part way (a failure or SIGINT/SIGTERM; the message says how many jobs were written).'
+    '' + exitCodesHelp('jobs:export')
   static examples = [
     '<%= config.bin %> <%= command.id %> > atom-job-history.csv',
     '<%= config.bin %> <%= command.id %> --format ndjson --status error --output errors.ndjson',
@@ -39,7 +40,8 @@ export default class JobsExport extends BaseCommand<typeof JobsExport> {
     if (partial) {
       await new Promise<void>((resolve, reject) => {
         out.once('open', () => resolve())
-        out.once('error', (e: NodeJS.ErrnoException) => reject(new ConfigError(`cannot write ${partial}: ${e.code ?? e.message}`, 'Choose another --output path (an old .partial file is never overwritten).')))
+        // A path that cannot be written is the operator's to change: a usage error.
+        out.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot write ${partial}: ${e.code ?? e.message}`, e.code === 'EEXIST' ? 'An old .partial file is never overwritten: remove it or choose another --output path.' : 'Choose an --output path in a directory that exists and can be written.')))
       })
     } else {
       process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../lib/errors.js'
 import {withJobsContext} from '../../lib/jobs/context.js'
 import {type JobList, listJobs, parseSort} from '../../lib/jobs/query.js'
-import {parsePositiveInt} from '../../lib/util/duration.js'
 import {filterFlags, filterFromFlags} from '../../ui/jobs-flags.js'
 import {jobListCsv, renderJobList} from '../../ui/jobs.js'
 
@@ -12,7 +12,7 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
   static summary = 'List job rows with filters: status, class, user, age; as a table, JSON or CSV.'
   static description =
     'Every filter combines with the others (AND); repeated --status or --name values widen (OR). Columns: id, name, status, user, started, completed, duration (or age while in progress) and the related description or actor.' +
-    '\n\nExit codes: 0 listed (also when nothing matches); 2 a bad flag value; 3 configuration; 4 MySQL unreachable.'
+    '\n\n' + exitCodesHelp('jobs:list')
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --status error --older-than 7d',
@@ -22,7 +22,7 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
 
   static flags = {
     ...filterFlags,
-    limit: Flags.string({summary: 'At most this many rows (0 = all).', default: '50'}),
+    limit: Flags.integer({summary: 'At most this many rows, 0 to 1000000 (0 = all).', default: 50, min: 0, max: 1_000_000}),
     sort: Flags.string({summary: 'Sort by id, name, status, user, started, completed or duration; prefix - for descending.', default: '-id'}),
     csv: Flags.boolean({summary: 'Print CSV instead of a table.', exclusive: ['json']}),
   }
@@ -31,9 +31,8 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
     const {flags} = this
     const filter = filterFromFlags(flags)
     const sort = parseSort(flags.sort)
-    const limit = flags.limit === '0' ? 0 : parsePositiveInt(flags.limit, '--limit', 1_000_000)
     if (flags.csv && this.jsonEnabled()) throw new UsageError('--csv and --json cannot be used together')
-    const result = await withJobsContext(await this.settings(), {}, (ctx) => listJobs(ctx.db, ctx.clock, {filter, sort, limit}))
+    const result = await withJobsContext(await this.settings(), {}, (ctx) => listJobs(ctx.db, ctx.clock, {filter, sort, limit: flags.limit}))
     if (flags.csv) {
       process.stdout.write(jobListCsv(result))
       return result

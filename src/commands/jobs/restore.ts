@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {AtomOpsError, describeError} from '../../lib/errors.js'
 import {type RestoreReport, restoreBackup} from '../../lib/jobs/backup.js'
@@ -11,7 +12,7 @@ export default class JobsRestore extends BaseCommand<typeof JobsRestore> {
   static summary = 'Put back jobs from a backup written by `jobs clear` or `jobs kill --delete`, ids and all.'
   static description =
     'The whole file is checked first (header, trailer, count): a damaged or cut-short file restores nothing. Jobs whose id is taken are skipped and listed; references to users or objects that no longer exist become NULL. Each batch is a transaction; running it again after an interruption finishes it.' +
-    '\n\nExit codes: 0 restored (skipped ids are listed); 2 not a backup file, or a damaged or cut-short one (nothing restored); 3 configuration; 4 MySQL unreachable before anything was restored; 6 stopped part way (the message says how many; run it again to finish).'
+    '\n\n' + exitCodesHelp('jobs:restore')
   static examples = ['<%= config.bin %> <%= command.id %> ~/.local/state/atom-ops/backups/jobs-2026-01-01T00-00-00-000Z.ndjson']
   static args = {file: Args.string({required: true, description: 'The backup file.'})}
   static flags = {

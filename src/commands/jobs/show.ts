@@ -1,5 +1,6 @@
 import {Args} from '@oclif/core'
 
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {withJobsContext} from '../../lib/jobs/context.js'
 import {type JobDetails, showJob} from '../../lib/jobs/show.js'
@@ -8,7 +9,7 @@ import {renderJobDetails} from '../../ui/jobs.js'
 
 export default class JobsShow extends BaseCommand<typeof JobsShow> {
   static summary = 'Show one job: its row, notes, output, properties, download file and what Gearman says about its function.'
-  static description = 'Exit codes: 0 shown (a Gearman server that does not answer is shown as such); 2 a bad id, or no job with that id; 3 configuration; 4 MySQL unreachable.'
+  static description = '' + exitCodesHelp('jobs:show')
   static examples = ['<%= config.bin %> <%= command.id %> 1234', '<%= config.bin %> <%= command.id %> 1234 --json']
   static args = {id: Args.string({required: true, description: 'The job id (as `jobs list` shows it).'})}
 

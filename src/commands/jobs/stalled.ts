@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {ExitCode} from '../../lib/errors.js'
 import {withJobsContext} from '../../lib/jobs/context.js'
@@ -10,7 +11,7 @@ import {renderStalled} from '../../ui/jobs.js'
 export default class JobsStalled extends BaseCommand<typeof JobsStalled> {
   static summary = 'Find jobs in progress too long and say what Gearman knows: waiting, running, zombie or blocked.'
   static description =
-    'waiting: queued for its function; running: a worker is busy on its function; zombie: nothing queued or running for it (the worker died, gearmand lost its queue, the submit failed); blocked: a move or file import waiting behind an older in-progress move or import. Exit 1 when zombies or blocked jobs exist, 4 when no Gearman server answered.'
+    'waiting: queued for its function; running: a worker is busy on its function; zombie: nothing queued or running for it (the worker died, gearmand lost its queue, the submit failed); blocked: a move or file import waiting behind an older in-progress move or import. A queued job that was cancelled does not count as waiting. Ages are on AtoM\'s clock.\n\n' + exitCodesHelp('jobs:stalled')
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --older-than 30m --json']
 
   static flags = {

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {collectMetrics, formatPrometheus, type MetricFamily} from '../../lib/metrics/collect.js'
 import {serveMetrics} from '../../lib/metrics/serve.js'
@@ -8,7 +9,7 @@ import {parseHostPortFlag} from '../../lib/util/hostport.js'
 export default class Metrics extends BaseCommand<typeof Metrics> {
   static summary = 'Prometheus metrics: Gearman per function, jobs by status, oldest in-progress age, up per service.'
   static description =
-    "Prints the Prometheus text format to stdout (for node_exporter's textfile collector), or serves it over HTTP at /metrics with --listen, collecting afresh at each scrape."
+    "Prints the Prometheus text format to stdout (for node_exporter's textfile collector), or serves it over HTTP at /metrics with --listen, collecting afresh at each scrape. Needs no database credentials: without them (config.php unreadable) atom_ops_database_up is 0 and the Gearman metrics are still there.\n\n" + exitCodesHelp('metrics')
   static examples = [
     '<%= config.bin %> <%= command.id %> > /var/lib/prometheus/node-exporter/atom.prom',
     '<%= config.bin %> <%= command.id %> --listen 127.0.0.1:9418',

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import type {AuditRecord} from '../../lib/audit/audit.js'
 import {describeError} from '../../lib/errors.js'
@@ -13,7 +14,7 @@ export default class QueueCancel extends BaseCommand<typeof QueueCancel> {
 - a running job is NOT stopped: gearmand marks it but the worker is not told and finishes it (exit 1). To stop it, restart that worker.
 With several job servers, --server names the one holding the handle. Every run (dry runs too) is written to the audit log.
 
-Exit codes: 0 cancelled (or already cancelled, or gone); 1 the job is running and was not stopped; 2 bad handle or --server; 4 server unreachable; 5 not confirmed (or no --force without a terminal), or interrupted (SIGINT/SIGTERM) before anything was sent; 6 unknown handle, or gearmand did not mark it, or interrupted after the cancel was sent (audited; check with queue jobs).`
+${exitCodesHelp('queue:cancel')}`
   static examples = [
     '<%= config.bin %> <%= command.id %> H:atom-host:42 --dry-run',
     '<%= config.bin %> <%= command.id %> H:atom-host:42 --server 127.0.0.1:4730',

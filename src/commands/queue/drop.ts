@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import type {AuditRecord} from '../../lib/audit/audit.js'
 import {describeError} from '../../lib/errors.js'
@@ -10,7 +11,7 @@ export default class QueueDrop extends BaseCommand<typeof QueueDrop> {
   static summary = 'Remove a Gearman function from the job servers, only when that is safe.'
   static description = `Reads each server's status first. gearmand refuses to drop a function while workers are connected (atom-ops reports that and sends nothing); with queued jobs and no worker gearmand would say OK and orphan the jobs, so atom-ops refuses unless the total is 0 or --force is given. Asks for confirmation, drops, then reads status again to verify. Every run (dry runs and refusals too) is written to the audit log.
 
-Exit codes: 0 dropped wherever it was registered; 2 bad name or --server; 4 a server did not answer; 5 refused because jobs are queued (no --force), or not confirmed; 6 not dropped somewhere (workers connected, gearmand refused, still listed) or not registered anywhere, or interrupted (SIGINT/SIGTERM) after the drop was sent (written to the audit log; 5 when interrupted before anything was sent). A dry run exits with the code the real run would have (nothing is sent either way).`
+${exitCodesHelp('queue:drop')}`
   static examples = [
     '<%= config.bin %> <%= command.id %> 424b6ef096d623432cfda8de25d8db88-arFindingAidJob --dry-run',
     '<%= config.bin %> <%= command.id %> 424b6ef096d623432cfda8de25d8db88-arFindingAidJob',

@@ -1,3 +1,4 @@
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {queueJobs, type QueueJobsReport} from '../../lib/queue/inspect.js'
 import {renderQueueJobs} from '../../ui/queue.js'
@@ -6,7 +7,7 @@ export default class QueueJobs extends BaseCommand<typeof QueueJobs> {
   static summary = 'Job handles and unique ids held by every job server, each job waiting or running.'
   static description = `Reads "show jobs" and "show unique jobs" of every server and asks GET_STATUS for each handle, so each job is shown as waiting or running (gearmand's own job_queued flag does not tell them apart), with its retry count and whether it was cancelled. gearmand does not say which function a handle belongs to, so jobs of every install are listed. Use a handle with queue cancel.
 
-Exit codes: 0 every server answered; 4 at least one server did not answer; 2 bad input; 3 configuration missing.`
+${exitCodesHelp('queue:jobs')}`
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
   async run(): Promise<QueueJobsReport> {

@@ -1,3 +1,4 @@
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {queuePing, type QueuePingReport} from '../../lib/queue/inspect.js'
 import {renderQueuePing} from '../../ui/queue.js'
@@ -6,7 +7,7 @@ export default class QueuePing extends BaseCommand<typeof QueuePing> {
   static summary = 'ECHO round trip to every job server, with its gearmand version and pid.'
   static description = `Sends an ECHO packet (binary protocol) to every server concurrently and times the answer, then asks "version" and "getpid". Every step is bounded by --timeout; a refused, closed or silent server is reported as DOWN with the reason.
 
-Exit codes: 0 every server answered; 4 at least one server did not answer; 2 bad input; 3 configuration missing.`
+${exitCodesHelp('queue:ping')}`
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --gearman 127.0.0.1:4730 --timeout 2 --json']
 
   async run(): Promise<QueuePingReport> {

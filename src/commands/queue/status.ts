@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {queueStatus, type QueueStatusReport} from '../../lib/queue/inspect.js'
 import {renderQueueStatus} from '../../ui/queue.js'
@@ -10,7 +11,7 @@ export default class QueueStatus extends BaseCommand<typeof QueueStatus> {
 
 By default only this install's functions are shown; --all shows every function. A server that refuses, closes or stays silent is listed as DOWN with its error; the others are still reported.
 
-Exit codes: 0 every server answered; 4 at least one server did not answer; 2 bad input; 3 configuration missing.`
+${exitCodesHelp('queue:status')}`
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --all',

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../lib/errors.js'
 import {watchQueue, type WatchSnapshot} from '../../lib/queue/watch.js'
@@ -11,7 +12,7 @@ export default class QueueWatch extends BaseCommand<typeof QueueWatch> {
   static summary = 'Live, top-like view of every job server: functions by waiting jobs, changes highlighted.'
   static description = `Refreshes every --interval seconds (each round bounded by --timeout). On a terminal it takes over the screen, highlights values that changed since the last refresh, and quits on q or Ctrl-C, restoring the terminal. When stdout is not a terminal it prints one snapshot per interval (one JSON object per line with --json), for logs and scripts; --count stops after N snapshots.
 
-Exit codes: 0 every server answered in the last snapshot; 4 a server did not answer in the last snapshot; 2 bad input; 3 configuration missing.`
+${exitCodesHelp('queue:watch')}`
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --all --interval 5',

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {queueWorkers, type QueueWorkersReport} from '../../lib/queue/inspect.js'
 import {renderQueueWorkers} from '../../ui/queue.js'
@@ -8,7 +9,7 @@ export default class QueueWorkers extends BaseCommand<typeof QueueWorkers> {
   static summary = 'Worker connections per job server: fd, address, client id and the functions each registered.'
   static description = `Lists gearmand's "workers" of every server: each connection once, however many functions it registered (never a sum of per-function counts), with its functions decoded to install and job class. The asking connection itself is left out. By default only connections with at least one function of this install; --all shows every connection.
 
-Exit codes: 0 every server answered; 4 at least one server did not answer; 2 bad input; 3 configuration missing.`
+${exitCodesHelp('queue:workers')}`
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --all --json']
 
   static flags = {

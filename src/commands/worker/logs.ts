@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {workerLogs, type WorkerLogsReport} from '../../lib/service/worker.js'
 import {inert} from '../../ui/text.js'
@@ -9,7 +10,7 @@ export default class WorkerLogs extends BaseCommand<typeof WorkerLogs> {
   static summary = "The worker's log: the last lines, or a live tail."
   static description = `systemd: \`journalctl -u UNIT -n N --no-pager\` (with --since, --follow). supervisord: \`supervisorctl tail\` of the program's stdout log (its -N counts bytes: atom-ops asks for enough and keeps the last N lines); --since is not available there. Control characters in the log are shown escaped, never interpreted by the terminal. --follow runs until Ctrl-C.
 
-Exit codes: 0 shown; 4 a host or its service manager could not be reached; 6 the log could not be read.`
+${exitCodesHelp('worker:logs')}`
   static examples = ['<%= config.bin %> <%= command.id %> -n 100', "<%= config.bin %> <%= command.id %> --since '1 hour ago'", '<%= config.bin %> <%= command.id %> --follow']
   static flags = {
     ...serviceFlags,

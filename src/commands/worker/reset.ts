@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {workerReset, type WorkerResetReport} from '../../lib/service/worker.js'
 import {renderWorkerReset, serviceFlags, serviceFlagValues} from '../../ui/worker.js'
@@ -8,7 +9,7 @@ export default class WorkerReset extends BaseCommand<typeof WorkerReset> {
   static summary = "Reset systemd's start limit of the worker units (reset-failed), nothing else."
   static description = `After 3 starts in 24 hours systemd refuses to start atom-worker ("Job for atom-worker.service failed."). This runs \`systemctl reset-failed\` for the units that are failed or at their start limit, and does not start them (worker start / worker restart do, and reset first by themselves). supervisord keeps no such counter: for it, the FATAL programs are named with the command that starts them, and nothing is changed. Writes an audit record.
 
-Exit codes: 0 done (or nothing to reset); 4 a host or its service manager could not be reached; 6 systemctl refused.`
+${exitCodesHelp('worker:reset')}`
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --dry-run', "<%= config.bin %> <%= command.id %> --unit 'atom-worker@*'"]
   static flags = {
     ...serviceFlags,

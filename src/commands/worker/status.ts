@@ -1,3 +1,4 @@
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {workerStatus, type WorkerStatusReport} from '../../lib/service/worker.js'
 import {renderWorkerStatus, serviceFlags, serviceFlagValues} from '../../ui/worker.js'
@@ -8,7 +9,7 @@ export default class WorkerStatus extends BaseCommand<typeof WorkerStatus> {
 
 From every job server: how many workers this install (its function prefix) has per job class right now.
 
-Exit codes: 0 every unit runs and the install has workers; 1 a unit is not running, at its start limit, or no worker serves the install; 4 a host, its service manager or a job server could not be reached; 2 bad input; 3 configuration missing.`
+${exitCodesHelp('worker:status')}`
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     "<%= config.bin %> <%= command.id %> --unit 'atom-worker@*' --json",

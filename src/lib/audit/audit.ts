@@ -1,9 +1,10 @@
 import {appendFile, mkdir} from 'node:fs/promises'
 import {constants} from 'node:fs'
 import {access} from 'node:fs/promises'
-import {hostname, userInfo} from 'node:os'
+import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 
+import {operatorName} from '../util/operator.js'
 import {scrub} from '../util/secrets.js'
 import {stateDirectory} from '../settings/paths.js'
 
@@ -15,7 +16,7 @@ export interface AuditRecord {
   host: string
   command: string
   argv: string[]
-  outcome: 'done' | 'partial' | 'failed' | 'dry-run'
+  outcome: 'done' | 'partial' | 'failed' | 'dry-run' | 'declined' | 'refused'
   [detail: string]: unknown
 }
 
@@ -47,15 +48,4 @@ export async function writeAudit(command: string, outcome: AuditRecord['outcome'
   await mkdir(dirname(path), {recursive: true})
   await appendFile(path, scrub(JSON.stringify(record)) + '\n', {mode: 0o640})
   return path
-}
-
-function operatorName(env: NodeJS.ProcessEnv): string {
-  const sudoUser = env.SUDO_USER
-  let user = 'unknown'
-  try {
-    user = userInfo().username
-  } catch {
-    user = env.USER ?? 'unknown'
-  }
-  return sudoUser && sudoUser !== user ? `${sudoUser} (as ${user})` : user
 }

@@ -23,15 +23,17 @@ export interface DoctorFixReport {
   dryRun: boolean
   before: DoctorReport
   fixes: AppliedFix[] | PlannedFix[]
-  /** doctor run again after the fixes (absent on a dry run or when there was nothing to fix). */
+  /** doctor run again after the fixes (absent on a dry run, when there was nothing to fix, or when declined). */
   after?: DoctorReport
+  /** The operator said no: nothing was changed. */
+  declined?: boolean
   status: DoctorReport['status']
   exitCode: DoctorReport['exitCode']
 }
 
 const DESCRIBE: Record<FixAction['kind'], (a: FixAction) => string> = {
   'reset-and-restart-worker': () => 'reset the worker unit\'s start limit if hit, restart it and wait until Gearman shows its workers',
-  'clear-symfony-cache': () => "clear Symfony's cache so the web app reads the current gearman.yml and app.yml",
+  'clear-symfony-cache': () => "clear Symfony's cache so the web app and the worker read the current gearman.yml, app.yml and settings.yml",
   'kill-zombies': (a) => `mark zombie job${a.kind === 'kill-zombies' && a.jobIds.length === 1 ? '' : 's'} ${a.kind === 'kill-zombies' ? a.jobIds.map((id) => `#${id}`).join(', ') : ''} as failed (status 185, with a note), as jobs kill does`,
 }
 
@@ -87,18 +89,24 @@ async function apply(config: ResolvedConfig, fix: PlannedFix, service: ServiceFl
   }
 }
 
-/**
- * `doctor --fix`: diagnose, apply the safe fixes found (after one confirmation), then diagnose again
- * so the operator sees before and after.
- */
-export async function doctorFix(config: ResolvedConfig, options: DoctorOptions & {dryRun: boolean; confirm: (question: string) => Promise<void>}): Promise<DoctorFixReport> {
+/** `doctor --fix`, step one: the diagnosis and the safe fixes it calls for, in plain words. Nothing is changed. */
+export interface DoctorFixPlan {
+  before: DoctorReport
+  fixes: PlannedFix[]
+}
+
+export async function planDoctorFix(config: ResolvedConfig, options: DoctorOptions): Promise<DoctorFixPlan> {
   const before = await runDoctor(config, options)
-  const plan = planFixes(before)
-  if (plan.length === 0 || options.dryRun) return {dryRun: options.dryRun, before, fixes: plan, status: before.status, exitCode: before.exitCode}
-  await options.confirm(`Apply ${plan.length} fix${plan.length === 1 ? '' : 'es'}: ${plan.map((p) => p.action.kind).join(', ')}?`)
+  return {before, fixes: planFixes(before)}
+}
+
+/**
+ * `doctor --fix`, step two (after the operator agreed to the plan): applies the fixes one at a time (a
+ * restart must not race a cache clear of the same install), then diagnoses again for before and after.
+ */
+export async function applyDoctorFixes(config: ResolvedConfig, plan: DoctorFixPlan, options: DoctorOptions): Promise<DoctorFixReport> {
   const fixes: AppliedFix[] = []
-  // One at a time: a restart must not race a cache clear of the same install.
-  for (const fix of plan) fixes.push(await apply(config, fix, options.service ?? {}))
+  for (const fix of plan.fixes) fixes.push(await apply(config, fix, options.service ?? {}))
   const after = await runDoctor(config, options)
-  return {dryRun: false, before, fixes, after, status: after.status, exitCode: after.exitCode}
+  return {dryRun: false, before: plan.before, fixes, after, status: after.status, exitCode: after.exitCode}
 }

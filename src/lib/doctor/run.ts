@@ -11,6 +11,7 @@ import {checkSharedPrefix, prefixOwners} from './checks/profiles.js'
 import {checkWorkerService} from './checks/service.js'
 import {checkStalledJobs} from './checks/jobs.js'
 import type {ServiceFlags} from '../service/targets.js'
+import {COMMAND_TIMEOUT_FACTOR} from '../service/types.js'
 import {loadProfileInstalls} from '../settings/installs.js'
 import type {CheckResult, CheckStatus} from './types.js'
 
@@ -34,20 +35,28 @@ export interface DoctorOptions {
 const SEVERITY: Record<CheckStatus, number> = {critical: 0, warning: 1, unknown: 2, ok: 3, info: 4, skipped: 5}
 const EXIT: Record<DoctorReport['status'], DoctorReport['exitCode']> = {ok: 0, warning: 1, critical: 2, unknown: 3}
 
-/** Runs a check with a deadline; a check that fails or overruns is reported as unknown, never hangs the report. */
-async function guarded(id: string, title: string, timeoutMs: number, run: () => Promise<CheckResult | CheckResult[]>): Promise<CheckResult[]> {
+/** How long a check may take, and what that budget is for (said when it runs out). */
+interface Budget {
+  ms: number
+  what: string
+}
+
+/** Runs a check within its budget; a check that fails or overruns is reported as unknown, never hangs the report. */
+async function guarded(id: string, title: string, budget: Budget, run: () => Promise<CheckResult | CheckResult[]>): Promise<CheckResult[]> {
   const started = Date.now()
   let timer: NodeJS.Timeout | undefined
+  const overrun = new Error(`did not finish within ${budget.ms / 1000}s, ${budget.what}`)
   try {
     const result = await Promise.race([
       run(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`did not finish within ${timeoutMs / 1000}s`)), timeoutMs)
+        timer = setTimeout(() => reject(overrun), budget.ms)
       }),
     ])
     return (Array.isArray(result) ? result : [result]).map((r) => ({...r, durationMs: Date.now() - started}))
   } catch (error) {
-    return [{id, title, status: 'unknown', rank: 95, summary: (error as Error).message, evidence: [], durationMs: Date.now() - started}]
+    const hint = error === overrun ? ['On a busy machine, or over a slow link, raise --timeout (each budget grows with it).'] : []
+    return [{id, title, status: 'unknown', rank: 95, summary: (error as Error).message, evidence: hint, durationMs: Date.now() - started}]
   } finally {
     clearTimeout(timer)
   }
@@ -68,7 +77,7 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
     const error = config.installError!
     const check: CheckResult = {
       id: 'install.config',
-      title: "AtoM's configuration is found and parses",
+      title: "AtoM's configuration",
       status: 'critical',
       rank: 1,
       summary: error.message,
@@ -81,14 +90,17 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
   const service = options.service ?? {}
   const probe = new DoctorContext(config, timeoutMs, service)
   const ctx = new DoctorContext(config, timeoutMs, service, await restartCommandFor(probe))
-  const limit = timeoutMs + 500
+  // Network probes answer in milliseconds; service-manager programs (a Python supervisorctl, ssh) can
+  // take seconds to start on a loaded machine, so they get their own, longer budget.
+  const limit: Budget = {ms: timeoutMs + 500, what: 'the budget for network checks (--timeout)'}
+  const commands: Budget = {ms: 2 * timeoutMs * COMMAND_TIMEOUT_FACTOR + timeoutMs, what: `the budget for service-manager commands (${COMMAND_TIMEOUT_FACTOR}x --timeout each)`}
   try {
     const {installs} = await loadProfileInstalls(config.settingsFile, {withDatabase: true})
     const owners = prefixOwners(installs)
     const runs = [
       guarded('install.config', 'Configuration', limit, async () => ({
         id: 'install.config',
-        title: "AtoM's configuration is found and parses",
+        title: "AtoM's configuration",
         status: 'ok' as const,
         rank: 99,
         summary: `${ctx.install.realRoot}, prefix ${ctx.prefix}`,
@@ -101,7 +113,7 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
       guarded('gearman.waiting-no-worker', 'Queued jobs have a worker', limit, () => checkWaitingWithoutWorker(ctx)),
       guarded('cache.stale-config', 'Config cache', limit, () => checkStaleConfigCache(ctx)),
       guarded('profiles.shared-prefix', 'Shared prefixes', limit, () => checkSharedPrefix(ctx, installs)),
-      guarded('worker.service', 'Worker service', limit, () => checkWorkerService(ctx)),
+      guarded('worker.service', 'Worker service', commands, () => checkWorkerService(ctx)),
       guarded('jobs.stalled', 'Stalled jobs', limit, () => checkStalledJobs(ctx)),
     ]
     const checks = (await Promise.all(runs)).flat()

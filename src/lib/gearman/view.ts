@@ -1,7 +1,8 @@
 import {formatHostPort, type HostPort} from '../util/hostport.js'
-import {type FunctionStatus, GearmanAdmin, parseStatus, parseWorkers, type WorkerConnection} from './admin.js'
+import {type FunctionStatus, GearmanAdmin, parseShowJobs, parseStatus, parseWorkers, type WorkerConnection} from './admin.js'
+import {withoutCancelled, withRunning} from './cancelled.js'
 
-/** One server's state as doctor and metrics see it: whether it answers, and its status and workers. */
+/** One server's state as doctor and metrics see it: whether it answers, its status (cancelled jobs not counted as waiting, where gearmand lets them be told apart) and workers. */
 export interface ServerView {
   server: HostPort
   label: string
@@ -16,13 +17,25 @@ export interface ServerView {
 /** version, status and workers over one connection, bounded by the timeout; never throws. */
 export async function fetchServerView(server: HostPort, timeoutMs: number): Promise<ServerView> {
   const label = formatHostPort(server)
-  const started = Date.now()
   try {
     return await new GearmanAdmin(server, timeoutMs).session(async (conn) => {
-      const version = await conn.single('version')
-      const latencyMs = Date.now() - started
-      const status = parseStatus(await conn.list('status'))
-      const workers = parseWorkers(await conn.list('workers')).filter((w) => w.functions.length > 0)
+      // The server's answer time, not the connect or the event loop's: the faster of two round trips
+      // on the open connection (other checks' work can delay one callback, rarely both).
+      let latencyMs = Infinity
+      let version = ''
+      for (let i = 0; i < 2; i++) {
+        const sent = performance.now()
+        version = await conn.single('version')
+        latencyMs = Math.min(latencyMs, Math.round((performance.now() - sent) * 10) / 10)
+      }
+      const raw = parseStatus(await conn.list('status'))
+      // Cancelled jobs are not waiting ones: the jobs held are looked at only when something waits.
+      let status = raw
+      if (raw.some((s) => s.waiting > 0)) {
+        const held = parseShowJobs(await conn.list('show jobs'))
+        if (held.some((j) => j.ignored)) status = withoutCancelled(raw, await withRunning(server, timeoutMs, held))
+      }
+      const workers = parseWorkers(await conn.list('workers'), raw.map((s) => s.function)).filter((w) => w.functions.length > 0)
       return {server, label, ok: true, latencyMs, version, status, workers}
     })
   } catch (error) {

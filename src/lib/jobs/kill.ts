@@ -1,11 +1,10 @@
-import {hostname, userInfo} from 'node:os'
-
 import type {AtomClock} from '../atom/clock.js'
 import type {ResolvedConfig} from '../context/resolve.js'
 import type {Database} from '../db/database.js'
 import type {ServiceFlags} from '../service/targets.js'
 import {type WorkerControlReport, workerControl} from '../service/worker.js'
-import {AbortedError, describeError, OperationError, UsageError} from '../errors.js'
+import {describeError, OperationError, UsageError} from '../errors.js'
+import {operatorAtHost} from '../util/operator.js'
 import {BackupWriter, defaultBackupPath, readJobsForBackup} from './backup.js'
 import {type FileResult, removeDownload} from './files.js'
 import {cancelQueued, type CancelReport, gearmanPicture, type GearmanPicture, type GearmanScope} from './gearman.js'
@@ -14,7 +13,7 @@ import {classify, type InProgressJob, inProgressRows} from './stalled.js'
 import {TERM_IDS} from './terms.js'
 
 export const WORKER_NOT_STOPPED =
-  'The worker process hanging on this job (if any) is not stopped: Gearman cannot stop a running job. Restart it with `atom-ops worker restart` (or `systemctl restart atom-worker`).'
+  'The worker process hanging on this job (if any) is not stopped: Gearman cannot stop a running job. Add --restart-worker, or restart it with `atom-ops worker restart`.'
 
 export interface KillPlan {
   job: JobSummary
@@ -22,6 +21,15 @@ export interface KillPlan {
   gearman?: InProgressJob
   picture?: GearmanPicture
   action: 'mark-failed' | 'delete'
+}
+
+/** What became of the row's queued Gearman job: cancelled, none to cancel, or left queued (and then how to cancel it by hand). */
+export interface QueuedJobOutcome {
+  state: 'none' | 'cancelled' | 'not-cancelled' | 'not-asked'
+  message: string
+  /** When not cancelled: the command that cancels it, once its handle is known (one of `candidates`). */
+  command?: string
+  candidates?: string[]
 }
 
 export interface KillResult {
@@ -32,16 +40,17 @@ export interface KillResult {
   backup?: string | null
   file?: FileResult
   queue?: CancelReport
+  queued: QueuedJobOutcome
   worker: string
 }
 
-/** Loads the job and what Gearman says about it; refuses a job that is not in progress unless forced. */
-export async function planKill(db: Database, clock: AtomClock, id: number, options: {scope?: GearmanScope; force?: boolean; delete?: boolean}): Promise<KillPlan> {
+/** Loads the job and what Gearman says about it; a job that is not in progress is refused unless `anyStatus`. */
+export async function planKill(db: Database, clock: AtomClock, id: number, options: {scope?: GearmanScope; anyStatus?: boolean; delete?: boolean}): Promise<KillPlan> {
   const job = await loadJob(db, clock, id)
   if (!job) throw new UsageError(`there is no job with id ${id}`, 'See the ids with `atom-ops jobs list`.')
   const inProgress = job.statusId === TERM_IDS.inProgress
-  if (!inProgress && !options.force) {
-    throw new AbortedError(`job ${id} is not in progress (${job.status}): refusing to kill it`, 'Add --force to mark it failed (or with --delete, to delete it) anyway.')
+  if (!inProgress && !options.anyStatus) {
+    throw new UsageError(`job ${id} is not in progress (${job.status}): refusing to kill it`, 'Add --any-status to mark it failed (or with --delete, to delete it) anyway.')
   }
   let picture: GearmanPicture | undefined
   let gearman: InProgressJob | undefined
@@ -52,28 +61,19 @@ export async function planKill(db: Database, clock: AtomClock, id: number, optio
   return {job, inProgress, gearman, picture, action: options.delete ? 'delete' : 'mark-failed'}
 }
 
-function operator(): string {
-  try {
-    return `${process.env.SUDO_USER ?? userInfo().username}@${hostname()}`
-  } catch {
-    return `unknown@${hostname()}`
-  }
-}
-
 /** The error note of a killed job; the time is AtoM's, in its zone, as its own notes and dates are. */
 export function killNote(reason: string | undefined, clock: AtomClock): string {
-  return `Killed by atom-ops (${operator()}) at ${clock.displayNow()}: ${reason?.trim() || 'marked failed by an operator; it was no longer running'}`
+  return `Killed by atom-ops (${operatorAtHost()}) at ${clock.displayNow()}: ${reason?.trim() || 'marked failed by an operator; it was no longer running'}`
 }
 
 /**
  * Marks the job failed (status 185, completed_at now, an error note saying who and why), keeping its
- * history; or, with delete, backs it up and deletes it through `object`. Then cancels its queued
- * Gearman job when it can be identified: the row is its class's only in-progress row and the server
- * holds nothing else.
+ * history; or, with delete, backs it up and deletes it through `object`. Then deals with its queued
+ * Gearman job, if it has one (see cancelRowJob).
  */
 export async function runKill(db: Database, clock: AtomClock, plan: KillPlan, options: {scope?: GearmanScope; reason?: string; realRoot: string; backupPath?: string | null; queue?: boolean}): Promise<KillResult> {
   const id = plan.job.id
-  const result: KillResult = {plan, dryRun: false, action: plan.action, worker: WORKER_NOT_STOPPED}
+  const result: KillResult = {plan, dryRun: false, action: plan.action, worker: WORKER_NOT_STOPPED, queued: {state: 'none', message: 'no queued Gearman job'}}
   if (plan.action === 'mark-failed') {
     const note = killNote(options.reason, clock)
     // AtoM's clock, as the worker would have written it: the database's NOW() may be another zone.
@@ -104,19 +104,108 @@ export async function runKill(db: Database, clock: AtomClock, plan: KillPlan, op
     if (r.affectedRows !== 1) throw new OperationError(`job ${id} was already gone when atom-ops deleted it`, backupPath ? `The backup ${backupPath} holds it as it was.` : undefined)
     if (plan.job.downloadPath) result.file = await removeDownload(options.realRoot, plan.job.downloadPath)
   }
-  // Only a row Gearman counts as waiting can have a queued job to cancel (a running one cannot be stopped; a zombie has none).
-  if (options.queue !== false && options.scope && plan.picture && plan.inProgress && plan.job.name && plan.gearman?.gearman === 'waiting') {
-    const others = await db.rows<{n: number}>('SELECT COUNT(*) AS n FROM job WHERE status_id = ? AND name = ? AND id <> ?', [TERM_IDS.inProgress, plan.job.name, id])
-    const kept = Number(others[0].n) > 0 ? [plan.job.name] : []
-    result.queue = await cancelQueued(options.scope, plan.picture, [plan.job.name], kept)
+  // Only a row Gearman counts as waiting has a queued job (a running one cannot be cancelled; a zombie has none).
+  if (plan.gearman?.gearman === 'waiting' && plan.job.name && options.scope && plan.picture) {
+    if (options.queue === false) result.queued = {state: 'not-asked', message: 'its queued Gearman job was left alone (--no-queue): a worker will still run it'}
+    else {
+      const {report, outcome} = await cancelRowJob(options.scope, plan.picture, plan.job.name)
+      result.queue = report
+      result.queued = outcome
+    }
   }
   return result
 }
 
 /**
- * `jobs kill --restart-worker`: the worker hanging on a killed job only lets go when its process is
- * restarted; the restart resets systemd's start limit first and is verified through Gearman.
+ * Cancels the queued Gearman job of one row of a class. It can be told apart only when it is the only
+ * queued job of its function; then it is cancelled where the server's queued jobs are all of that
+ * function. Otherwise it stays queued and will still run: the outcome says so, with the handles it is
+ * among and the command that cancels one.
  */
-export async function restartAfterKill(cfg: ResolvedConfig, service: ServiceFlags): Promise<WorkerControlReport> {
-  return workerControl(cfg, service, {action: 'restart', dryRun: false, waitSeconds: 60, confirm: async () => undefined})
+async function cancelRowJob(scope: GearmanScope, picture: GearmanPicture, jobClass: string): Promise<{report: CancelReport; outcome: QueuedJobOutcome}> {
+  const fn = scope.prefix + jobClass
+  const waiting = picture.functions.get(fn)?.waiting ?? 0
+  const report = await cancelQueued(scope, picture, [jobClass], waiting > 1 ? [jobClass] : [])
+  if (report.outcomes.some((o) => o.cancelled > 0)) return {report, outcome: {state: 'cancelled', message: `its queued Gearman job (${fn}) was cancelled: a worker that pulls it discards it`}}
+  const where = report.outcomes.filter((o) => o.candidates?.length)
+  const candidates = where.flatMap((o) => o.candidates!)
+  const why = waiting > 1 ? `${waiting} jobs of ${jobClass} are queued and gearmand does not say which is this row's` : (report.outcomes.find((o) => o.skipped)?.skipped ?? 'it could not be told apart')
+  const server = where.length === 1 ? where[0].server : '<server>'
+  return {
+    report,
+    outcome: {
+      state: 'not-cancelled',
+      message: `1 queued job of ${jobClass} was NOT cancelled (${why}): it will still run, and its worker will record a result for the killed row`,
+      command: candidates.length > 0 ? `atom-ops queue cancel <handle> --server ${server}   # its handle is one of: ${candidates.slice(0, 8).join(', ')}${candidates.length > 8 ? ', ...' : ''}` : undefined,
+      candidates,
+    },
+  }
+}
+
+/** Waits (bounded) until Gearman counts fewer running jobs of the function than before the stop. */
+async function letGo(scope: GearmanScope, fn: string, before: number, waitMs = 60_000): Promise<void> {
+  const deadline = Date.now() + waitMs
+  while (Date.now() < deadline) {
+    try {
+      if (((await gearmanPicture(scope)).functions.get(fn)?.running ?? 0) < before) return
+    } catch {
+      // no answer this time: look again
+    }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
+/** `jobs kill --restart-worker`: what the worker service went through for the killed job. */
+export interface KillRestartReport {
+  stop: WorkerControlReport
+  /** The killed job, put back in the queue by gearmand when its worker died, cancelled before the start. */
+  requeued?: {report: CancelReport; outcome: QueuedJobOutcome}
+  start?: WorkerControlReport
+  /** Jobs of the killed job's function being run, before the stop and after the start (Gearman's counts). */
+  running: {function: string; before: number; after: number | null}
+  /** The sentence that replaces WORKER_NOT_STOPPED: what happened to the worker process, as Gearman showed it. */
+  worker: string
+  exitCode: number
+}
+
+/**
+ * `jobs kill --restart-worker`: the worker hanging on a killed job only lets go when its process goes.
+ * Stops the service (verified through Gearman), cancels the killed job that gearmand re-queues when
+ * its worker dies (it would otherwise run again on the next start), starts the service (resetting the
+ * start limit if hit, verified), then checks Gearman's running count for the job's function.
+ */
+export async function restartAfterKill(cfg: ResolvedConfig, service: ServiceFlags, plan: KillPlan, scope: GearmanScope | undefined, clock: AtomClock, db: Database): Promise<KillRestartReport> {
+  const fn = scope && plan.job.name ? scope.prefix + plan.job.name : ''
+  const runningBefore = fn ? (plan.picture?.functions.get(fn)?.running ?? 0) : 0
+  const control = (action: 'stop' | 'start', waitSeconds: number) => workerControl(cfg, service, {action, dryRun: false, waitSeconds, confirm: async () => undefined})
+  // What matters after the stop is that the job's worker let go (gearmand then re-queues the job), not
+  // that every worker of the install is gone: a stray one elsewhere must not hold the restart up.
+  const stop = await control('stop', 0)
+  let requeued: KillRestartReport['requeued']
+  if (scope && plan.job.name && plan.gearman?.gearman === 'running') {
+    await letGo(scope, fn, runningBefore)
+    const picture = await gearmanPicture(scope, {jobs: true})
+    // Other rows of the class still waiting keep their queued jobs: only the killed row's may go.
+    const others = classify(await inProgressRows(db, clock, {name: plan.job.name}), picture, scope.prefix).filter((j) => j.id !== plan.job.id && j.gearman === 'waiting').length
+    if ((picture.functions.get(fn)?.waiting ?? 0) > others) requeued = await cancelRowJob(scope, picture, plan.job.name)
+  }
+  const start = stop.exitCode === 4 ? undefined : await control('start', 60)
+  let runningAfter: number | null = null
+  if (scope && fn) {
+    try {
+      runningAfter = (await gearmanPicture(scope)).functions.get(fn)?.running ?? 0
+    } catch {
+      runningAfter = null
+    }
+  }
+  const worker =
+    runningBefore === 0
+      ? 'The worker service was restarted; no worker was running a job of this class.'
+      : runningAfter === null
+        ? 'The worker service was restarted, but Gearman did not answer afterwards: whether the worker let go of the job is not known (check with atom-ops queue status).'
+        : runningAfter < runningBefore
+          ? `The worker process hanging on the job went with the restart: Gearman shows ${runningBefore} → ${runningAfter} running job(s) of ${fn}.`
+          : `A worker is still running ${runningAfter} job(s) of ${fn} after the restart (${runningBefore} before): the killed job may be running again, or another host's worker holds it. Check with: atom-ops queue workers`
+  const exitCode = start?.exitCode ?? stop.exitCode
+  return {stop, requeued, start, running: {function: fn, before: runningBefore, after: runningAfter}, worker, exitCode}
 }

@@ -107,7 +107,9 @@ export function classify(rows: InProgressRow[], picture: GearmanPicture, prefix:
         reason = `nothing queued or running for it on the servers that answered; ${picture.servers.filter((s) => !s.ok).map((s) => s.server).join(', ')} did not answer`
       } else {
         gearman = 'zombie'
-        reason = f ? `nothing queued or running for ${fn} matches this row` : `no Gearman server knows ${fn}`
+        reason = f
+          ? `nothing queued or running for ${fn} matches this row${f.cancelled ? ` (${f.cancelled} queued job${f.cancelled === 1 ? ' was' : 's were'} cancelled: a worker discards ${f.cancelled === 1 ? 'it' : 'them'})` : ''}`
+          : `no Gearman server knows ${fn}`
       }
       out.set(r.id, {id: r.id, name: r.name, user: r.user, startedAt: r.startedAt, ageSeconds: r.ageSeconds, function: fn, state: gearman, gearman, reason})
     }
@@ -134,7 +136,8 @@ export async function findStalled(db: Queryable, clock: AtomClock, scope: Gearma
   const rows = await inProgressRows(db, clock)
   let picture: GearmanPicture
   try {
-    picture = await gearmanPicture(scope)
+    // With the jobs held, so that cancelled ones are not taken for waiting ones.
+    picture = await gearmanPicture(scope, {jobs: true})
   } catch (error) {
     picture = {servers: scope.servers.map((s) => ({server: `${s.host}:${s.port}`, ok: false, error: describeError(error)})), functions: new Map(), perServer: [], answered: 0}
   }

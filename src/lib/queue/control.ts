@@ -1,6 +1,6 @@
 import {type ResolvedConfig, requireGearman} from '../context/resolve.js'
 import {DEFAULT_GEARMAN_PORT} from '../atom/install.js'
-import {ExitCode, OperationError, UsageError} from '../errors.js'
+import {ExitCode, UsageError} from '../errors.js'
 import {eachServer, GearmanAdmin, parseShowJobs, type QueuedJob} from '../gearman/admin.js'
 import {withBinary} from '../gearman/binary.js'
 import {GearmanServerError} from '../gearman/errors.js'
@@ -81,7 +81,7 @@ export async function cancelJob(
   const label = formatHostPort(server)
   const before = await jobState(server, timeoutMs, handle)
   if (!before.listed && !before.running) {
-    throw new OperationError(`job ${handle} is not known to ${label} (finished, dropped, or on another server)`, 'List the handles with: atom-ops queue jobs')
+    throw new UsageError(`job ${handle} is not known to ${label} (finished, dropped, or on another server)`, 'List the handles with: atom-ops queue jobs')
   }
   const plan: CancelPlan = {server: label, handle, before}
   if (options.dryRun) {
@@ -180,7 +180,7 @@ export async function dropFunction(
 
   const targets = await readTargets()
   if (!targets.some((t) => t.found) && !targets.some((t) => t.action === 'unreachable')) {
-    throw new OperationError(`function ${name} is not registered on ${servers.length === 1 ? formatHostPort(servers[0]) : 'any job server'}`, 'Names are case-sensitive; list them with: atom-ops queue status --all')
+    throw new UsageError(`function ${name} is not registered on ${servers.length === 1 ? formatHostPort(servers[0]) : 'any job server'}`, 'Names are case-sensitive; list them with: atom-ops queue status --all')
   }
   const plan: DropPlan = {function: fn, force: options.force, targets}
   const toDrop = targets.filter((t) => t.action === 'drop')

@@ -67,6 +67,9 @@ function execute(command: string, args: string[], shownArgv: string[], options: 
       clearTimeout(hardTimer)
       options.stream?.signal?.removeEventListener('abort', onAbort)
       flush()
+      // A grandchild may still hold the pipes open: let go of them, or this process could not exit.
+      child.stdout?.destroy()
+      child.stderr?.destroy()
       resolve({argv: shownArgv, code, signal, stdout, stderr: stderr + extraErr, timedOut, durationMs: Date.now() - started})
     }
     let hardTimer: NodeJS.Timeout | undefined

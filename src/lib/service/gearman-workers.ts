@@ -1,4 +1,4 @@
-import {askedServer, isInstallFunction} from '../atom/facts.js'
+import {isInstallFunction} from '../atom/facts.js'
 import {eachServer, GearmanAdmin} from '../gearman/admin.js'
 import {formatHostPort, type HostPort} from '../util/hostport.js'
 
@@ -72,6 +72,8 @@ export interface WaitOptions {
   /** Per Gearman call. */
   timeoutMs: number
   pollMs?: number
+  /** After each look that did not settle it: what is still missing, and for how long it has waited. */
+  onPoll?: (state: {missing: string[]; elapsedMs: number}) => void
 }
 
 export interface WaitResult {
@@ -95,6 +97,7 @@ export async function waitForWorkers(options: WaitOptions): Promise<WaitResult> 
     const elapsedMs = Date.now() - started
     if (missing.length === 0) return {verified: true, elapsedMs, missing, servers}
     if (elapsedMs >= options.waitMs) return {verified: false, elapsedMs, missing, servers}
+    options.onPoll?.({missing, elapsedMs})
     await new Promise((resolve) => setTimeout(resolve, Math.min(poll, Math.max(1, options.waitMs - elapsedMs))))
   }
 }
@@ -119,19 +122,4 @@ function evaluate(servers: ServerWorkers[], options: WaitOptions): string[] {
     }
   }
   return missing
-}
-
-/**
- * What a start should bring back: per server, the job classes gearmand knows for this install (listed
- * in `status`, with or without workers now: a function stays listed after its workers leave); when it
- * knows none, every class of gearman.yml's worker_types on the server AtoM asks (the last).
- */
-export function expectedAfterStart(before: ServerWorkers[], servers: HostPort[], knownClasses: string[]): Map<string, string[]> {
-  const expected = new Map<string, string[]>()
-  for (const s of before) {
-    const registered = s.classes.filter((c) => c.registered).map((c) => c.jobClass)
-    if (registered.length > 0) expected.set(s.server, registered)
-  }
-  if (expected.size === 0 && servers.length > 0 && knownClasses.length > 0) expected.set(formatHostPort(askedServer(servers)), [...new Set(knownClasses)])
-  return expected
 }

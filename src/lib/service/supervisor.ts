@@ -1,6 +1,6 @@
 import {OperationError, UnreachableError, UsageError} from '../errors.js'
 import {type CommandRunner, firstLine, type RunResult} from '../remote/runner.js'
-import {exitNote, globToRegExp, isPattern, type LogOptions, type ServiceManager, type StepResult, type UnitCondition, type UnitStatus} from './types.js'
+import {COMMAND_TIMEOUT_FACTOR, exitNote, globToRegExp, isPattern, type LogOptions, type ServiceManager, type StepResult, type UnitCondition, type UnitStatus} from './types.js'
 
 export interface SupervisorLine {
   name: string
@@ -75,7 +75,7 @@ export class SupervisorManager implements ServiceManager {
   private async ctl(args: string[], timeoutMs = this.timeoutMs): Promise<RunResult> {
     const r = await this.runner.run([...this.base(), ...args], {timeoutMs})
     if (r.code === 127) throw new UnreachableError('supervisord', `${this.where()}supervisorctl not found`, 'Install supervisor, or use --manager systemd.')
-    if (r.timedOut) throw new UnreachableError('supervisord', `${this.where()}supervisorctl ${args[0]} did not finish within ${timeoutMs / 1000}s`, 'Raise --timeout.')
+    if (r.timedOut) throw new UnreachableError('supervisord', `${this.where()}supervisorctl ${args[0]} did not finish within ${timeoutMs / 1000}s (commands get ${COMMAND_TIMEOUT_FACTOR}x --timeout)`, 'Is supervisord running and answering? On a loaded machine raise --timeout.')
     const out = r.stdout + r.stderr
     if (/could not find config file|Error: .*config/i.test(out)) {
       throw new UnreachableError('supervisord', `${this.where()}${firstLine(out)}`, 'Point --supervisor-config at the supervisord.conf that defines the worker programs.')

@@ -1,6 +1,6 @@
 import {OperationError, UnreachableError} from '../errors.js'
 import {type CommandRunner, firstLine, type RunResult} from '../remote/runner.js'
-import {exitNote, isPattern, type LogOptions, type ServiceManager, type StepResult, type UnitCondition, type UnitStatus} from './types.js'
+import {COMMAND_TIMEOUT_FACTOR, exitNote, isPattern, type LogOptions, type ServiceManager, type StepResult, type UnitCondition, type UnitStatus} from './types.js'
 
 /** The properties `worker status` reads, in this order on the command line. */
 export const SHOW_PROPERTIES = [
@@ -121,7 +121,7 @@ export class SystemdManager implements ServiceManager {
   private async systemctl(args: string[]): Promise<RunResult> {
     const r = await this.runner.run(['systemctl', ...args], {timeoutMs: this.timeoutMs})
     if (r.code === 127) throw new UnreachableError('systemd', `${this.where()}systemctl not found`, 'Is this host run by systemd? Use --manager supervisor for supervisord.')
-    if (r.timedOut) throw new UnreachableError('systemd', `${this.where()}systemctl ${args[0]} did not finish within ${this.timeoutMs / 1000}s`, 'Raise --timeout.')
+    if (r.timedOut) throw new UnreachableError('systemd', `${this.where()}systemctl ${args[0]} did not finish within ${this.timeoutMs / 1000}s (commands get ${COMMAND_TIMEOUT_FACTOR}x --timeout)`, 'On a loaded machine raise --timeout.')
     if (/System has not been booted with systemd|Failed to connect to bus/.test(r.stderr)) {
       throw new UnreachableError('systemd', `${this.where()}${firstLine(r.stderr)}`, 'systemd is not running on this host: use --manager supervisor.')
     }
@@ -195,7 +195,7 @@ export class SystemdManager implements ServiceManager {
   async logs(units: string[], options: LogOptions): Promise<string[]> {
     const r = await this.runner.run(this.journalArgs(units, {...options, follow: false}), {timeoutMs: this.timeoutMs})
     if (r.code === 127) throw new UnreachableError('systemd', `${this.where()}journalctl not found`, 'Is this host run by systemd? Use --manager supervisor for supervisord.')
-    if (r.timedOut) throw new UnreachableError('systemd', `${this.where()}journalctl did not finish within ${this.timeoutMs / 1000}s`, 'Raise --timeout or ask for fewer lines.')
+    if (r.timedOut) throw new UnreachableError('systemd', `${this.where()}journalctl did not finish within ${this.timeoutMs / 1000}s (commands get ${COMMAND_TIMEOUT_FACTOR}x --timeout)`, 'Raise --timeout or ask for fewer lines.')
     if (r.code !== 0) throw new OperationError(`${this.where()}journalctl: ${firstLine(r.stderr) || `exit ${r.code}`}`, 'Reading the journal needs root or the systemd-journal group.')
     return r.stdout.split('\n').filter((l, i, all) => !(l === '' && i === all.length - 1))
   }

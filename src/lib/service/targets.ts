@@ -3,7 +3,7 @@ import {AtomOpsError, ConfigError, describeError, UsageError} from '../errors.js
 import {type CommandRunner, LocalRunner, splitWords, SshRunner, validateDestination} from '../remote/runner.js'
 import {SupervisorManager} from './supervisor.js'
 import {SystemdManager} from './systemd.js'
-import {type ManagerKind, managerName, type ServiceManager} from './types.js'
+import {COMMAND_TIMEOUT_FACTOR, type ManagerKind, managerName, type ServiceManager} from './types.js'
 
 export const DEFAULT_UNIT = 'atom-worker'
 export const SSH_OPTIONS_ENV = 'ATOM_OPS_SSH_OPTIONS'
@@ -24,7 +24,10 @@ export interface ServiceOptions {
   manager: ManagerKind | 'auto'
   supervisorConfig?: string
   sshOptions: string[]
+  /** For network waits and ssh's ConnectTimeout. */
   timeoutMs: number
+  /** For each program run on a service manager: COMMAND_TIMEOUT_FACTOR x timeoutMs. */
+  commandTimeoutMs: number
 }
 
 /** Flag, then the profile's hosts/unit/manager/supervisor_config, then the defaults (this machine, atom-worker, auto-detect). */
@@ -42,7 +45,7 @@ export function resolveServiceOptions(cfg: ResolvedConfig, flags: ServiceFlags, 
     throw flags.manager !== undefined ? new UsageError(text, 'Use --manager systemd or --manager supervisor (default: detected).') : new ConfigError(text, 'Use manager: systemd or manager: supervisor.')
   }
   const sshOptions = [...splitWords(env[SSH_OPTIONS_ENV] ?? ''), ...(flags.sshOption ?? []).flatMap((o) => ['-o', o])]
-  return {hosts, unit, manager, supervisorConfig: flags.supervisorConfig ?? profile?.supervisorConfig, sshOptions, timeoutMs: cfg.timeoutMs.value}
+  return {hosts, unit, manager, supervisorConfig: flags.supervisorConfig ?? profile?.supervisorConfig, sshOptions, timeoutMs: cfg.timeoutMs.value, commandTimeoutMs: cfg.timeoutMs.value * COMMAND_TIMEOUT_FACTOR}
 }
 
 export function runnerFor(host: string | undefined, options: ServiceOptions): CommandRunner {
@@ -55,12 +58,12 @@ export function runnerFor(host: string | undefined, options: ServiceOptions): Co
  */
 export async function detectManager(runner: CommandRunner, options: ServiceOptions): Promise<ServiceManager> {
   const make = (kind: ManagerKind): ServiceManager =>
-    kind === 'systemd' ? new SystemdManager(runner, options.timeoutMs) : new SupervisorManager(runner, options.timeoutMs, options.supervisorConfig)
+    kind === 'systemd' ? new SystemdManager(runner, options.commandTimeoutMs) : new SupervisorManager(runner, options.commandTimeoutMs, options.supervisorConfig)
   if (options.manager !== 'auto') return make(options.manager)
   if (options.supervisorConfig) return make('supervisor')
-  const systemd = await runner.run(['test', '-d', '/run/systemd/system'], {timeoutMs: options.timeoutMs})
+  const systemd = await runner.run(['test', '-d', '/run/systemd/system'], {timeoutMs: options.commandTimeoutMs})
   if (systemd.code === 0) return make('systemd')
-  const supervisor = await runner.run(['supervisorctl', 'help'], {timeoutMs: options.timeoutMs})
+  const supervisor = await runner.run(['supervisorctl', 'help'], {timeoutMs: options.commandTimeoutMs})
   if (supervisor.code !== 127 && !supervisor.timedOut) return make('supervisor')
   throw new ConfigError(
     `${runner.remote ? `${runner.host}: ` : ''}no service manager found: systemd is not running and supervisorctl is not installed`,

@@ -2,6 +2,13 @@ import type {CommandRunner, RunResult} from '../remote/runner.js'
 
 export type ManagerKind = 'systemd' | 'supervisor'
 
+/**
+ * Programs run on a service manager (systemctl, supervisorctl, journalctl, ssh) get this many times
+ * --timeout each: a Python supervisorctl on a loaded two-core machine takes seconds just to start,
+ * where a network answer takes milliseconds.
+ */
+export const COMMAND_TIMEOUT_FACTOR = 3
+
 /** A manager as written in a flag or a profile (`supervisord` is an alias); undefined when it names none. */
 export function managerName(text: string): ManagerKind | 'auto' | undefined {
   const name = text === 'supervisord' ? 'supervisor' : text

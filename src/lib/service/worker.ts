@@ -1,7 +1,9 @@
-import {askedServer, jobClassesOf} from '../atom/facts.js'
+import {askedServer, expectedAbilities, jobClassesOf} from '../atom/facts.js'
+import {Database} from '../db/database.js'
+import {formatHostPort} from '../util/hostport.js'
 import {type GearmanServer, type ResolvedConfig} from '../context/resolve.js'
 import {describeError} from '../errors.js'
-import {type ServerWorkers, expectedAfterStart, installWorkers, waitForWorkers, type WaitResult} from './gearman-workers.js'
+import {type ServerWorkers, installWorkers, waitForWorkers, type WaitResult} from './gearman-workers.js'
 import {eachHost, type HostOutcome, hostsExitCode, resolveServiceOptions, type ServiceFlags, type ServiceOptions} from './targets.js'
 import type {ManagerKind, ServiceManager, StepResult, UnitStatus} from './types.js'
 
@@ -16,6 +18,25 @@ function installGearman(cfg: ResolvedConfig): InstallGearman | {error: string} {
   if (!cfg.prefix || !cfg.gearman) return {error: cfg.installError?.message ?? 'AtoM install not found (set --atom-root)'}
   const jobClasses = cfg.install ? jobClassesOf(cfg.install.worker.workerTypes) : []
   return {prefix: cfg.prefix.value, servers: cfg.gearman.value, jobClasses}
+}
+
+/**
+ * What a start must bring back, as AtoM judges it: every class a healthy worker registers, with an
+ * available worker on the server the web app asks. The database tells which plugins are enabled;
+ * without it, plugin classes are left out rather than waited for in vain.
+ */
+async function expectedOnAskedServer(cfg: ResolvedConfig, g: InstallGearman, timeoutMs: number): Promise<{server: string; classes: string[]}> {
+  const server = formatHostPort(askedServer(g.servers))
+  if (!cfg.install) return {server, classes: g.jobClasses}
+  let db: Database | undefined
+  try {
+    db = await Database.open((await cfg.database.get()).value, timeoutMs)
+    return {server, classes: (await expectedAbilities(cfg.install, db)).expected}
+  } catch (error) {
+    return {server, classes: (await expectedAbilities(cfg.install, undefined, describeError(error))).expected}
+  } finally {
+    await db?.close()
+  }
 }
 
 export interface HostUnits {
@@ -101,6 +122,10 @@ export interface HostControl {
 export interface VerifyReport extends Omit<WaitResult, 'servers'> {
   skipped?: string
   waitedForMs: number
+  /** The server checked: the one the web app asks (start, restart); every server of the install (stop). */
+  checked?: string
+  /** How many job classes had to have a worker (start, restart). */
+  expectedClasses?: number
 }
 
 export interface WorkerControlReport {
@@ -122,6 +147,8 @@ export interface ControlOptions {
   waitSeconds: number
   /** Asked once, after planning, before anything changes (throws to abort). */
   confirm: (question: string) => Promise<void>
+  /** Called after each look at Gearman while waiting: what is still missing (or still there, for stop). */
+  onWaiting?: (state: {missing: string[]; elapsedMs: number}) => void
 }
 
 function planFor(manager: ServiceManager, action: WorkerAction, units: string[], before: UnitStatus[]): PlannedStep[] {
@@ -145,14 +172,11 @@ export async function workerControl(cfg: ResolvedConfig, flags: ServiceFlags, co
   const options = resolveServiceOptions(cfg, flags)
   const g = installGearman(cfg)
   const managers = new Map<string, ServiceManager>()
-  const [planned, before] = await Promise.all([
-    eachHost(options, async (manager, host): Promise<HostControl> => {
-      managers.set(host, manager)
-      const {units, status} = await unitsOn(manager, options.unit)
-      return {units, before: status, plan: planFor(manager, control.action, units, status), steps: [], resetStartLimit: []}
-    }),
-    'error' in g ? Promise.resolve([] as ServerWorkers[]) : installWorkers(g.servers, g.prefix, options.timeoutMs, g.jobClasses),
-  ])
+  const planned = await eachHost(options, async (manager, host): Promise<HostControl> => {
+    managers.set(host, manager)
+    const {units, status} = await unitsOn(manager, options.unit)
+    return {units, before: status, plan: planFor(manager, control.action, units, status), steps: [], resetStartLimit: []}
+  })
   const reachable = planned.filter((h): h is Extract<HostOutcome<HostControl>, {ok: true}> => h.ok)
   if (control.dryRun || reachable.length === 0) {
     const exitCode = hostsExitCode(planned) ?? 0
@@ -188,9 +212,25 @@ export async function workerControl(cfg: ResolvedConfig, flags: ServiceFlags, co
   else if (control.waitSeconds <= 0) verification = {verified: false, elapsedMs: 0, waitedForMs: 0, missing: [], skipped: 'not checked (--wait 0)'}
   else {
     const waitMs = control.waitSeconds * 1000
-    const expected = control.action === 'stop' ? undefined : expectedAfterStart(before, g.servers, g.jobClasses)
-    const result = await waitForWorkers({servers: g.servers, prefix: g.prefix, until: control.action === 'stop' ? 'none' : 'workers', expected, waitMs, timeoutMs: options.timeoutMs})
-    verification = {verified: result.verified, elapsedMs: result.elapsedMs, missing: result.missing, waitedForMs: waitMs}
+    const stop = control.action === 'stop'
+    const expected = stop ? undefined : await expectedOnAskedServer(cfg, g, options.timeoutMs)
+    const result = await waitForWorkers({
+      servers: g.servers,
+      prefix: g.prefix,
+      until: stop ? 'none' : 'workers',
+      expected: expected && new Map([[expected.server, expected.classes]]),
+      waitMs,
+      timeoutMs: options.timeoutMs,
+      onPoll: control.onWaiting,
+    })
+    verification = {
+      verified: result.verified,
+      elapsedMs: result.elapsedMs,
+      missing: result.missing,
+      waitedForMs: waitMs,
+      checked: expected ? `${expected.server} (the server the web app asks)` : g.servers.map((s) => formatHostPort(s)).join(', '),
+      expectedClasses: expected?.classes.length,
+    }
   }
 
   const unreachable = hostsExitCode(done)

@@ -49,9 +49,11 @@ describe('doctor and the worker service under a real supervisord', () => {
     const nagios = await runCli(['doctor', '--nagios', '--manager', 'supervisor', '--supervisor-config', sup.configFile, '--unit', 'atom-worker*'], {env: bed.env()})
     assert.match(nagios.stdout, /^ATOM-OPS CRITICAL - .*(STOPPED|FATAL).* \| workers=0;;1: /)
 
-    // --fix without a terminal and without --force refuses, changing nothing
+    // --fix without a terminal and without --force shows the report and the fix, then refuses (5), changing nothing
     const refused = await doctor(['--fix'])
-    assert.equal(refused.code, 3)
+    assert.equal(refused.code, 5)
+    assert.match(refused.stdout, /Most likely cause: .*(STOPPED|FATAL)/)
+    assert.match(refused.stdout, /doctor --fix would:\n {2}1\. reset the worker unit's start limit if hit, restart it/)
     assert.match(refused.stderr, /refusing to continue without --force/)
     assert.match((await sup.ctl('status', 'atom-worker')).stdout, /STOPPED/)
 

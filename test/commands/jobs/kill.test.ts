@@ -21,11 +21,11 @@ after(async () => {
 })
 
 describe('jobs kill', () => {
-  test('a completed job is refused without --force (exit 5, unchanged)', async () => {
+  test('a completed job is refused without --any-status, also with --force (exit 2, unchanged)', async () => {
     const id = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'completed'})
-    const r = await runCli(['jobs', 'kill', String(id)], {env: bed.env()})
-    assert.equal(r.code, 5, r.stderr)
-    assert.match(r.stderr, /is not in progress \(completed\): refusing/)
+    const r = await runCli(['jobs', 'kill', String(id), '--force'], {env: bed.env()})
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /is not in progress \(completed\): refusing[^\n]*\n {2}hint: Add --any-status/)
     const [row] = await bed.database.rows<{status_id: number}>('SELECT status_id FROM job WHERE id = ?', [id])
     assert.equal(row.status_id, 184)
   })

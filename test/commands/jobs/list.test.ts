@@ -140,7 +140,7 @@ describe('jobs list: the command', () => {
     [['--status', 'runing'], /--status "runing" is not a job status/],
     [['--older-than', '2 weeks'], /--older-than "2 weeks" is not a duration/],
     [['--newer-than', '-5m'], /is not a duration/],
-    [['--limit', 'ten'], /--limit "ten"/],
+    [['--limit', 'ten'], /--limit: expected an integer/],
     [['--sort', 'colour'], /--sort "colour"/],
   ] as Array<[string[], RegExp]>) {
     test(`bad input ${args.join(' ')}: one line, exit 2`, async () => {

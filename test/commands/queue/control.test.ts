@@ -92,7 +92,7 @@ describe('queue cancel', () => {
       [['queue', 'cancel', 'not-a-handle', '--server', s0], 2, /"not-a-handle" is not a Gearman job handle/],
       [['queue', 'cancel', 'H:host:1', '--server', 'host:1:2'], 2, /--server "host:1:2" is not a valid host:port/],
       [['queue', 'cancel', 'H:host:1'], 2, /2 job servers are configured: say which one holds the job with --server/],
-      [['queue', 'cancel', 'H:nowhere:424242', '--server', s0, '--force'], 6, /job H:nowhere:424242 is not known to/],
+      [['queue', 'cancel', 'H:nowhere:424242', '--server', s0, '--force'], 2, /job H:nowhere:424242 is not known to/],
     ]
     for (const [args, code, message] of cases) {
       const r = await runCli(args, {env: bed.env()})
@@ -158,9 +158,9 @@ describe('queue drop', () => {
     assert.equal((await statusOf(fn))?.availableWorkers, 1)
   })
 
-  test('an unknown function and a malformed name: one line, exit 6 and 2', async () => {
+  test('an unknown function and a malformed name: one line, exit 2 (a usage error, as an unknown job id)', async () => {
     const unknown = await runCli(['queue', 'drop', 'no-such-function', '--force'], {env: bed.env()})
-    assert.equal(unknown.code, 6)
+    assert.equal(unknown.code, 2)
     assert.match(unknown.stderr, /^atom-ops: function no-such-function is not registered on any job server\n  hint: /)
     const bad = await runCli(['queue', 'drop', 'two words', '--force'], {env: bed.env()})
     assert.equal(bad.code, 2)

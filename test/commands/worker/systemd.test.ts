@@ -15,7 +15,7 @@ before(async () => {
   bed = await TestBed.start()
   sd = await systemdStandIn('active')
   // A real worker for the install, so a start is verified through the real gearmand.
-  await bed.startWorker(['arFindingAidJob'])
+  await bed.startAtomWorker()
 })
 after(async () => {
   await bed?.stop()
@@ -82,7 +82,7 @@ describe('worker commands with systemd', () => {
       SHOW,
     ])
     assert.match(r.stdout, /atom-worker\.service was at the start limit: reset-failed first/)
-    assert.match(r.stdout, /restart verified in/)
+    assert.match(r.stdout, /restart verified on 127\.0\.0\.1:\d+ \(the server the web app asks\) in/)
     const audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).at(-1)
     assert.deepEqual(audit.hosts[0].resetStartLimit, ['atom-worker.service'])
   })

@@ -14,11 +14,9 @@ describe('command runner', () => {
   })
 
   test('a program that overruns its timeout is killed and reported as timed out', async () => {
-    const started = Date.now()
-    const r = await new LocalRunner().run(['sleep', '30'], {timeoutMs: 300})
+    const r = await new LocalRunner().run(['sleep', '3000'], {timeoutMs: 300})
     assert.equal(r.timedOut, true)
     assert.equal(r.signal, 'SIGTERM')
-    assert.ok(Date.now() - started < 3000)
   })
 
   test('a missing program is exit 127, not an exception', async () => {
@@ -28,10 +26,10 @@ describe('command runner', () => {
   })
 
   test('stream delivers lines and stops when aborted', async () => {
-    const started = Date.now()
     const lines: string[] = []
     const abort = new AbortController()
-    const r = await new LocalRunner().stream(['sh', '-c', 'echo one; echo two; sleep 3'], {
+    // The grandchild (sleep) holds the pipe for ever: the stream must not wait for it to return.
+    const r = await new LocalRunner().stream(['sh', '-c', 'echo one; echo two; sleep 3000'], {
       signal: abort.signal,
       onLine: (line) => {
         lines.push(line)
@@ -40,7 +38,6 @@ describe('command runner', () => {
     })
     assert.deepEqual(lines, ['one', 'two'])
     assert.equal(r.signal, 'SIGTERM')
-    assert.ok(Date.now() - started < 5000, 'does not wait for the grandchild (sleep) holding the pipe')
   })
 
   test('ssh argv: BatchMode, ConnectTimeout from the timeout, options, `--`, then one quoted remote command', () => {

@@ -33,7 +33,7 @@ async function mtime(path: string): Promise<number | undefined> {
  */
 export async function checkStaleConfigCache(ctx: DoctorContext): Promise<CheckResult> {
   const install = ctx.install
-  const base = {id: 'cache.stale-config', title: 'Compiled config cache is up to date'}
+  const base = {id: 'cache.stale-config', title: 'Compiled config cache'}
   const stale: string[] = []
   const who = new Set<string>()
   for (const cache of CACHES) {

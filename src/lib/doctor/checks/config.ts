@@ -13,7 +13,7 @@ const at = (o: ConfigOrigin | undefined) => (o ? `${o.file} (${o.section})` : 't
  */
 export async function checkWebAndWorkerAgree(ctx: DoctorContext): Promise<CheckResult> {
   const {web, worker} = ctx.install
-  const base = {id: 'config.web-worker', title: 'The web app and the worker read the same servers and prefix'}
+  const base = {id: 'config.web-worker', title: 'Web app and worker configuration'}
   const problems: string[] = []
   const evidence: string[] = []
   // Overridden on the command line: the files no longer say what the web app uses.

@@ -1,3 +1,4 @@
+import type {AtomOpsError} from '../../errors.js'
 import {TERM_IDS} from '../../jobs/terms.js'
 import type {DoctorContext} from '../context.js'
 import type {CheckResult} from '../types.js'
@@ -6,7 +7,14 @@ const REQUIRED_TABLES = ['object', 'job', 'note', 'note_i18n', 'property', 'prop
 
 /** The database answers and looks like AtoM's: its job tables and the job status terms 183-185. */
 export async function checkDatabase(ctx: DoctorContext): Promise<CheckResult> {
-  const base = {id: 'database', title: 'Database answers and looks like AtoM', rank: 8}
+  const base = {id: 'database', title: 'Database', rank: 8}
+  try {
+    await ctx.config.database.get()
+  } catch (error) {
+    // A monitoring user may not read config.php: the database is then not known to be down, just not looked at.
+    const e = error as AtomOpsError
+    return {...base, status: 'unknown', rank: 94, summary: `cannot check the database: ${e.message}`, evidence: e.hint ? [e.hint] : [], fix: 'Run doctor as a user that can read config/config.php, or give --db (or ATOM_OPS_DB) with read-only credentials.'}
+  }
   let db
   try {
     db = await ctx.database()

@@ -3,6 +3,8 @@ import {dirname, join} from 'node:path'
 
 import {askedServer, isInstallFunction} from '../../atom/facts.js'
 import {functionPrefix, splitFunctionName} from '../../atom/prefix.js'
+import type {WorkerConnection} from '../../gearman/admin.js'
+import {formatHostPort} from '../../util/hostport.js'
 import type {ServerView} from '../../gearman/view.js'
 import type {DoctorContext} from '../context.js'
 import type {CheckResult} from '../types.js'
@@ -30,6 +32,13 @@ interface PrefixUse {
   prefix: string
   server: string
   jobClasses: Set<string>
+  /** The worker connections behind it, as gearmand lists them (to find the process). */
+  connections: Set<string>
+}
+
+/** How to find the process behind a worker connection gearmand lists: fd and peer address. */
+function describeConnection(w: WorkerConnection): string {
+  return `fd ${w.fd} from ${w.address}${w.clientId ? ` (client id ${w.clientId})` : ''}`
 }
 
 /** Functions for this install's job classes registered under another prefix, by server. */
@@ -42,13 +51,20 @@ function foreignPrefixes(ctx: DoctorContext, views: ServerView[]): Map<string, P
         const {prefix, jobClass} = splitFunctionName(fn)
         if (!prefix || prefix === ctx.prefix || !classes.has(jobClass)) continue
         const key = `${prefix}@${view.label}`
-        const use = found.get(key) ?? {prefix, server: view.label, jobClasses: new Set()}
+        const use = found.get(key) ?? {prefix, server: view.label, jobClasses: new Set(), connections: new Set()}
         use.jobClasses.add(jobClass)
+        use.connections.add(describeConnection(worker))
         found.set(key, use)
       }
     }
   }
   return found
+}
+
+/** The commands that find a stray worker's process from its gearmand connection. */
+function findStrayFix(server: string, connections: Set<string>): string {
+  const port = server.slice(server.lastIndexOf(':') + 1)
+  return `it is not the worker service (whose workers are all there): find it from gearmand's ${[...connections].slice(0, 3).join(', ')}: on that host, ss -tnp 'dport = :${port}' gives its PID, then ps -o pid,user,args -p PID; stop it there`
 }
 
 /**
@@ -104,7 +120,7 @@ export async function checkWorkersForJobClasses(ctx: DoctorContext, otherProfile
   const views = await ctx.serverViews()
   const asked = askedServer(views)
   const results: CheckResult[] = []
-  const base = {id: 'gearman.job-classes', title: `A worker for every job class on ${asked.label} (what AtoM checks)`}
+  const base = {id: 'gearman.job-classes', title: `Workers for each job class on ${asked.label} (what AtoM checks)`}
   const abilities = await ctx.abilities()
   const notExpected = [...abilities.skipped, ...abilities.uncertain]
   if (notExpected.length > 0) {
@@ -128,14 +144,25 @@ export async function checkWorkersForJobClasses(ctx: DoctorContext, otherProfile
   // Where else are this install's workers?
   const elsewhere = views.filter((v) => v !== asked && v.workers.some((w) => w.functions.some((f) => isInstallFunction(f, ctx.prefix))))
   if (missing.length > 0 && elsewhere.length > 0) {
+    // The worker's own configuration lists the asked server: then it runs on an older one (its
+    // compiled cache, or it was not restarted since gearman.yml changed), and that is the fix.
+    const listed = ctx.install.worker.gearmanServers.some((s) => formatHostPort(s) === asked.label)
     results.push({
       id: 'gearman.workers-elsewhere',
-      title: 'Workers joined the server AtoM asks',
+      title: 'Workers on another server',
       status: 'critical',
       rank: 20,
       summary: `this install's workers are connected to ${elsewhere.map((v) => v.label).join(', ')}, but AtoM asks ${asked.label} (the last in gearman.yml)`,
-      evidence: ['QubitJob::checkWorkerAvailable asks only the last server the web app lists in gearman.yml'],
-      fix: `List ${asked.label} in the worker's gearman.yml too (or move it last for the web app), then: ${ctx.restartCommand}`,
+      evidence: [
+        'QubitJob::checkWorkerAvailable asks only the last server the web app lists in gearman.yml',
+        listed
+          ? `the worker's gearman.yml lists ${asked.label} too: the running worker uses an older configuration (cache/qubit/worker, or it was not restarted since the change)`
+          : `the worker's gearman.yml does not list ${asked.label}`,
+      ],
+      fix: listed
+        ? `atom-ops cache clear --symfony && ${ctx.restartCommand}`
+        : `List ${asked.label} in the worker's gearman.yml too (or move it last for the web app), then: ${ctx.restartCommand}`,
+      action: listed ? {kind: 'clear-symfony-cache'} : undefined,
     })
   }
 
@@ -143,35 +170,46 @@ export async function checkWorkersForJobClasses(ctx: DoctorContext, otherProfile
   for (const use of foreign.values()) {
     const explained = await explainPrefix(ctx, use.prefix, otherProfiles)
     if (explained?.why.startsWith('belongs to profile')) continue
+    // With every class served under the right prefix, the service is fine: this is a stray process,
+    // and restarting the service would not touch it.
+    const stray = missing.length === 0
     results.push({
       id: 'gearman.other-prefix',
       title: 'Workers under another prefix',
-      status: missing.length > 0 ? 'critical' : 'warning',
-      rank: missing.length > 0 ? 15 : 60,
+      status: stray ? 'warning' : 'critical',
+      rank: stray ? 60 : 15,
       summary: `workers on ${use.server} register ${use.jobClasses.size} of this install's job classes under prefix ${use.prefix}, not ${ctx.prefix}`,
-      evidence: [explained?.why ?? 'another install root or workers_key (no profile, release directory or key atom-ops knows of matches)', `job classes: ${[...use.jobClasses].slice(0, 6).join(', ')}${use.jobClasses.size > 6 ? ', ...' : ''}`],
-      fix: explained?.fix ?? `${ctx.restartCommand}   # from ${ctx.install.realRoot}, with workers_key "${ctx.config.workersKey?.value ?? ''}"`,
+      evidence: [
+        explained?.why ?? 'another install root or workers_key (no profile, release directory or key atom-ops knows of matches)',
+        `job classes: ${[...use.jobClasses].slice(0, 6).join(', ')}${use.jobClasses.size > 6 ? ', ...' : ''}`,
+        `connections: ${[...use.connections].join(', ')}`,
+      ],
+      fix: stray ? findStrayFix(use.server, use.connections) : (explained?.fix ?? `${ctx.restartCommand}   # from ${ctx.install.realRoot}, with workers_key "${ctx.config.workersKey?.value ?? ''}"`),
     })
   }
 
   if (missing.length === 0) {
     results.push({...base, status: 'ok', rank: 90, summary: `all ${classes.length} job classes the worker registers have available workers`, evidence: []})
-  } else {
-    const none = missing.length === classes.length
-    results.push({
-      ...base,
-      status: 'critical',
-      rank: none ? 45 : 40,
-      summary: none
-        ? `no worker at all for this install on ${asked.label}: every job fails with "No Gearman worker available"`
-        : `no available worker for ${missing.length} of ${classes.length} job classes: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`,
-      evidence,
-      fix: none
-        ? ctx.restartCommand
-        : `Start a worker without --types/--abilities limits, then: ${ctx.restartCommand}`,
-      action: none ? {kind: 'reset-and-restart-worker'} : undefined,
-    })
+    return results
   }
+  const none = missing.length === classes.length
+  const served = classes.filter((c) => !missing.includes(c))
+  // Most classes missing is the worker service down (a stray worker may still serve a few); only a
+  // small gap with the rest served points at a worker started with --types/--abilities.
+  const serviceDown = none || missing.length * 2 >= classes.length
+  const strays = asked.workers.filter((w) => w.functions.some((f) => isInstallFunction(f, ctx.prefix)))
+  if (!none) evidence.push(`still served: ${served.slice(0, 5).join(', ')}${served.length > 5 ? ', ...' : ''}${strays.length ? ` by ${strays.map(describeConnection).join(', ')}` : ''}`)
+  results.push({
+    ...base,
+    status: 'critical',
+    rank: none ? 45 : serviceDown ? 44 : 40,
+    summary: none
+      ? `no worker at all for this install on ${asked.label}: every job fails with "No Gearman worker available"`
+      : `no available worker for ${missing.length} of ${classes.length} job classes: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}${serviceDown ? `; only ${served.length} still served: the worker service looks down` : ''}`,
+    evidence,
+    fix: serviceDown ? ctx.restartCommand : `Start a worker without --types/--abilities limits, then: ${ctx.restartCommand}`,
+    action: serviceDown ? {kind: 'reset-and-restart-worker'} : undefined,
+  })
   return results
 }
 
@@ -187,7 +225,7 @@ export async function checkWaitingWithoutWorker(ctx: DoctorContext): Promise<Che
       stuck.push(`${view.label} ${splitFunctionName(s.function).jobClass}: ${s.waiting} waiting, 0 workers`)
     }
   }
-  const base = {id: 'gearman.waiting-no-worker', title: 'Queued jobs have a worker'}
+  const base = {id: 'gearman.waiting-no-worker', title: 'Queued jobs without a worker'}
   if (total === 0) return {...base, status: 'ok', rank: 90, summary: 'no job waits without a worker', evidence: []}
   return {...base, status: 'critical', rank: 46, summary: `${total} job${total === 1 ? '' : 's'} waiting with no worker`, evidence: stuck, fix: ctx.restartCommand}
 }

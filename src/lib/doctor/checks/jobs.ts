@@ -1,3 +1,4 @@
+import {describeError} from '../../errors.js'
 import {stalledSummary} from '../../jobs/stalled.js'
 import type {DoctorContext} from '../context.js'
 import type {CheckResult} from '../types.js'
@@ -7,12 +8,12 @@ import type {CheckResult} from '../types.js'
  * blocks every later one. Also measures the zombies and the oldest in-progress age for the metrics.
  */
 export async function checkStalledJobs(ctx: DoctorContext): Promise<CheckResult> {
-  const base = {id: 'jobs.stalled', title: 'No zombie or blocked jobs'}
+  const base = {id: 'jobs.stalled', title: 'Zombie and blocked jobs'}
   let db
   try {
     db = await ctx.database()
-  } catch {
-    return {...base, status: 'unknown', rank: 95, summary: 'cannot tell: the database does not answer', evidence: []}
+  } catch (error) {
+    return {...base, status: 'unknown', rank: 95, summary: `cannot tell: ${describeError(error)}`, evidence: []}
   }
   const {inProgress, oldestInProgressSeconds, zombies, blocked} = await stalledSummary(db, await ctx.clock(), {servers: ctx.servers, prefix: ctx.prefix, timeoutMs: ctx.timeoutMs})
   const metrics = {zombies: zombies.length, oldestInProgressSeconds}

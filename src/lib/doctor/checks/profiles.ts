@@ -10,7 +10,7 @@ export function prefixOwners(installs: ProfileInstall[]): Map<string, string> {
 
 /** Two installs with one prefix share their workers: each runs the other's jobs against the wrong database. */
 export async function checkSharedPrefix(ctx: DoctorContext, installs: ProfileInstall[]): Promise<CheckResult> {
-  const base = {id: 'profiles.shared-prefix', title: 'Each install has its own function prefix'}
+  const base = {id: 'profiles.shared-prefix', title: 'Function prefixes of the profiles'}
   if (installs.length === 0) return {...base, status: 'skipped', rank: 99, summary: 'no profiles configured', evidence: []}
   const here = await ctx.config.database.get().then((d) => describeTarget(d.value), () => undefined)
   // The current install is never compared with the profile it came from (--db may point it at another

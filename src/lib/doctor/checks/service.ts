@@ -35,7 +35,7 @@ async function inspectHost(manager: ServiceManager, options: ServiceOptions): Pr
  */
 export async function checkWorkerService(ctx: DoctorContext): Promise<CheckResult[]> {
   const flags = ctx.service
-  const base = {id: 'worker.service', title: 'Worker service runs'}
+  const base = {id: 'worker.service', title: 'Worker service'}
   if (!ctx.managerKnown) {
     return [{...base, status: 'skipped', rank: 99, summary: 'no service manager known: give --manager/--supervisor-config (or set them in the profile) to check it', evidence: []}]
   }
@@ -91,7 +91,7 @@ export async function checkWorkerService(ctx: DoctorContext): Promise<CheckResul
       if (advice.dropIn) {
         results.push({
           id: `worker.unit-definition${hosts.length > 1 ? `.${h.host}` : ''}`,
-          title: 'Worker unit survives reboots and planned exits',
+          title: 'Worker unit definition',
           status: 'warning',
           rank: limited.length > 0 ? 13 : 80,
           summary: advice.findings[0],

@@ -1,0 +1,166 @@
+/**
+ * Every command's exit codes, in one table: each command's help text and the README's table are
+ * generated from it, and a test checks both against it. The meanings follow the global table
+ * (README "Exit codes"): 0 success, 1 problems found, 2 usage, 3 configuration, 4 unreachable, 5 not
+ * confirmed, 6 failed part way; doctor follows Nagios instead.
+ */
+export type ExitCodeTable = ReadonlyArray<readonly [code: number, meaning: string]>
+
+const READ_QUEUE: ExitCodeTable = [
+  [0, 'every server answered'],
+  [2, 'bad input'],
+  [3, 'configuration missing'],
+  [4, 'at least one server did not answer (the others are still shown)'],
+]
+
+const WORKER_CONTROL: ExitCodeTable = [
+  [0, 'done and verified through Gearman on the server the web app asks (or --wait 0)'],
+  [1, 'done but not verified in --wait seconds (what is missing is listed)'],
+  [2, 'bad input'],
+  [3, 'configuration'],
+  [4, 'a host or its service manager could not be reached (the other hosts are still handled)'],
+  [5, 'not confirmed, or interrupted (SIGINT/SIGTERM) before anything was sent'],
+  [6, 'the service manager refused a step, or interrupted after it was sent (audited; check with worker status)'],
+]
+
+export const EXIT_CODES: Record<string, ExitCodeTable> = {
+  'config:show': [
+    [0, 'everything resolved'],
+    [2, 'bad flags'],
+    [3, 'a part could not be resolved (marked NOT RESOLVED in the output)'],
+  ],
+  'jobs:list': [
+    [0, 'listed (also when nothing matches)'],
+    [2, 'a bad flag value'],
+    [3, 'configuration'],
+    [4, 'MySQL unreachable'],
+  ],
+  'jobs:show': [
+    [0, 'shown (a Gearman server that does not answer is shown as such)'],
+    [2, 'a bad id, or no job with that id'],
+    [3, 'configuration'],
+    [4, 'MySQL unreachable'],
+  ],
+  'jobs:export': [
+    [0, 'exported'],
+    [2, 'a bad flag value, or FILE.partial cannot be created (no such directory, not writable, or an old one is there: never overwritten)'],
+    [3, 'configuration'],
+    [4, 'MySQL unreachable before anything was written'],
+    [6, 'stopped part way (a failure or SIGINT/SIGTERM; the message says how many jobs were written)'],
+  ],
+  'jobs:stalled': [
+    [0, 'no zombie or blocked job'],
+    [1, 'zombie or blocked jobs found'],
+    [2, 'a bad flag value'],
+    [3, 'configuration'],
+    [4, 'MySQL unreachable, or no Gearman server answered while jobs are stalled'],
+  ],
+  'jobs:kill': [
+    [0, 'done'],
+    [1, '--restart-worker could not verify the restart through Gearman'],
+    [2, 'a bad id, no such job, or a job not in progress without --any-status'],
+    [3, 'configuration'],
+    [4, 'MySQL (or the service manager) unreachable'],
+    [5, 'not confirmed, or interrupted (SIGINT/SIGTERM) before anything changed'],
+    [6, 'the job changed or vanished meanwhile, the backup could not be written, the service manager refused, or interrupted after the change began (audited; check with jobs show)'],
+  ],
+  'jobs:clear': [
+    [0, 'done (or nothing to delete)'],
+    [2, 'bad flags, or the backup file exists'],
+    [3, 'configuration'],
+    [4, 'MySQL or gearmand unreachable before anything was deleted'],
+    [5, 'not confirmed'],
+    [6, 'stopped part way (a failure or an interrupt; the message says what was done)'],
+  ],
+  'jobs:restore': [
+    [0, 'restored (skipped ids are listed)'],
+    [2, 'not a backup file, or a damaged or cut-short one (nothing restored)'],
+    [3, 'configuration'],
+    [4, 'MySQL unreachable before anything was restored'],
+    [6, 'stopped part way (the message says how many; run it again to finish)'],
+  ],
+  'queue:status': READ_QUEUE,
+  'queue:workers': READ_QUEUE,
+  'queue:jobs': READ_QUEUE,
+  'queue:ping': READ_QUEUE,
+  'queue:watch': [
+    [0, 'every server answered in the last snapshot'],
+    [2, 'bad input'],
+    [3, 'configuration missing'],
+    [4, 'a server did not answer in the last snapshot'],
+  ],
+  'queue:cancel': [
+    [0, 'cancelled (or already cancelled, or gone)'],
+    [1, 'the job is running and was not stopped'],
+    [2, 'a bad handle or --server, or a handle the server does not know'],
+    [3, 'configuration'],
+    [4, 'server unreachable'],
+    [5, 'not confirmed (or no --force without a terminal), or interrupted (SIGINT/SIGTERM) before anything was sent'],
+    [6, 'gearmand did not mark it, or interrupted after the cancel was sent (audited; check with queue jobs)'],
+  ],
+  'queue:drop': [
+    [0, 'dropped wherever it was registered'],
+    [2, 'a bad name or --server, or a function no server has registered'],
+    [3, 'configuration'],
+    [4, 'a server did not answer'],
+    [5, 'refused because jobs are queued (no --force), or not confirmed, or interrupted before the drop was sent'],
+    [6, 'not dropped somewhere (workers connected, gearmand refused, still listed), or interrupted after the drop was sent (audited)'],
+  ],
+  'worker:status': [
+    [0, 'every unit runs and the install has workers'],
+    [1, 'a unit is not running, at its start limit, or no worker serves the install on the server the web app asks'],
+    [2, 'bad input'],
+    [3, 'configuration missing'],
+    [4, 'a host, its service manager or a job server could not be reached'],
+  ],
+  'worker:start': WORKER_CONTROL,
+  'worker:stop': WORKER_CONTROL,
+  'worker:restart': WORKER_CONTROL,
+  'worker:reset': [
+    [0, 'done (or nothing to reset)'],
+    [2, 'bad input'],
+    [3, 'configuration'],
+    [4, 'a host or its service manager could not be reached'],
+    [6, 'systemctl refused'],
+  ],
+  'worker:logs': [
+    [0, 'shown'],
+    [2, 'bad input'],
+    [3, 'configuration'],
+    [4, 'a host or its service manager could not be reached'],
+    [6, 'the log could not be read'],
+  ],
+  'cache:clear': [
+    [0, 'cleared'],
+    [2, 'bad input'],
+    [3, 'configuration'],
+    [4, 'memcached or the service manager unreachable'],
+    [5, 'not confirmed, or interrupted (SIGINT/SIGTERM) before anything was cleared'],
+    [6, 'a part failed (the others are still done and reported), or interrupted part way (audited; run it again)'],
+  ],
+  doctor: [
+    [0, 'OK'],
+    [1, 'WARNING'],
+    [2, 'CRITICAL'],
+    [3, 'UNKNOWN, also for a usage or configuration error (Nagios/Icinga codes)'],
+    [5, '--fix declined (nothing was changed)'],
+  ],
+  metrics: [
+    [0, 'written or served (a service that does not answer is reported as up 0, not as an error)'],
+    [2, 'bad input, or --listen cannot bind'],
+    [3, 'configuration missing'],
+  ],
+}
+
+/** The "Exit codes: ..." paragraph of a command's help. */
+export function exitCodesHelp(id: string): string {
+  const table = EXIT_CODES[id]
+  if (!table) throw new Error(`no exit code table for ${id}`)
+  return `Exit codes: ${table.map(([code, meaning]) => `${code} ${meaning}`).join('; ')}.`
+}
+
+/** The README's per-command table (markdown), generated from the same source. */
+export function exitCodesMarkdown(): string {
+  const rows = Object.entries(EXIT_CODES).map(([id, table]) => `| \`${id.replace(/:/g, ' ')}\` | ${table.map(([code, meaning]) => `${code} ${meaning}`).join('; ')} |`)
+  return ['| command | exit codes |', '|---|---|', ...rows].join('\n')
+}
