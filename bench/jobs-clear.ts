@@ -12,6 +12,7 @@
  * it deletes SAMPLE jobs out of the n seeded and its time is extrapolated linearly (per-row work).
  */
 import {spawnSync} from 'node:child_process'
+import {statSync} from 'node:fs'
 
 import {Database} from '../src/lib/db/database.js'
 import {TestBed} from '../src/testbed/testbed.js'
@@ -37,11 +38,15 @@ async function reseed(n: number): Promise<void> {
   await bed.database.execute(`INSERT INTO note_i18n (id, culture, content) SELECT n.id, 'en', 'failed' FROM note n LEFT JOIN note_i18n x ON x.id = n.id WHERE x.id IS NULL`)
 }
 
+let lastBackupBytes = 0
 function cli(args: string[]): number {
   const s = process.hrtime.bigint()
-  const r = spawnSync(process.execPath, [CLI, ...args], {env, encoding: 'utf8', maxBuffer: 1 << 26})
+  const r = spawnSync(process.execPath, [CLI, ...args, '--json'], {env, encoding: 'utf8', maxBuffer: 1 << 26})
+  const took = ms(s)
   if (r.status !== 0) throw new Error(`atom-ops ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
-  return ms(s)
+  const backup = JSON.parse(r.stdout).backup as string | null
+  if (backup) lastBackupBytes = statSync(backup).size
+  return took
 }
 
 /** AtoM-like: load the jobs, then per job read its notes and delete note_i18n, note, job, object one statement at a time. */
@@ -90,6 +95,7 @@ try {
   const summary: string[] = []
   for (const n of sizes.length ? sizes : [10_000, 100_000]) {
     const ours = await best(n, () => cli(['jobs', 'clear', '--force']))
+    const backupBytes = lastBackupBytes
     const oursNoBackup = await best(n, () => cli(['jobs', 'clear', '--force', '--no-backup']))
     const single = await best(n, singleDelete)
     await reseed(n)
@@ -105,9 +111,11 @@ try {
       `  ${label.padEnd(11)} ${(atom / t).toFixed(1).padStart(6)}x faster than AtoM-like (target >= 50x: ${atom / t >= 50 ? 'met' : 'MISSED'})   ${(t / single).toFixed(2).padStart(5)}x the single DELETE (target <= 2x: ${t / single <= 2 ? 'met' : 'MISSED'})`
     console.log(line('backup', ours))
     console.log(line('no backup', oursNoBackup))
-    summary.push(`${String(n).padStart(7)} jobs: backup ${(atom / ours).toFixed(1)}x / ${(ours / single).toFixed(2)}x; no backup ${(atom / oursNoBackup).toFixed(1)}x / ${(oursNoBackup / single).toFixed(2)}x`)
+    const cost = ours / oursNoBackup
+    console.log(`  backup / no backup ${cost.toFixed(2)}x (target <= 1.3x: ${cost <= 1.3 ? 'met' : 'MISSED'}); backup file ${(backupBytes / 1048576).toFixed(1)} MB (${((backupBytes / n) * 100_000 / 1048576).toFixed(1)} MB per 100,000 jobs)`)
+    summary.push(`${String(n).padStart(7)} jobs: backup ${(atom / ours).toFixed(1)}x / ${(ours / single).toFixed(2)}x; no backup ${(atom / oursNoBackup).toFixed(1)}x / ${(oursNoBackup / single).toFixed(2)}x; backup/no-backup ${cost.toFixed(2)}x; ${(backupBytes / 1048576).toFixed(1)} MB`)
   }
-  console.log('\nSummary (speed-up vs AtoM-like / ratio to the single DELETE):')
+  console.log('\nSummary (speed-up vs AtoM-like / ratio to the single DELETE; backup cost; backup size):')
   for (const l of summary) console.log(l)
 } finally {
   await bed.stop()

@@ -111,9 +111,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * Destructive steps: --force goes ahead; otherwise a terminal asks (inquirer); with no terminal
    * it refuses, so a cron job never deletes anything it was not told to.
    */
-  protected async confirmOrAbort(question: string, force: boolean): Promise<void> {
+  protected async confirmOrAbort(question: string, force: boolean, auditDetails: Record<string, unknown> = {}): Promise<void> {
     if (force) return
+    // Every attempt at a destructive command is on record, the ones that changed nothing too.
     if (!process.stdin.isTTY) {
+      await this.audit('refused', {question, ...auditDetails, reason: 'no --force and standard input is not a terminal'})
       throw new AbortedError('refusing to continue without --force: standard input is not a terminal', 'Re-run with --dry-run to see what would happen, then with --force.')
     }
     const {confirm} = await import('@inquirer/prompts')
@@ -123,7 +125,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     } catch {
       yes = false
     }
-    if (!yes) throw new AbortedError('cancelled: nothing was changed')
+    if (!yes) {
+      await this.audit('declined', {question, ...auditDetails})
+      throw new AbortedError('cancelled: nothing was changed')
+    }
   }
 
   protected async audit(outcome: AuditRecord['outcome'], details: Record<string, unknown>): Promise<string | undefined> {

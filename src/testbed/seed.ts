@@ -56,7 +56,7 @@ export async function insertDescription(db: Queryable, title: string, slug: stri
   return id
 }
 
-async function insertNote(db: Queryable, objectId: number, typeId: number, content: string, userId: number | null): Promise<void> {
+export async function insertNote(db: Queryable, objectId: number, typeId: number, content: string, userId: number | null): Promise<void> {
   const result = await db.execute('INSERT INTO note (object_id, type_id, user_id, source_culture, serial_number) VALUES (?, ?, ?, ?, 0)', [objectId, typeId, userId, 'en'])
   await db.execute('INSERT INTO note_i18n (id, culture, content) VALUES (?, ?, ?)', [result.insertId, 'en', content])
 }

@@ -3,6 +3,7 @@ import type {CancelReport} from '../lib/jobs/gearman.js'
 import type {KillPlan, KillResult} from '../lib/jobs/kill.js'
 import type {JobList, JobSummary} from '../lib/jobs/query.js'
 import type {JobDetails} from '../lib/jobs/show.js'
+import type {BackupsReport} from '../lib/jobs/backups.js'
 import type {RestoreReport} from '../lib/jobs/backup.js'
 import type {StalledReport} from '../lib/jobs/stalled.js'
 import {phpCsvLine} from '../lib/jobs/csv.js'
@@ -100,10 +101,13 @@ export function renderCancel(q: CancelReport): string {
   return out.join('\n')
 }
 
-export function renderClearResult(r: ClearResult): string {
+export function renderClearResult(r: ClearResult & {stalePartials?: {files: number; bytes: number}; pruned?: string[]}): string {
   const out = [`Deleted ${plural(r.deleted, 'job')} in ${plural(r.batches, 'batch', 'batches')} (with their notes and properties).`]
-  if (r.alreadyGone) out.push(`${plural(r.alreadyGone, 'job')} of the plan were already gone (deleted meanwhile by another clear or kill).`)
+  if (r.alreadyGone) out.push(`${plural(r.alreadyGone, 'job')} of the plan were not deleted: gone meanwhile (another clear or kill), or changed by AtoM so they no longer match.`)
+  if (r.deleted === 0 && r.batches === 0 && !r.backup && r.plan.total === 0) return 'Nothing to delete.'
   out.push(r.backup ? `Backup: ${r.backup} (restore with: atom-ops jobs restore ${r.backup})` : 'No backup was taken (--no-backup).')
+  if (r.stalePartials) out.push(`Removed ${plural(r.stalePartials.files, 'unfinished backup')} left by an older run that was killed (${r.stalePartials.bytes} bytes; none of their jobs had been deleted).`)
+  if (r.pruned?.length) out.push(`Pruned ${plural(r.pruned.length, 'old backup')} (--keep-backups).`)
   out.push(`Download files: ${r.files.removed} removed, ${r.files.missing} already missing, ${r.files.refused.length} refused.`)
   for (const f of r.files.refused.slice(0, 20)) out.push(`  refused ${inert(f.path)}: ${f.reason}`)
   if (r.queue) out.push(renderCancel(r.queue))
@@ -113,6 +117,8 @@ export function renderClearResult(r: ClearResult): string {
 
 export function renderRestore(r: RestoreReport): string {
   const out = [r.dryRun ? `${r.file} holds ${plural(r.jobs, 'job')}; ${r.jobs - r.skipped.length} would be restored.` : `Restored ${plural(r.restored, 'job')} of ${r.jobs} from ${r.file}.`]
+  if (r.incomplete) out.push('The file has no trailer: the clear that wrote it was stopped part way. Every batch it deleted is in the file, and was restored.')
+  if (r.duplicates.length) out.push(`${plural(r.duplicates.length, 'job')} appeared more than once in the file and were restored once: ${r.duplicates.slice(0, 10).map((id) => `#${id}`).join(', ')}${r.duplicates.length > 10 ? ', ...' : ''}`)
   if (r.skipped.length) out.push(`${plural(r.skipped.length, 'job')} skipped: ${r.skipped.slice(0, 10).map((s) => `#${s.id} (${s.reason})`).join(', ')}${r.skipped.length > 10 ? ', ...' : ''}`)
   if (r.nulledReferences) out.push(`${plural(r.nulledReferences, 'reference')} to users or objects that no longer exist set to NULL.`)
   return out.join('\n')
@@ -161,5 +167,27 @@ export function renderStalled(r: StalledReport): string {
   out.push(`${plural(r.stalled.length, 'job')} in progress longer than ${formatDuration(r.olderThanSeconds * 1000)}: ${c.zombie} zombie, ${c.blocked} blocked, ${c.running} running, ${c.waiting} waiting, ${c.unknown} unknown.`)
   if (c.zombie || c.blocked) out.push('Mark a zombie failed with `atom-ops jobs kill ID`; a blocked move or import runs once the zombie ahead of it is gone.')
   out.push(`(${r.note})`)
+  return out.join('\n')
+}
+
+export function renderBackups(r: BackupsReport, pruned = false): string {
+  const out: string[] = []
+  if (r.stalePartials.files) out.push(`Removed ${plural(r.stalePartials.files, 'unfinished backup')} of an older run that was killed (${r.stalePartials.bytes} bytes; none of their jobs had been deleted).`)
+  if (r.backups.length === 0) out.push(`No backups in ${inert(r.directory)}.`)
+  else {
+    const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`
+    out.push(
+      renderTable(
+        ['backup', 'written', 'size', 'jobs', 'complete', 'selection'],
+        r.backups.map((b) => [inert(b.path.slice(r.directory.length + 1)), displayTime(b.modified), mb(b.bytes), b.jobs ?? '?', b.problem ? `unreadable: ${inert(b.problem)}` : b.complete ? 'yes' : 'no (stopped part way)', inert(b.selection ?? '')]),
+      ),
+    )
+    out.push(`${plural(r.backups.length, 'backup')} in ${inert(r.directory)}, ${(r.backups.reduce((a, b) => a + b.bytes, 0) / 1048576).toFixed(1)} MB.`)
+  }
+  if (r.prune && !pruned) out.push(r.prune.remove.length ? `${r.prune.dryRun ? 'Would remove' : 'Removing'} ${plural(r.prune.remove.length, 'backup')}: ${r.prune.remove.map((p) => inert(p)).join(', ')}` : 'Nothing to prune.')
+  if (r.prune && pruned) {
+    out.push(`Removed ${plural(r.prune.removed.length, 'backup')}.`)
+    for (const f of r.prune.failed) out.push(`  could not remove ${inert(f.path)}: ${inert(f.error)}`)
+  }
   return out.join('\n')
 }

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {after, before, beforeEach, describe, test} from 'node:test'
 
 import {insertJob} from '../../src/testbed/seed.js'
+import {readBackup, summariseBackup} from '../../src/lib/jobs/backup.js'
 import {TestBed} from '../../src/testbed/testbed.js'
 import {type CliResult, runCli} from '../helpers/cli.js'
 import {assertNoOrphans, seedMany, tableCounts} from '../commands/jobs/helpers.js'
@@ -34,12 +35,12 @@ async function audit(): Promise<Array<Record<string, any>>> {
 
 /** The object ids held by a backup file, after checking it is complete (its trailer matches). */
 async function backupIds(file: string): Promise<number[]> {
-  const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
-  const trailer = lines.at(-1)
-  assert.equal(trailer.end, true, `${file} has its trailer`)
-  const jobs = lines.slice(1, -1)
-  assert.equal(trailer.jobs, jobs.length)
-  return jobs.map((j) => Number(j.object.id))
+  const summary = await summariseBackup(file)
+  assert.equal(summary.complete, true, `${file} has its trailer`)
+  const ids: number[] = []
+  for await (const e of readBackup(file)) if (e.kind === 'job' && !summary.rolledBack.includes(e.batch)) ids.push(Number(e.job.object.id))
+  assert.equal(summary.jobs, new Set(ids).size)
+  return ids
 }
 
 function noStack(r: CliResult): void {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
-import {access, mkdir, readdir, readFile, stat, writeFile} from 'node:fs/promises'
+import {access, mkdir, readdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {after, before, beforeEach, describe, test} from 'node:test'
@@ -10,6 +10,7 @@ import {GearmanAdmin} from '../../src/lib/gearman/admin.js'
 import {withBinary} from '../../src/lib/gearman/binary.js'
 import {connect, createServer, type Socket} from 'node:net'
 import {startBlackhole} from '../../src/testbed/processes.js'
+import {adminTarget} from '../../src/testbed/mariadb.js'
 import type {HostPort} from '../../src/lib/util/hostport.js'
 import {gearmanWorkerCommand, type RunningSupervisord, startSupervisord} from '../../src/testbed/supervisord.js'
 import {insertJob} from '../../src/testbed/seed.js'
@@ -17,7 +18,7 @@ import {TestBed} from '../../src/testbed/testbed.js'
 import {submitBackgroundJob} from '../../src/testbed/workers.js'
 import {type CliResult, runCli} from '../helpers/cli.js'
 import {until} from '../helpers/wait.js'
-import {assertNoOrphans, dumpJobTables, seedMany, tableCounts} from '../commands/jobs/helpers.js'
+import {assertNoOrphans, backupLines, dumpJobTables, seedMany, tableCounts} from '../commands/jobs/helpers.js'
 
 /**
  * The destructive commands interrupted part way, by SIGINT (Ctrl-C: stop cleanly, say what was done,
@@ -53,8 +54,6 @@ function start(args: string[]): {child: ChildProcess; done: Promise<CliResult>} 
 }
 
 const exists = (p: string) => access(p).then(() => true, () => false)
-/** A backup file with more than its header: at least one page was written. */
-const grown = (p: string) => stat(p).then((s) => s.size > 2000, () => false)
 
 /** A Symfony-like cache tree of dirs x 150 files in the install's cache/, large enough to interrupt its removal. */
 async function cacheTree(dirs: number): Promise<{cache: string; top: number; first: string}> {
@@ -68,6 +67,33 @@ async function cacheTree(dirs: number): Promise<{cache: string; top: number; fir
   return {cache, top: (await readdir(cache)).length, first: join(cache, 'd0', 'config', 'modules', 'f0.php')}
 }
 const jobCount = async () => (await tableCounts(bed.database)).jobs
+
+/** A transaction, as AtoM's would, holding the lowest job's row lock until released. */
+async function lockFirstJob(): Promise<{release: () => Promise<void>}> {
+  const mysql = (await import('mysql2/promise')).default
+  const t = bed.db.target
+  const conn = await mysql.createConnection({host: t.socketPath ? undefined : t.host, port: t.port, socketPath: t.socketPath, user: t.user, password: t.password, database: t.database})
+  await conn.query('START TRANSACTION')
+  await conn.execute('SELECT id FROM job ORDER BY id LIMIT 1 FOR UPDATE')
+  return {release: () => conn.end()}
+}
+
+/**
+ * Some connection of the test database waits on a row lock (InnoDB's view, not a guess from time).
+ * InnoDB refreshes INNODB_TRX only when it was not read for 0.1 s: callers poll it less often (until's everyMs).
+ */
+async function waitingOnLock(): Promise<boolean> {
+  // INNODB_TRX needs the PROCESS privilege, which the bed's own user does not have.
+  const mysql = (await import('mysql2/promise')).default
+  const t = adminTarget()
+  const admin = await mysql.createConnection({host: t.socketPath ? undefined : t.host, port: t.port, socketPath: t.socketPath, user: t.user, password: t.password})
+  try {
+    const [rows] = await admin.execute<Array<{n: number} & import('mysql2').RowDataPacket>>("SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT' AND trx_mysql_thread_id IN (SELECT id FROM information_schema.PROCESSLIST WHERE db = ?)", [bed.db.name])
+    return Number(rows[0].n) > 0
+  } finally {
+    await admin.end()
+  }
+}
 
 async function lastAudit(): Promise<Record<string, any>> {
   const lines = (await readFile(join(bed.dir, 'audit.log'), 'utf8')).trim().split('\n')
@@ -84,32 +110,35 @@ describe('jobs clear interrupted', () => {
     await bed.database.execute("DELETE FROM object WHERE class_name = 'QubitJob'")
   })
 
-  test('SIGINT during the backup: nothing deleted, the unfinished backup removed, a partial audit record, exit 6', async () => {
+  test('SIGINT while the first batch waits on a row AtoM holds: stops at once, nothing deleted, no backup left, audit "failed", exit 5; a rerun with the same --backup finishes', async () => {
     await seedMany(bed.database, 3000)
     const before = await dumpJobTables(bed.database)
-    const file = join(bed.dir, 'int-backup.ndjson')
-    const {child, done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200', '--backup-pause', '200'])
-    await until('the first page in the backup', () => grown(`${file}.partial`)) // a page in (the window is 15 pages of 200 ms)
-    child.kill('SIGINT')
-    const r = await done
-    assert.equal(r.code, 6, r.stderr)
-    assert.match(r.stderr, /SIGINT received: stopping after the current batch/)
-    assert.match(r.stderr, /atom-ops: interrupted before anything was deleted: nothing was deleted/)
+    const file = join(bed.dir, 'int-locked.ndjson.gz')
+    // Another transaction (AtoM updating a job) holds the first job's row until the test lets go.
+    const holder = await lockFirstJob()
+    let r: CliResult
+    try {
+      const {child, done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200'])
+      await until('the clear waiting on the lock', () => waitingOnLock(), 60_000, 250)
+      child.kill('SIGINT')
+      r = await done
+    } finally {
+      await holder.release()
+    }
+    assert.equal(r.code, 5, r.stderr)
+    assert.match(r.stderr, /SIGINT received: stopping; the batch in flight is rolled back/)
+    assert.match(r.stderr, /atom-ops: interrupted: stopped before deleting anything/)
     oneLine(r)
     assert.deepEqual(await dumpJobTables(bed.database), before)
-    assert.equal(await exists(file), false)
-    assert.equal(await exists(`${file}.partial`), false, 'the unfinished backup is removed')
+    assert.equal(await exists(file), false, 'a backup that holds no deleted job is removed')
     const audit = await lastAudit()
-    assert.equal(audit.outcome, 'partial')
-    assert.equal(audit.deleted, 0)
-    assert.equal(audit.interrupted, true)
-    // The same command (same backup path) then runs to the end.
+    assert.deepEqual([audit.outcome, audit.deleted, audit.interrupted], ['failed', 0, true])
     const again = await runCli(['jobs', 'clear', '--force', '--backup', file, '--json'], {env: bed.env()})
     assert.equal(again.code, 0, again.stderr)
     assert.equal(again.json.deleted, 3000)
   })
 
-  test('SIGINT during the deletes: stops after the current batch, says how many and where the backup is, partial audit, exit 6; a rerun finishes', async () => {
+  test('SIGINT during the deletes: stops at once, rolls back the batch in flight, says how many and where the backup is, partial audit, exit 6; a rerun finishes', async () => {
     await seedMany(bed.database, 3000)
     const file = join(bed.dir, 'int-delete.ndjson')
     const {child, done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200', '--batch-pause', '300'])
@@ -119,15 +148,15 @@ describe('jobs clear interrupted', () => {
     assert.equal(r.code, 6, r.stderr)
     const m = /atom-ops: interrupted: stopped after deleting (\d+) of 3000 jobs/.exec(r.stderr)
     assert.ok(m, r.stderr)
-    assert.match(r.stderr, new RegExp(`hint: Each batch is a transaction.*The backup ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is complete.*Run the same command again`))
+    assert.match(r.stderr, new RegExp(`hint: Each batch is a transaction.*Every deleted job is in the backup ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\. Run it again with another --backup FILE`))
     oneLine(r)
     const mid = await tableCounts(bed.database)
     assert.equal(mid.jobs, 3000 - Number(m[1]), 'the message says exactly what was deleted')
     assert.ok(mid.jobs > 0, 'it stopped early')
     assert.equal(mid.jobs % 200, 0, 'whole batches only')
     assertNoOrphans(mid)
-    const lines = (await readFile(file, 'utf8')).trim().split('\n')
-    assert.deepEqual(JSON.parse(lines.at(-1)!), {end: true, jobs: 3000})
+    const lines = await backupLines(file)
+    assert.deepEqual(JSON.parse(lines.at(-1)!), {end: true, jobs: Number(m[1]), batches: Number(m[1]) / 200 + (lines.some((l) => l.startsWith('{"rolledBack"')) ? 1 : 0), stopped: 'interrupted'})
     const audit = await lastAudit()
     assert.equal(audit.outcome, 'partial')
     assert.equal(audit.deleted, Number(m[1]))
@@ -139,20 +168,60 @@ describe('jobs clear interrupted', () => {
     assertNoOrphans(await tableCounts(bed.database))
   })
 
-  test('SIGKILL during the backup: nothing deleted, no file under the backup name; a rerun finishes', async () => {
+  test('SIGKILL while the first batch waits on a lock: nothing deleted, the backup holds no job; a rerun finishes', async () => {
     await seedMany(bed.database, 3000)
-    const file = join(bed.dir, 'kill-backup.ndjson')
-    const {child, done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200', '--backup-pause', '200'])
-    await until('the first page in the backup', () => grown(`${file}.partial`))
-    child.kill('SIGKILL')
-    const r = await done
-    assert.equal(r.signal, 'SIGKILL')
-    assert.equal(await jobCount(), 3000, 'nothing is deleted before the backup is complete')
-    assert.equal(await exists(file), false, 'an unfinished backup never has the final name')
-    const again = await runCli(['jobs', 'clear', '--force', '--backup', join(bed.dir, 'kill-backup-2.ndjson'), '--json'], {env: bed.env()})
+    const file = join(bed.dir, 'kill-locked.ndjson.gz')
+    const holder = await lockFirstJob()
+    try {
+      const {child, done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200'])
+      await until('the clear waiting on the lock', () => waitingOnLock(), 60_000, 250)
+      child.kill('SIGKILL')
+      assert.equal((await done).signal, 'SIGKILL')
+    } finally {
+      await holder.release()
+    }
+    assert.equal(await jobCount(), 3000, 'nothing is deleted before its batch is in the backup')
+    assert.equal((await backupLines(file)).filter((l) => l.startsWith('["o",')).length, 0)
+    const again = await runCli(['jobs', 'clear', '--force', '--backup', join(bed.dir, 'kill-locked-2.ndjson.gz'), '--json'], {env: bed.env()})
     assert.equal(again.code, 0, again.stderr)
     assert.equal(again.json.deleted, 3000)
     assertNoOrphans(await tableCounts(bed.database))
+  })
+})
+
+describe('jobs clear: its connection killed before anything was deleted', () => {
+  test('KILL of the connection while the first batch waits on a lock: "nothing was deleted", not "is MariaDB running?"; exit 4, audit "failed", no backup left', async () => {
+    await bed.database.execute("DELETE FROM object WHERE class_name = 'QubitJob'")
+    await seedMany(bed.database, 1000)
+    const file = join(bed.dir, 'conn-killed.ndjson.gz')
+    const holder = await lockFirstJob()
+    let r: CliResult
+    try {
+      const {done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200'])
+      await until('the clear waiting on the lock', () => waitingOnLock(), 60_000, 250)
+      const mysql = (await import('mysql2/promise')).default
+      const t = adminTarget()
+      const admin = await mysql.createConnection({host: t.socketPath ? undefined : t.host, port: t.port, socketPath: t.socketPath, user: t.user, password: t.password})
+      try {
+        const [rows] = await admin.execute<Array<{id: number} & import('mysql2').RowDataPacket>>("SELECT id FROM information_schema.PROCESSLIST WHERE db = ? AND info LIKE '%FOR UPDATE%' AND info NOT LIKE '%PROCESSLIST%'", [bed.db.name])
+        assert.ok(rows.length > 0)
+        for (const row of rows) await admin.query(`KILL CONNECTION ${Number(row.id)}`)
+      } finally {
+        await admin.end()
+      }
+      r = await done
+    } finally {
+      await holder.release()
+    }
+    assert.equal(r.code, 4, r.stderr)
+    assert.match(r.stderr, /^atom-ops: clear stopped before deleting anything: MySQL at .* closed the connection during a statement/)
+    assert.match(r.stderr, /hint: Nothing was deleted\. The connection was killed/)
+    assert.doesNotMatch(r.stderr, /Is MariaDB/)
+    oneLine(r)
+    assert.equal(await jobCount(), 1000)
+    assert.equal(await exists(file), false)
+    const audit = await lastAudit()
+    assert.deepEqual([audit.outcome, audit.deleted], ['failed', 0])
   })
 })
 
@@ -168,8 +237,10 @@ describe('jobs kill --delete killed', () => {
     const counts = await tableCounts(bed.database)
     assertNoOrphans(counts)
     assert.ok(counts.jobs === 0 || (counts.jobs === 1 && counts.notes === 2 && counts.properties === 1), JSON.stringify(counts))
-    const lines = (await readFile(file, 'utf8')).trim().split('\n')
-    assert.deepEqual(JSON.parse(lines.at(-1)!), {end: true, jobs: 1})
+    // Killed before the commit, the row is all there and the file may hold it too (a rerun deletes it);
+    // after, the file holds it, with or without its trailer.
+    const jobsInFile = (await backupLines(file)).filter((l) => l.startsWith('["o",')).length
+    assert.ok(counts.jobs === 1 || jobsInFile === 1, `deleted but not in the backup: ${jobsInFile}`)
     if (counts.jobs === 1) {
       const again = await runCli(['jobs', 'kill', String(id), '--delete', '--force', '--no-backup'], {env: bed.env()})
       assert.equal(again.code, 0, again.stderr)

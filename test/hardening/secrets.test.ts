@@ -41,6 +41,7 @@ const SUCCESS: Record<string, {args: () => string[] | Promise<string[]>}> = {
       return ['--inactive', '--force', '--backup', join(bed.dir, 'secrets-backup.ndjson')]
     },
   },
+  'jobs:backups': {args: () => ['--prune', '--keep', '5', '--force']},
   'jobs:export': {args: () => ['--format', 'json']},
   'jobs:kill': {args: async () => [String(await insertJob(bed.database, {name: 'arObjectMoveJob', status: 'running', notes: ['n']})), '--force', '--no-queue']},
   'jobs:list': {args: () => []},

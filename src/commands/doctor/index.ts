@@ -55,10 +55,9 @@ ${exitCodesHelp('doctor')}`
       return this.output(planned, (r) => (r.dryRun && r.fixes.length > 0 ? renderDoctorFixResult(r) : ''))
     }
     try {
-      await this.confirmOrAbort(`Apply the ${plan.fixes.length === 1 ? 'fix' : `${plan.fixes.length} fixes`} listed above?`, this.flags.force)
+      await this.confirmOrAbort(`Apply the ${plan.fixes.length === 1 ? 'fix' : `${plan.fixes.length} fixes`} listed above?`, this.flags.force, {fixes: plan.fixes.map((f) => f.action.kind), before: plan.before.status})
     } catch (error) {
       if (!(error instanceof AbortedError)) throw error
-      await this.audit('declined', {fixes: plan.fixes.map((f) => f.action.kind), before: plan.before.status})
       if (this.jsonEnabled()) {
         this.setExitCode(ExitCode.aborted)
         return {...planned, declined: true}

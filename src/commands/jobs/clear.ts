@@ -3,6 +3,8 @@ import {Flags} from '@oclif/core'
 import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {describeError, UsageError} from '../../lib/errors.js'
+import {BackupWriter} from '../../lib/jobs/backup.js'
+import {applyPrune, listBackups, planPrune, removeStalePartials} from '../../lib/jobs/backups.js'
 import {type ClearPlan, type ClearResult, ClearStopped, planClear, runClear} from '../../lib/jobs/clear.js'
 import {withJobsContext} from '../../lib/jobs/context.js'
 import {parseStatuses} from '../../lib/jobs/filter.js'
@@ -10,14 +12,14 @@ import {filterFlags, filterFromFlags} from '../../ui/jobs-flags.js'
 import {renderClearPlan, renderClearResult} from '../../ui/jobs.js'
 import {progressBar} from '../../ui/progress.js'
 
-type ClearOutput = {dryRun: true; plan: ClearPlan} | ({dryRun: false} & ClearResult)
+type ClearOutput = {dryRun: true; plan: ClearPlan} | ({dryRun: false; stalePartials?: {files: number; bytes: number}; pruned?: string[]} & ClearResult)
 
 export default class JobsClear extends BaseCommand<typeof JobsClear> {
   static summary = "Delete job rows safely and fast: AtoM's jobs:clear with a preview, filters, a backup, and the download files."
   static description = `First shows what will go, by status and class, and which in-progress rows Gearman says are really running or waiting; --dry-run stops there.
-Then backs the rows up (object, job, notes, properties and their translations) to a file, fsynced before the first delete (--backup FILE; default a timestamped file in atom-ops' state directory; --no-backup to skip), and deletes through \`object\` so the cascades take the rest, in batches, each a transaction. Only rows that existed when the command started are deleted. Download files of deleted jobs are removed when they are inside the install root. An interrupted clear is finished by running it again; \`jobs restore FILE\` puts a backup back.
+Then, a batch at a time, each batch one transaction: the batch's rows are locked (AtoM cannot change them meanwhile), written to the backup (object, job, notes, properties and their translations, gzip-compressed) and fsynced, deleted through \`object\` (the cascades take the rest), committed. So the backup holds exactly what was deleted, as it was. --backup FILE names the backup (default a timestamped file in atom-ops' state directory; --no-backup to skip; an existing file is refused before anything is asked). Only rows that existed when the command started, and still match the selection when their batch comes, are deleted. Download files of deleted jobs are removed when they are regular files directly in downloads/jobs/, where AtoM writes them. An interrupted clear is finished by running it again; \`jobs restore FILE\` puts a backup back; \`jobs backups\` lists them (--keep-backups N prunes after a scripted clear).
 
-Ctrl-C (SIGINT) or SIGTERM during the backup stops before anything is deleted; during the deletes it stops after the current batch. Either way it says how many jobs were deleted and where the backup is, writes a "partial" audit record and exits 6. Rows another clear or kill deleted first are counted as already gone, not as an error.
+Ctrl-C (SIGINT) or SIGTERM stops at once: the batch being deleted is rolled back (it stays in the database, and is marked so in the backup, even while it waits on a row AtoM holds); it says how many jobs were deleted and that each of them is in the backup, writes an audit record ("partial", or "failed" when nothing was deleted) and exits 6. Rows another clear or kill deleted first, or that AtoM changed so they no longer match, are counted as not deleted, not as an error.
 
 ${exitCodesHelp('jobs:clear')}`
   static examples = [
@@ -33,33 +35,42 @@ ${exitCodesHelp('jobs:clear')}`
     force: Flags.boolean({char: 'f', summary: 'Do not ask (needed when standard input is not a terminal).'}),
     backup: Flags.string({summary: 'Back up the deleted jobs to this file (default: a timestamped file in the state directory).', exclusive: ['no-backup']}),
     'no-backup': Flags.boolean({summary: 'Delete without a backup.'}),
+    'keep-backups': Flags.integer({min: 1, max: 100_000, summary: "After a clear that finished, keep only this many of the newest backups in the state directory (for scripted clears).", exclusive: ['backup']}),
     queue: Flags.boolean({summary: "Also cancel this install's queued Gearman jobs of the deleted in-progress rows, where Gearman lets them be identified."}),
     'batch-size': Flags.integer({hidden: true, default: 5000, min: 1, max: 20_000}),
     'batch-pause': Flags.integer({hidden: true, default: 0, min: 0, max: 60_000}),
-    'backup-pause': Flags.integer({hidden: true, default: 0, min: 0, max: 60_000}),
   }
 
   async run(): Promise<ClearOutput> {
     const {flags} = this
     const filter = filterFromFlags(flags)
     if (flags.inactive && parseStatuses(flags.status)?.includes('running')) throw new UsageError('--inactive and --status running select nothing together')
+    // Before anything is asked: an existing --backup FILE is refused now, not after the question.
+    if (flags.backup && !flags['dry-run']) {
+      await BackupWriter.checkPath(flags.backup).catch(async (error) => {
+        await this.audit('refused', {backup: flags.backup, reason: describeError(error)})
+        throw error
+      })
+    }
     const cfg = await this.settings()
     return withJobsContext(cfg, {install: true}, async (ctx) => {
       const plan = await planClear(ctx.db, ctx.clock, {filter, scope: ctx.scope})
       if (!this.jsonEnabled()) this.log(renderClearPlan(plan))
-      if (flags['dry-run'] || plan.total === 0) {
+      if (flags['dry-run']) {
         await this.audit('dry-run', {selection: plan.selection, wouldDelete: plan.total, groups: plan.groups})
         if (!this.jsonEnabled() && plan.total) this.log('Dry run: nothing was changed.')
         return {dryRun: true as const, plan}
       }
+      if (plan.total === 0) return {dryRun: false as const, plan, backup: null, deleted: 0, alreadyGone: 0, batches: 0, files: {removed: 0, missing: 0, refused: []}}
       await this.confirmOrAbort(`Delete ${plan.total} job(s)${flags['no-backup'] ? ' WITHOUT a backup' : ''}?`, flags.force)
+      const stalePartials = await removeStalePartials()
       const bar = progressBar('clear', Boolean(process.stderr.isTTY) && !this.jsonEnabled())
-      // Ctrl-C / SIGTERM: finish the current batch, then stop and say what was done (ClearStopped).
+      // Ctrl-C / SIGTERM: roll back the batch in flight, then stop and say what was done (ClearStopped).
       const stop = new AbortController()
       const onSignal = (signal: NodeJS.Signals) => {
         if (stop.signal.aborted) return
         bar.done()
-        process.stderr.write(`atom-ops: ${signal} received: stopping after the current batch\n`)
+        process.stderr.write(`atom-ops: ${signal} received: stopping; the batch in flight is rolled back\n`)
         stop.abort()
       }
       process.on('SIGINT', onSignal)
@@ -73,11 +84,11 @@ ${exitCodesHelp('jobs:clear')}`
           queue: flags.queue,
           batchSize: flags['batch-size'],
           batchPauseMs: flags['batch-pause'],
-          backupPauseMs: flags['backup-pause'],
           signal: stop.signal,
-          onProgress: (phase, done, total) => bar.update(done, total, phase === 'backup' ? 'backing up' : 'deleting'),
+          onProgress: (done, total) => bar.update(done, total, 'deleting'),
         })
         bar.done()
+        const pruned = flags['keep-backups'] ? (await applyPrune(planPrune(await listBackups(), {keep: flags['keep-backups']}))).removed : undefined
         await this.audit('done', {
           selection: plan.selection,
           maxId: plan.maxId,
@@ -88,16 +99,19 @@ ${exitCodesHelp('jobs:clear')}`
           filesRemoved: result.files.removed,
           filesRefused: result.files.refused.length,
           queue: result.queue?.outcomes,
+          stalePartialsRemoved: stalePartials.files,
+          backupsPruned: pruned,
         })
-        return this.output({dryRun: false as const, ...result}, renderClearResult)
+        return this.output({dryRun: false as const, ...result, stalePartials: stalePartials.files ? stalePartials : undefined, pruned}, renderClearResult)
       } catch (error) {
         bar.done()
         const progress = error instanceof ClearStopped ? error.progress : undefined
-        await this.audit('partial', {
+        // Truthful: "failed" when nothing was deleted, "partial" when some was.
+        await this.audit(progress && progress.deleted > 0 ? 'partial' : 'failed', {
           selection: plan.selection,
           maxId: plan.maxId,
           planned: plan.total,
-          ...(progress && {deleted: progress.deleted, alreadyGone: progress.alreadyGone, backup: progress.backupComplete ? progress.backup : null, interrupted: progress.interrupted}),
+          ...(progress && {deleted: progress.deleted, alreadyGone: progress.alreadyGone, backup: progress.deleted > 0 ? progress.backup : null, interrupted: progress.interrupted}),
           error: describeError(error),
         })
         throw error

@@ -1,10 +1,11 @@
 import {constants} from 'node:fs'
-import {access, lstat, readdir, rmdir, stat, unlink} from 'node:fs/promises'
+import {access, lstat, readdir, stat} from 'node:fs/promises'
 import {delimiter, join} from 'node:path'
 
 import {ConfigError, OperationError} from '../errors.js'
 import {userName} from '../util/files.js'
 import {LocalRunner, type RunResult} from '../remote/runner.js'
+import {removeContents} from '../util/remove.js'
 
 export interface CacheTally {
   files: number
@@ -32,11 +33,8 @@ export interface SymfonyClearResult {
 
 const empty = (): CacheTally => ({files: 0, directories: 0, symlinks: 0, bytes: 0})
 
-/**
- * Walks what is inside dir without following any symlink (lstat only). With remove, deletes it
- * bottom-up: files and symlinks are unlinked, directories removed once empty. dir itself stays.
- */
-export async function walkCache(dir: string, remove: boolean, errors: string[] = []): Promise<CacheTally> {
+/** Counts what is inside dir without following any symlink (lstat only); removal is util/remove.ts's. */
+export async function walkCache(dir: string, errors: string[] = []): Promise<CacheTally> {
   const tally = empty()
   const visit = async (path: string): Promise<void> => {
     let entries: string[]
@@ -58,15 +56,12 @@ export async function walkCache(dir: string, remove: boolean, errors: string[] =
       try {
         if (st.isSymbolicLink()) {
           tally.symlinks++
-          if (remove) await unlink(child)
         } else if (st.isDirectory()) {
           await visit(child)
           tally.directories++
-          if (remove) await rmdir(child)
         } else {
           tally.files++
           tally.bytes += st.size
-          if (remove) await unlink(child)
         }
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code
@@ -139,7 +134,7 @@ export async function clearSymfonyCache(realRoot: string, options: {dryRun: bool
   const usePhp = possible.ok
   const why = possible.ok ? undefined : possible.why
   const errors: string[] = []
-  const before = await walkCache(cacheDir, false, errors)
+  const before = await walkCache(cacheDir, errors)
   if (usePhp) {
     const argv = await phpClearArgv(realRoot)
     if (options.dryRun) return {cacheDir, method: 'php symfony cc', argv, dryRun: true, before, errors}
@@ -149,13 +144,16 @@ export async function clearSymfonyCache(realRoot: string, options: {dryRun: bool
       const why = r.timedOut ? 'did not finish in time' : (r.stderr || r.stdout).trim().split('\n').pop() || `exit ${r.code}`
       throw new OperationError(`${argv.join(' ')} in ${realRoot} failed: ${why}`, 'Run it by hand to see the whole error; --symfony without php removes the files instead.')
     }
-    const after = await walkCache(cacheDir, false)
+    const after = await walkCache(cacheDir)
     return {cacheDir, method: 'php symfony cc', argv, dryRun: false, before, after, removed: diff(before, after), output: r.stdout.trim().split('\n').slice(-3).join('\n'), errors}
   }
   if (options.dryRun) return {cacheDir, method: 'files', why, dryRun: true, before, errors}
-  const removed = await walkCache(cacheDir, true, errors)
-  const after = await walkCache(cacheDir, false)
-  return {cacheDir, method: 'files', why, dryRun: false, before, after, removed: diff(before, after).files === removed.files ? diff(before, after) : removed, errors}
+  // Not by walking it here: www-data owns cache/ and could swap a directory for a symlink mid-walk.
+  const run = await removeContents(cacheDir, {top: realRoot, timeoutMs: Math.max(options.timeoutMs, 120_000)})
+  errors.push(...run.errors)
+  if (run.result.timedOut) errors.push(`removing the files did not finish in time; ${run.removed.length} were removed`)
+  const after = await walkCache(cacheDir)
+  return {cacheDir, method: 'files', why, dryRun: false, before, after, removed: diff(before, after), errors}
 }
 
 function diff(a: CacheTally, b: CacheTally): CacheTally {

@@ -15,6 +15,8 @@ export interface Statement {
 
 export interface Queryable {
   rows<T = Row>(sql: string, values?: SqlValue[]): Promise<T[]>
+  /** Rows as arrays in column order: no object per row (large reads such as backups). */
+  arrays(sql: string, values?: SqlValue[]): Promise<SqlValue[][]>
   execute(sql: string, values?: SqlValue[]): Promise<ResultSetHeader>
 }
 
@@ -51,10 +53,10 @@ export class Database implements Queryable {
     })
     const db = new Database(pool, target, timeoutMs)
     try {
-      await db.rows('SELECT 1')
+      await pool.execute({sql: 'SELECT 1', timeout: timeoutMs})
     } catch (error) {
       await pool.end().catch(() => undefined)
-      throw error
+      throw mapMysqlError(error, target, 'connect')
     }
     return db
   }
@@ -63,6 +65,15 @@ export class Database implements Queryable {
     try {
       const [rows] = await this.pool.execute<RowDataPacket[]>({sql, timeout: this.timeoutMs}, values)
       return rows as T[]
+    } catch (error) {
+      throw mapMysqlError(error, this.target)
+    }
+  }
+
+  async arrays(sql: string, values: SqlValue[] = []): Promise<SqlValue[][]> {
+    try {
+      const [rows] = await this.pool.execute<RowDataPacket[][]>({sql, timeout: this.timeoutMs, rowsAsArray: true}, values)
+      return rows as unknown as SqlValue[][]
     } catch (error) {
       throw mapMysqlError(error, this.target)
     }
@@ -82,26 +93,34 @@ export class Database implements Queryable {
    * errored is destroyed (it may be broken or mid-statement), one that committed goes back to the pool.
    * With `retryDeadlocks`, a transaction InnoDB chose as a deadlock victim (or that waited too long for
    * a lock) is rolled back and run again, up to that many times: only for fn without side effects
-   * outside the transaction.
+   * outside the transaction. With `signal`, an abort interrupts the statement running (KILL QUERY from
+   * another connection: a wait on a row lock ends at once, not at the lock or statement timeout), so
+   * the transaction rolls back.
    */
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: {retryDeadlocks?: number} = {}): Promise<T> {
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: {retryDeadlocks?: number; readCommitted?: boolean; signal?: AbortSignal} = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.transactionOnce(fn)
+        return await this.transactionOnce(fn, options.readCommitted ?? false, options.signal)
       } catch (error) {
-        if (attempt >= (options.retryDeadlocks ?? 0) || !isLockConflict(error)) throw error
+        if (attempt >= (options.retryDeadlocks ?? 0) || !isLockConflict(error) || options.signal?.aborted) throw error
         await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * (attempt + 1)))
       }
     }
   }
 
-  private async transactionOnce<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  private async transactionOnce<T>(fn: (tx: Queryable) => Promise<T>, readCommitted: boolean, signal?: AbortSignal): Promise<T> {
     let conn: PoolConnection
     try {
       conn = await this.pool.getConnection()
     } catch (error) {
-      throw mapMysqlError(error, this.target)
+      throw mapMysqlError(error, this.target, 'connect')
     }
+    let interrupted = false
+    const interrupt = () => {
+      interrupted = true
+      this.pool.execute({sql: 'KILL QUERY ?', timeout: this.timeoutMs}, [conn.threadId]).catch(() => undefined)
+    }
+    signal?.addEventListener('abort', interrupt, {once: true})
     const target = this.target
     const timeout = this.timeoutMs
     const tx: Queryable = {
@@ -109,6 +128,14 @@ export class Database implements Queryable {
         try {
           const [rows] = await conn.execute<RowDataPacket[]>({sql, timeout}, values)
           return rows as R[]
+        } catch (error) {
+          throw mapMysqlError(error, target)
+        }
+      },
+      async arrays(sql: string, values: SqlValue[] = []) {
+        try {
+          const [rows] = await conn.execute<RowDataPacket[][]>({sql, timeout, rowsAsArray: true}, values)
+          return rows as unknown as SqlValue[][]
         } catch (error) {
           throw mapMysqlError(error, target)
         }
@@ -124,6 +151,8 @@ export class Database implements Queryable {
     }
     let ok = false
     try {
+      // READ COMMITTED takes no gap locks: rows AtoM inserts meanwhile (above the locked ones) never wait on us.
+      if (readCommitted) await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED')
       await conn.query('START TRANSACTION')
       const result = await fn(tx)
       await conn.query('COMMIT')
@@ -133,8 +162,10 @@ export class Database implements Queryable {
       await conn.query('ROLLBACK').catch(() => undefined)
       throw error instanceof AtomOpsError ? error : mapMysqlError(error, target)
     } finally {
-      // A connection that errored may be broken: destroy rather than reuse it.
-      if (ok) conn.release()
+      signal?.removeEventListener('abort', interrupt)
+      // A connection that errored may be broken, and one a KILL QUERY was sent to may still receive it:
+      // destroy rather than reuse them.
+      if (ok && !interrupted) conn.release()
       else conn.destroy()
     }
   }
@@ -155,15 +186,22 @@ export function isLockConflict(error: unknown): boolean {
   return false
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ENOENT', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'EPIPE'])
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ENOENT', 'PROTOCOL_SEQUENCE_TIMEOUT'])
+/** An open connection lost mid-statement: the server answered before, so "is it running?" would mislead. */
+const LOST_CODES = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN'])
+const LOST_ERRNOS = new Set([1927, 1053, 2013])
 
-export function mapMysqlError(error: unknown, target: DatabaseTarget): AtomOpsError {
+/** `phase`: a connection lost while connecting is an unreachable server; one lost during a statement was cut. */
+export function mapMysqlError(error: unknown, target: DatabaseTarget, phase: 'connect' | 'statement' = 'statement'): AtomOpsError {
   if (error instanceof AtomOpsError) return error
   const e = error as {code?: string; message?: string; errno?: number}
   const where = describeTarget(target)
   const message = scrub(e.message ?? String(error))
   const code = e.code ?? ''
-  if (UNREACHABLE_CODES.has(code) || /timeout|timed out/i.test(message)) {
+  if (phase === 'statement' && (LOST_CODES.has(code) || (e.errno !== undefined && LOST_ERRNOS.has(e.errno)))) {
+    return new UnreachableError('mysql', `MySQL at ${where} closed the connection during a statement (${code || e.errno})`, 'The connection was killed (KILL, a proxy, wait_timeout) or the server restarted: see its log.', {cause: error})
+  }
+  if (UNREACHABLE_CODES.has(code) || LOST_CODES.has(code) || /timeout|timed out/i.test(message)) {
     return new UnreachableError('mysql', `MySQL at ${where} did not answer: ${code || message}`, 'Is MariaDB/MySQL running (systemctl status mariadb)? Check host, port or socket in config.php or --db.', {cause: error})
   }
   if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR' || code === 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR') {

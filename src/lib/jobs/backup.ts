@@ -1,17 +1,20 @@
 import {createReadStream} from 'node:fs'
-import {access, mkdir, open, rename, unlink, type FileHandle} from 'node:fs/promises'
+import {mkdir, open, stat, unlink, type FileHandle} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 import {createInterface} from 'node:readline'
+import {PassThrough, type Readable} from 'node:stream'
+import {promisify} from 'node:util'
+import {createGunzip, gzip} from 'node:zlib'
 
 import type {Database, Queryable, SqlValue} from '../db/database.js'
 import {ConfigError, OperationError, UsageError} from '../errors.js'
 import {stateDirectory} from '../settings/paths.js'
-import {groupBy} from '../util/group.js'
-import {idRange} from './query.js'
+import {exactIdCondition} from './ids.js'
 
 export const BACKUP_FORMAT = 'atom-ops-jobs-backup'
-export const BACKUP_VERSION = 1
+/** 1: one JSON object per job, uncompressed, written whole before any delete. 2: rows as arrays per table, a gzip member per batch, fsynced before that batch's delete. */
+export const BACKUP_VERSION = 2
 
 /** The tables a job lives in and the columns atom-ops backs up (AtoM's names; fixed lists, never read from a file). */
 export const BACKUP_COLUMNS = {
@@ -23,17 +26,9 @@ export const BACKUP_COLUMNS = {
   property_i18n: ['id', 'culture', 'value'],
 } as const
 export type BackupTable = keyof typeof BACKUP_COLUMNS
+const TABLES = Object.keys(BACKUP_COLUMNS) as BackupTable[]
 
 type Record_ = Record<string, SqlValue>
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** One job in a backup: its object and job rows, its notes and properties with their translations. */
 export interface BackedUpJob {
@@ -43,228 +38,410 @@ export interface BackedUpJob {
   properties: Array<{property: Record_; i18n: Record_[]}>
 }
 
-export interface BackupHeader {
+/** Which database a backup came from: its name, and the server it lived on. */
+export interface DatabaseIdentity {
+  database: string
+  server?: {host: string; port: number}
+}
+
+export interface BackupHeader extends DatabaseIdentity {
   format: typeof BACKUP_FORMAT
   version: number
   createdAt: string
   host: string
-  database: string
   selection: string
+  columns?: typeof BACKUP_COLUMNS
 }
 
 export function defaultBackupPath(env: NodeJS.ProcessEnv = process.env, now = new Date()): string {
   const stamp = now.toISOString().replace(/[:.]/g, '-')
-  return join(stateDirectory(env), 'backups', `jobs-${stamp}.ndjson`)
+  return join(backupDirectory(env), `jobs-${stamp}.ndjson.gz`)
 }
 
-/** `CAST(JSON_OBJECT('id', a.id, ...) AS CHAR)`: one row as a JSON text, built by the server (column names are fixed lists). */
-function jsonRow(table: BackupTable, alias: string): string {
-  return `CAST(JSON_OBJECT(${BACKUP_COLUMNS[table].map((c) => `'${c}', ${alias}.${c}`).join(', ')}) AS CHAR)`
+export function backupDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return join(stateDirectory(env), 'backups')
 }
 
-/** One backed-up job as its NDJSON line (the JSON text of a BackedUpJob), with its id. */
-export interface BackupLine {
-  id: number
-  line: string
+/** The database a connection is on, and the server's own name and port (a backup is restored where it came from). */
+export async function databaseIdentity(db: Queryable): Promise<DatabaseIdentity> {
+  const [row] = await db.rows<{db: string | null; host: string | null; port: number | null}>('SELECT DATABASE() AS db, @@hostname AS host, @@port AS port')
+  return {database: row.db ?? '', server: row.host ? {host: row.host, port: Number(row.port)} : undefined}
 }
 
-/**
- * Reads every row of these jobs (ids of one page) in six statements, each row as a JSON text built by
- * the server, and puts each job's line together from them: the client never parses the rows' values,
- * which makes a large backup several times cheaper than reading columns into objects. Ranges when the
- * ids are dense (one index range read each), IN lists when sparse; rows outside the ids are dropped.
- * A job whose object or job row is missing (deleted meanwhile) is left out.
- */
-export async function readBackupLines(db: Queryable, ids: number[]): Promise<BackupLine[]> {
-  if (ids.length === 0) return []
-  const or = idRange('o.id', ids)
-  const jr = idRange('j.id', ids)
-  const nr = idRange('n.object_id', ids)
-  const pr = idRange('p.object_id', ids)
-  type J = {k: number; g?: number; v: string | null}
-  // Independent reads, in parallel on the pool's connections.
-  const [objects, jobs, notes, props, noteI18n, propI18n] = await Promise.all([
-    db.rows<J>(`SELECT o.id AS k, ${jsonRow('object', 'o')} AS v FROM object o WHERE ${or.sql}`, or.values),
-    db.rows<J>(`SELECT j.id AS k, ${jsonRow('job', 'j')} AS v FROM job j WHERE ${jr.sql}`, jr.values),
-    db.rows<J>(`SELECT n.object_id AS k, n.id AS g, ${jsonRow('note', 'n')} AS v FROM note n WHERE ${nr.sql} ORDER BY n.id`, nr.values),
-    db.rows<J>(`SELECT p.object_id AS k, p.id AS g, ${jsonRow('property', 'p')} AS v FROM property p WHERE ${pr.sql} ORDER BY p.id`, pr.values),
-    db.rows<J>(`SELECT x.id AS k, ${jsonRow('note_i18n', 'x')} AS v FROM note_i18n x JOIN note n ON n.id = x.id WHERE ${nr.sql}`, nr.values),
-    db.rows<J>(`SELECT x.id AS k, ${jsonRow('property_i18n', 'x')} AS v FROM property_i18n x JOIN property p ON p.id = x.id WHERE ${pr.sql}`, pr.values),
-  ])
-  const text = (r: J): string => {
-    // JSON_OBJECT gives NULL only when the row does not fit max_allowed_packet: never write a hole.
-    if (r.v === null) throw new OperationError(`MySQL could not return a row of job ${r.k} as JSON (larger than max_allowed_packet?)`, 'Raise max_allowed_packet, or back the job up another way.')
-    return r.v
-  }
-  const wanted = new Set(ids)
-  const objectById = new Map(objects.map((o) => [Number(o.k), o]))
-  const byKey = (r: J) => Number(r.k)
-  const notesByJob = groupBy(notes, byKey)
-  const propsByJob = groupBy(props, byKey)
-  const noteI18nById = groupBy(noteI18n, byKey, text)
-  const propI18nById = groupBy(propI18n, byKey, text)
-  const out: BackupLine[] = []
-  for (const job of jobs.sort((a, b) => Number(a.k) - Number(b.k))) {
-    const id = Number(job.k)
-    if (!wanted.has(id)) continue
-    const object = objectById.get(id)
-    if (!object) continue
-    const n = (notesByJob.get(id) ?? []).map((x) => `{"note":${text(x)},"i18n":[${(noteI18nById.get(Number(x.g)) ?? []).join(',')}]}`)
-    const p = (propsByJob.get(id) ?? []).map((x) => `{"property":${text(x)},"i18n":[${(propI18nById.get(Number(x.g)) ?? []).join(',')}]}`)
-    out.push({id, line: `{"object":${text(object)},"job":${text(job)},"notes":[${n.join(',')}],"properties":[${p.join(',')}]}`})
-  }
-  return out
+// ---------------------------------------------------------------- reading rows
+
+/** Every row of these jobs (exact ids) in the six tables, as arrays in BACKUP_COLUMNS order; locked FOR UPDATE when asked. */
+export async function readJobRows(tx: Queryable, ids: number[], options: {lock: boolean}): Promise<Record<BackupTable, SqlValue[][]>> {
+  const empty = Object.fromEntries(TABLES.map((t) => [t, []])) as unknown as Record<BackupTable, SqlValue[][]>
+  if (ids.length === 0) return empty
+  const lock = options.lock ? ' FOR UPDATE' : ''
+  const cols = (t: BackupTable, alias: string) => BACKUP_COLUMNS[t].map((c) => `${alias}.${c}`).join(', ')
+  const oc = exactIdCondition('o.id', ids)
+  const jc = exactIdCondition('j.id', ids)
+  const nc = exactIdCondition('n.object_id', ids)
+  const pc = exactIdCondition('p.object_id', ids)
+  // One connection (a transaction): in sequence. The object and job rows first, so their locks come first.
+  const object = await tx.arrays(`SELECT ${cols('object', 'o')} FROM object o WHERE ${oc.sql} AND o.class_name = 'QubitJob' ORDER BY o.id${lock}`, oc.values)
+  const job = await tx.arrays(`SELECT ${cols('job', 'j')} FROM job j WHERE ${jc.sql} ORDER BY j.id${lock}`, jc.values)
+  const note = await tx.arrays(`SELECT ${cols('note', 'n')} FROM note n WHERE ${nc.sql} ORDER BY n.id${lock}`, nc.values)
+  const noteI18n = await tx.arrays(`SELECT ${cols('note_i18n', 'x')} FROM note_i18n x JOIN note n ON n.id = x.id WHERE ${nc.sql} ORDER BY x.id, x.culture${lock}`, nc.values)
+  const property = await tx.arrays(`SELECT ${cols('property', 'p')} FROM property p WHERE ${pc.sql} ORDER BY p.id${lock}`, pc.values)
+  const propertyI18n = await tx.arrays(`SELECT ${cols('property_i18n', 'x')} FROM property_i18n x JOIN property p ON p.id = x.id WHERE ${pc.sql} ORDER BY x.id, x.culture${lock}`, pc.values)
+  return {object, job, note, note_i18n: noteI18n, property, property_i18n: propertyI18n}
 }
 
-/** The same jobs as objects (a backup line parsed), for callers that look inside them. */
-export async function readJobsForBackup(db: Queryable, ids: number[]): Promise<BackedUpJob[]> {
-  return (await readBackupLines(db, ids)).map((l) => JSON.parse(l.line) as BackedUpJob)
-}
+// ---------------------------------------------------------------- writing
+
+const gzipAsync = promisify(gzip)
 
 /**
- * A backup file being written: NDJSON, a header line, one line per job, a trailer with the count.
- * Written to `<file>.partial`, fsynced and renamed on finish, so a file under the final name is
- * always complete; the trailer lets `restore` prove it.
+ * A backup being written (format 2): a header, then per batch the rows of its jobs as JSON arrays, one
+ * line each (`["o", ...]` object, `["j", ...]` job, `["n", ...]`, `["ni", ...]`, `["p", ...]`,
+ * `["pi", ...]`) and a marker `{"batch":N,"jobs":K}`, each batch its own gzip member (compressed off the
+ * main thread), written and fsynced before its rows are deleted; a trailer when the run ends. A run that
+ * was killed leaves every batch it deleted in the file, only the trailer missing.
  */
 export class BackupWriter {
-  private buffer: string[] = []
-  private bufferedBytes = 0
-  count = 0
+  jobs = 0
+  batches = 0
 
   private constructor(
     readonly path: string,
-    private readonly partial: string,
     private readonly handle: FileHandle,
   ) {}
 
-  static async create(path: string, header: Omit<BackupHeader, 'format' | 'version' | 'createdAt' | 'host'>): Promise<BackupWriter> {
+  /** Refuses an existing file before anything else happens (atom-ops never overwrites a backup). */
+  static async checkPath(path: string): Promise<void> {
+    try {
+      await stat(path)
+    } catch {
+      return
+    }
+    throw new UsageError(`the backup file ${path} already exists`, 'Choose another --backup FILE; atom-ops never overwrites a backup.')
+  }
+
+  static async create(path: string, header: DatabaseIdentity & {selection: string}): Promise<BackupWriter> {
     await mkdir(dirname(path), {recursive: true, mode: 0o700}).catch((error) => {
       throw new ConfigError(`cannot create the backup directory ${dirname(path)}: ${(error as Error).message}`, 'Give a writable place with --backup FILE.')
     })
-    const partial = `${path}.partial`
     let handle: FileHandle
     try {
-      if (await exists(path)) throw Object.assign(new Error('exists'), {code: 'EEXIST'})
-      handle = await open(partial, 'wx', 0o600)
+      handle = await open(path, 'wx', 0o600)
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      if (code === 'EEXIST') throw new UsageError(`the backup file ${path} (or ${partial}) already exists`, 'Choose another --backup FILE; atom-ops never overwrites a backup.')
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return BackupWriter.checkPath(path).then(() => BackupWriter.create(path, header))
       throw new ConfigError(`cannot write the backup file ${path}: ${(error as Error).message}`, 'Give a writable place with --backup FILE.')
     }
-    const w = new BackupWriter(path, partial, handle)
-    const full: BackupHeader = {format: BACKUP_FORMAT, version: BACKUP_VERSION, createdAt: new Date().toISOString(), host: hostname(), ...header}
-    w.push(JSON.stringify(full))
+    const w = new BackupWriter(path, handle)
+    const full: BackupHeader = {format: BACKUP_FORMAT, version: BACKUP_VERSION, createdAt: new Date().toISOString(), host: hostname(), ...header, columns: BACKUP_COLUMNS}
+    await w.member(JSON.stringify(full) + '\n')
+    // The directory entry must survive a crash too.
+    await syncDirectory(dirname(path))
     return w
   }
 
-  private push(line: string): void {
-    this.buffer.push(line)
-    this.bufferedBytes += line.length + 1
-  }
-
-  async add(jobs: BackedUpJob[]): Promise<void> {
-    await this.addLines(jobs.map((j) => JSON.stringify(j)))
-  }
-
-  /** Jobs already as their JSON lines (readBackupLines). */
-  async addLines(lines: string[]): Promise<void> {
-    for (const line of lines) {
-      this.push(line)
-      this.count++
-    }
-    if (this.bufferedBytes > 1 << 20) await this.flush()
-  }
-
-  private async flush(): Promise<void> {
-    if (this.buffer.length === 0) return
-    const text = this.buffer.join('\n') + '\n'
-    this.buffer = []
-    this.bufferedBytes = 0
-    await this.handle.write(text)
-  }
-
-  /** Writes the trailer, fsyncs the file, renames it into place and fsyncs the directory. */
-  async finish(): Promise<void> {
-    this.push(JSON.stringify({end: true, jobs: this.count}))
-    await this.flush()
+  private async member(text: string): Promise<void> {
+    await this.handle.write(await gzipAsync(text, {level: 1}))
     await this.handle.sync()
-    await this.handle.close()
-    await rename(this.partial, this.path)
-    const dir = await open(dirname(this.path), 'r')
-    try {
-      await dir.sync()
-    } finally {
-      await dir.close()
-    }
   }
 
-  /** Gives up before finish: closes and removes `<file>.partial` (nothing was deleted on its strength). */
+  /** One batch of rows (readJobRows), fsynced on return: only then may its rows be deleted. */
+  async writeBatch(rows: Record<BackupTable, SqlValue[][]>): Promise<void> {
+    const parts: string[] = []
+    for (const table of TABLES) {
+      const tag = TAG[table]
+      for (const row of rows[table]) parts.push(JSON.stringify([tag, ...row.map(plain)]))
+    }
+    this.batches++
+    parts.push(JSON.stringify({batch: this.batches, jobs: rows.object.length}))
+    await this.member(parts.join('\n') + '\n')
+    this.jobs += rows.object.length
+    this.lastBatchJobs = rows.object.length
+  }
+
+  /** The last batch's delete did not commit: its rows are still in the database. */
+  async rolledBack(): Promise<void> {
+    await this.member(JSON.stringify({rolledBack: this.batches}) + '\n')
+    this.jobs -= this.lastBatchJobs ?? 0
+  }
+
+  private lastBatchJobs?: number
+
+  /** The trailer (how many jobs, and why it stopped early if it did), then the file is closed. */
+  async finish(stopped?: 'interrupted' | 'failed'): Promise<void> {
+    await this.member(JSON.stringify({end: true, jobs: this.jobs, batches: this.batches, ...(stopped ? {stopped} : {})}) + '\n')
+    await this.handle.close()
+  }
+
+  /** Gives up: a file that holds no deleted job is removed (nothing was deleted on its strength); else it is kept, closed. */
   async abandon(): Promise<void> {
     await this.handle.close().catch(() => undefined)
-    await unlink(this.partial).catch(() => undefined)
+    if (this.jobs === 0) await unlink(this.path).catch(() => undefined)
+  }
+
+  /** Ends a run that stopped early: the trailer says why; a file that holds no deleted job is removed instead. */
+  async stop(why: 'interrupted' | 'failed'): Promise<void> {
+    if (this.jobs === 0) return this.abandon()
+    await this.finish(why).catch(() => this.abandon())
   }
 }
 
-/** Reads a backup file a job at a time; throws unless its header is right and its trailer matches the count. */
-export async function* readBackup(path: string): AsyncGenerator<BackedUpJob, void, void> {
-  let stream
+const TAG: Record<BackupTable, string> = {object: 'o', job: 'j', note: 'n', note_i18n: 'ni', property: 'p', property_i18n: 'pi'}
+const TABLE_OF_TAG = new Map(Object.entries(TAG).map(([t, tag]) => [tag, t as BackupTable]))
+
+/** Buffers (binary columns) as text; everything else as the driver gave it. */
+function plain(v: SqlValue): SqlValue {
+  return Buffer.isBuffer(v) ? v.toString('utf8') : v
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r')
   try {
-    stream = createReadStream(path, {encoding: 'utf8'})
-    await new Promise<void>((resolve, reject) => {
-      stream!.once('open', () => resolve())
-      stream!.once('error', reject)
-    })
-  } catch (error) {
-    throw new UsageError(`cannot read the backup ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'Give the path `jobs clear` printed.')
+    await handle.sync()
+  } finally {
+    await handle.close()
   }
-  const lines = createInterface({input: stream, crlfDelay: Infinity})
+}
+
+// ---------------------------------------------------------------- reading a backup
+
+/** What reading a backup meets, in file order. */
+export type BackupEntry =
+  | {kind: 'header'; header: BackupHeader}
+  | {kind: 'job'; job: BackedUpJob; batch: number; line: number}
+  | {kind: 'rolled-back'; batch: number}
+  /** A row of this job's was in the file twice, word for word: read once. */
+  | {kind: 'repeated-line'; job: number}
+  | {kind: 'end'; jobs: number; stopped?: string}
+
+/** The lines of a backup, gzip or plain (format 1 files are plain), ending quietly where a killed writer left it cut. */
+async function* backupLines(path: string): AsyncGenerator<string> {
+  let raw: Readable
+  try {
+    const handle = await open(path, 'r')
+    const head = Buffer.alloc(2)
+    await handle.read(head, 0, 2, 0)
+    await handle.close()
+    raw = createReadStream(path)
+    if (head[0] === 0x1f && head[1] === 0x8b) {
+      // A batch cut short by a crash is a gzip member cut short: the lines before it still count.
+      const gunzip = createGunzip()
+      const out = new PassThrough()
+      gunzip.on('error', () => out.end())
+      raw.pipe(gunzip).pipe(out)
+      raw = out
+    }
+  } catch (error) {
+    throw new UsageError(`cannot read the backup ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'Give the path `jobs clear` printed (see `atom-ops jobs backups`).')
+  }
+  yield* createInterface({input: raw, crlfDelay: Infinity})
+}
+
+function damaged(path: string, lineNo: number, why: string): UsageError {
+  return new UsageError(`${path} line ${lineNo}: ${why}: not an atom-ops backup, or one that was changed`, 'Nothing was restored from it.')
+}
+
+/** A row array of a table as a record of its columns. */
+function record(table: BackupTable, values: unknown[], path: string, lineNo: number): Record_ {
+  const columns = BACKUP_COLUMNS[table]
+  if (values.length !== columns.length) throw damaged(path, lineNo, `a ${table} row with ${values.length} values, not ${columns.length}`)
+  return Object.fromEntries(columns.map((c, i) => [c, values[i] as SqlValue]))
+}
+
+/** Format 2: the rows of one batch put together into jobs, each checked to be a job and its own children. */
+function assembleBatch(rows: Array<{table: BackupTable; row: Record_; line: number}>, path: string): {jobs: Array<{job: BackedUpJob; line: number}>; repeated: number[]} {
+  const jobs = new Map<number, {job: BackedUpJob; line: number}>()
+  const objects = new Map<number, {row: Record_; line: number}>()
+  const notes = new Map<number, {note: Record_; i18n: Record_[]}>()
+  const props = new Map<number, {property: Record_; i18n: Record_[]}>()
+  const lines = new Set<string>()
+  const repeated = new Set<number>()
+  for (const {table, row, line} of rows) {
+    const id = Number(row.id)
+    // A line repeated word for word (a file edited by hand, a copy pasted twice) counts once, reported.
+    const key = `${table}\0${JSON.stringify(row)}`
+    if (lines.has(key)) {
+      const owner =
+        table === 'object' || table === 'job' ? id : table === 'note_i18n' ? notes.get(id)?.note.object_id : table === 'property_i18n' ? props.get(id)?.property.object_id : row.object_id
+      repeated.add(Number(owner))
+      continue
+    }
+    lines.add(key)
+    if (table === 'object') objects.set(id, {row, line})
+    else if (table === 'job') {
+      const object = objects.get(id)
+      if (!object) throw damaged(path, line, `job ${id} without its object row`)
+      jobs.set(id, {job: {object: object.row, job: row, notes: [], properties: []}, line: object.line})
+    } else if (table === 'note' || table === 'property') {
+      const owner = jobs.get(Number(row.object_id))
+      if (!owner) throw damaged(path, line, `a ${table} of object ${row.object_id}, which is not one of this file's jobs`)
+      if (table === 'note') {
+        const n = {note: row, i18n: []}
+        notes.set(id, n)
+        owner.job.notes.push(n)
+      } else {
+        const p = {property: row, i18n: []}
+        props.set(id, p)
+        owner.job.properties.push(p)
+      }
+    } else {
+      const parent = table === 'note_i18n' ? notes.get(id) : props.get(id)
+      if (!parent) throw damaged(path, line, `a ${table} row of ${table === 'note_i18n' ? 'note' : 'property'} ${id}, which is not one of this file's`)
+      parent.i18n.push(row)
+    }
+  }
+  return {jobs: [...jobs.values()], repeated: [...repeated]}
+}
+
+/**
+ * Reads a backup of either format a job at a time, checking as it goes that every entry is a QubitJob
+ * with its own notes and properties (a changed file is refused, never half trusted). Format 1 must end
+ * with its trailer; format 2 may end early (the clear that wrote it was killed), and then holds every
+ * batch that was deleted.
+ */
+export async function* readBackup(path: string): AsyncGenerator<BackupEntry> {
   let lineNo = 0
+  let header: BackupHeader | undefined
+  let pending: Array<{table: BackupTable; row: Record_; line: number}> = []
+  let batch = 0
   let count = 0
   let ended = false
-  for await (const line of lines) {
+  for await (const line of backupLines(path)) {
     lineNo++
     if (line.trim() === '') continue
     let value: unknown
     try {
       value = JSON.parse(line)
     } catch {
-      throw new UsageError(`${path} line ${lineNo} is not JSON: not an atom-ops backup, or a damaged one`, 'Nothing was restored from it.')
+      throw damaged(path, lineNo, 'not JSON')
     }
-    if (lineNo === 1) {
+    if (!header) {
       const h = value as Partial<BackupHeader>
       if (h.format !== BACKUP_FORMAT) throw new UsageError(`${path} is not an atom-ops jobs backup`, 'Give a file written by `atom-ops jobs clear` or `jobs kill --delete`.')
-      if (h.version !== BACKUP_VERSION) throw new UsageError(`${path} is a backup of format version ${h.version}; this atom-ops reads version ${BACKUP_VERSION}`)
+      if (h.version !== 1 && h.version !== 2) throw new UsageError(`${path} is a backup of format version ${h.version}; this atom-ops reads versions 1 and 2`)
+      header = h as BackupHeader
+      yield {kind: 'header', header}
       continue
     }
-    if (ended) throw new UsageError(`${path} has data after its trailer (line ${lineNo})`, 'The file was changed after atom-ops wrote it.')
-    const v = value as {end?: boolean; jobs?: number} & Partial<BackedUpJob>
+    if (ended) throw damaged(path, lineNo, 'data after the trailer')
+    if (Array.isArray(value) && header.version === 2) {
+      const table = TABLE_OF_TAG.get(String(value[0]))
+      if (!table) throw damaged(path, lineNo, `an unknown row kind ${JSON.stringify(value[0])}`)
+      pending.push({table, row: record(table, value.slice(1), path, lineNo), line: lineNo})
+      continue
+    }
+    const v = value as {end?: boolean; jobs?: number; stopped?: string; batch?: number; rolledBack?: number} & Partial<BackedUpJob>
     if (v.end === true) {
-      if (v.jobs !== count) throw new UsageError(`${path} says it holds ${v.jobs} jobs but has ${count}`, 'The file was changed after atom-ops wrote it.')
+      if (header.version === 1 && v.jobs !== count) throw new UsageError(`${path} says it holds ${v.jobs} jobs but has ${count}`, 'The file was changed after atom-ops wrote it.')
       ended = true
+      yield {kind: 'end', jobs: Number(v.jobs), stopped: v.stopped}
       continue
     }
-    if (!v.object || !v.job || !Array.isArray(v.notes) || !Array.isArray(v.properties)) throw new UsageError(`${path} line ${lineNo} is not a backed-up job`)
-    count++
-    yield v as BackedUpJob
+    if (header.version === 2 && typeof v.batch === 'number') {
+      batch = v.batch
+      const {jobs, repeated} = assembleBatch(pending, path)
+      if (jobs.length !== v.jobs) throw damaged(path, lineNo, `batch ${v.batch} says ${v.jobs} jobs but holds ${jobs.length}`)
+      for (const j of jobs) yield {kind: 'job', job: j.job, batch, line: j.line}
+      for (const id of repeated) yield {kind: 'repeated-line', job: id}
+      count += jobs.length
+      pending = []
+      continue
+    }
+    if (header.version === 2 && typeof v.rolledBack === 'number') {
+      yield {kind: 'rolled-back', batch: v.rolledBack}
+      continue
+    }
+    if (header.version === 1 && v.object && v.job && Array.isArray(v.notes) && Array.isArray(v.properties)) {
+      checkFormat1Job(v as BackedUpJob, path, lineNo)
+      count++
+      yield {kind: 'job', job: v as BackedUpJob, batch: 0, line: lineNo}
+      continue
+    }
+    throw damaged(path, lineNo, 'not a backed-up job')
   }
-  if (lineNo === 0) throw new UsageError(`${path} is empty`, 'Nothing was restored from it.')
-  if (!ended) throw new UsageError(`${path} is incomplete (no trailer after ${count} jobs)`, 'It was cut short while being written; its jobs were never deleted by atom-ops (it deletes only after a complete backup).')
+  if (!header) throw new UsageError(`${path} is empty`, 'Nothing was restored from it.')
+  if (!ended && header.version === 1) {
+    throw new UsageError(`${path} is incomplete (no trailer after ${count} jobs)`, 'It was cut short while being written; its jobs were never deleted by atom-ops (format 1 deletes only after a complete backup).')
+  }
 }
 
-/** Validates a whole backup before anything is written: the count of jobs in it. */
-export async function verifyBackup(path: string): Promise<number> {
-  let n = 0
-  for await (const _ of readBackup(path)) n++
-  return n
+/** Format 1 nests notes and properties in their job: they must point at it, and their translations at them. */
+function checkFormat1Job(j: BackedUpJob, path: string, lineNo: number): void {
+  const id = Number(j.object.id)
+  if (Number(j.job.id) !== id) throw damaged(path, lineNo, `job ${j.job.id} in object ${id}`)
+  for (const n of j.notes) {
+    if (Number(n.note.object_id) !== id) throw damaged(path, lineNo, `a note of object ${n.note.object_id} inside job ${id}`)
+    if (n.i18n.some((x) => Number(x.id) !== Number(n.note.id))) throw damaged(path, lineNo, `a note translation of another note inside job ${id}`)
+  }
+  for (const p of j.properties) {
+    if (Number(p.property.object_id) !== id) throw damaged(path, lineNo, `a property of object ${p.property.object_id} inside job ${id}`)
+    if (p.i18n.some((x) => Number(x.id) !== Number(p.property.id))) throw damaged(path, lineNo, `a property translation of another property inside job ${id}`)
+  }
+}
+
+// ---------------------------------------------------------------- restoring
+
+export interface BackupSummary {
+  header: BackupHeader
+  /** Jobs to restore: in committed batches, first occurrence of each id. */
+  jobs: number
+  /** Job ids found more than once: the first is restored, the others reported. */
+  duplicates: number[]
+  /** Batches whose delete was rolled back: their jobs are still in the database and are not restored. */
+  rolledBack: number[]
+  /** False when the file has no trailer (the run that wrote it was killed): what it holds is still complete per batch. */
+  complete: boolean
+  stopped?: string
+}
+
+/** Reads a whole backup once, checking every entry, before anything is written. */
+export async function summariseBackup(path: string): Promise<BackupSummary> {
+  let header: BackupHeader | undefined
+  // Ids per batch, in file order: a batch rolled back (its marker comes after it) and retried holds the
+  // same ids as the retry, which are not duplicates.
+  const idsPerBatch = new Map<number, number[]>()
+  const rolledBack: number[] = []
+  const repeatedLines: number[] = []
+  let complete = false
+  let stopped: string | undefined
+  for await (const e of readBackup(path)) {
+    if (e.kind === 'header') header = e.header
+    else if (e.kind === 'job') {
+      const id = Number(e.job.object.id)
+      if (String(e.job.object.class_name) !== 'QubitJob') throw damaged(path, e.line, `object ${id} is a ${e.job.object.class_name}, not a job`)
+      const ids = idsPerBatch.get(e.batch) ?? []
+      ids.push(id)
+      idsPerBatch.set(e.batch, ids)
+    } else if (e.kind === 'rolled-back') rolledBack.push(e.batch)
+    else if (e.kind === 'repeated-line') repeatedLines.push(e.job)
+    else {
+      complete = true
+      stopped = e.stopped
+    }
+  }
+  const seen = new Set<number>()
+  const duplicates: number[] = [...repeatedLines]
+  for (const [batch, ids] of idsPerBatch) {
+    if (rolledBack.includes(batch)) continue
+    for (const id of ids) {
+      if (seen.has(id)) duplicates.push(id)
+      else seen.add(id)
+    }
+  }
+  return {header: header!, jobs: seen.size, duplicates, rolledBack, complete, stopped}
 }
 
 export interface RestoreReport {
   file: string
+  format: number
   dryRun: boolean
   jobs: number
   restored: number
   /** Jobs whose id (or a note's or property's id) is taken in the database: left out. */
   skipped: Array<{id: number; reason: string}>
+  /** Job ids the file holds more than once: restored once. */
+  duplicates: number[]
+  /** The file ends without its trailer (the run that wrote it was killed); every batch it holds was restored. */
+  incomplete: boolean
   /** References to users or objects that no longer exist, set to NULL as MySQL's ON DELETE SET NULL would have. */
   nulledReferences: number
 }
@@ -298,7 +475,7 @@ async function restoreBatch(db: Database, batch: BackedUpJob[], report: RestoreR
     for (const j of batch) {
       const id = Number(j.object.id)
       if (takenObjects.has(id)) report.skipped.push({id, reason: 'an object with this id exists'})
-      else if (j.notes.some((n) => takenNotes.has(Number(n.note.id)))) report.skipped.push({id, reason: "a note id of this job is taken"})
+      else if (j.notes.some((n) => takenNotes.has(Number(n.note.id)))) report.skipped.push({id, reason: 'a note id of this job is taken'})
       else if (j.properties.some((p) => takenProps.has(Number(p.property.id)))) report.skipped.push({id, reason: 'a property id of this job is taken'})
       else ok.push(j)
     }
@@ -316,13 +493,11 @@ async function restoreBatch(db: Database, batch: BackedUpJob[], report: RestoreR
       report.nulledReferences++
       return {...row, [column]: null}
     }
-    const chunks = <T>(items: T[], size = 200): T[][] => {
-      const out: T[][] = []
-      for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-      return out
-    }
     const insert = async (table: BackupTable, rows: Record_[]) => {
-      for (const chunk of chunks(rows)) await tx.execute(insertSql(table, chunk.length), chunk.flatMap((r) => valuesOf(table, r)))
+      for (let i = 0; i < rows.length; i += 200) {
+        const chunk = rows.slice(i, i + 200)
+        await tx.execute(insertSql(table, chunk.length), chunk.flatMap((r) => valuesOf(table, r)))
+      }
     }
     await insert('object', ok.map((j) => j.object))
     await insert('job', ok.map((j) => fix(fix(fix(j.job, 'user_id', users), 'object_id', objects, restoredIds), 'status_id', terms)))
@@ -334,43 +509,85 @@ async function restoreBatch(db: Database, batch: BackedUpJob[], report: RestoreR
   })
 }
 
+/** The same database: by name, and (format 2) by the server's own name and port. */
+function sameDatabase(from: DatabaseIdentity, here: DatabaseIdentity): boolean {
+  if (from.database !== here.database) return false
+  return !from.server || !here.server || (from.server.host === here.server.host && from.server.port === here.server.port)
+}
+
+const describeIdentity = (d: DatabaseIdentity) => `${d.database}${d.server ? ` on ${d.server.host}:${d.server.port}` : ''}`
+
 /**
- * Puts a backup back, ids and all, in batches (each a transaction). The whole file is verified first
- * (header, trailer, count), so a damaged file restores nothing. Jobs whose ids are taken are skipped.
+ * Puts a backup back, ids and all, in batches (each a transaction). The whole file is read and checked
+ * first (format, every entry a job with its own children), so a changed file restores nothing; a
+ * backup of another database is refused unless `intoOtherDatabase`. Jobs whose ids are taken are skipped;
+ * a job found twice is restored once; batches whose delete was rolled back are left out.
  */
-export async function restoreBackup(db: Database, path: string, options: {dryRun?: boolean; batchSize?: number; onProgress?: (done: number, total: number) => void} = {}): Promise<RestoreReport> {
-  const total = await verifyBackup(path)
-  const report: RestoreReport = {file: path, dryRun: Boolean(options.dryRun), jobs: total, restored: 0, skipped: [], nulledReferences: 0}
-  if (options.dryRun) {
-    const ids: number[] = []
-    for await (const j of readBackup(path)) ids.push(Number(j.object.id))
-    for (let i = 0; i < ids.length; i += 1000) {
-      const taken = await existing(db, 'object', ids.slice(i, i + 1000))
-      for (const id of taken) report.skipped.push({id, reason: 'an object with this id exists'})
+export async function restoreBackup(
+  db: Database,
+  path: string,
+  options: {dryRun?: boolean; intoOtherDatabase?: boolean; batchSize?: number; onProgress?: (done: number, total: number) => void} = {},
+): Promise<RestoreReport> {
+  const summary = await summariseBackup(path)
+  const here = await databaseIdentity(db)
+  if (!options.intoOtherDatabase && !sameDatabase(summary.header, here)) {
+    throw new UsageError(
+      `${path} is a backup of ${describeIdentity(summary.header)}, not of ${describeIdentity(here)}`,
+      'Restore it where it came from, or add --into-other-database if putting these jobs into this database is really what you want.',
+    )
+  }
+  const report: RestoreReport = {
+    file: path,
+    format: summary.header.version,
+    dryRun: Boolean(options.dryRun),
+    jobs: summary.jobs,
+    restored: 0,
+    skipped: [],
+    duplicates: summary.duplicates,
+    incomplete: !summary.complete,
+    nulledReferences: 0,
+  }
+  const wanted = async function* (): AsyncGenerator<BackedUpJob> {
+    const seen = new Set<number>()
+    for await (const e of readBackup(path)) {
+      if (e.kind !== 'job' || summary.rolledBack.includes(e.batch)) continue
+      const id = Number(e.job.object.id)
+      if (seen.has(id)) continue
+      seen.add(id)
+      yield e.job
     }
+  }
+  if (options.dryRun) {
+    let ids: number[] = []
+    const check = async () => {
+      for (const id of await existing(db, 'object', ids)) report.skipped.push({id, reason: 'an object with this id exists'})
+      ids = []
+    }
+    for await (const j of wanted()) {
+      ids.push(Number(j.object.id))
+      if (ids.length >= 1000) await check()
+    }
+    await check()
     return report
   }
   const size = options.batchSize ?? 500
   let batch: BackedUpJob[] = []
   let done = 0
+  const flush = async () => {
+    await restoreBatch(db, batch, report)
+    done += batch.length
+    options.onProgress?.(done, summary.jobs)
+    batch = []
+  }
   try {
-    for await (const j of readBackup(path)) {
+    for await (const j of wanted()) {
       batch.push(j)
-      if (batch.length >= size) {
-        await restoreBatch(db, batch, report)
-        done += batch.length
-        options.onProgress?.(done, total)
-        batch = []
-      }
+      if (batch.length >= size) await flush()
     }
-    if (batch.length) {
-      await restoreBatch(db, batch, report)
-      done += batch.length
-      options.onProgress?.(done, total)
-    }
+    if (batch.length) await flush()
   } catch (error) {
     throw new OperationError(
-      `restore stopped after ${report.restored} of ${total} jobs: ${(error as Error).message}`,
+      `restore stopped after ${report.restored} of ${summary.jobs} jobs: ${(error as Error).message}`,
       'Each batch is a transaction: the restored jobs are complete. Run the same restore again; jobs already back are skipped.',
       {cause: error},
     )

@@ -1,8 +1,9 @@
 import type {AtomClock} from '../atom/clock.js'
-import type {Database} from '../db/database.js'
-import {AtomOpsError, describeError, OperationError} from '../errors.js'
-import {type BackupLine, BackupWriter, defaultBackupPath, readBackupLines} from './backup.js'
-import {removeDownload, type FileResult} from './files.js'
+import {type Database, isLockConflict, type SqlValue} from '../db/database.js'
+import {AtomOpsError, describeError} from '../errors.js'
+import {BackupWriter, databaseIdentity, defaultBackupPath, readJobRows} from './backup.js'
+import {type FileResult, removeDownloads} from './files.js'
+import {exactIdCondition} from './ids.js'
 import {describeFilter, fixTimes, type JobFilter, statusName, whereSql} from './filter.js'
 import {cancelQueued, type CancelReport, gearmanPicture, type GearmanPicture, type GearmanScope} from './gearman.js'
 import {classify, type InProgressJob, inProgressRows} from './stalled.js'
@@ -39,41 +40,23 @@ export interface ClearOptions {
   batchSize?: number
   /** Milliseconds to wait between batches (hidden; lets tests interrupt a clear half way). */
   batchPauseMs?: number
-  /** Rows read per backup page (default the batch size). */
-  pageSize?: number
-  /** Milliseconds to wait between backup pages (hidden; lets tests interrupt the backup). */
-  backupPauseMs?: number
-  /** Aborted (SIGINT, SIGTERM): stop after the current page or batch and throw ClearStopped. */
+  /** Aborted (SIGINT, SIGTERM): stop after the current batch and throw ClearStopped. */
   signal?: AbortSignal
-  onProgress?: (phase: 'backup' | 'delete', done: number, total: number) => void
+  onProgress?: (done: number, total: number) => void
 }
 
 export interface ClearResult {
   plan: ClearPlan
   backup: string | null
   deleted: number
-  /** Rows of the plan already gone when the clear reached them (another clear or kill deleted them). */
+  /**
+   * Rows of the plan not deleted: gone when their batch came (another clear or kill deleted them), or
+   * changed meanwhile so that they no longer match the selection (AtoM completed them): left alone.
+   */
   alreadyGone: number
   batches: number
   files: {removed: number; missing: number; refused: FileResult[]}
   queue?: CancelReport
-}
-
-/** A growable array of 32-bit ids: a million ids in 4 MB rather than a JS array's 8+. */
-class IdList {
-  private data = new Uint32Array(1024)
-  length = 0
-  push(id: number): void {
-    if (this.length === this.data.length) {
-      const next = new Uint32Array(this.data.length * 2)
-      next.set(this.data)
-      this.data = next
-    }
-    this.data[this.length++] = id
-  }
-  slice(from: number, to: number): number[] {
-    return Array.from(this.data.subarray(from, Math.min(to, this.length)))
-  }
 }
 
 /**
@@ -116,182 +99,137 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** How far a clear that stopped part way got (a failure, or an interrupt), for the message and the audit record. */
 export interface ClearProgress {
-  phase: 'backup' | 'delete'
   planned: number
   deleted: number
-  /** Rows of the plan that were gone when their batch ran (deleted meanwhile by someone else). */
+  /** Rows of the plan that were gone or changed when their batch ran. */
   alreadyGone: number
   batches: number
   backup: string | null
-  /** The backup was complete (fsynced, under its final name) before anything was deleted. */
-  backupComplete: boolean
   interrupted: boolean
 }
 
 /** A clear that stopped part way: exit 6 ("an operation failed part way"), the message says what was done. */
-export class ClearStopped extends OperationError {
+/** A clear that stopped early: exit 6; when nothing was deleted, 5 for an interrupt and 4 when MySQL was lost. */
+export class ClearStopped extends AtomOpsError {
   constructor(
     message: string,
     hint: string,
     readonly progress: ClearProgress,
     options?: {cause?: unknown},
   ) {
-    super(message, hint, options)
+    const cause = options?.cause
+    super(progress.deleted > 0 ? 'failed' : progress.interrupted ? 'aborted' : cause instanceof AtomOpsError && cause.kind === 'unreachable' ? 'unreachable' : 'failed', message, hint, options)
   }
 }
 
+type BatchRow = {id: number; name: string | null; status_id: number | null; download_path: string | null}
+
 /**
- * The WHERE condition matching exactly these ids (ascending, distinct): one `BETWEEN` per run of
- * consecutive ids when there are few runs (an index range read each), else an IN list.
+ * One batch in one transaction: select and lock its rows, back them up (fsynced), delete them. Two
+ * clears (or a clear and a kill) may meet on the same rows: a deadlock victim is rolled back, its batch
+ * marked in the backup as not deleted, and run again.
  */
-export function exactIdCondition(column: string, ids: number[]): {sql: string; values: number[]} {
-  const runs: Array<[number, number]> = []
-  for (const id of ids) {
-    const last = runs[runs.length - 1]
-    if (last && id === last[1] + 1) last[1] = id
-    else runs.push([id, id])
-    if (runs.length > 16) return {sql: `${column} IN (${ids.map(() => '?').join(', ')})`, values: ids}
+async function deleteBatch(db: Database, where: {sql: string; values: SqlValue[]}, batchSize: number, writer: BackupWriter | undefined, signal?: AbortSignal): Promise<{rows: BatchRow[]; deleted: number}> {
+  for (let attempt = 0; ; attempt++) {
+    const written = writer?.batches ?? 0
+    try {
+      return await db.transaction(
+        async (tx) => {
+          const rows = await tx.rows<BatchRow>(
+            `SELECT j.id, j.name, j.status_id, j.download_path FROM job j JOIN object o ON o.id = j.id ${where.sql} ORDER BY j.id LIMIT ? FOR UPDATE`,
+            [...where.values, String(batchSize)],
+          )
+          if (rows.length === 0) return {rows, deleted: 0}
+          const ids = rows.map((r) => Number(r.id))
+          if (writer) await writer.writeBatch(await readJobRows(tx, ids, {lock: true}))
+          const cond = exactIdCondition('id', ids)
+          const result = await tx.execute(`DELETE FROM object WHERE class_name = 'QubitJob' AND ${cond.sql}`, cond.values)
+          return {rows, deleted: result.affectedRows}
+        },
+        {readCommitted: true, signal},
+      )
+    } catch (error) {
+      // The batch may be in the backup already: say there that it was not deleted.
+      if (writer && writer.batches > written) await writer.rolledBack().catch(() => undefined)
+      if (attempt >= 5 || !isLockConflict(error) || signal?.aborted) throw error
+      await sleep(20 + Math.random() * 80 * (attempt + 1))
+    }
   }
-  return {sql: runs.length === 1 ? `${column} BETWEEN ? AND ?` : `(${runs.map(() => `${column} BETWEEN ? AND ?`).join(' OR ')})`, values: runs.flat()}
 }
 
-type PageRow = {id: number; name: string | null; status_id: number | null; download_path: string | null}
-
 /**
- * Step two: back up the planned rows (fsynced before the first delete), then delete them through
- * `object` (the cascades take job, notes, properties and their translations) in batches, each a
- * transaction, then their download files (inside the root only). Only rows of the plan's snapshot
- * are touched, and with a backup only rows the backup holds. Interrupted (the signal), it stops after
- * the current batch and throws ClearStopped; killed, it leaves whole batches deleted and a complete
- * backup; run it again to finish. A row deleted meanwhile by another clear or kill counts as already gone.
+ * Step two: the plan's rows, a batch at a time, each batch one transaction: its rows are selected and
+ * locked (FOR UPDATE: AtoM cannot change them meanwhile, in any of the six tables), written to the backup
+ * and fsynced, deleted through `object` (the cascades take job, notes, properties and their
+ * translations), committed; then their download files are removed. So the backup holds exactly what was
+ * deleted, as it was when it was deleted. Only rows of the plan's snapshot that still match the selection
+ * are touched. Interrupted (the signal), the batch in flight is rolled back and it throws ClearStopped;
+ * killed, it leaves whole batches deleted, each one in the backup; run it again to finish.
  */
 export async function runClear(db: Database, plan: ClearPlan, options: ClearOptions): Promise<ClearResult> {
   const batchSize = options.batchSize ?? 5000
-  const pageSize = options.pageSize ?? batchSize
-  const ids = new IdList()
-  const downloads = new Map<number, string>()
-  const classes = new Map<string, number>()
-  let writer: BackupWriter | undefined
   const backupPath = options.backupPath === null ? null : options.backupPath ?? defaultBackupPath()
-  const progress: ClearProgress = {phase: 'backup', planned: plan.total, deleted: 0, alreadyGone: 0, batches: 0, backup: backupPath, backupComplete: false, interrupted: false}
-  const interrupted = () => Boolean(options.signal?.aborted)
-  if (backupPath) writer = await BackupWriter.create(backupPath, {database: db.target.database ?? '', selection: plan.selection})
-
-  // Pass 1: walk the snapshot in id order; record ids and back each page up. The next page (its ids and
-  // its rows) is read while the current one is serialised and written.
-  const fetchPage = async (after: number): Promise<{rows: PageRow[]; backup?: Promise<BackupLine[]>}> => {
-    const w = whereSql(plan.filter, ['j.id > ?', 'j.id <= ?'], [after, plan.maxId])
-    const rows = await db.rows<PageRow>(
-      `SELECT j.id, j.name, j.status_id, j.download_path FROM job j JOIN object o ON o.id = j.id ${w.sql} ORDER BY j.id LIMIT ?`,
-      [...w.values, String(pageSize)],
-    )
-    const backup = writer && rows.length ? readBackupLines(db, rows.map((r) => Number(r.id))) : undefined
-    backup?.catch(() => undefined)
-    return {rows, backup}
-  }
-  let pending: Promise<{rows: PageRow[]; backup?: Promise<BackupLine[]>}> | undefined
-  try {
-    pending = fetchPage(0)
-    for (;;) {
-      const page = await pending
-      pending = undefined
-      if (page.rows.length === 0) break
-      if (page.rows.length === pageSize && !interrupted()) {
-        pending = fetchPage(Number(page.rows[page.rows.length - 1].id))
-        pending.catch(() => undefined)
-      }
-      // With a backup, only the rows it holds are deleted (a row gone before it was read is not ours to delete).
-      let held: Set<number> | undefined
-      if (writer && page.backup) {
-        const lines = await page.backup
-        await writer.addLines(lines.map((l) => l.line))
-        held = new Set(lines.map((l) => l.id))
-      }
-      for (const r of page.rows) {
-        const id = Number(r.id)
-        if (held && !held.has(id)) {
-          progress.alreadyGone++
-          continue
-        }
-        ids.push(id)
-        if (r.download_path) downloads.set(id, r.download_path)
-        if (Number(r.status_id) === TERM_IDS.inProgress && r.name) classes.set(r.name, (classes.get(r.name) ?? 0) + 1)
-      }
-      options.onProgress?.('backup', ids.length, plan.total)
-      if (interrupted()) throw new Interrupt()
-      if (!pending) break
-      if (options.backupPauseMs) await sleep(options.backupPauseMs)
-    }
-    if (interrupted()) throw new Interrupt()
-    if (writer) await writer.finish()
-    progress.backupComplete = Boolean(writer)
-  } catch (error) {
-    if (pending) await pending.then((p) => p.backup).catch(() => undefined)
-    await writer?.abandon()
-    if (error instanceof Interrupt) {
-      progress.interrupted = true
-      throw new ClearStopped('interrupted before anything was deleted: nothing was deleted', writer ? 'The unfinished backup was removed. Run the same command again to clear.' : 'Run the same command again to clear.', progress)
-    }
-    if (error instanceof AtomOpsError && error.kind !== 'failed') throw error
-    throw new OperationError(`nothing was deleted: the backup could not be completed: ${describeError(error)}`, 'Fix the cause and run the command again.', {cause: error})
-  }
-
-  // Pass 2: delete through object, a batch per transaction, then the batch's download files.
-  progress.phase = 'delete'
+  const progress: ClearProgress = {planned: plan.total, deleted: 0, alreadyGone: 0, batches: 0, backup: backupPath, interrupted: false}
   const files = {removed: 0, missing: 0, refused: [] as FileResult[]}
-  const backupHint = backupPath ? ` The backup ${backupPath} is complete.` : ''
-  try {
-    for (let i = 0; i < ids.length; i += batchSize) {
-      if (interrupted()) throw new Interrupt()
-      const chunk = ids.slice(i, i + batchSize)
-      const cond = exactIdCondition('id', chunk)
-      // Two clears (or a clear and a kill) may meet on the same rows: a deadlock victim is run again,
-      // and rows another one deleted first simply are not there any more.
-      const result = await db.transaction((tx) => tx.execute(`DELETE FROM object WHERE class_name = 'QubitJob' AND ${cond.sql}`, cond.values), {retryDeadlocks: 5})
-      progress.deleted += result.affectedRows
-      progress.alreadyGone += chunk.length - result.affectedRows
-      progress.batches++
-      for (const id of chunk) {
-        const path = downloads.get(id)
-        if (!path) continue
-        const r = await removeDownload(options.realRoot, path)
-        if (r.outcome === 'removed') files.removed++
-        else if (r.outcome === 'missing') files.missing++
-        else files.refused.push(r)
-      }
-      options.onProgress?.('delete', Math.min(i + batchSize, ids.length), ids.length)
-      if (options.batchPauseMs && i + batchSize < ids.length) await sleep(options.batchPauseMs)
-    }
-  } catch (error) {
-    if (error instanceof Interrupt) {
-      progress.interrupted = true
-      throw new ClearStopped(
-        `interrupted: stopped after deleting ${progress.deleted} of ${ids.length} jobs`,
-        `Each batch is a transaction, so the database is consistent.${backupHint} Run the same command again to finish.`,
-        progress,
-      )
-    }
-    throw new ClearStopped(
-      `clear stopped after deleting ${progress.deleted} of ${ids.length} jobs: ${describeError(error)}`,
-      `Each batch is a transaction, so the database is consistent.${backupHint} Run the same command again to finish.`,
+  const classes = new Map<string, number>()
+  const writer = backupPath ? await BackupWriter.create(backupPath, {...(await databaseIdentity(db)), selection: plan.selection}) : undefined
+  const stopped = (why: string, cause?: unknown): ClearStopped => {
+    const how = progress.deleted === 0 ? 'before deleting anything' : `after deleting ${progress.deleted} of ${plan.total} jobs`
+    const kept = writer && progress.deleted > 0 ? ` Every deleted job is in the backup ${backupPath}.` : ''
+    // The cause's own advice (check the server…) when it has some; never the generic --debug line.
+    const advice = cause instanceof AtomOpsError && cause.hint && !cause.hint.includes('--debug') ? ` ${cause.hint}` : ''
+    // atom-ops never writes into an existing backup: a rerun naming the same file would be refused.
+    const again = writer && writer.jobs > 0 && options.backupPath ? 'Run it again with another --backup FILE to finish.' : 'Run the same command again to finish.'
+    return new ClearStopped(
+      progress.interrupted ? `interrupted: stopped ${how}` : `clear stopped ${how}: ${why}`,
+      progress.deleted === 0 ? `Nothing was deleted.${advice} ${again}` : `Each batch is a transaction, so the database is consistent.${kept}${advice} ${again}`,
       progress,
-      {cause: error},
+      cause === undefined ? undefined : {cause},
     )
   }
-  const deleted = progress.deleted
-  const batches = progress.batches
+  let after = 0
+  try {
+    for (;;) {
+      if (options.signal?.aborted) {
+        progress.interrupted = true
+        throw stopped('interrupted')
+      }
+      const w = whereSql(plan.filter, ['j.id > ?', 'j.id <= ?'], [after, plan.maxId])
+      const batch = await deleteBatch(db, w, batchSize, writer, options.signal)
+      if (batch.rows.length === 0) break
+      after = Number(batch.rows[batch.rows.length - 1].id)
+      progress.deleted += batch.deleted
+      progress.batches++
+      for (const r of batch.rows) if (Number(r.status_id) === TERM_IDS.inProgress && r.name) classes.set(r.name, (classes.get(r.name) ?? 0) + 1)
+      const paths = batch.rows.map((r) => r.download_path).filter((p): p is string => Boolean(p))
+      if (paths.length > 0) {
+        for (const r of await removeDownloads(options.realRoot, paths)) {
+          if (r.outcome === 'removed') files.removed++
+          else if (r.outcome === 'missing') files.missing++
+          else files.refused.push(r)
+        }
+      }
+      options.onProgress?.(progress.deleted, plan.total)
+      if (batch.rows.length < batchSize) break
+      if (options.batchPauseMs) await sleep(options.batchPauseMs)
+    }
+  } catch (error) {
+    // The signal interrupts the batch in flight: it is rolled back, whole, and marked so in the backup.
+    if (options.signal?.aborted) progress.interrupted = true
+    await writer?.stop(progress.interrupted ? 'interrupted' : 'failed')
+    if (error instanceof ClearStopped) throw error
+    if (progress.interrupted) throw stopped('interrupted')
+    throw stopped(describeError(error), error)
+  }
+  await writer?.finish()
+  progress.alreadyGone = Math.max(0, plan.total - progress.deleted)
 
   let queue: CancelReport | undefined
   if (options.queue && options.scope && plan.gearman) {
     // A class is cancelled for only when no in-progress row of it is kept.
-    const kept = await db.rows<{name: string | null}>(
-      `SELECT DISTINCT j.name FROM job j WHERE j.status_id = ? AND j.id <= ?`,
-      [TERM_IDS.inProgress, plan.maxId],
-    )
+    const kept = await db.rows<{name: string | null}>(`SELECT DISTINCT j.name FROM job j WHERE j.status_id = ? AND j.id <= ?`, [TERM_IDS.inProgress, plan.maxId])
     const keptClasses = kept.map((k) => k.name ?? '').filter((n) => classes.has(n))
     queue = await cancelQueued(options.scope, plan.gearman, [...classes.keys()], keptClasses)
   }
-  return {plan, backup: backupPath, deleted, alreadyGone: progress.alreadyGone, batches, files, queue}
+  return {plan, backup: backupPath, deleted: progress.deleted, alreadyGone: progress.alreadyGone, batches: progress.batches, files, queue}
 }
-
-class Interrupt extends Error {}

@@ -5,7 +5,8 @@ import type {Database} from '../db/database.js'
 import {describeError, OperationError} from '../errors.js'
 import {phpCsvLine} from './csv.js'
 import {fixTimes, type JobFilter, statusLabel, whereSql} from './filter.js'
-import {idRange, jobPages, type JobNote, type JobProperty, type JobSummary, notesFor, propertiesFor} from './query.js'
+import {idRange} from './ids.js'
+import {jobPages, type JobNote, type JobProperty, type JobSummary, notesFor, propertiesFor} from './query.js'
 
 export type ExportFormat = 'csv' | 'json' | 'ndjson'
 export const EXPORT_FORMATS: ExportFormat[] = ['csv', 'json', 'ndjson']

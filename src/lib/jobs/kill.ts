@@ -5,7 +5,7 @@ import type {ServiceFlags} from '../service/targets.js'
 import {type WorkerControlReport, workerControl} from '../service/worker.js'
 import {describeError, OperationError, UsageError} from '../errors.js'
 import {operatorAtHost} from '../util/operator.js'
-import {BackupWriter, defaultBackupPath, readJobsForBackup} from './backup.js'
+import {BackupWriter, databaseIdentity, defaultBackupPath, readJobRows} from './backup.js'
 import {type FileResult, removeDownload} from './files.js'
 import {cancelQueued, type CancelReport, gearmanPicture, type GearmanPicture, type GearmanScope} from './gearman.js'
 import {loadJob, type JobSummary} from './query.js'
@@ -89,19 +89,29 @@ export async function runKill(db: Database, clock: AtomClock, plan: KillPlan, op
     result.note = note
   } else {
     const backupPath = options.backupPath === null ? null : options.backupPath ?? defaultBackupPath()
-    if (backupPath) {
-      const writer = await BackupWriter.create(backupPath, {database: db.target.database ?? '', selection: `job ${id}`})
-      try {
-        await writer.add(await readJobsForBackup(db, [id]))
-        await writer.finish()
-      } catch (error) {
-        await writer.abandon()
-        throw new OperationError(`nothing was deleted: the backup could not be written: ${describeError(error)}`, 'Fix the cause, or give another --backup FILE.')
-      }
-    }
+    if (backupPath) await BackupWriter.checkPath(backupPath)
+    const writer = backupPath ? await BackupWriter.create(backupPath, {...(await databaseIdentity(db)), selection: `job ${id}`}) : undefined
     result.backup = backupPath
-    const r = await db.transaction((tx) => tx.execute("DELETE FROM object WHERE id = ? AND class_name = 'QubitJob'", [id]), {retryDeadlocks: 3})
-    if (r.affectedRows !== 1) throw new OperationError(`job ${id} was already gone when atom-ops deleted it`, backupPath ? `The backup ${backupPath} holds it as it was.` : undefined)
+    // As jobs clear does: locked, backed up (fsynced) and deleted in one transaction, so the backup holds
+    // the job exactly as it was deleted.
+    let deleted = 0
+    try {
+      deleted = await db.transaction(async (tx) => {
+        const rows = await readJobRows(tx, [id], {lock: true})
+        if (rows.object.length === 0) return 0
+        await writer?.writeBatch(rows)
+        return (await tx.execute("DELETE FROM object WHERE id = ? AND class_name = 'QubitJob'", [id])).affectedRows
+      })
+    } catch (error) {
+      if (writer && writer.batches > 0) await writer.rolledBack().catch(() => undefined)
+      await writer?.stop('failed')
+      throw new OperationError(`nothing was deleted: ${describeError(error)}`, 'Fix the cause and run the command again.', {cause: error})
+    }
+    if (deleted !== 1) {
+      await writer?.stop('failed')
+      throw new OperationError(`job ${id} was already gone when atom-ops deleted it`, 'Look for it with `atom-ops jobs list`.')
+    }
+    await writer?.finish()
     if (plan.job.downloadPath) result.file = await removeDownload(options.realRoot, plan.job.downloadPath)
   }
   // Only a row Gearman counts as waiting has a queued job (a running one cannot be cancelled; a zombie has none).

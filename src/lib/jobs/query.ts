@@ -3,6 +3,7 @@ import type {Database, Queryable, SqlValue} from '../db/database.js'
 import {UsageError} from '../errors.js'
 import {groupBy} from '../util/group.js'
 import {fixTimes, type JobFilter, type JobStatusName, statusName, whereSql} from './filter.js'
+import {idRange} from './ids.js'
 import {TERM_IDS} from './terms.js'
 
 /** One job as `jobs list` and `jobs export` show it. */
@@ -165,21 +166,6 @@ export interface JobProperty {
   scope: string | null
   culture: string | null
   value: string | null
-}
-
-/**
- * A condition selecting these ids: a range when they are dense (one index range read), else an IN list
- * (placeholders, never values in the SQL). Callers still filter the rows to the ids they asked for.
- */
-export function idRange(column: string, ids: number[]): {sql: string; values: number[]} {
-  let min = Infinity
-  let max = -Infinity
-  for (const id of ids) {
-    if (id < min) min = id
-    if (id > max) max = id
-  }
-  if (max - min < ids.length * 4 + 64) return {sql: `${column} BETWEEN ? AND ?`, values: [min, max]}
-  return {sql: `${column} IN (${ids.map(() => '?').join(', ')})`, values: ids}
 }
 
 /** Notes of these jobs (one indexed range read), grouped by job id. */

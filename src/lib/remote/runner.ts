@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process'
+import {type ChildProcess, spawn} from 'node:child_process'
 
 import {UnreachableError, UsageError} from '../errors.js'
 
@@ -22,6 +22,21 @@ export function firstLine(text: string): string {
 export interface RunOptions {
   timeoutMs: number
   cwd?: string
+  /** Aborting kills the program (an interrupted cache clear must not leave its find running). */
+  signal?: AbortSignal
+}
+
+/** Programs still running when atom-ops exits (an interrupt ends it at once) are killed with it. */
+const running = new Set<ChildProcess>()
+let exitHook = false
+function track(child: ChildProcess): void {
+  running.add(child)
+  child.once('exit', () => running.delete(child))
+  if (exitHook) return
+  exitHook = true
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGTERM')
+  })
 }
 
 export interface StreamOptions {
@@ -47,7 +62,7 @@ export interface CommandRunner {
 /** Kills a program that overruns: SIGTERM, then SIGKILL one second later. */
 const KILL_GRACE_MS = 1000
 
-function execute(command: string, args: string[], shownArgv: string[], options: {timeoutMs?: number; cwd?: string; stream?: StreamOptions}): Promise<RunResult> {
+function execute(command: string, args: string[], shownArgv: string[], options: {timeoutMs?: number; cwd?: string; stream?: StreamOptions; signal?: AbortSignal}): Promise<RunResult> {
   const started = Date.now()
   return new Promise((resolve) => {
     let stdout = ''
@@ -65,7 +80,7 @@ function execute(command: string, args: string[], shownArgv: string[], options: 
       settled = true
       clearTimeout(timer)
       clearTimeout(hardTimer)
-      options.stream?.signal?.removeEventListener('abort', onAbort)
+      abortSignal?.removeEventListener('abort', onAbort)
       flush()
       // A grandchild may still hold the pipes open: let go of them, or this process could not exit.
       child.stdout?.destroy()
@@ -86,8 +101,10 @@ function execute(command: string, args: string[], shownArgv: string[], options: 
           kill()
         }, options.timeoutMs)
       : undefined
+    track(child)
     const onAbort = () => kill()
-    options.stream?.signal?.addEventListener('abort', onAbort, {once: true})
+    const abortSignal = options.stream?.signal ?? options.signal
+    abortSignal?.addEventListener('abort', onAbort, {once: true})
 
     // Line splitting for streams; plain accumulation otherwise (bounded to keep memory in check).
     const pending = {stdout: '', stderr: ''}
@@ -120,7 +137,7 @@ function execute(command: string, args: string[], shownArgv: string[], options: 
     child.on('exit', (code, signal) => {
       if (killed) finish(code, signal)
     })
-    if (options.stream?.signal?.aborted) kill()
+    if (abortSignal?.aborted) kill()
   })
 }
 
@@ -130,7 +147,7 @@ export class LocalRunner implements CommandRunner {
   readonly remote = false
 
   run(argv: string[], options: RunOptions): Promise<RunResult> {
-    return execute(argv[0], argv.slice(1), argv, {timeoutMs: options.timeoutMs, cwd: options.cwd})
+    return execute(argv[0], argv.slice(1), argv, {timeoutMs: options.timeoutMs, cwd: options.cwd, signal: options.signal})
   }
 
   stream(argv: string[], options: StreamOptions): Promise<RunResult> {

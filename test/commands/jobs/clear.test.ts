@@ -11,8 +11,11 @@ import {downloadPathFor, insertJob, insertUser} from '../../../src/testbed/seed.
 import {TestBed} from '../../../src/testbed/testbed.js'
 import {submitBackgroundJob} from '../../../src/testbed/workers.js'
 import {runCli} from '../../helpers/cli.js'
+import {hasScript, runInPty} from '../../helpers/pty.js'
 import {until} from '../../helpers/wait.js'
-import {assertNoOrphans, dumpJobTables, seedMany, tableCounts} from './helpers.js'
+import {gzipSync} from 'node:zlib'
+
+import {assertNoOrphans, backupLines, dumpJobTables, seedMany, tableCounts} from './helpers.js'
 
 const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url))
 let bed: TestBed
@@ -78,9 +81,9 @@ describe('jobs clear: preview, refusal, backup and restore', () => {
     const counts = await tableCounts(bed.database)
     assert.equal(counts.jobs + counts.jobObjects + counts.notes + counts.properties, 0)
     assertNoOrphans(counts)
-    const lines = (await readFile(file, 'utf8')).trim().split('\n')
-    assert.equal(JSON.parse(lines[0]).format, 'atom-ops-jobs-backup')
-    assert.deepEqual(JSON.parse(lines.at(-1)!), {end: true, jobs: 4})
+    const lines = await backupLines(file)
+    assert.deepEqual([JSON.parse(lines[0]).format, JSON.parse(lines[0]).version], ['atom-ops-jobs-backup', 2])
+    assert.deepEqual(JSON.parse(lines.at(-1)!), {end: true, jobs: 4, batches: 1})
     const audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
     assert.equal(audit.at(-1).outcome, 'done')
     assert.equal(audit.at(-1).backup, file)
@@ -132,24 +135,79 @@ describe('jobs clear: preview, refusal, backup and restore', () => {
     void imp
   })
 
-  test('a damaged backup restores nothing (cut short, or edited)', async () => {
+  test('a changed backup restores nothing; one cut short restores its whole batches and says so', async () => {
     await seedSmall()
-    const file = join(bed.dir, 'b2.ndjson')
-    await runCli(['jobs', 'clear', '--force', '--backup', file], {env: bed.env()})
-    const text = await readFile(file, 'utf8')
-    const cut = join(bed.dir, 'cut.ndjson')
-    await writeFile(cut, text.split('\n').slice(0, 3).join('\n') + '\n')
-    const r = await runCli(['jobs', 'restore', cut], {env: bed.env()})
-    assert.equal(r.code, 2, r.stderr)
-    assert.match(r.stderr, /incomplete/)
-    assert.equal((await tableCounts(bed.database)).jobs, 0)
+    const file = join(bed.dir, 'b2.ndjson.gz')
+    // Two batches of two jobs: two gzip members after the header's.
+    assert.equal((await runCli(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '2'], {env: bed.env()})).code, 0)
+    const lines = await backupLines(file)
+    const edited = async (name: string, change: (ls: string[]) => string[]) => {
+      const path = join(bed.dir, name)
+      await writeFile(path, gzipSync(change([...lines]).join('\n') + '\n'))
+      return path
+    }
+    // An object that is not a job, and a note hung on an object that is not one of the file's jobs.
+    const notJob = await edited('notjob.ndjson.gz', (ls) => ls.map((l) => l.replace('"QubitJob"', '"QubitUser"')))
+    const foreignNote = await edited('foreign.ndjson.gz', (ls) => ls.map((l) => (l.startsWith('["n",') ? l.replace(/^\["n",(\d+),\d+,/, '["n",$1,42,') : l)))
+    for (const [path, why] of [[notJob, /is a QubitUser, not a job/], [foreignNote, /a note of object 42, which is not one of this file's jobs/]] as const) {
+      const r = await runCli(['jobs', 'restore', path], {env: bed.env()})
+      assert.equal(r.code, 2, r.stderr)
+      assert.match(r.stderr, why)
+      assert.equal((await tableCounts(bed.database)).jobs, 0)
+    }
+    // Cut in the middle of the second batch's gzip member: the first batch is whole and comes back.
+    const raw = await readFile(file)
+    const cut = join(bed.dir, 'cut.ndjson.gz')
+    const members = memberOffsets(raw)
+    await writeFile(cut, raw.subarray(0, members[2] + 20))
+    const r = await runCli(['jobs', 'restore', cut, '--json'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual([r.json.restored, r.json.incomplete], [2, true])
+    await bed.database.execute("DELETE FROM object WHERE class_name = 'QubitJob'")
     const notBackup = join(bed.dir, 'nb.txt')
     await writeFile(notBackup, 'hello\n')
     assert.equal((await runCli(['jobs', 'restore', notBackup], {env: bed.env()})).code, 2)
     assert.equal((await runCli(['jobs', 'restore', join(bed.dir, 'missing.ndjson')], {env: bed.env()})).code, 2)
   })
 
-  test('an existing backup file is never overwritten (exit 2, nothing deleted)', async () => {
+  test("restore: another database's backup is refused unless --into-other-database; lines repeated in the file are restored once and reported, and a rerun does not fail on them", async () => {
+    await seedSmall()
+    const original = await dumpJobTables(bed.database)
+    const file = join(bed.dir, 'trust.ndjson.gz')
+    assert.equal((await runCli(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '2'], {env: bed.env()})).code, 0)
+    const lines = await backupLines(file)
+    const header = JSON.parse(lines[0])
+    const other = join(bed.dir, 'other.ndjson.gz')
+    await writeFile(other, gzipSync([JSON.stringify({...header, database: 'atom_elsewhere'}), ...lines.slice(1)].join('\n') + '\n'))
+    const refused = await runCli(['jobs', 'restore', other], {env: bed.env()})
+    assert.equal(refused.code, 2, refused.stderr)
+    assert.match(refused.stderr, /is a backup of .*atom_elsewhere.*, not of /)
+    assert.match(refused.stderr, /hint: .*--into-other-database/)
+    assert.equal((await tableCounts(bed.database)).jobs, 0)
+    const forced = await runCli(['jobs', 'restore', other, '--into-other-database', '--json'], {env: bed.env()})
+    assert.equal(forced.code, 0, forced.stderr)
+    assert.equal(forced.json.restored, 4)
+    assert.deepEqual(await dumpJobTables(bed.database), original)
+    await emptyJobs()
+
+    // The first batch's lines twice (each word for word), and the whole second batch again as a third.
+    const firstMarker = lines.findIndex((l) => l.startsWith('{"batch":1'))
+    const secondMarker = lines.findIndex((l) => l.startsWith('{"batch":2'))
+    const doubled = [...lines.slice(0, firstMarker), ...lines.slice(1, firstMarker), ...lines.slice(firstMarker, secondMarker + 1), ...lines.slice(firstMarker + 1, secondMarker), '{"batch":3,"jobs":2}', ...lines.slice(secondMarker + 1)]
+    const dup = join(bed.dir, 'dup.ndjson.gz')
+    await writeFile(dup, gzipSync(doubled.join('\n') + '\n'))
+    for (let run = 0; run < 2; run++) {
+      const r = await runCli(['jobs', 'restore', dup, '--json'], {env: bed.env()})
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.json.restored, run === 0 ? 4 : 0)
+      assert.equal(r.json.duplicates.length, 4, JSON.stringify(r.json.duplicates))
+      const human = await runCli(['jobs', 'restore', dup, '--dry-run'], {env: bed.env()})
+      assert.match(human.stdout, /more than once/)
+    }
+    assert.deepEqual(await dumpJobTables(bed.database), original)
+  })
+
+  test('an existing backup file is never overwritten (exit 2, nothing deleted, audited "refused")', async () => {
     await seedSmall()
     const file = join(bed.dir, 'exists.ndjson')
     await writeFile(file, 'precious')
@@ -157,6 +215,31 @@ describe('jobs clear: preview, refusal, backup and restore', () => {
     assert.equal(r.code, 2, r.stderr)
     assert.equal(await readFile(file, 'utf8'), 'precious')
     assert.equal((await tableCounts(bed.database)).jobs, 4)
+    const audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    assert.deepEqual([audit.at(-1).outcome, audit.at(-1).backup], ['refused', file])
+  })
+
+  test('in a terminal, an existing --backup FILE is refused before the question is asked', {skip: !hasScript && 'script(1) not installed'}, async () => {
+    await seedSmall()
+    const file = join(bed.dir, 'exists-tty.ndjson.gz')
+    await writeFile(file, 'precious')
+    const r = await runInPty(['jobs', 'clear', '--backup', file], {env: bed.env(), answers: [{when: /Delete \d+ job/, type: 'y\r'}]})
+    assert.equal(r.code, 2, r.output)
+    assert.match(r.output, /the backup file .* already exists/)
+    assert.doesNotMatch(r.output, /Delete \d+ job/)
+    assert.equal((await tableCounts(bed.database)).jobs, 4)
+  })
+
+  test('in a terminal, No is exit 5, nothing deleted, audited "declined"; without one and without --force, audited "refused"', {skip: !hasScript && 'script(1) not installed'}, async () => {
+    await seedSmall()
+    const r = await runInPty(['jobs', 'clear', '--no-backup'], {env: bed.env(), answers: [{when: /Delete 4 job\(s\) WITHOUT a backup\?/, type: 'n\r'}]})
+    assert.equal(r.code, 5, r.output)
+    assert.equal((await tableCounts(bed.database)).jobs, 4)
+    let audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    assert.deepEqual([audit.at(-1).command, audit.at(-1).outcome], ['jobs:clear', 'declined'])
+    assert.equal((await runCli(['jobs', 'clear'], {env: bed.env()})).code, 5)
+    audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    assert.deepEqual([audit.at(-1).command, audit.at(-1).outcome], ['jobs:clear', 'refused'])
   })
 })
 
@@ -188,6 +271,35 @@ describe('jobs clear: download files', () => {
     void link
     void viaDir
   })
+  test('paths inside the install but not directly in downloads/jobs/ are refused and listed: config.php, index.php and app.yml stay', async () => {
+    const db = bed.database
+    // The install's own files (written here when the bed has none: index.php; app.yml stays valid YAML).
+    const targets = {'config/config.php': '<?php return [];\n', 'index.php': '<?php // front controller\n', 'config/app.yml': 'all: {}\n'}
+    for (const [rel, text] of Object.entries(targets)) {
+      await mkdir(join(bed.realRoot, rel, '..'), {recursive: true})
+      await access(join(bed.realRoot, rel)).catch(() => writeFile(join(bed.realRoot, rel), text))
+    }
+    const before = await Promise.all(Object.keys(targets).map((rel) => readFile(join(bed.realRoot, rel), 'utf8')))
+    const paths = ['config/config.php', 'downloads/../index.php', 'downloads/jobs/../../config/app.yml', '/etc/passwd', 'downloads/jobs/', 'downloads/jobs/sub/x.zip']
+    for (const p of paths) await insertJob(db, {name: 'arFindingAidJob', status: 'completed', downloadPath: p})
+    await mkdir(join(bed.realRoot, 'downloads/jobs/sub'), {recursive: true})
+    await writeFile(join(bed.realRoot, 'downloads/jobs/sub/x.zip'), 'zip')
+    const dry = await runCli(['jobs', 'clear', '--dry-run', '--json'], {env: bed.env()})
+    assert.equal(dry.code, 0, dry.stderr + dry.stdout)
+    const r = await runCli(['jobs', 'clear', '--force', '--no-backup', '--json'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.json.deleted, paths.length)
+    assert.equal(r.json.files.removed, 0, JSON.stringify(r.json.files))
+    assert.deepEqual(r.json.files.refused.map((f: {path: string}) => f.path).sort(), [...paths].sort())
+    for (const f of r.json.files.refused) assert.match(f.reason, /not a file directly in downloads\/jobs\//)
+    assert.deepEqual(await Promise.all(Object.keys(targets).map((rel) => readFile(join(bed.realRoot, rel), 'utf8'))), before)
+    assert.equal(await readFile(join(bed.realRoot, 'downloads/jobs/sub/x.zip'), 'utf8'), 'zip')
+    // The human report lists them too.
+    for (const p of paths) await insertJob(db, {name: 'arFindingAidJob', status: 'completed', downloadPath: p})
+    const human = await runCli(['jobs', 'clear', '--force', '--no-backup'], {env: bed.env()})
+    assert.equal(human.code, 0, human.stderr)
+    for (const p of paths) assert.ok(human.stdout.includes(p), `${p} listed: ${human.stdout}`)
+  })
 })
 
 describe('jobs clear: concurrency and interruption', () => {
@@ -210,7 +322,7 @@ describe('jobs clear: concurrency and interruption', () => {
   })
 
   test('SIGKILL mid-clear: the backup is complete, the database consistent, a rerun finishes', async () => {
-    const {first, last} = await seedMany(bed.database, 4000)
+    await seedMany(bed.database, 4000)
     const original = await dumpJobTables(bed.database)
     const file = join(bed.dir, 'killed.ndjson')
     const child = spawn(process.execPath, [BIN, 'jobs', 'clear', '--force', '--backup', file, '--batch-size', '250', '--batch-pause', '150'], {env: {PATH: process.env.PATH, HOME: process.env.HOME, ...bed.env()}, stdio: 'ignore'})
@@ -226,19 +338,21 @@ describe('jobs clear: concurrency and interruption', () => {
     assert.ok(mid.jobs > 0 && mid.jobs < 4000, `half-finished: ${mid.jobs}`)
     assert.equal(mid.jobs % 250, 0, 'whole batches only')
     assertNoOrphans(mid)
-    // The backup is complete: every job, a trailer.
-    const lines = (await readFile(file, 'utf8')).trim().split('\n')
-    assert.deepEqual(JSON.parse(lines.at(-1)!), {end: true, jobs: 4000})
-    const r = await runCli(['jobs', 'clear', '--force', '--no-backup', '--json'], {env: bed.env()})
+    // The backup holds every deleted job, batch by batch; only the trailer is missing.
+    const lines = await backupLines(file)
+    assert.equal(lines.filter((l) => l.startsWith('["o",')).length, 4000 - mid.jobs)
+    assert.ok(!lines.some((l) => l.startsWith('{"end"')))
+    const rest = join(bed.dir, 'killed-rest.ndjson.gz')
+    const r = await runCli(['jobs', 'clear', '--force', '--backup', rest, '--json'], {env: bed.env()})
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.json.deleted, mid.jobs)
     assert.equal((await tableCounts(bed.database)).jobs, 0)
-    // And the first backup brings all of it back.
-    const restored = await runCli(['jobs', 'restore', file, '--json'], {env: bed.env(), timeoutMs: 120_000})
-    assert.equal(restored.json.restored, 4000, restored.stderr)
+    // The two backups together bring all of it back, as it was.
+    const first = await runCli(['jobs', 'restore', file, '--json'], {env: bed.env(), timeoutMs: 120_000})
+    assert.deepEqual([first.json.restored, first.json.incomplete], [4000 - mid.jobs, true], first.stderr)
+    const second = await runCli(['jobs', 'restore', rest, '--json'], {env: bed.env(), timeoutMs: 120_000})
+    assert.equal(second.json.restored, mid.jobs, second.stderr)
     assert.deepEqual(await dumpJobTables(bed.database), original)
-    void first
-    void last
   })
 
   test('the database connection killed mid-clear: one line, exit 4 or 6 saying how far it got; consistent; a rerun finishes', async () => {
@@ -279,12 +393,17 @@ describe('jobs clear: concurrency and interruption', () => {
       assert.ok(counts.jobs > 0)
       assert.ok([4, 6].includes(r.code ?? -1), `exit ${r.code}: ${r.stderr}`)
       assert.match(r.stderr, /clear stopped after deleting \d+ of 3000 jobs/)
-      assert.match(r.stderr, /hint: .*backup .* is complete/)
+      assert.match(r.stderr, /hint: .*Every deleted job is in the backup /)
       assert.doesNotMatch(r.stderr, /\n\s+at /)
     }
     assertNoOrphans(counts)
-    const lines = (await readFile(file, 'utf8')).trim().split('\n')
-    assert.deepEqual(JSON.parse(lines.at(-1)!), {end: true, jobs: 3000})
+    // The backup holds exactly the jobs that are gone, and its trailer says how the run ended.
+    const lines = await backupLines(file)
+    const trailer = JSON.parse(lines.at(-1)!)
+    assert.equal(trailer.jobs, 3000 - counts.jobs)
+    assert.equal(trailer.stopped, r.code === 0 ? undefined : 'failed')
+    const backedUp = new Set(lines.filter((l) => l.startsWith('["o",')).map((l) => JSON.parse(l)[1]))
+    assert.ok(backedUp.size >= trailer.jobs, 'a batch whose delete was rolled back stays in the file, marked')
     const again = await runCli(['jobs', 'clear', '--force', '--no-backup'], {env: bed.env()})
     assert.equal(again.code, 0, again.stderr)
     assert.equal((await tableCounts(bed.database)).jobs, 0)
@@ -321,14 +440,17 @@ describe('jobs clear: a failure half way', () => {
     }
     assert.equal(r.code, 6, r.stderr)
     assert.match(r.stderr, /^atom-ops: clear stopped after deleting \d+ of 2000 jobs/)
-    assert.match(r.stderr, /hint: Each batch is a transaction.*backup .*revoked\.ndjson is complete.*Run the same command again/)
+    assert.match(r.stderr, /hint: Each batch is a transaction.*Every deleted job is in the backup .*revoked\.ndjson\. Run it again with another --backup FILE to finish/)
     assert.doesNotMatch(r.stderr, /\n\s+at /)
     const mid = await tableCounts(bed.database)
     assert.ok(mid.jobs > 0 && mid.jobs < 2000)
     assert.equal(mid.jobs % 200, 0, 'whole batches only')
     assertNoOrphans(mid)
-    const lines = (await readFile(file, 'utf8')).trim().split('\n')
-    assert.deepEqual(JSON.parse(lines.at(-1)!), {end: true, jobs: 2000})
+    // The batch whose DELETE was refused is in the file, marked rolled back; the trailer counts only what went.
+    const lines = await backupLines(file)
+    const trailer = JSON.parse(lines.at(-1)!)
+    assert.deepEqual([trailer.jobs, trailer.stopped], [2000 - mid.jobs, 'failed'])
+    assert.equal(lines.filter((l) => l.startsWith('{"rolledBack"')).length, 1)
     const audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
     assert.equal(audit.at(-1).outcome, 'partial')
     const again = await runCli(['jobs', 'clear', '--force', '--no-backup'], {env: bed.env()})
@@ -380,3 +502,10 @@ describe('jobs clear --queue', () => {
     assert.equal((await admin.showJobs()).filter((j) => !j.ignored).length, before)
   })
 })
+
+/** Where each gzip member of a backup starts (header, then one per batch, then the trailer). */
+function memberOffsets(raw: Buffer): number[] {
+  const out: number[] = []
+  for (let i = 0; i + 2 < raw.length; i++) if (raw[i] === 0x1f && raw[i + 1] === 0x8b && raw[i + 2] === 0x08) out.push(i)
+  return out
+}

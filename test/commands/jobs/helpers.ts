@@ -68,3 +68,21 @@ export async function seedMany(db: Queryable, count: number, options: {name?: st
   }
   return {first: start, last}
 }
+
+/** A backup's lines (format 2 files are gzip; format 1 plain), for looking inside one. */
+export async function backupLines(file: string): Promise<string[]> {
+  const {readFile} = await import('node:fs/promises')
+  const {gunzipSync} = await import('node:zlib')
+  const raw = await readFile(file)
+  const {constants} = await import('node:zlib')
+  // A run killed mid-write may leave the last member cut short: read what is whole.
+  const text = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw, {finishFlush: constants.Z_SYNC_FLUSH}).toString('utf8') : raw.toString('utf8')
+  return text.split('\n').filter((l) => {
+    try {
+      JSON.parse(l)
+      return true
+    } catch {
+      return false
+    }
+  })
+}
