@@ -7,8 +7,12 @@ cd "$(dirname "$0")/.."
 log() { printf '[setup] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else log "need root for: $*"; exit 1; fi; }
 
+# The database first, before anything is installed: when a MySQL or MariaDB server is here that the tests may
+# not use, this stops with one line (installing mariadb-server beside MySQL would make apt remove MySQL).
+db_packages=$(bash scripts/setup-mariadb.sh --packages)
+read -r -a need <<<"$db_packages"
+
 # Debian packages: gearmand and its tools; supervisor, memcached and sshd for the worker and cache tests.
-need=()
 command -v gearmand >/dev/null || need+=(gearman-job-server)
 command -v gearman >/dev/null || need+=(gearman-tools)
 command -v supervisord >/dev/null || need+=(supervisor)
@@ -17,8 +21,6 @@ command -v memcached >/dev/null || need+=(memcached)
 command -v ssh >/dev/null || need+=(openssh-client)
 # systemd itself (not as PID 1): the worker tests run a real systemd user manager in a private namespace.
 [ -x /lib/systemd/systemd ] || need+=(systemd)
-if ! bash scripts/setup-mariadb.sh --answers && ! command -v mariadbd >/dev/null; then need+=(mariadb-server); fi
-command -v mariadb-admin >/dev/null || need+=(mariadb-client)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -27,9 +29,12 @@ if [ ${#need[@]} -gt 0 ]; then
   printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null; as_root chmod +x /usr/sbin/policy-rc.d
   as_root apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   as_root rm -f /usr/sbin/policy-rc.d
+  # Ours to start from now on, this run and later ones.
+  if [[ " ${need[*]} " == *" mariadb-server "* ]]; then bash scripts/setup-mariadb.sh --installed; fi
 fi
 
-# A MariaDB answering on 127.0.0.1:3306 as root with no password (the test bed creates throwaway databases there).
+# The database the test bed creates throwaway databases on: root with no password on 127.0.0.1:3306 (started
+# here if setup installed it), or the server ATOM_OPS_TEST_MYSQL_URL names (checked, never installed or started).
 bash scripts/setup-mariadb.sh
 
 # npm packages from the lock file.
