@@ -5,6 +5,7 @@ import type {CacheTally} from '../lib/cache/symfony.js'
 import type {HostOutcome} from '../lib/service/targets.js'
 import type {UnitStatus} from '../lib/service/types.js'
 import type {WorkerControlReport, WorkerLogsReport, WorkerResetReport, WorkerStatusReport} from '../lib/service/worker.js'
+import {formatBytes} from '../lib/util/bytes.js'
 import {renderTable} from './table.js'
 import {formatDuration, inert, plural} from './text.js'
 
@@ -25,14 +26,6 @@ export const serviceFlags = {
 
 export function serviceFlagValues(flags: {host?: string[]; unit?: string; manager?: string; 'supervisor-config'?: string; 'ssh-option'?: string[]}) {
   return {host: flags.host, unit: flags.unit, manager: flags.manager, supervisorConfig: flags['supervisor-config'], sshOption: flags['ssh-option']}
-}
-
-export function formatBytes(n: number | undefined): string {
-  if (n === undefined) return '-'
-  if (n < 1024) return `${n} B`
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`
 }
 
 function since(s: UnitStatus): string {

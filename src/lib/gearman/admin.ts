@@ -1,6 +1,7 @@
 import type {HostPort} from '../util/hostport.js'
 import {AdminConnection} from './admin-connection.js'
 import {withBinary} from './binary.js'
+import {msLeft} from './deadline-socket.js'
 import {GearmanProtocolError} from './errors.js'
 
 export interface FunctionStatus {
@@ -196,7 +197,7 @@ export class GearmanAdmin {
   async ping(): Promise<PingResult> {
     const deadline = Date.now() + this.timeoutMs
     const latencyMs = await withBinary(this.server, this.timeoutMs, (b) => b.echo())
-    const rest = new GearmanAdmin(this.server, Math.max(1, deadline - Date.now()))
+    const rest = new GearmanAdmin(this.server, msLeft(deadline))
     const {version, pid} = await rest.session(async (c) => ({version: await c.single('version'), pid: Number(await c.single('getpid'))}))
     return {latencyMs, version, pid: Number.isInteger(pid) && pid > 0 ? pid : undefined}
   }

@@ -1,3 +1,4 @@
+import {formatBytes} from '../util/bytes.js'
 import {formatHostPort, type HostPort} from '../util/hostport.js'
 import {DeadlineSocket} from './deadline-socket.js'
 import {GearmanProtocolError, GearmanServerError} from './errors.js'
@@ -26,8 +27,13 @@ export const PacketType = {
 const REQ = Buffer.from([0, 0x52, 0x45, 0x51]) // \0REQ
 const RES = Buffer.from([0, 0x52, 0x45, 0x53]) // \0RES
 const HEADER = 12
-/** gearmand's own limit on a packet is far below this; a larger length means garbage. */
-const MAX_BODY = 64 * 1024 * 1024
+/**
+ * The largest packet body atom-ops accepts, checked on the header before the body is waited for (or
+ * any room made for it). The answers it reads are small: ECHO_RES echoes its own few bytes, JOB_CREATED
+ * and STATUS_RES carry a handle (gearmand's are under 64 bytes) and a few numbers, ERROR a code and a
+ * sentence. 1 MiB is thousands of times that; a larger length is garbage or a hostile server.
+ */
+const MAX_PACKET_BODY_BYTES = 1024 * 1024
 
 export interface Packet {
   type: number
@@ -52,16 +58,17 @@ export function encodePacket(type: number, args: Array<string | Buffer>): Buffer
 
 /**
  * Takes complete `\0RES` packets off the front of a buffer. Returns the packets and the bytes left
- * over (a packet split across TCP chunks waits for the rest). Throws on a bad magic or length.
+ * over (a packet split across TCP chunks waits for the rest). Throws on a bad magic or a length over
+ * the limit, as soon as the header is there.
  */
-export function decodePackets(buffer: Buffer): {packets: Packet[]; rest: Buffer} {
+export function decodePackets(buffer: Buffer, from = 'the Gearman job server'): {packets: Packet[]; rest: Buffer} {
   const packets: Packet[] = []
   let offset = 0
   while (buffer.length - offset >= HEADER) {
-    if (!buffer.subarray(offset, offset + 4).equals(RES)) throw new GearmanProtocolError('the answer does not start with the \\0RES magic of the Gearman binary protocol')
+    if (!buffer.subarray(offset, offset + 4).equals(RES)) throw new GearmanProtocolError(`${from} answered without the \\0RES magic of the Gearman binary protocol`)
     const type = buffer.readUInt32BE(offset + 4)
     const length = buffer.readUInt32BE(offset + 8)
-    if (length > MAX_BODY) throw new GearmanProtocolError(`a Gearman packet announces ${length} bytes`)
+    if (length > MAX_PACKET_BODY_BYTES) throw new GearmanProtocolError(`${from} sent an answer larger than ${formatBytes(MAX_PACKET_BODY_BYTES)} (a packet announcing ${formatBytes(length)})`)
     if (buffer.length - offset < HEADER + length) break
     packets.push({type, body: Buffer.from(buffer.subarray(offset + HEADER, offset + HEADER + length))})
     offset += HEADER + length
@@ -105,18 +112,28 @@ export function parseStatusRes(body: Buffer): JobStatus {
  * Requests are answered in order; every wait is bounded by the deadline given at open.
  */
 export class BinaryConnection extends DeadlineSocket {
-  private pending = Buffer.alloc(0)
+  /** Bytes not yet decoded, kept as they came, and how many are needed before decoding is worth it. */
+  private pending: Buffer[] = []
+  private pendingBytes = 0
+  private needed = HEADER
   private readonly packets: Packet[] = []
 
   static open(server: HostPort, timeoutMs: number): Promise<BinaryConnection> {
     return DeadlineSocket.connect(server, timeoutMs, (socket, deadline) => new BinaryConnection(socket, server, deadline))
   }
 
-  protected receive(chunk: Buffer | string): void {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk
-    const {packets, rest} = decodePackets(this.pending.length ? Buffer.concat([this.pending, bytes]) : bytes)
-    this.pending = Buffer.from(rest)
+  /** Chunks are joined only once a whole header, or a whole packet, is there: each byte is copied a bounded number of times. */
+  protected receive(chunk: Buffer): void {
+    this.pending.push(chunk)
+    this.pendingBytes += chunk.length
+    if (this.pendingBytes < this.needed) return
+    const bytes = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes)
+    const {packets, rest} = decodePackets(bytes, `Gearman job server ${formatHostPort(this.server)}`)
     this.packets.push(...packets)
+    this.pending = rest.length ? [rest] : []
+    this.pendingBytes = rest.length
+    // decodePackets has checked a complete header left over: its body is within the limit.
+    this.needed = rest.length >= HEADER ? HEADER + rest.readUInt32BE(8) : HEADER
   }
 
   /** Sends a packet that has no answer (CAN_DO, SET_CLIENT_ID, ...). */

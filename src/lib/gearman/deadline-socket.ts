@@ -5,9 +5,10 @@ import {connectSocket, GearmanClosedError, GearmanTimeoutError, networkError} fr
 
 /**
  * A connected job-server socket read under one deadline: the deadline given at open bounds the connect
- * and every later wait for an answer. A subclass parses what arrives (receive) and reads with
- * waitForData; a parse error, a socket error or a close ends every wait with a typed error. close()
- * always destroys the socket, so no handle keeps the process alive.
+ * and every later wait for an answer, all together (data trickling in never extends it). A subclass
+ * parses what arrives (receive) and reads with waitForData; a parse error, a socket error or a close
+ * ends every wait with a typed error. close() always destroys the socket, so no handle keeps the
+ * process alive.
  */
 export abstract class DeadlineSocket {
   private waiter?: () => void
@@ -18,7 +19,7 @@ export abstract class DeadlineSocket {
     readonly server: HostPort,
     private readonly deadline: number,
   ) {
-    socket.on('data', (chunk: Buffer | string) => {
+    socket.on('data', (chunk: Buffer) => {
       try {
         this.receive(chunk)
       } catch (error) {
@@ -43,8 +44,8 @@ export abstract class DeadlineSocket {
     return connectSocket(server, timeoutMs).then((socket) => build(socket, deadline))
   }
 
-  /** Takes in what arrived; throwing fails the connection. */
-  protected abstract receive(chunk: Buffer | string): void
+  /** Takes in what arrived (in linear time: a chunk is never re-scanned); throwing fails the connection. */
+  protected abstract receive(chunk: Buffer): void
 
   /** Waits until something arrives; throws the connection's failure, or a timeout saying what had no answer. */
   protected async waitForData(noAnswer: string): Promise<void> {
@@ -67,4 +68,12 @@ export abstract class DeadlineSocket {
   close(): void {
     this.socket.destroy()
   }
+}
+
+/**
+ * The time left before a deadline, for the next connection of the same request (a view or picture of
+ * one server spans an admin and a binary connection): at least 1 ms, so an expired one fails as a timeout.
+ */
+export function msLeft(deadline: number): number {
+  return Math.max(1, deadline - Date.now())
 }

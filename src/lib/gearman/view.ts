@@ -1,6 +1,7 @@
 import {formatHostPort, type HostPort} from '../util/hostport.js'
 import {type FunctionStatus, GearmanAdmin, parseShowJobs, parseStatus, parseWorkers, type WorkerConnection} from './admin.js'
 import {withoutCancelled, withRunning} from './cancelled.js'
+import {msLeft} from './deadline-socket.js'
 
 /** One server's state as doctor and metrics see it: whether it answers, its status (cancelled jobs not counted as waiting, where gearmand lets them be told apart) and workers. */
 export interface ServerView {
@@ -14,9 +15,10 @@ export interface ServerView {
   workers: WorkerConnection[]
 }
 
-/** version, status and workers over one connection, bounded by the timeout; never throws. */
+/** version, status and workers over one connection, all bounded by one deadline (the timeout from now); never throws. */
 export async function fetchServerView(server: HostPort, timeoutMs: number): Promise<ServerView> {
   const label = formatHostPort(server)
+  const deadline = Date.now() + timeoutMs
   try {
     return await new GearmanAdmin(server, timeoutMs).session(async (conn) => {
       // The server's answer time, not the connect or the event loop's: the faster of two round trips
@@ -33,7 +35,7 @@ export async function fetchServerView(server: HostPort, timeoutMs: number): Prom
       let status = raw
       if (raw.some((s) => s.waiting > 0)) {
         const held = parseShowJobs(await conn.list('show jobs'))
-        if (held.some((j) => j.ignored)) status = withoutCancelled(raw, await withRunning(server, timeoutMs, held))
+        if (held.some((j) => j.ignored)) status = withoutCancelled(raw, await withRunning(server, msLeft(deadline), held))
       }
       const workers = parseWorkers(await conn.list('workers'), raw.map((s) => s.function)).filter((w) => w.functions.length > 0)
       return {server, label, ok: true, latencyMs, version, status, workers}

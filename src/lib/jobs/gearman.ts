@@ -1,5 +1,6 @@
-import {eachServer, type FunctionStatus, GearmanAdmin} from '../gearman/admin.js'
+import {eachServer, type FunctionStatus, GearmanAdmin, parseShowJobs, parseStatus} from '../gearman/admin.js'
 import {cancelledPerFunction, type HeldJob, withRunning} from '../gearman/cancelled.js'
+import {msLeft} from '../gearman/deadline-socket.js'
 import {describeError} from '../errors.js'
 import {GearmanServerError} from '../gearman/errors.js'
 import {formatHostPort, type HostPort} from '../util/hostport.js'
@@ -45,9 +46,13 @@ export interface GearmanPicture {
 /** Asks every server for `status` (and the jobs it holds when needed); a dead server is reported, never fatal. */
 export async function gearmanPicture(scope: Pick<GearmanScope, 'servers' | 'timeoutMs'>, options: {jobs?: boolean} = {}): Promise<GearmanPicture> {
   const results = await eachServer(scope.servers, async (server) => {
-    const admin = new GearmanAdmin(server, scope.timeoutMs)
-    const status = await admin.status()
-    const jobs = options.jobs ? await withRunning(server, scope.timeoutMs, await admin.showJobs()) : undefined
+    // One deadline for the server: status and show jobs on one connection, GET_STATUS in what is left.
+    const deadline = Date.now() + scope.timeoutMs
+    const {status, held} = await new GearmanAdmin(server, scope.timeoutMs).session(async (c) => ({
+      status: parseStatus(await c.list('status')),
+      held: options.jobs ? parseShowJobs(await c.list('show jobs')) : undefined,
+    }))
+    const jobs = held ? await withRunning(server, msLeft(deadline), held) : undefined
     return {status, jobs}
   })
   const functions = new Map<string, FunctionState>()

@@ -3,6 +3,7 @@ import {AtomClock} from '../atom/clock.js'
 import {type ResolvedConfig, requireGearman, requirePrefix} from '../context/resolve.js'
 import {Database} from '../db/database.js'
 import {splitFunctionName} from '../atom/prefix.js'
+import {msLeft} from '../gearman/deadline-socket.js'
 import {fetchServerView} from '../gearman/view.js'
 import {stalledSummary} from '../jobs/stalled.js'
 import {TERM_IDS} from '../jobs/terms.js'
@@ -51,7 +52,8 @@ export async function collectMetrics(config: ResolvedConfig): Promise<MetricFami
       try {
         db = await Database.open((await config.database.get()).value, timeoutMs)
         const byStatus = await db.rows<{status_id: number | null; n: number}>('SELECT status_id, COUNT(*) AS n FROM job GROUP BY status_id')
-        const stalled = await stalledSummary(db, new AtomClock((await config.timezone.get()).value), {servers, prefix, timeoutMs})
+        // The scrape has one deadline: Gearman is asked again here with what is left of it.
+        const stalled = await stalledSummary(db, new AtomClock((await config.timezone.get()).value), {servers, prefix, timeoutMs: msLeft(started + timeoutMs)})
         return {ok: true as const, byStatus, age: stalled.oldestInProgressSeconds, zombieCount: stalled.zombies.length}
       } catch {
         return {ok: false as const}

@@ -3,6 +3,7 @@ import {DEFAULT_GEARMAN_PORT} from '../atom/install.js'
 import {ExitCode, UsageError} from '../errors.js'
 import {eachServer, GearmanAdmin, parseShowJobs, type QueuedJob} from '../gearman/admin.js'
 import {withBinary} from '../gearman/binary.js'
+import {msLeft} from '../gearman/deadline-socket.js'
 import {GearmanServerError} from '../gearman/errors.js'
 import {formatHostPort, type HostPort, parseHostPortFlag} from '../util/hostport.js'
 import {header, type ServerHeader} from './common.js'
@@ -63,7 +64,7 @@ async function jobState(server: HostPort, timeoutMs: number, handle: string): Pr
   const deadline = Date.now() + timeoutMs
   const jobs: QueuedJob[] = await new GearmanAdmin(server, timeoutMs).session(async (c) => parseShowJobs(await c.list('show jobs')))
   const listed = jobs.find((j) => j.handle === handle)
-  const st = await withBinary(server, Math.max(1, deadline - Date.now()), (b) => b.getStatus(handle))
+  const st = await withBinary(server, msLeft(deadline), (b) => b.getStatus(handle))
   return {listed: listed !== undefined, running: st.known && st.running, cancelled: listed?.ignored ?? false, retries: listed?.retries}
 }
 

@@ -2,6 +2,7 @@ import type {ResolvedConfig} from '../context/resolve.js'
 import {requireGearman} from '../context/resolve.js'
 import {eachServer, type FunctionStatus, GearmanAdmin, parseShowJobs, type PerServer, type ServerSnapshot} from '../gearman/admin.js'
 import {withBinary} from '../gearman/binary.js'
+import {msLeft} from '../gearman/deadline-socket.js'
 import {type DecodedFunction} from './decode.js'
 import {header, queueScope, type QueueScope, readExitCode, type ServerHeader} from './common.js'
 
@@ -160,7 +161,7 @@ export async function queueJobs(cfg: ResolvedConfig): Promise<QueueJobsReport> {
     const snap = await new GearmanAdmin(server, timeoutMs).session(async (c) => {
       return {jobs: parseShowJobs(await c.list('show jobs')), uniqueIds: await c.list('show unique jobs')}
     })
-    const statuses = snap.jobs.length ? await withBinary(server, Math.max(1, deadline - Date.now()), (b) => b.getStatuses(snap.jobs.map((j) => j.handle))) : []
+    const statuses = snap.jobs.length ? await withBinary(server, msLeft(deadline), (b) => b.getStatuses(snap.jobs.map((j) => j.handle))) : []
     return {...snap, statuses}
   })
   const out = results.map((r): JobsServer => {

@@ -1,11 +1,22 @@
-import {readFile, realpath, stat} from 'node:fs/promises'
+import {open, readFile, realpath, stat} from 'node:fs/promises'
 
 import {ConfigError} from '../errors.js'
+import {formatBytes} from './bytes.js'
 
-/** Reads a config file, turning "missing" and "unreadable" into one clear ConfigError each. */
+/**
+ * The most atom-ops reads of any configuration file (config.php, gearman.yml, app.yml, settings.yml,
+ * ProjectConfiguration.class.php, php.ini, its own profile file). Real ones are small: AtoM ships
+ * them at 1-3 KB (config/app.yml, config/ProjectConfiguration.class.php, the settings.yml template),
+ * the installer's config.php is under 1 KB, and the largest, Debian's php.ini, is about 72 KB. At
+ * 1 MiB, parsing stays under a second (measured on the bench machine: about 0.5 s for PHP, 0.8 s for
+ * YAML); a larger file is a wrong path or an attack, and is refused before it is read.
+ */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024
+
+/** Reads a config file, turning "missing", "unreadable" and "too large" into one clear ConfigError each. */
 export async function readConfigFile(path: string, what: string, hint?: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8')
+    return await readBounded(path, what)
   } catch (error) {
     throw fileError(error, path, what, hint)
   }
@@ -13,11 +24,43 @@ export async function readConfigFile(path: string, what: string, hint?: string):
 
 export async function readOptionalConfigFile(path: string, what: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8')
+    return await readBounded(path, what)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw fileError(error, path, what)
   }
+}
+
+/**
+ * The file's text, its size checked (fstat) before anything is read; the read itself stops once past
+ * the limit, so a file that grew meanwhile or a device without a size (/dev/zero) is bounded too.
+ */
+async function readBounded(path: string, what: string): Promise<string> {
+  const handle = await open(path, 'r')
+  try {
+    const info = await handle.stat()
+    if (info.size > MAX_CONFIG_FILE_BYTES) throw tooLarge(path, what, info.size)
+    const chunks: Buffer[] = []
+    let total = 0
+    for (;;) {
+      const {bytesRead, buffer} = await handle.read({buffer: Buffer.allocUnsafe(Math.max(info.size + 1, 64 * 1024))})
+      if (bytesRead === 0) break
+      chunks.push(buffer.subarray(0, bytesRead))
+      total += bytesRead
+      if (total > MAX_CONFIG_FILE_BYTES) throw tooLarge(path, what)
+    }
+    return Buffer.concat(chunks, total).toString('utf8')
+  } finally {
+    await handle.close()
+  }
+}
+
+/** size: the file's, when fstat knew it (a device or a growing file is only known to be over). */
+function tooLarge(path: string, what: string, size?: number): ConfigError {
+  return new ConfigError(
+    `${what} is too large: ${path} is ${size === undefined ? '' : `${formatBytes(size)}, `}over the ${formatBytes(MAX_CONFIG_FILE_BYTES)} limit`,
+    'Configuration files are a few KB: is this the right file? atom-ops does not read larger ones.',
+  )
 }
 
 export async function resolveRealDirectory(path: string, what: string, hint: string): Promise<string> {
@@ -32,6 +75,7 @@ export async function resolveRealDirectory(path: string, what: string, hint: str
 }
 
 function fileError(error: unknown, path: string, what: string, hint?: string): ConfigError {
+  if (error instanceof ConfigError) return error
   const code = (error as NodeJS.ErrnoException).code
   if (code === 'ENOENT') return new ConfigError(`${what} not found: ${path}`, hint)
   if (code === 'EACCES' || code === 'EPERM') {

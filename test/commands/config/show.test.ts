@@ -163,6 +163,37 @@ describe('bad input: one clear line, the documented exit code, nothing written; 
       code: 3,
       message: /bad-profiles\.yml is not valid YAML/,
     },
+    // Huge or explosive files: refused on their size (read from fstat, before the file is) or on their aliases, at once.
+    {
+      name: 'a 50 MiB config.php',
+      setup: () => writeFile(join(broken, 'config', 'config.php'), `<?php\nreturn array('all' => array(\n${"  'padding' => 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',\n".repeat(50 * 16384).slice(0, 50 * 1024 * 1024 - 60)}));\n`),
+      args: () => ['--atom-root', broken],
+      code: 3,
+      message: /AtoM's config\.php is too large: \S+\/config\/config\.php is 50\.0 MiB, over the 1\.0 MiB limit$/,
+      partial: true,
+    },
+    {
+      name: 'a 40 MiB gearman.yml',
+      setup: async () => {
+        await cp(join(bed.realRoot, 'config', 'config.php'), join(broken, 'config', 'config.php'))
+        await writeFile(join(broken, 'config', 'gearman.yml'), `all:\n  servers:\n${'    default: 127.0.0.1:4730\n'.repeat(40 * 1024 * 1024 / 28)}`)
+      },
+      args: () => ['--atom-root', broken],
+      code: 3,
+      message: /AtoM's gearman\.yml is too large: \S+\/config\/gearman\.yml is 40\.0 MiB, over the 1\.0 MiB limit$/,
+      partial: true,
+    },
+    {
+      name: 'a billion-laughs gearman.yml',
+      setup: () => {
+        const levels = Array.from({length: 9}, (_, i) => `l${i + 1}: &l${i + 1} [${Array(10).fill(`*l${i}`).join(', ')}]`)
+        return writeFile(join(broken, 'config', 'gearman.yml'), ['l0: &l0 "lol"', ...levels, 'all:', '  servers: *l9', ''].join('\n'))
+      },
+      args: () => ['--atom-root', broken],
+      code: 3,
+      message: /gearman\.yml: its YAML aliases \(\*name\) expand too far to be read/,
+      partial: true,
+    },
   ]
 
   for (const c of cases) {

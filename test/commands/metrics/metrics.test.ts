@@ -11,6 +11,7 @@ import {insertJob} from '../../../src/testbed/seed.js'
 import {TestBed} from '../../../src/testbed/testbed.js'
 import {submitBackgroundJob} from '../../../src/testbed/workers.js'
 import {runCli} from '../../helpers/cli.js'
+import {endlessLine, fakeServer} from '../../helpers/fake-server.js'
 
 type Family = {name: string; type: string; help: string; metrics: Array<{labels?: Record<string, string>; value: string}>}
 const parse = (text: string): Family[] => parsePrometheusTextFormat(text)
@@ -70,6 +71,24 @@ describe('metrics', () => {
     const families = parse(r.stdout)
     assert.equal(value(families, 'atom_ops_gearman_up', {server: `127.0.0.1:${dead}`}), 0)
     assert.equal(value(families, 'atom_ops_database_up', {}), 0)
+  })
+
+  test('a server sending an endless line is up=0: metrics --timeout 2 finishes by itself with every other figure', async () => {
+    const endless = await fakeServer(endlessLine())
+    try {
+      const server = `127.0.0.1:${endless.port}`
+      const r = await runCli(['metrics', '--gearman', server, '--timeout', '2'], {env: bed.env()})
+      assert.equal(r.signal, null, 'finished by itself, not killed by the harness')
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.stderr, '')
+      const families = parse(r.stdout)
+      assert.equal(value(families, 'atom_ops_gearman_up', {server}), 0)
+      assert.equal(families.find((f) => f.name === 'atom_ops_gearman_jobs_waiting'), undefined)
+      assert.equal(value(families, 'atom_ops_database_up', {}), 1)
+      assert.equal(value(families, 'atom_ops_jobs', {status: 'error'}), 2)
+    } finally {
+      await endless.close()
+    }
   })
 
   test('--json gives the same figures as data', async () => {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import {createServer, type Server, type Socket} from 'node:net'
 import {after, before, describe, test} from 'node:test'
 
 import {AdminConnection} from '../../../src/lib/gearman/admin-connection.js'
@@ -16,6 +15,7 @@ import {
 import {type RunningGearmand, startGearmand} from '../../../src/testbed/gearmand.js'
 import {freePort, startBlackhole, waitFor} from '../../../src/testbed/processes.js'
 import {startWorker, submitBackgroundJob, type RunningWorker} from '../../../src/testbed/workers.js'
+import {endlessLine, fakeServer} from '../../helpers/fake-server.js'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -38,20 +38,6 @@ after(async () => {
   await g2?.stop()
   await rm(dir, {recursive: true, force: true})
 })
-
-/** A loopback listener with a scripted behaviour per connection. */
-async function fakeServer(onConnection: (socket: Socket) => void): Promise<{port: number; close(): Promise<void>}> {
-  const open = new Set<Socket>()
-  const server: Server = createServer((s) => {
-    open.add(s)
-    s.on('error', () => undefined)
-    s.on('close', () => open.delete(s))
-    onConnection(s)
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as {port: number}).port
-  return {port, close: () => new Promise<void>((r) => (open.forEach((s) => s.destroy()), server.close(() => r())))}
-}
 
 describe('admin text protocol against a real gearmand', () => {
   test('status, prioritystatus, workers, show jobs, show unique jobs, version and getpid parse what gearmand says', async () => {
@@ -208,6 +194,93 @@ describe('failures are typed and bounded', () => {
       assert.equal(st[4999].total, 4999)
     } finally {
       await big.close()
+    }
+  })
+
+  test('an endless line is refused at the answer size limit and the connection closed: 1 MiB for one line, 64 MiB for a list', async () => {
+    let closed = 0
+    const endless = await fakeServer(endlessLine(() => closed++))
+    const server = {host: '127.0.0.1', port: endless.port}
+    try {
+      // A deadline far off: what ends these calls is the size of the answer.
+      await assert.rejects(new GearmanAdmin(server, 120_000).version(), (e: unknown) => e instanceof GearmanProtocolError && /sent an answer to "version" larger than 1\.0 MiB$/.test((e as Error).message))
+      await assert.rejects(new GearmanAdmin(server, 120_000).status(), (e: unknown) => e instanceof GearmanProtocolError && /sent an answer to "status" larger than 64\.0 MiB$/.test((e as Error).message))
+      await assert.rejects(
+        AdminConnection.open(server, 120_000).then((c) => c.list('workers')),
+        (e: unknown) => e instanceof GearmanProtocolError && /"workers" larger than 64\.0 MiB/.test((e as Error).message),
+      )
+      await waitFor('the server to see its three connections closed', async () => (closed === 3 ? true : undefined))
+    } finally {
+      await endless.close()
+    }
+  })
+
+  test('data trickling in never extends the deadline: an unended line or a list without its "." times out', async () => {
+    const trickle = (piece: string) =>
+      fakeServer((s) =>
+        s.once('data', () => {
+          const timer = setInterval(() => s.write(piece), 20)
+          s.on('close', () => clearInterval(timer))
+        }),
+      )
+    const bytes = await trickle('x')
+    const lines = await trickle('fn\t0\t0\t1\n')
+    try {
+      for (const [port, call] of [
+        [bytes.port, (a: GearmanAdmin) => a.version()],
+        [lines.port, (a: GearmanAdmin) => a.status()],
+      ] as const) {
+        const t0 = Date.now()
+        await assert.rejects(call(new GearmanAdmin({host: '127.0.0.1', port}, 500)), GearmanTimeoutError)
+        // it waited its deadline out, never less (how long past it is a matter for bench/)
+        assert.ok(Date.now() - t0 >= 500)
+      }
+    } finally {
+      await bytes.close()
+      await lines.close()
+    }
+  })
+
+  test('a binary packet announcing a body over 1 MiB is refused on its header, before the body is waited for', async () => {
+    const header = Buffer.from([0, 0x52, 0x45, 0x53, 0, 0, 0, PacketType.ECHO_RES, 0xff, 0xff, 0xff, 0xf0])
+    assert.throws(() => decodePackets(header), /larger than 1\.0 MiB \(a packet announcing 4\.00 GiB\)/)
+    // The header alone, then silence: a deadline far off, so only the header can end the call.
+    const liar = await fakeServer((s) => s.once('data', () => s.write(header)))
+    try {
+      await assert.rejects(
+        withBinary({host: '127.0.0.1', port: liar.port}, 120_000, (b) => b.echo()),
+        (e: unknown) => e instanceof GearmanProtocolError && /^Gearman job server 127\.0\.0\.1:\d+ sent an answer larger than 1\.0 MiB/.test((e as Error).message),
+      )
+    } finally {
+      await liar.close()
+    }
+  })
+
+  test('binary answers split anywhere and coalesced are read whole', async () => {
+    const res = (type: number, body: string) => {
+      const p = encodePacket(type, [body])
+      p.write('\0RES', 0, 'latin1')
+      return p
+    }
+    // ECHO_RES byte by byte, then two STATUS_RES in one write.
+    const split = await fakeServer((s) => {
+      let n = 0
+      s.on('data', () => {
+        if (n++ === 0) {
+          const echo = res(PacketType.ECHO_RES, 'atom-ops')
+          let i = 0
+          const next = (): void => void (i < echo.length && s.write(echo.subarray(i, ++i), () => setImmediate(next)))
+          next()
+        } else if (n === 2) s.write(Buffer.concat([res(PacketType.STATUS_RES, 'H:a:1\u00001\u00000\u00000\u00000'), res(PacketType.STATUS_RES, 'H:a:2\u00000\u00000\u00000\u00000')]))
+      })
+    })
+    try {
+      await withBinary({host: '127.0.0.1', port: split.port}, 10_000, async (b) => {
+        await b.echo()
+        assert.deepEqual((await b.getStatuses(['H:a:1', 'H:a:2'])).map((st) => [st.handle, st.known]), [['H:a:1', true], ['H:a:2', false]])
+      })
+    } finally {
+      await split.close()
     }
   })
 
