@@ -1,4 +1,5 @@
-import {readFile, realpath, stat} from 'node:fs/promises'
+import {constants} from 'node:fs'
+import {open, readFile, realpath, stat} from 'node:fs/promises'
 
 import {ConfigError} from '../errors.js'
 
@@ -17,6 +18,32 @@ export async function readOptionalConfigFile(path: string, what: string): Promis
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw fileError(error, path, what)
+  }
+}
+
+/**
+ * A file that must be its owner's alone (a password file): refused, unread, when its group or other
+ * users may read it, as ssh refuses such a key.
+ */
+export async function readOwnerOnlyFile(path: string, what: string): Promise<string> {
+  let handle
+  try {
+    // O_NONBLOCK: a FIFO given by mistake must not hang the command.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  } catch (error) {
+    throw fileError(error, path, what)
+  }
+  try {
+    const st = await handle.stat()
+    if (!st.isFile()) throw new ConfigError(`${what} is not a regular file: ${path}`, 'Give the path of a file holding the password on its first line.')
+    if (st.mode & 0o044) {
+      throw new ConfigError(`${what} ${path} is readable by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): not read`, `chmod 600 ${path}: a password file must be readable by its owner only.`)
+    }
+    return await handle.readFile('utf8')
+  } catch (error) {
+    throw error instanceof ConfigError ? error : fileError(error, path, what)
+  } finally {
+    await handle.close()
   }
 }
 
