@@ -3,6 +3,7 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 import {type GlobalOptions, type ResolvedConfig, resolveConfig} from './lib/context/resolve.js'
 import {AbortedError, AtomOpsError, ExitCode, OperationError, UsageError} from './lib/errors.js'
 import {writeAudit, type AuditRecord} from './lib/audit/audit.js'
+import {urlCarriesPassword} from './lib/db/target.js'
 import {scrub} from './lib/util/secrets.js'
 import {inert} from './ui/text.js'
 
@@ -10,6 +11,8 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(type
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 const GLOBAL = 'GLOBAL'
+
+export const DB_PASSWORD_IN_ARGV = '--db carries a password: every local user can see it in ps; use ATOM_OPS_DB_PASSWORD or --db-password-file'
 
 /** What an interrupted destructive command says (see BaseCommand.guardInterrupts). */
 export interface InterruptReport {
@@ -41,7 +44,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   static baseFlags = {
     'atom-root': Flags.string({helpGroup: GLOBAL, summary: 'AtoM install directory [env: ATOM_OPS_ATOM_ROOT] (default /usr/share/nginx/atom).'}),
-    db: Flags.string({helpGroup: GLOBAL, summary: 'MySQL URL overriding config.php, mysql://user:pass@host:3306/atom [env: ATOM_OPS_DB].'}),
+    db: Flags.string({helpGroup: GLOBAL, summary: 'MySQL URL overriding config.php, mysql://user@host:3306/atom; its password from ATOM_OPS_DB_PASSWORD or --db-password-file (a password in the URL shows in ps) [env: ATOM_OPS_DB].'}),
+    'db-password-file': Flags.string({helpGroup: GLOBAL, summary: 'File whose first line is the password of the --db URL; readable by its owner only [env: ATOM_OPS_DB_PASSWORD_FILE].'}),
     gearman: Flags.string({helpGroup: GLOBAL, multiple: true, summary: 'Gearman job server host:port, repeatable; overrides gearman.yml [env: ATOM_OPS_GEARMAN, comma-separated].'}),
     'workers-key': Flags.string({helpGroup: GLOBAL, summary: "Override app.yml's workers_key [env: ATOM_OPS_WORKERS_KEY]."}),
     profile: Flags.string({helpGroup: GLOBAL, summary: "Named AtoM install from atom-ops' config file [env: ATOM_OPS_PROFILE]."}),
@@ -66,6 +70,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
     rejectBlankValues(flags as Record<string, unknown>)
+    // Once per run, on stderr (never in --json's stdout): the whole command line is public on this host.
+    if (typeof flags.db === 'string' && urlCarriesPassword(flags.db)) process.stderr.write(`atom-ops: warning: ${DB_PASSWORD_IN_ARGV}\n`)
   }
 
   /** The effective configuration (flags, env, profile, the install's files), resolved once. */
@@ -80,6 +86,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return {
       atomRoot: f['atom-root'] as string | undefined,
       db: f.db as string | undefined,
+      dbPasswordFile: f['db-password-file'] as string | undefined,
       gearman: f.gearman as string[] | undefined,
       workersKey: f['workers-key'] as string | undefined,
       profile: f.profile as string | undefined,
@@ -121,7 +128,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const {confirm} = await import('@inquirer/prompts')
     let yes = false
     try {
-      yes = await confirm({message: question, default: false}, {output: process.stderr})
+      // The question may quote the database (a job's name): shown inert, like every other output.
+      yes = await confirm({message: inert(question), default: false}, {output: process.stderr})
     } catch {
       yes = false
     }

@@ -6,7 +6,7 @@ import type {JobDetails} from '../lib/jobs/show.js'
 import type {BackupsReport} from '../lib/jobs/backups.js'
 import type {RestoreReport} from '../lib/jobs/backup.js'
 import type {StalledReport} from '../lib/jobs/stalled.js'
-import {phpCsvLine} from '../lib/jobs/csv.js'
+import {type CsvOptions, phpCsvLine} from '../lib/jobs/csv.js'
 import {renderPairs, renderTable} from './table.js'
 import {displayTime, formatDuration, inert, plural} from './text.js'
 
@@ -25,10 +25,11 @@ export function renderJobList(r: JobList): string {
   return table + more
 }
 
-export function jobListCsv(r: JobList): string {
+/** `jobs list --csv`: fputcsv's quoting; cells neutralised for spreadsheets and terminals unless `raw`. */
+export function jobListCsv(r: JobList, options: CsvOptions = {}): string {
   return (
     phpCsvLine(['id', 'name', 'status', 'user', 'started', 'completed', 'seconds', 'related']) +
-    r.jobs.map((j) => phpCsvLine([j.id, j.name, j.status, j.user ?? '', j.startedAt, j.completedAt ?? '', j.seconds ?? '', j.related ?? ''])).join('')
+    r.jobs.map((j) => phpCsvLine([j.id, j.name, j.status, j.user ?? '', j.startedAt, j.completedAt ?? '', j.seconds ?? '', j.related ?? ''], options)).join('')
   )
 }
 
@@ -126,8 +127,8 @@ export function renderRestore(r: RestoreReport): string {
 
 export function renderKillPlan(p: KillPlan): string {
   const j = p.job
-  const lines = [`Job ${j.id} ${j.name ?? ''}: ${j.status}, started ${displayTime(j.startedAt)} by ${j.user ?? '(none)'}.`]
-  if (p.gearman) lines.push(`Gearman: ${p.gearman.state} (${p.gearman.reason}).`)
+  const lines = [`Job ${j.id} ${inert(j.name)}: ${j.status}, started ${displayTime(j.startedAt)} by ${inert(j.user ?? '(none)')}.`]
+  if (p.gearman) lines.push(`Gearman: ${p.gearman.state} (${inert(p.gearman.reason)}).`)
   lines.push(p.action === 'delete' ? 'It will be backed up, then deleted with its notes and properties.' : 'It will be marked failed (status Error, completed now) with an error note saying atom-ops killed it.')
   return lines.join('\n')
 }

@@ -1,17 +1,4 @@
-/**
- * Makes text from the database or a server inert on a terminal: control characters (escape
- * sequences, newlines, carriage returns) are shown escaped, never interpreted.
- */
-export function inert(value: unknown): string {
-  const s = value === null || value === undefined ? '' : String(value)
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    if (c === '\n') return '\\n'
-    if (c === '\r') return '\\r'
-    if (c === '\t') return '\\t'
-    return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')
-  })
-}
+export {inert} from '../lib/util/text.js'
 
 export function plural(n: number, word: string, many = word + 's'): string {
   return `${n} ${n === 1 ? word : many}`

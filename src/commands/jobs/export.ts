@@ -16,17 +16,20 @@ export default class JobsExport extends BaseCommand<typeof JobsExport> {
   static summary = "Export job history: AtoM's CSV (startDate,endDate,jobName,jobStatus,jobInfo,jobUser) or JSON with every field."
   static description =
     'Rows are streamed a page at a time (memory stays flat at millions of jobs) to --output FILE or standard output. A progress bar shows on stderr when it is a terminal. Takes the same filters as `jobs list`.\n\n' +
+    'CSV is written for spreadsheets and terminals: a control character from the database (an escape sequence, BEL) is written as text (\\u001b), a newline, CR or tab stays data inside its quoted cell, and a cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) gets a leading single quote. --raw writes every cell exactly as stored, for programs. JSON and NDJSON are always exact.\n\n' +
     'With --output the export is written to FILE.partial and renamed to FILE only when complete: a failed or interrupted export leaves no FILE (and removes FILE.partial). On standard output a failure part way says how many jobs were written: what came before it is incomplete.\n\n' +
     '' + exitCodesHelp('jobs:export')
   static examples = [
     '<%= config.bin %> <%= command.id %> > atom-job-history.csv',
     '<%= config.bin %> <%= command.id %> --format ndjson --status error --output errors.ndjson',
+    '<%= config.bin %> <%= command.id %> --raw --output history-for-a-program.csv',
   ]
 
   static flags = {
     ...filterFlags,
     format: Flags.string({summary: 'csv (AtoM\'s export format), json (an array) or ndjson (one job per line).', default: 'csv', options: EXPORT_FORMATS}),
     output: Flags.string({char: 'o', summary: 'Write to this file instead of standard output (written whole, then renamed into place).'}),
+    raw: Flags.boolean({summary: 'Write cells exactly as stored: no formula or control-character neutralising; for programs, not spreadsheets.'}),
     'page-size': Flags.integer({hidden: true, min: 1, max: 50_000}),
   }
 
@@ -58,7 +61,7 @@ export default class JobsExport extends BaseCommand<typeof JobsExport> {
       const result = await withJobsContext(cfg, {}, async (ctx) => {
         const fixed = fixTimes(filter, ctx.clock)
         const total = process.stderr.isTTY ? await countJobs(ctx.db, ctx.clock, fixed) : 0
-        return exportJobs(ctx.db, ctx.clock, out, {filter: fixed, format: flags.format as ExportFormat, pageSize: flags['page-size'], total, signal: stop.signal, onProgress: (d, t) => bar.update(d, t)})
+        return exportJobs(ctx.db, ctx.clock, out, {filter: fixed, format: flags.format as ExportFormat, raw: flags.raw, pageSize: flags['page-size'], total, signal: stop.signal, onProgress: (d, t) => bar.update(d, t)})
       })
       bar.done()
       if (partial && flags.output) {

@@ -12,6 +12,8 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
   static summary = 'List job rows with filters: status, class, user, age; as a table, JSON or CSV.'
   static description =
     'Every filter combines with the others (AND); repeated --status or --name values widen (OR). Columns: id, name, status, user, started, completed, duration (or age while in progress) and the related description or actor.' +
+    '\n\n' +
+    'With --csv, cells are neutralised for spreadsheets and terminals as `jobs export` does (control characters written as text such as \\u001b, a leading single quote on a cell starting with =, +, -, @, tab or CR); --raw writes them exactly as stored.' +
     '\n\n' + exitCodesHelp('jobs:list')
   static examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -24,7 +26,8 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
     ...filterFlags,
     limit: Flags.integer({summary: 'At most this many rows, 0 to 1000000 (0 = all).', default: 50, min: 0, max: 1_000_000}),
     sort: Flags.string({summary: 'Sort by id, name, status, user, started, completed or duration; prefix - for descending.', default: '-id'}),
-    csv: Flags.boolean({summary: 'Print CSV instead of a table.', exclusive: ['json']}),
+    csv: Flags.boolean({summary: 'Print CSV instead of a table (cells neutralised for spreadsheets: see --raw).', exclusive: ['json']}),
+    raw: Flags.boolean({summary: 'With --csv: write cells exactly as stored: no formula or control-character neutralising; for programs, not spreadsheets.', dependsOn: ['csv']}),
   }
 
   async run(): Promise<JobList> {
@@ -34,7 +37,7 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
     if (flags.csv && this.jsonEnabled()) throw new UsageError('--csv and --json cannot be used together')
     const result = await withJobsContext(await this.settings(), {}, (ctx) => listJobs(ctx.db, ctx.clock, {filter, sort, limit: flags.limit}))
     if (flags.csv) {
-      process.stdout.write(jobListCsv(result))
+      process.stdout.write(jobListCsv(result, {raw: flags.raw}))
       return result
     }
     return this.output(result, renderJobList)

@@ -33,7 +33,8 @@ export interface ConfigReport {
   settingsFile: string
   atomRoot: string
   realRoot: string | null
-  database: {host: string | null; port: number | null; socket: string | null; user: string; database: string; charset: string | null; password: string} | null
+  /** `password` is masked (or empty); `passwordSource` says where it came from (the URL's source, a password file, ATOM_OPS_DB_PASSWORD, config.php). */
+  database: {host: string | null; port: number | null; socket: string | null; user: string; database: string; charset: string | null; password: string; passwordSource: string} | null
   gearmanServers: Array<{name: string; host: string; port: number}>
   /** AtoM's "is a worker available?" check asks only this one (the last the web app lists). */
   availabilityCheckServer: string | null
@@ -91,12 +92,14 @@ export async function configReport(config: ResolvedConfig): Promise<ConfigReport
   try {
     const db = await config.database.get()
     const t = db.value
-    database = {host: t.host ?? null, port: t.port ?? null, socket: t.socketPath ?? null, user: t.user, database: t.database, charset: t.charset ?? null, password: t.password ? MASK : ''}
+    const passwordSource = sourceLabel(db.passwordSource)
+    database = {host: t.host ?? null, port: t.port ?? null, socket: t.socketPath ?? null, user: t.user, database: t.database, charset: t.charset ?? null, password: t.password ? MASK : '', passwordSource}
     lines.push({setting: 'database', value: `${t.user}@${t.socketPath ? `socket ${t.socketPath}` : `${t.host}:${t.port}`}/${t.database}`, source: sourceLabel(db.source)})
-    lines.push({setting: 'password', value: t.password ? MASK : '(empty)', source: sourceLabel(db.source)})
+    lines.push({setting: 'password', value: t.password ? MASK : '(empty)', source: passwordSource})
   } catch (error) {
-    // An unreadable root was already reported once.
-    if (install) lines.push(fail('database', error))
+    // An unreadable root was already reported once (a --db URL's password file is another matter).
+    const sameAsRoot = !install && error instanceof AtomOpsError && error.message === config.installError?.message
+    if (!sameAsRoot) lines.push(fail('database', error))
   }
 
   const gearman = config.gearman?.value ?? []

@@ -5,15 +5,17 @@ import {type AtomInstall, DEFAULT_ATOM_ROOT, DEFAULT_GEARMAN_PORT, type GearmanS
 import {functionPrefix} from '../atom/prefix.js'
 import type {ConfigOrigin} from '../atom/symfony-config.js'
 import {atomTimezone} from '../atom/timezone.js'
-import {type DatabaseTarget, parseDatabaseUrl, targetFromAtom} from '../db/target.js'
+import {type DatabaseTarget, parseDatabaseUrl, readPasswordFile, targetFromAtom} from '../db/target.js'
 import {AtomOpsError, ConfigError, UsageError} from '../errors.js'
 import {loadSettingsFile, type Profile, selectProfile, type SettingsFile} from '../settings/profiles.js'
 import {parseHostPort} from '../util/hostport.js'
+import {registerSecret} from '../util/secrets.js'
 
 /** The global options every command takes, as typed (flags) before env and profile are applied. */
 export interface GlobalOptions {
   atomRoot?: string
   db?: string
+  dbPasswordFile?: string
   gearman?: string[]
   workersKey?: string
   profile?: string
@@ -34,6 +36,11 @@ export interface Sourced<T> {
 
 export type {GearmanServer}
 
+/** The database target, where it came from, and where its password came from (for config show; never the password). */
+export interface SourcedDatabase extends Sourced<DatabaseTarget> {
+  passwordSource: Source
+}
+
 export interface ResolvedConfig {
   settingsFile: string
   profile?: string
@@ -42,7 +49,7 @@ export interface ResolvedConfig {
   install?: AtomInstall
   installError?: AtomOpsError
   /** The database to open: --db/env/profile, else config.php, read only when first asked for. */
-  database: Lazy<Sourced<DatabaseTarget>>
+  database: Lazy<SourcedDatabase>
   /** AtoM's timezone (the clock its rows were written with), resolved when first asked for. */
   timezone: Lazy<Sourced<string>>
   gearman?: Sourced<GearmanServer[]>
@@ -56,6 +63,7 @@ export interface ResolvedConfig {
 export const ENV = {
   atomRoot: 'ATOM_OPS_ATOM_ROOT',
   db: 'ATOM_OPS_DB',
+  dbPasswordFile: 'ATOM_OPS_DB_PASSWORD_FILE',
   gearman: 'ATOM_OPS_GEARMAN',
   workersKey: 'ATOM_OPS_WORKERS_KEY',
   profile: 'ATOM_OPS_PROFILE',
@@ -63,7 +71,10 @@ export const ENV = {
   timezone: 'ATOM_OPS_TIMEZONE',
 } as const
 
-const FLAG = {atomRoot: '--atom-root', db: '--db', gearman: '--gearman', workersKey: '--workers-key', profile: '--profile', timeout: '--timeout', timezone: '--timezone'} as const
+/** The password of a --db URL that has none, read only by atom-ops (never passed to a program it runs). */
+export const DB_PASSWORD_ENV = 'ATOM_OPS_DB_PASSWORD'
+
+const FLAG = {atomRoot: '--atom-root', db: '--db', dbPasswordFile: '--db-password-file', gearman: '--gearman', workersKey: '--workers-key', profile: '--profile', timeout: '--timeout', timezone: '--timezone'} as const
 
 /** A value computed on first use and kept: what a command never asks for is never read. */
 export interface Lazy<T> {
@@ -142,6 +153,7 @@ export async function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessE
   const dbOverride = dbPick && {value: parseDatabaseUrl(dbPick.value, describe(dbPick.origin.source), dbPick.origin.kind), source: dbPick.origin.source}
   const gearmanPick = pick(options.gearman, 'gearman', env, (s) => s.split(',').map((x) => x.trim()).filter(Boolean), profile?.gearman, profileLabel)
   const gearmanOverride = gearmanPick && {value: parseGearmanList(gearmanPick.value, gearmanPick.origin), source: gearmanPick.origin.source}
+  const passwordPick = pickPassword(options, env, dbOverride, profile, profileLabel)
   const keyPick = pick(options.workersKey, 'workersKey', env, (s) => s, profile?.workersKey, profileLabel)
 
   let install: AtomInstall | undefined
@@ -172,10 +184,15 @@ export async function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessE
     return {value: found.zone, source: found.source.startsWith('/') ? {kind: 'file', detail: found.source} : {kind: 'default', detail: found.source}}
   })
 
-  const database = lazy(async (): Promise<Sourced<DatabaseTarget>> => {
-    if (dbOverride) return dbOverride
-    if (!install) throw withHint(installError, 'Or give the database directly with --db mysql://user:password@host/atom')
-    return {value: targetFromAtom(await readDatabaseSettings(install.configPhp)), source: {kind: 'file', detail: install.configPhp}}
+  const database = lazy(async (): Promise<SourcedDatabase> => {
+    if (dbOverride) {
+      if (dbOverride.value.password !== '' || !passwordPick) return {...dbOverride, passwordSource: dbOverride.source}
+      const password = 'value' in passwordPick ? passwordPick.value : await readPasswordFile(passwordPick.file, passwordPick.what)
+      return {value: {...dbOverride.value, password}, source: dbOverride.source, passwordSource: passwordPick.source}
+    }
+    if (!install) throw withHint(installError, 'Or give the database directly with --db mysql://user@host/atom (the password in ATOM_OPS_DB_PASSWORD or --db-password-file)')
+    const source: Source = {kind: 'file', detail: install.configPhp}
+    return {value: targetFromAtom(await readDatabaseSettings(install.configPhp)), source, passwordSource: source}
   })
 
   return {
@@ -192,6 +209,36 @@ export async function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessE
     timeoutMs,
     profileSettings: profile,
   }
+}
+
+/** The password of a --db URL without one: a value (ATOM_OPS_DB_PASSWORD) or a file read when the database is first asked for. */
+type PasswordPick = {value: string; source: Source} | {file: string; what: string; source: Source}
+
+/**
+ * Where the password of a --db URL (flag, ATOM_OPS_DB or profile) comes from when the URL has none,
+ * first found: --db-password-file, $ATOM_OPS_DB_PASSWORD, $ATOM_OPS_DB_PASSWORD_FILE, the profile's
+ * db_password_file. A password inside the URL wins; typing both on the command line, or a password
+ * file flag with no URL to use it for (config.php has its own), is a usage error.
+ */
+function pickPassword(options: GlobalOptions, env: NodeJS.ProcessEnv, url: Sourced<DatabaseTarget> | undefined, profile: Profile | undefined, profileLabel: string | undefined): PasswordPick | undefined {
+  const value = env[DB_PASSWORD_ENV] || undefined
+  registerSecret(value)
+  if (value !== undefined && env[ENV.dbPasswordFile]) throw new UsageError(`$${DB_PASSWORD_ENV} and $${ENV.dbPasswordFile} are both set`, 'Keep one of them.')
+  const filePick = pick(options.dbPasswordFile, 'dbPasswordFile', env, (s) => s, profile?.dbPasswordFile, profileLabel)
+  if (filePick?.origin.source.kind === 'flag') {
+    if (!url) throw new UsageError('--db-password-file needs a --db URL: the password in config.php goes with its own user', 'Give --db mysql://user@host:3306/atom with it (or ATOM_OPS_DB), or leave both out to use config.php.')
+    if (url.value.password !== '') {
+      throw new UsageError(`--db-password-file: ${describe(url.source)} already carries a password`, 'Remove the password from the URL: mysql://user@host:3306/atom')
+    }
+  }
+  const fromFile = (p: NonNullable<typeof filePick>): PasswordPick => {
+    const file = resolvePath(p.value)
+    const where = p.origin.source.kind === 'profile' ? `profile ${p.origin.source.detail}: db_password_file` : describe(p.origin.source)
+    return {file, what: where, source: {kind: p.origin.source.kind, detail: `${p.origin.source.kind === 'profile' ? `${p.origin.source.detail}, db_password_file` : p.origin.source.detail} ${file}`}}
+  }
+  if (filePick?.origin.source.kind === 'flag') return fromFile(filePick)
+  if (value !== undefined) return {value, source: {kind: 'env', detail: DB_PASSWORD_ENV}}
+  return filePick && fromFile(filePick)
 }
 
 /** The install, or the reason it could not be read. */

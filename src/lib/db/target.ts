@@ -1,6 +1,7 @@
 import {AtomOpsError, ConfigError, UsageError} from '../errors.js'
 import {registerSecret} from '../util/secrets.js'
 import {type AtomDatabaseSettings, DEFAULT_MYSQL_SOCKET} from '../atom/install.js'
+import {readOwnerOnlyFile} from '../util/files.js'
 
 /** Everything needed to open a MySQL connection; either host/port or a Unix socket. */
 export interface DatabaseTarget {
@@ -68,4 +69,25 @@ export function parseDatabaseUrl(text: string, origin: string, kind: 'usage' | '
 export function describeTarget(t: DatabaseTarget): string {
   const where = t.socketPath ? `socket ${t.socketPath}` : `${t.host}:${t.port}`
   return `${t.user}@${where}/${t.database}`
+}
+
+/** Whether a --db value is a valid database URL with a password in it (which `ps` shows every local user). */
+export function urlCarriesPassword(text: string): boolean {
+  try {
+    return parseDatabaseUrl(text, '--db', 'usage').password !== ''
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The password on the first line of a file (the line ending is not part of it; everything else is),
+ * refused when the file is readable by other users. `what` names where the path came from.
+ */
+export async function readPasswordFile(path: string, what: string): Promise<string> {
+  const text = await readOwnerOnlyFile(path, what)
+  const password = text.split(/\r?\n/)[0]
+  registerSecret(password)
+  if (password === '') throw new ConfigError(`${what} ${path}: the first line is empty`, 'Write the password alone on the first line of the file.')
+  return password
 }

@@ -14,6 +14,7 @@ import type {ServiceFlags} from '../service/targets.js'
 import {COMMAND_TIMEOUT_FACTOR} from '../service/types.js'
 import {loadProfileInstalls} from '../settings/installs.js'
 import type {CheckResult, CheckStatus} from './types.js'
+import {inert} from '../util/text.js'
 
 export interface DoctorReport {
   install: {root: string; realRoot: string | null; prefix: string | null; profile: string | null}
@@ -162,7 +163,8 @@ export function nagiosLine(report: DoctorReport): string {
   const text = report.mostLikelyCause ? report.mostLikelyCause.summary : `all ${report.checks.filter((c) => c.status === 'ok').length} checks passed`
   const m = report.metrics
   const perf = [`workers=${m.workers};;1:`, `waiting=${m.waitingJobs}`, `zombies=${m.zombies ?? 'U'};;0`, `oldest_in_progress=${m.oldestInProgressSeconds ?? 'U'}s`]
-  return `ATOM-OPS ${label} - ${text.replace(/\|/g, '/').replace(/[\r\n]+/g, ' ')} | ${perf.join(' ')}`
+  // One line for the monitoring system, and inert: a summary may quote a server (a unit name, an error).
+  return `ATOM-OPS ${label} - ${inert(text.replace(/\|/g, '/').replace(/[\r\n]+/g, ' '))} | ${perf.join(' ')}`
 }
 
 export interface MultiDoctorReport {

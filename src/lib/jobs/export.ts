@@ -76,7 +76,8 @@ export class ExportInterrupted extends OperationError {
 
 /**
  * Streams every job matching the filter, in id order, a page at a time (keyset pagination; memory
- * stays flat at any row count): AtoM's CSV, a JSON array, or one JSON object per line. A failure
+ * stays flat at any row count): AtoM's CSV (cells neutralised for spreadsheets and terminals unless
+ * `raw`), a JSON array, or one JSON object per line (always exact). A failure
  * after the first row says how many jobs were written (the output is incomplete); `signal` stops it
  * after the current page.
  */
@@ -84,7 +85,7 @@ export async function exportJobs(
   db: Database,
   clock: AtomClock,
   out: Writable,
-  options: {filter: JobFilter; format: ExportFormat; pageSize?: number; onProgress?: (done: number, total: number) => void; total?: number; signal?: AbortSignal},
+  options: {filter: JobFilter; format: ExportFormat; pageSize?: number; onProgress?: (done: number, total: number) => void; total?: number; signal?: AbortSignal; raw?: boolean},
 ): Promise<ExportResult> {
   const progress = {jobs: 0, bytes: 0}
   try {
@@ -110,7 +111,7 @@ async function writeExport(db: Database, clock: AtomClock, out: Writable, option
     const notes = await notesFor(db, ids)
     const parts: string[] = []
     if (options.format === 'csv') {
-      for (const j of page) parts.push(phpCsvLine(atomCsvFields(j, notes.get(j.id) ?? [])))
+      for (const j of page) parts.push(phpCsvLine(atomCsvFields(j, notes.get(j.id) ?? []), {raw: options.raw}))
     } else {
       const props = await propertiesFor(db, ids)
       const range = idRange('id', ids)

@@ -7,6 +7,7 @@ import {msLeft} from '../gearman/deadline-socket.js'
 import {fetchServerView} from '../gearman/view.js'
 import {stalledSummary} from '../jobs/stalled.js'
 import {TERM_IDS} from '../jobs/terms.js'
+import {inertExcept} from '../util/text.js'
 
 export interface Sample {
   labels: Record<string, string>
@@ -90,14 +91,25 @@ export async function collectMetrics(config: ResolvedConfig): Promise<MetricFami
   return [gearmanUp, waiting, running, workers, connections, dbUp, jobs, oldest, zombies, duration].filter((f) => f.samples.length > 0)
 }
 
-/** Prometheus text exposition format (0.0.4), written by prom-client so names and label values are escaped right. */
+/**
+ * A label value from a server (a Gearman function name) made inert: every control character but the
+ * newline shown as text (`\u001b`); prom-client then escapes `\`, `"` and the newline as the text format says.
+ */
+function labelValue(value: string): string {
+  return inertExcept(value, '\n')
+}
+
+/**
+ * Prometheus text exposition format (0.0.4), written by prom-client so names and label values are escaped
+ * right; label values are made inert first (a file or page a person may read in a terminal).
+ */
 export async function formatPrometheus(families: MetricFamily[]): Promise<string> {
   const {Registry, Gauge} = await import('prom-client')
   const registry = new Registry()
   for (const f of families) {
     const labelNames = [...new Set(f.samples.flatMap((s) => Object.keys(s.labels)))]
     const gauge = new Gauge({name: f.name, help: f.help, labelNames, registers: [registry]})
-    for (const s of f.samples) gauge.set(s.labels, s.value)
+    for (const s of f.samples) gauge.set(Object.fromEntries(Object.entries(s.labels).map(([k, v]) => [k, labelValue(v)])), s.value)
   }
   return registry.metrics()
 }

@@ -2,6 +2,8 @@ import {createServer, type Server} from 'node:http'
 
 import type {HostPort} from '../util/hostport.js'
 import {OperationError} from '../errors.js'
+import {scrub} from '../util/secrets.js'
+import {inert} from '../util/text.js'
 
 /**
  * Serves `render()` at /metrics (collected afresh at each scrape, one scrape at a time) until the
@@ -23,7 +25,7 @@ export function serveMetrics(listen: HostPort, render: () => Promise<string>): P
       const body = await busy
       res.writeHead(200, {'content-type': 'text/plain; version=0.0.4; charset=utf-8'}).end(body)
     } catch (error) {
-      res.writeHead(500, {'content-type': 'text/plain'}).end(`collecting failed: ${(error as Error).message}\n`)
+      res.writeHead(500, {'content-type': 'text/plain'}).end(`collecting failed: ${inert(scrub((error as Error).message))}\n`)
     }
   })
   return new Promise((resolve, reject) => {

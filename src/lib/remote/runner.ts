@@ -59,6 +59,20 @@ export interface CommandRunner {
   stream(argv: string[], options: StreamOptions): Promise<RunResult>
 }
 
+/**
+ * The only variables a program atom-ops runs inherits: what finding programs, the user's identity and
+ * locale, ssh's agent and systemd's user bus need. Never ATOM_OPS_* (ATOM_OPS_DB and ATOM_OPS_DB_PASSWORD
+ * carry the database password), never MYSQL_PWD, nothing else the operator's shell holds.
+ */
+export const CHILD_ENV_ALLOWED = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'TERM', 'TZ', 'SSH_AUTH_SOCK', 'SSH_AGENT_PID', 'XDG_RUNTIME_DIR', 'DBUS_SESSION_BUS_ADDRESS'] as const
+
+/** The environment of every program the runner starts: the allow-list, plus stable, parseable output whatever the operator's locale. */
+export function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {}
+  for (const name of CHILD_ENV_ALLOWED) if (env[name] !== undefined) out[name] = env[name]
+  return {...out, LC_ALL: 'C', SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0', PAGER: 'cat'}
+}
+
 /** Kills a program that overruns: SIGTERM, then SIGKILL one second later. */
 const KILL_GRACE_MS = 1000
 
@@ -72,8 +86,7 @@ function execute(command: string, args: string[], shownArgv: string[], options: 
     const child = spawn(command, args, {
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
-      // Stable, parseable output whatever the operator's locale.
-      env: {...process.env, LC_ALL: 'C', SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0', PAGER: 'cat'},
+      env: childEnv(),
     })
     const finish = (code: number | null, signal: NodeJS.Signals | null, extraErr = '') => {
       if (settled) return

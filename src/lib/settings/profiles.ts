@@ -9,6 +9,8 @@ export interface Profile {
   name: string
   atomRoot?: string
   db?: string
+  /** A file whose first line is the password of `db` when its URL has none. */
+  dbPasswordFile?: string
   gearman?: string[]
   workersKey?: string
   timeout?: number
@@ -30,6 +32,7 @@ export interface SettingsFile {
 const PROFILE_KEYS: Record<string, keyof Profile> = {
   atom_root: 'atomRoot',
   db: 'db',
+  db_password_file: 'dbPasswordFile',
   gearman: 'gearman',
   workers_key: 'workersKey',
   timeout: 'timeout',
@@ -56,6 +59,10 @@ export async function loadSettingsFile(path = settingsFilePath()): Promise<Setti
       const field = PROFILE_KEYS[key]
       if (!field) throw new ConfigError(`${path}: profile "${name}" has an unknown setting "${key}"`, `Known settings: ${Object.keys(PROFILE_KEYS).join(', ')}`)
       assign(profile, field, value, `${path}: profile "${name}" setting "${key}"`)
+    }
+    if (profile.dbPasswordFile === '') throw new ConfigError(`${path}: profile "${name}" setting "db_password_file" is empty`, 'Give the path of a file holding the password, or remove the line.')
+    if (profile.dbPasswordFile !== undefined && profile.db === undefined) {
+      throw new ConfigError(`${path}: profile "${name}" has db_password_file but no db`, 'db_password_file holds the password of the db URL: add db: mysql://user@host:3306/atom')
     }
     profiles.set(name, profile)
   }

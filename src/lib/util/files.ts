@@ -1,3 +1,4 @@
+import {constants} from 'node:fs'
 import {open, readFile, realpath, stat} from 'node:fs/promises'
 
 import {ConfigError} from '../errors.js'
@@ -50,6 +51,33 @@ async function readBounded(path: string, what: string): Promise<string> {
       if (total > MAX_CONFIG_FILE_BYTES) throw tooLarge(path, what)
     }
     return Buffer.concat(chunks, total).toString('utf8')
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * A file that must be its owner's alone (a password file): refused, unread, when its group or other
+ * users may read it, as ssh refuses such a key.
+ */
+export async function readOwnerOnlyFile(path: string, what: string): Promise<string> {
+  let handle
+  try {
+    // O_NONBLOCK: a FIFO given by mistake must not hang the command.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  } catch (error) {
+    throw fileError(error, path, what)
+  }
+  try {
+    const st = await handle.stat()
+    if (st.size > MAX_CONFIG_FILE_BYTES) throw tooLarge(path, what, st.size)
+    if (!st.isFile()) throw new ConfigError(`${what} is not a regular file: ${path}`, 'Give the path of a file holding the password on its first line.')
+    if (st.mode & 0o044) {
+      throw new ConfigError(`${what} ${path} is readable by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): not read`, `chmod 600 ${path}: a password file must be readable by its owner only.`)
+    }
+    return await handle.readFile('utf8')
+  } catch (error) {
+    throw error instanceof ConfigError ? error : fileError(error, path, what)
   } finally {
     await handle.close()
   }

@@ -86,7 +86,7 @@ describe('config show', () => {
   test('--db overrides config.php; its password is masked too', async () => {
     const r = await runCli(['config', 'show', '--json', '--db', 'mysql://ops:S3cr3t%24x@db.example:3307/atom_live?charset=utf8mb4'], {env: bed.env()})
     assert.equal(r.code, 0, r.stderr)
-    assert.deepEqual(r.json.database, {host: 'db.example', port: 3307, socket: null, user: 'ops', database: 'atom_live', charset: 'utf8mb4', password: '********'})
+    assert.deepEqual(r.json.database, {host: 'db.example', port: 3307, socket: null, user: 'ops', database: 'atom_live', charset: 'utf8mb4', password: '********', passwordSource: 'flag --db'})
     assert.doesNotMatch(r.stdout + r.stderr, /S3cr3t/)
   })
 

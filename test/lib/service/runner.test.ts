@@ -57,4 +57,36 @@ describe('command runner', () => {
     assert.deepEqual(splitWords(`-p 2222 -i "/k/my key" -o 'UserKnownHostsFile=/a b' $HOME`), ['-p', '2222', '-i', '/k/my key', '-o', 'UserKnownHostsFile=/a b', '$HOME'])
     assert.throws(() => splitWords('-i "unclosed'), /unbalanced/)
   })
+
+  test('a program run locally gets the allow-listed environment only: no ATOM_OPS_*, no MYSQL_PWD', async () => {
+    const set = {ATOM_OPS_DB: 'mysql://u:s3cret@db/atom', ATOM_OPS_DB_PASSWORD: 's3cret', ATOM_OPS_DB_PASSWORD_FILE: '/x', MYSQL_PWD: 's3cret', UNRELATED_TOKEN: 't', SSH_AUTH_SOCK: '/tmp/agent.sock', TZ: 'Europe/Paris'}
+    const saved = Object.fromEntries(Object.keys(set).map((k) => [k, process.env[k]]))
+    Object.assign(process.env, set)
+    try {
+      for (const r of [await new LocalRunner().run(['sh', '-c', 'env'], {timeoutMs: 5000}), await collect(['sh', '-c', 'env'])]) {
+        const env = Object.fromEntries(r.stdout.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+        const names = Object.keys(env)
+        assert.deepEqual(names.filter((n) => n.startsWith('ATOM_OPS_') || n === 'MYSQL_PWD' || n === 'UNRELATED_TOKEN'), [])
+        assert.ok(!r.stdout.includes('s3cret'))
+        assert.equal(env.SSH_AUTH_SOCK, '/tmp/agent.sock', "ssh's agent still reaches ssh")
+        assert.equal(env.TZ, 'Europe/Paris')
+        assert.equal(env.PATH, process.env.PATH)
+        assert.equal(env.LC_ALL, 'C')
+        assert.equal(env.PAGER, 'cat')
+        assert.deepEqual(names.filter((n) => !['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'TERM', 'TZ', 'SSH_AUTH_SOCK', 'SSH_AGENT_PID', 'XDG_RUNTIME_DIR', 'DBUS_SESSION_BUS_ADDRESS', 'LC_ALL', 'SYSTEMD_PAGER', 'SYSTEMD_COLORS', 'PAGER', 'PWD', 'SHLVL', '_'].includes(n)), [], 'nothing beyond the allow-list (and what sh sets itself)')
+      }
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k]
+        else process.env[k] = v
+      }
+    }
+  })
 })
+
+/** stream(): the same environment as run(). */
+async function collect(argv: string[]): Promise<{stdout: string}> {
+  const lines: string[] = []
+  await new LocalRunner().stream(argv, {onLine: (line, stream) => stream === 'stdout' && lines.push(line)})
+  return {stdout: lines.join('\n')}
+}
