@@ -7,7 +7,7 @@ import {insertJob} from '../../src/testbed/seed.js'
 import {readBackup, summariseBackup} from '../../src/lib/jobs/backup.js'
 import {TestBed} from '../../src/testbed/testbed.js'
 import {type CliResult, runCli} from '../helpers/cli.js'
-import {assertNoOrphans, seedMany, tableCounts} from '../commands/jobs/helpers.js'
+import {assertNoOrphans, holdJobRowLock, seedMany, tableCounts} from '../commands/jobs/helpers.js'
 import {until} from '../helpers/wait.js'
 
 /**
@@ -139,9 +139,13 @@ describe('jobs clear and jobs kill at once', () => {
   test('kill --delete of a row the clear is about to delete: deleted once, the clear counts it as already gone', async () => {
     await seedMany(bed.database, 2000)
     const target = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running', notes: ['x']})
-    const clear = runCli(['jobs', 'clear', '--force', '--no-backup', '--batch-size', '250', '--batch-pause', '150', '--json'], {env: bed.env()})
-    await until('the clear to delete a batch', async () => (await jobCount()) < 2001)
+    // The clear stops at the 1,000th row (held by another transaction), so the kill meets the target
+    // still planned but not yet reached, however slow the machine.
+    const lock = await holdJobRowLock(bed.db.target, 1000)
+    const clear = runCli(['jobs', 'clear', '--force', '--no-backup', '--batch-size', '250', '--json'], {env: bed.env()})
+    await until('the clear to delete the rows before the held one', async () => (await jobCount()) === 1001)
     const kill = await runCli(['jobs', 'kill', String(target), '--delete', '--no-backup', '--force', '--json'], {env: bed.env()})
+    await lock.release()
     assert.equal(kill.code, 0, kill.stderr)
     const r = await clear
     assert.equal(r.code, 0, r.stderr)

@@ -18,7 +18,7 @@ import {TestBed} from '../../src/testbed/testbed.js'
 import {submitBackgroundJob} from '../../src/testbed/workers.js'
 import {type CliResult, runCli} from '../helpers/cli.js'
 import {until} from '../helpers/wait.js'
-import {assertNoOrphans, backupLines, dumpJobTables, seedMany, tableCounts} from '../commands/jobs/helpers.js'
+import {assertNoOrphans, backupLines, dumpJobTables, holdJobRowLock, seedMany, tableCounts} from '../commands/jobs/helpers.js'
 
 /**
  * The destructive commands interrupted part way, by SIGINT (Ctrl-C: stop cleanly, say what was done,
@@ -68,16 +68,6 @@ async function cacheTree(dirs: number): Promise<{cache: string; top: number; fir
 }
 const jobCount = async () => (await tableCounts(bed.database)).jobs
 
-/** A transaction, as AtoM's would, holding the lowest job's row lock until released. */
-async function lockFirstJob(): Promise<{release: () => Promise<void>}> {
-  const mysql = (await import('mysql2/promise')).default
-  const t = bed.db.target
-  const conn = await mysql.createConnection({host: t.socketPath ? undefined : t.host, port: t.port, socketPath: t.socketPath, user: t.user, password: t.password, database: t.database})
-  await conn.query('START TRANSACTION')
-  await conn.execute('SELECT id FROM job ORDER BY id LIMIT 1 FOR UPDATE')
-  return {release: () => conn.end()}
-}
-
 /**
  * Some connection of the test database waits on a row lock (InnoDB's view, not a guess from time).
  * InnoDB refreshes INNODB_TRX only when it was not read for 0.1 s: callers poll it less often (until's everyMs).
@@ -115,7 +105,7 @@ describe('jobs clear interrupted', () => {
     const before = await dumpJobTables(bed.database)
     const file = join(bed.dir, 'int-locked.ndjson.gz')
     // Another transaction (AtoM updating a job) holds the first job's row until the test lets go.
-    const holder = await lockFirstJob()
+    const holder = await holdJobRowLock(bed.db.target)
     let r: CliResult
     try {
       const {child, done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200'])
@@ -171,7 +161,7 @@ describe('jobs clear interrupted', () => {
   test('SIGKILL while the first batch waits on a lock: nothing deleted, the backup holds no job; a rerun finishes', async () => {
     await seedMany(bed.database, 3000)
     const file = join(bed.dir, 'kill-locked.ndjson.gz')
-    const holder = await lockFirstJob()
+    const holder = await holdJobRowLock(bed.db.target)
     try {
       const {child, done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200'])
       await until('the clear waiting on the lock', () => waitingOnLock(), 60_000, 250)
@@ -194,7 +184,7 @@ describe('jobs clear: its connection killed before anything was deleted', () => 
     await bed.database.execute("DELETE FROM object WHERE class_name = 'QubitJob'")
     await seedMany(bed.database, 1000)
     const file = join(bed.dir, 'conn-killed.ndjson.gz')
-    const holder = await lockFirstJob()
+    const holder = await holdJobRowLock(bed.db.target)
     let r: CliResult
     try {
       const {done} = start(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '200'])

@@ -1,4 +1,5 @@
 import type {Queryable} from '../../../src/lib/db/database.js'
+import type {DatabaseTarget} from '../../../src/lib/db/target.js'
 
 /** Row counts of every table a job lives in, and the orphans a wrong delete would leave. */
 export async function tableCounts(db: Queryable): Promise<Record<string, number>> {
@@ -85,4 +86,19 @@ export async function backupLines(file: string): Promise<string[]> {
       return false
     }
   })
+}
+
+/**
+ * A transaction, as AtoM's would, holding the row lock of the job at this position (0 = the lowest id)
+ * until released: a clear that reaches it waits there, deterministically, whatever the machine's load.
+ */
+export async function holdJobRowLock(target: DatabaseTarget, position = 0): Promise<{release: () => Promise<void>}> {
+  const mysql = (await import('mysql2/promise')).default
+  const conn = await mysql.createConnection({host: target.socketPath ? undefined : target.host, port: target.port, socketPath: target.socketPath, user: target.user, password: target.password, database: target.database})
+  await conn.query('START TRANSACTION')
+  // Found without locking, then locked by its id alone: a locking read with OFFSET would lock every row it skips.
+  const [rows] = await conn.query<Array<{id: number} & import('mysql2').RowDataPacket>>('SELECT id FROM job ORDER BY id LIMIT 1 OFFSET ?', [position])
+  if (rows.length === 0) throw new Error(`no job at position ${position} to lock`)
+  await conn.query('SELECT id FROM job WHERE id = ? FOR UPDATE', [rows[0].id])
+  return {release: () => conn.end()}
 }
