@@ -29,6 +29,13 @@ export const EXIT_CODES: Record<string, ExitCodeTable> = {
     [2, 'bad flags'],
     [3, 'a part could not be resolved (marked NOT RESOLVED in the output)'],
   ],
+  'config:init': [
+    [0, 'the profile file written, already up to date, or --dry-run'],
+    [2, 'bad flags, --root not an AtoM install, --name naming none of several installs, or a profile of that name exists and differs (--force replaces it)'],
+    [3, "no AtoM install found, or atom-ops' config file does not parse"],
+    [5, 'not confirmed (or no --force without a terminal)'],
+    [6, 'the profile file could not be written (the old one is unchanged)'],
+  ],
   'jobs:list': [
     [0, 'listed (also when nothing matches)'],
     [2, 'a bad flag value'],

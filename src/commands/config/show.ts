@@ -10,7 +10,7 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
   static summary = 'Show every effective setting and where it came from (password masked).'
   static description = `Reads the AtoM install as symfony does (parsed, never executed): config/config.php, and gearman.yml, app.yml and settings.yml each from config/ with apps/qubit/config/ merged over it, flattened for the web app (environment prod) and for the worker (environment worker). Applies the profile, ATOM_OPS_* variables and flags, and shows the result with the file and section each value came from: database, Gearman servers, the server the web app asks for worker availability, workers_key and the Gearman function prefix, what the worker sees, AtoM's timezone.
 
-A part that cannot be resolved (no install at the root, an unreadable config.php) is marked NOT RESOLVED and the rest is still shown; the first such problem is also printed as an error.
+A part that cannot be resolved (no install at the root, an unreadable config.php) is marked NOT RESOLVED and the rest is still shown, what only the install could give as unknown; a missing root says to set --atom-root or run \`atom-ops config init\`. The first such problem is also printed as an error.
 
 ${exitCodesHelp('config:show')}`
   static examples = [

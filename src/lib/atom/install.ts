@@ -13,6 +13,8 @@ import {isRecord} from './yaml.js'
 
 export const DEFAULT_ATOM_ROOT = '/usr/share/nginx/atom'
 export const DEFAULT_GEARMAN_PORT = 4730
+/** What to do when the root is wrong: every command that needs the install says it. */
+export const ROOT_HINT = 'Point --atom-root (or ATOM_OPS_ATOM_ROOT, or a profile) at the directory holding config/config.php, or run `atom-ops config init` to find the installs and write a profile.'
 /** Where PDO connects when the DSN names no host (Debian's and Ubuntu's default socket). */
 export const DEFAULT_MYSQL_SOCKET = '/var/run/mysqld/mysqld.sock'
 
@@ -65,7 +67,7 @@ export interface AtomInstall {
  * config.php is read separately (readDatabaseSettings), only by what needs the database.
  */
 export async function readAtomInstall(root: string): Promise<AtomInstall> {
-  const realRoot = await resolveRealDirectory(root, 'AtoM root', 'Point --atom-root (or ATOM_OPS_ATOM_ROOT) at the directory holding config/config.php.')
+  const realRoot = await resolveRealDirectory(root, 'AtoM root', ROOT_HINT)
   const [alwaysOnPlugins, onDisk] = await Promise.all([readAlwaysOnPlugins(realRoot), pluginDirectories(realRoot)])
   // app.yml and settings.yml are compiled before the database's plugins are loaded: only always-on
   // plugins' config counts (sfApplicationConfiguration::initConfiguration).

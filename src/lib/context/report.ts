@@ -1,5 +1,8 @@
+import {realpath} from 'node:fs/promises'
+
 import {askedServer, jobClassesOf} from '../atom/facts.js'
 import type {AtomSide} from '../atom/install.js'
+import {isDirectory} from '../atom/root.js'
 import {AtomOpsError, describeError} from '../errors.js'
 import {MASK} from '../util/secrets.js'
 import {formatHostPort} from '../util/hostport.js'
@@ -70,6 +73,9 @@ export function sourceLabel(source: Source): string {
   }
 }
 
+/** A setting the missing install would have given. */
+const UNKNOWN = '(unknown without the install)'
+
 const servers = (side: AtomSide) => side.gearmanServers.map((s) => formatHostPort(s))
 
 /**
@@ -86,7 +92,15 @@ export async function configReport(config: ResolvedConfig): Promise<ConfigReport
     return {setting, value: '(not resolved)', source: '', problem}
   }
   if (install) lines.push({setting: 'real root', value: install.realRoot, source: 'derived: realpath of the atom root'})
-  else lines.push(fail('real root', config.installError))
+  else if (!(await isDirectory(config.atomRoot.value))) {
+    // The root itself is the failing part: its own row says so, and what to do.
+    const problem = describeError(config.installError)
+    problems.push({setting: 'atom root', message: problem, hint: config.installError?.hint})
+    lines[0].problem = `not found: ${config.atomRoot.value} (set --atom-root or run atom-ops config init)`
+  } else {
+    lines.push({setting: 'real root', value: await realpath(config.atomRoot.value), source: 'derived: realpath of the atom root'})
+    lines.push(fail('install files', config.installError))
+  }
 
   let database: ConfigReport['database'] = null
   try {
@@ -99,17 +113,21 @@ export async function configReport(config: ResolvedConfig): Promise<ConfigReport
   } catch (error) {
     // An unreadable root was already reported once (a --db URL's password file is another matter).
     const sameAsRoot = !install && error instanceof AtomOpsError && error.message === config.installError?.message
-    if (!sameAsRoot) lines.push(fail('database', error))
+    lines.push(sameAsRoot ? {setting: 'database', value: UNKNOWN, source: 'needs config/config.php (or --db)'} : fail('database', error))
   }
 
   const gearman = config.gearman?.value ?? []
   const asked = gearman.length > 0 ? formatHostPort(askedServer(gearman)) : null
+  // Without the install, what it would have given is shown as unknown rather than left out.
+  const unknown = (setting: string, source: string): SettingLine => ({setting, value: UNKNOWN, source})
+  if (!config.gearman) lines.push(unknown('gearman servers', 'needs the install (or --gearman)'))
   if (config.gearman) {
     lines.push({setting: 'gearman servers', value: gearman.map((s) => formatHostPort(s)).join(', '), source: sourceLabel(config.gearman.source)})
     lines.push({setting: 'availability check', value: asked!, source: "derived: the web app asks the last server it lists"})
   }
   if (config.workersKey) lines.push({setting: 'workers_key', value: config.workersKey.value === '' ? '(empty)' : config.workersKey.value, source: sourceLabel(config.workersKey.source)})
   if (config.prefix) lines.push({setting: 'function prefix', value: config.prefix.value, source: sourceLabel(config.prefix.source)})
+  else lines.push(unknown('function prefix', "needs the install (md5 of its real path and workers_key)"))
 
   let worker: WorkerView | null = null
   if (install) {

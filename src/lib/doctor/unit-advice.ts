@@ -1,3 +1,7 @@
+import {parseUnit, type UnitSections as Sections} from '../service/unit-file.js'
+
+export {parseUnit}
+
 /**
  * Reads a worker unit as `systemctl cat` prints it (the unit file and its drop-ins, each after a
  * `# /path` line) and finds the two definitions that burn systemd's start limit (AtoM issue 2431 and
@@ -8,41 +12,6 @@ export interface UnitAdvice {
   /** The drop-in to install, or null when the unit is fine. */
   dropIn: string | null
   dropInPath: string | null
-}
-
-type Sections = Map<string, Map<string, string[]>>
-
-/** systemd's merge rules, enough for these keys: later files add to lists; an empty assignment resets. */
-export function parseUnit(text: string): Sections {
-  const sections: Sections = new Map()
-  let current: Map<string, string[]> | undefined
-  let pending = ''
-  for (const raw of text.split('\n')) {
-    let line = raw.trimEnd()
-    if (pending) {
-      line = pending + line.trimStart()
-      pending = ''
-    }
-    if (line.endsWith('\\')) {
-      pending = line.slice(0, -1) + ' '
-      continue
-    }
-    const trimmed = line.trim()
-    if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith(';')) continue
-    const header = /^\[(.+)\]$/.exec(trimmed)
-    if (header) {
-      current = sections.get(header[1]) ?? new Map()
-      sections.set(header[1], current)
-      continue
-    }
-    const eq = trimmed.indexOf('=')
-    if (!current || eq < 0) continue
-    const key = trimmed.slice(0, eq).trim()
-    const value = trimmed.slice(eq + 1).trim()
-    if (value === '') current.set(key, [])
-    else current.set(key, [...(current.get(key) ?? []), value])
-  }
-  return sections
 }
 
 function words(sections: Sections, section: string, key: string): string[] {

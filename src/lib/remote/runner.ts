@@ -1,6 +1,7 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 
 import {UnreachableError, UsageError} from '../errors.js'
+import {splitShellWords} from '../util/words.js'
 
 /** What one external program did: never throws for a non-zero exit, only for "could not run at all". */
 export interface RunResult {
@@ -175,34 +176,12 @@ export function shellQuote(arg: string): string {
 }
 
 /**
- * Splits ATOM_OPS_SSH_OPTIONS into words: whitespace separates, single and double quotes group
- * (no other shell syntax is interpreted).
+ * Splits ATOM_OPS_SSH_OPTIONS into words as a shell would, without expanding anything (quotes group,
+ * a backslash keeps the next character).
  */
 export function splitWords(text: string): string[] {
-  const words: string[] = []
-  let current = ''
-  let inWord = false
-  let quote: '"' | "'" | undefined
-  for (const c of text) {
-    if (quote) {
-      if (c === quote) quote = undefined
-      else current += c
-      continue
-    }
-    if (c === '"' || c === "'") {
-      quote = c
-      inWord = true
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(current)
-      current = ''
-      inWord = false
-    } else {
-      current += c
-      inWord = true
-    }
-  }
-  if (quote) throw new UsageError(`ssh options: unbalanced ${quote} in ${JSON.stringify(text)}`, 'Example: ATOM_OPS_SSH_OPTIONS="-p 2222 -i ~/.ssh/atom"')
-  if (inWord) words.push(current)
+  const words = splitShellWords(text)
+  if (!words) throw new UsageError(`ssh options: unbalanced quote in ${JSON.stringify(text)}`, 'Example: ATOM_OPS_SSH_OPTIONS="-p 2222 -i ~/.ssh/atom"')
   return words
 }
 

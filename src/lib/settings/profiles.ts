@@ -29,7 +29,8 @@ export interface SettingsFile {
   profiles: Map<string, Profile>
 }
 
-const PROFILE_KEYS: Record<string, keyof Profile> = {
+/** Each setting as written in the file, and its field. */
+export const PROFILE_KEYS: Record<string, keyof Profile> = {
   atom_root: 'atomRoot',
   db: 'db',
   db_password_file: 'dbPasswordFile',
