@@ -1,10 +1,12 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
-import {type GlobalOptions, type ResolvedConfig, resolveConfig} from './lib/context/resolve.js'
+import {type GlobalOptions, parseTimeoutSeconds, type ResolvedConfig, resolveConfig} from './lib/context/resolve.js'
 import {AbortedError, AtomOpsError, ExitCode, OperationError, UsageError} from './lib/errors.js'
 import {writeAudit, type AuditRecord} from './lib/audit/audit.js'
 import {urlCarriesPassword} from './lib/db/target.js'
+import {nearest} from './lib/util/nearest.js'
 import {scrub} from './lib/util/secrets.js'
+import {secondsFlag} from './ui/number-flags.js'
 import {inert} from './ui/text.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -49,7 +51,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     gearman: Flags.string({helpGroup: GLOBAL, multiple: true, summary: 'Gearman job server host:port, repeatable; overrides gearman.yml [env: ATOM_OPS_GEARMAN, comma-separated].'}),
     'workers-key': Flags.string({helpGroup: GLOBAL, summary: "Override app.yml's workers_key [env: ATOM_OPS_WORKERS_KEY]."}),
     profile: Flags.string({helpGroup: GLOBAL, summary: "Named AtoM install from atom-ops' config file [env: ATOM_OPS_PROFILE]."}),
-    timeout: Flags.string({helpGroup: GLOBAL, summary: 'Seconds to wait for any service [env: ATOM_OPS_TIMEOUT] (default 5).'}),
+    timeout: secondsFlag((text) => parseTimeoutSeconds(text, '--timeout'))({helpGroup: GLOBAL, summary: 'Seconds to wait for any service, more than 0 and at most 3600 [env: ATOM_OPS_TIMEOUT] (default 5).'}),
     timezone: Flags.string({helpGroup: GLOBAL, summary: "AtoM's timezone, when its settings.yml and php.ini do not give it [env: ATOM_OPS_TIMEZONE]."}),
     debug: Flags.boolean({helpGroup: GLOBAL, summary: 'Show stack traces of errors.'}),
   }
@@ -90,7 +92,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       gearman: f.gearman as string[] | undefined,
       workersKey: f['workers-key'] as string | undefined,
       profile: f.profile as string | undefined,
-      timeout: f.timeout === undefined ? undefined : parseTimeoutFlag(f.timeout as string),
+      timeout: f.timeout as number | undefined,
       timezone: f.timezone as string | undefined,
     }
   }
@@ -159,7 +161,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<unknown> {
     // this.exit() and oclif's own exits pass through untouched.
     if (error.code === 'EEXIT' || error.constructor?.name === 'ExitError') throw error
-    const mapped = toAtomOpsError(error)
+    const mapped = toAtomOpsError(error, {bin: this.config.bin, id: this.id ?? this.ctor.id, examples: this.ctor.examples as CommandFacts['examples']})
     this.printError(mapped)
     const debug = (this.flags as {debug?: boolean} | undefined)?.debug || process.argv.includes('--debug')
     if (debug && error.stack) process.stderr.write(scrub(error.stack) + '\n')
@@ -217,14 +219,6 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 }
 
-function parseTimeoutFlag(text: string): number {
-  const n = Number(text)
-  if (text.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 3600) {
-    throw new UsageError(`--timeout "${text}" is not a number of seconds between 0 and 3600`, 'Example: --timeout 5')
-  }
-  return n
-}
-
 /** Flags that may be given empty: AtoM's workers_key is empty by default. */
 const MAY_BE_EMPTY = new Set(['workers-key'])
 
@@ -242,23 +236,108 @@ function rejectBlankValues(flags: Record<string, unknown>): void {
 /** oclif's framing lines around the real parse error. */
 const OCLIF_FRAME = /^(The following errors? occurred:|See more help with --help)$/
 
-/** Anything thrown becomes an AtomOpsError; oclif's parse errors are usage errors. */
-export function toAtomOpsError(error: unknown): AtomOpsError {
-  if (error instanceof AtomOpsError) return error
-  const e = error as {message?: string; oclif?: {exit?: number}; name?: string}
-  const lines = (e.message ?? String(error)).split('\n').map((l) => l.trim())
-  const firstLine =
-    lines
+/** What the error mapping knows of the command that failed, for hints that name it. */
+export interface CommandFacts {
+  bin: string
+  /** oclif's id, `jobs:kill`. */
+  id?: string
+  examples?: ReadonlyArray<string | {command: string}>
+}
+
+/** A flag as oclif's parser holds it (only what the hints read). */
+interface ParserFlag {
+  char?: string
+  charAliases?: string[]
+  aliases?: string[]
+  hidden?: boolean
+  multiple?: boolean
+}
+
+/** oclif's parse errors carry what was parsed: the command's flags and, for a missing argument, the arguments. */
+interface OclifParseError {
+  message?: string
+  name?: string
+  oclif?: {exit?: number}
+  flags?: unknown
+  args?: Array<{name?: string; description?: string}>
+  parse?: {input?: {flags?: Record<string, ParserFlag>}; output?: {flags?: Record<string, unknown>}}
+}
+
+/** oclif's message as one line: framing dropped, "Parsing --limit; Expected ..." as "--limit: expected ...". */
+function oclifLine(message: string): string {
+  return (
+    message
+      .split('\n')
+      .map((l) => l.trim())
       .filter((l) => l !== '' && !OCLIF_FRAME.test(l))
       .join('; ')
-      // oclif's "Parsing --limit; Expected an integer ..." reads better as "--limit: expected an integer ..."
-      .replace(/^Parsing (--[\w-]+); (\w)/, (_, flag: string, c: string) => `${flag}: ${c.toLowerCase()}`) || 'error'
+      // Our own parsers already name the flag: "--timeout "x" is not ..." stays as it is.
+      .replace(/^Parsing (--[\w-]+); (?=\1\b)/, '')
+      .replace(/^Parsing (--[\w-]+); (\w)/, (_, flag: string, c: string) => `${flag}: ${c.toLowerCase()}`)
+  )
+}
+
+/** Anything thrown becomes an AtomOpsError; oclif's parse errors are usage errors, with a hint naming the command. */
+export function toAtomOpsError(error: unknown, command?: CommandFacts): AtomOpsError {
+  if (error instanceof AtomOpsError) {
+    // Thrown by a flag's own parser, oclif has framed its message: unframe it, keep the hint.
+    const line = oclifLine(error.message)
+    return line === error.message ? error : new AtomOpsError(error.kind, line, error.hint)
+  }
+  const e = error as OclifParseError
+  const firstLine = oclifLine(e.message ?? String(error)) || 'error'
   if (e.oclif?.exit === 2 || /Parse|Validation|Flag|Arg/i.test(e.name ?? '')) {
-    return new UsageError(firstLine.trim(), 'See --help for the flags and arguments this command takes.')
+    const spoken = command?.id ? `${command.bin} ${command.id.replace(/:/g, ' ')}` : undefined
+    const help = spoken ? `${spoken} --help lists the flags and arguments` : 'See --help for the flags and arguments this command takes.'
+    const flags = e.parse?.input?.flags ?? {}
+    if (Array.isArray(e.flags) && /^Nonexistent flags?:/.test(e.message ?? '')) return unknownFlagError(e.flags.map(String), flags, help)
+    if (Array.isArray(e.args) && /^Missing \d+ required args?/.test(e.message ?? '')) return missingArgError(e, flags, command, help)
+    return new UsageError(firstLine.trim(), spoken ? `See: ${spoken} --help` : help)
   }
   const wrapped = new AtomOpsError('failed', `unexpected error: ${firstLine}`, 'Run again with --debug and report it if it persists.')
   wrapped.stack = (error as Error)?.stack
   return wrapped
+}
+
+/**
+ * `--staus`: "unknown flag --staus", and the flag it most likely meant, as command typos get the nearest
+ * command. A short flag is matched by its other case (`-f` on worker logs is `-F`, --follow).
+ */
+function unknownFlagError(typed: string[], flags: Record<string, ParserFlag>, help: string): UsageError {
+  const words = typed.map((t) => t.replace(/=.*$/s, ''))
+  const visible = Object.entries(flags).filter(([, f]) => !f.hidden)
+  const longNames = visible.flatMap(([name, f]) => [name, ...(f.aliases ?? [])])
+  const suggest = (word: string): string | undefined => {
+    const short = /^-([^-])$/.exec(word)
+    if (short) {
+      const other = short[1] === short[1].toLowerCase() ? short[1].toUpperCase() : short[1].toLowerCase()
+      const hit = visible.find(([, f]) => f.char === other || f.charAliases?.includes(other))
+      return hit ? `-${other} (--${hit[0]})` : undefined
+    }
+    const name = nearest(word.replace(/^--?/, ''), longNames)
+    return name ? `--${name}` : undefined
+  }
+  const guess = words.map(suggest).find(Boolean)
+  return new UsageError(`unknown flag${words.length === 1 ? '' : 's'} ${words.join(', ')}`, guess ? `Did you mean ${guess}? (${help})` : `${help}.`)
+}
+
+/** A missing argument: which one and what it is, then an example of the command (or what swallowed it). */
+function missingArgError(e: OclifParseError, flags: Record<string, ParserFlag>, command: CommandFacts | undefined, help: string): UsageError {
+  const names = (e.args ?? []).map((a) => (a.name ?? 'argument').toUpperCase())
+  const missing = (e.args ?? []).map((a, i) => `${names[i]}${a.description ? `: ${a.description.replace(/\.$/, '').replace(/^\w/, (c) => c.toLowerCase())}` : ''}`)
+  const given = e.parse?.output?.flags ?? {}
+  // `jobs kill --host a 1234`: a repeatable flag takes every word after it, the argument too.
+  const swallowing = Object.keys(given).find((name) => flags[name]?.multiple && given[name] !== undefined)
+  // The example to copy is a harmless one: a dry run first, never one that skips the question.
+  const examples = (command?.examples ?? []).map((x) => (typeof x === 'string' ? x : x.command))
+  const example = examples.find((x) => x.includes('--dry-run')) ?? examples.find((x) => !/--force\b/.test(x))
+  const rendered = example?.replace(/<%= config\.bin %>/g, command!.bin).replace(/<%= command\.id %>/g, (command!.id ?? '').replace(/:/g, ' '))
+  const hint = swallowing
+    ? `--${swallowing} takes every value after it: put ${names.join(' ')} before it, or end its values with --`
+    : rendered
+      ? `Example: ${rendered}`
+      : `${help}.`
+  return new UsageError(`missing ${missing.join('; ')}`, hint)
 }
 
 export {ExitCode}

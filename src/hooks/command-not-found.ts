@@ -1,6 +1,5 @@
 import type {Hook} from '@oclif/core'
-import {closest, distance} from 'fastest-levenshtein'
-
+import {nearest} from '../lib/util/nearest.js'
 import {inert} from '../ui/text.js'
 
 /**
@@ -30,11 +29,10 @@ const hook: Hook<'command_not_found'> = async function (opts) {
     }
   }
 
-  const suggestion = ids.length > 0 ? closest(opts.id, ids) : undefined
-  const near = suggestion !== undefined && distance(opts.id, suggestion) <= Math.max(2, Math.floor(opts.id.length / 3))
+  const suggestion = nearest(opts.id, ids)
   const topic = config.findTopic(words[0]) ? words[0] : undefined
   const list = `${config.bin} help${topic ? ` ${topic}` : ''} lists the commands`
-  return fail(`"${spoken(opts.id)}" is not an ${config.bin} command`, near ? `Did you mean: ${config.bin} ${spoken(suggestion!)}? (${list})` : `${list}.`, 127)
+  return fail(`"${spoken(opts.id)}" is not an ${config.bin} command`, suggestion ? `Did you mean: ${config.bin} ${spoken(suggestion)}? (${list})` : `${list}.`, 127)
 }
 
 export default hook

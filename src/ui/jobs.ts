@@ -7,6 +7,7 @@ import type {BackupsReport} from '../lib/jobs/backups.js'
 import type {RestoreReport} from '../lib/jobs/backup.js'
 import type {StalledReport} from '../lib/jobs/stalled.js'
 import {type CsvOptions, phpCsvLine} from '../lib/jobs/csv.js'
+import {describeFilter} from '../lib/jobs/filter.js'
 import {renderPairs, renderTable} from './table.js'
 import {displayTime, formatDuration, inert, plural} from './text.js'
 
@@ -16,7 +17,10 @@ function timeCell(j: JobSummary): string {
 }
 
 export function renderJobList(r: JobList): string {
-  if (r.jobs.length === 0) return `No jobs match (${r.total} in all with these filters).`
+  if (r.jobs.length === 0) {
+    const filter = describeFilter(r.filter)
+    return r.unknown ? `No jobs match: ${r.unknown.map(inert).join('; ')}.` : filter === 'all jobs' ? 'No jobs.' : `No jobs match (${inert(filter)}).`
+  }
   const table = renderTable(
     ['id', 'name', 'status', 'user', 'started', 'completed', 'duration/age', 'related'],
     r.jobs.map((j) => [j.id, j.name ?? '', j.status, j.user ?? '(none)', displayTime(j.startedAt), displayTime(j.completedAt), timeCell(j), j.related ?? '']),

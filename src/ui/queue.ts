@@ -4,7 +4,7 @@ import type {QueueJobsReport, QueuePingReport, QueueStatusReport, QueueWorkersRe
 import type {ServerHeader} from '../lib/queue/common.js'
 import type {WatchSnapshot} from '../lib/queue/watch.js'
 import {renderPairs, renderTable} from './table.js'
-import {inert, plural} from './text.js'
+import {displayTime, inert, plural} from './text.js'
 
 function serverLine(h: ServerHeader, detail: string): string {
   return h.ok ? `${inert(h.server)}  ok  ${detail}` : `${inert(h.server)}  DOWN  ${inert(h.error?.message ?? 'no answer')}`
@@ -84,8 +84,9 @@ export function renderQueuePing(r: QueuePingReport): string {
 
 export function renderCancel(r: CancelReport): string {
   const state = (s: CancelReport['before']) => `${s.running ? 'running' : s.listed ? 'waiting' : 'not listed'}${s.cancelled ? ', marked cancelled' : ''}`
+  const asked = r.lookup && r.lookup.length > 1 ? ` (found there; asked ${r.lookup.map((l) => `${l.server}${l.error ? ': no answer' : l.found ? '' : ': not there'}`).join(', ')})` : ''
   const pairs: Array<[string, unknown]> = [
-    ['server', r.server],
+    ['server', r.server + asked],
     ['handle', r.handle],
     ['before', state(r.before)],
   ]
@@ -122,7 +123,7 @@ export function renderWatch(s: WatchSnapshot, options: {tty: boolean; rows?: num
     return text + (changed ? '*' : ' ')
   }
   const lines: string[] = []
-  const time = s.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')
+  const time = displayTime(s.time)
   lines.push(`atom-ops queue watch  ${time}  every ${options.interval}s  ${s.totals.waiting} waiting, ${s.totals.running} running, ${plural(s.totals.functions, 'function')}${options.tty ? '   (q to quit)' : ''}`)
   for (const server of s.servers) lines.push(`  ${serverLine(server, `${plural(server.functions.length, 'function')}, ${plural(server.workers, 'worker connection')}`)}`)
   const columns = options.columns ?? 120

@@ -1,3 +1,4 @@
+export {displayTime} from '../lib/atom/clock.js'
 export {inert} from '../lib/util/text.js'
 
 export function plural(n: number, word: string, many = word + 's'): string {
@@ -14,12 +15,4 @@ export function formatDuration(ms: number): string {
   if (h < 48) return `${h}h${m % 60 ? ` ${m % 60}m` : ''}`
   const d = Math.floor(h / 24)
   return `${d}d${h % 24 ? ` ${h % 24}h` : ''}`
-}
-
-/** An ISO 8601 time with its offset as people read it: `2026-12-01 09:15:35 -08:00` (the zone always shown). */
-export function displayTime(iso: string | null | undefined): string {
-  if (!iso) return '-'
-  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:\d\d)$/.exec(iso)
-  if (!m) return iso
-  return `${m[1]} ${m[2]} ${m[3] === 'Z' ? '+00:00' : m[3]}`
 }

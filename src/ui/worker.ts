@@ -7,7 +7,7 @@ import type {UnitStatus} from '../lib/service/types.js'
 import type {WorkerControlReport, WorkerLogsReport, WorkerResetReport, WorkerStatusReport} from '../lib/service/worker.js'
 import {formatBytes} from '../lib/util/bytes.js'
 import {renderTable} from './table.js'
-import {formatDuration, inert, plural} from './text.js'
+import {displayTime, formatDuration, inert, plural} from './text.js'
 
 const SERVICE = 'SERVICE'
 
@@ -29,7 +29,7 @@ export function serviceFlagValues(flags: {host?: string[]; unit?: string; manage
 }
 
 function since(s: UnitStatus): string {
-  if (s.sinceIso) return `${s.sinceIso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} (${formatDuration(Date.now() - Date.parse(s.sinceIso))} ago)`
+  if (s.sinceIso) return `${displayTime(s.sinceIso)} (${formatDuration(Date.now() - Date.parse(s.sinceIso))} ago)`
   return s.since ?? '-'
 }
 
@@ -46,8 +46,9 @@ function unitRows(host: string, status: UnitStatus[]): unknown[][] {
   ])
 }
 
+/** A line per host that failed, and its hint on the next; each part made inert on its own, so the line break stays one. */
 function hostErrors(hosts: Array<HostOutcome<unknown>>): string[] {
-  return hosts.filter((h) => !h.ok).map((h) => (h.ok ? '' : `${h.host}: UNREACHABLE/ERROR: ${h.error.message}${h.error.hint ? `\n  hint: ${h.error.hint}` : ''}`))
+  return hosts.flatMap((h) => (h.ok ? [] : [`${inert(h.host)}: UNREACHABLE/ERROR: ${inert(h.error.message)}${h.error.hint ? `\n  hint: ${inert(h.error.hint)}` : ''}`]))
 }
 
 const UNIT_HEAD = ['host', 'unit', 'state', 'since', 'pid', 'restarts', 'memory', 'last exit']
@@ -57,7 +58,7 @@ export function renderWorkerStatus(r: WorkerStatusReport): string {
   const rows = r.hosts.flatMap((h) => (h.ok ? unitRows(`${h.host} (${h.manager})`, h.value.status) : [[h.host, r.unitPattern, 'UNREACHABLE', '-', '-', '-', '-', '-']]))
   out.push(renderTable(UNIT_HEAD, rows))
   for (const h of r.hosts) if (h.ok) for (const s of h.value.status) if (s.note) out.push(`${inert(h.host)} ${inert(s.unit)}: ${inert(s.note)}`)
-  out.push(...hostErrors(r.hosts).map(inert))
+  out.push(...hostErrors(r.hosts))
   if (r.gearman.error) out.push(`Gearman: not checked (${inert(r.gearman.error)})`)
   for (const s of r.gearman.servers) {
     if (!s.ok) {
@@ -85,7 +86,7 @@ export function renderWorkerControl(r: WorkerControlReport): string {
     const state = h.value.after ?? h.value.before
     out.push(renderTable(UNIT_HEAD, unitRows(`${h.host} (${h.manager})`, state)))
   }
-  out.push(...hostErrors(r.hosts).map(inert))
+  out.push(...hostErrors(r.hosts))
   const v = r.verification
   if (r.dryRun) out.push('Dry run: nothing was changed.')
   else if (v?.skipped) out.push(`${r.action}: ${v.skipped}`)
@@ -105,7 +106,7 @@ export function renderWorkerReset(r: WorkerResetReport): string {
     if (r.dryRun && h.value.argv.length > 0) out.push(`${inert(h.host)}: would run: ${inert(h.value.argv.join(' '))}`)
     for (const s of h.value.steps) out.push(`${inert(h.host)}: reset-failed ${inert(s.unit)}: ${s.ok ? 'ok' : 'FAILED'} (${inert(s.message)})`)
   }
-  out.push(...hostErrors(r.hosts).map(inert))
+  out.push(...hostErrors(r.hosts))
   if (r.dryRun) out.push('Dry run: nothing was changed.')
   return out.join('\n')
 }
@@ -116,8 +117,10 @@ export function renderWorkerLogs(r: WorkerLogsReport): string {
   for (const h of r.hosts) {
     if (!h.ok) continue
     for (const line of h.value.lines) out.push(many ? `${inert(h.host)}: ${inert(line)}` : inert(line))
+    // An empty log is said, not shown as nothing (which reads as a hang or a failure).
+    if (h.value.lines.length === 0 && !r.followed) out.push(`${inert(h.host)}: no log lines for ${inert(h.value.units.join(', ') || r.unitPattern)}${r.since ? ` since ${inert(r.since)}` : ': the log is empty'}.`)
   }
-  out.push(...hostErrors(r.hosts).map(inert))
+  out.push(...hostErrors(r.hosts))
   return out.join('\n')
 }
 

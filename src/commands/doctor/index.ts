@@ -27,7 +27,7 @@ ${exitCodesHelp('doctor')}`
     'all-profiles': Flags.boolean({summary: 'Check every install configured as a profile.', exclusive: ['fix']}),
     fix: Flags.boolean({summary: 'Show the safe fixes found, ask, apply them, then check again.'}),
     'dry-run': Flags.boolean({summary: 'With --fix: show the fixes without applying them.', dependsOn: ['fix']}),
-    force: Flags.boolean({summary: 'With --fix: do not ask for confirmation.', dependsOn: ['fix']}),
+    force: Flags.boolean({char: 'f', summary: 'With --fix: do not ask for confirmation.', dependsOn: ['fix']}),
     ...serviceFlags,
   }
 

@@ -35,7 +35,7 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
     const filter = filterFromFlags(flags)
     const sort = parseSort(flags.sort)
     if (flags.csv && this.jsonEnabled()) throw new UsageError('--csv and --json cannot be used together')
-    const result = await withJobsContext(await this.settings(), {}, (ctx) => listJobs(ctx.db, ctx.clock, {filter, sort, limit: flags.limit}))
+    const result = await withJobsContext(await this.settings(), {}, (ctx) => listJobs(ctx.db, ctx.clock, {filter, sort, limit: flags.limit, knownClasses: ctx.jobClasses}))
     if (flags.csv) {
       process.stdout.write(jobListCsv(result, {raw: flags.raw}))
       return result

@@ -12,11 +12,12 @@ export default class QueueCancel extends BaseCommand<typeof QueueCancel> {
   static description = `Reads the job's state first ("show jobs" and GET_STATUS), asks for confirmation, sends "cancel job HANDLE", then reads the state again and reports what really happened:
 - a waiting job is marked cancelled: it stays counted in queue status until a worker pulls it, which then discards it without running it;
 - a running job is NOT stopped: gearmand marks it but the worker is not told and finishes it (exit 1). To stop it, restart that worker.
-With several job servers, --server names the one holding the handle. Every run (dry runs too) is written to the audit log.
+Without --server every configured job server is asked and the job is cancelled on the one that holds the handle; when several hold it (two gearmand on one host number their handles alike) nothing is sent and they are named: choose with --server. Every run (dry runs too) is written to the audit log.
 
 ${exitCodesHelp('queue:cancel')}`
   static examples = [
     '<%= config.bin %> <%= command.id %> H:atom-host:42 --dry-run',
+    '<%= config.bin %> <%= command.id %> H:atom-host:42',
     '<%= config.bin %> <%= command.id %> H:atom-host:42 --server 127.0.0.1:4730',
     '<%= config.bin %> <%= command.id %> H:atom-host:42 --force --json',
   ]
@@ -26,9 +27,9 @@ ${exitCodesHelp('queue:cancel')}`
   }
 
   static flags = {
-    server: Flags.string({summary: 'host:port of the job server holding the job (required when several are configured).'}),
+    server: Flags.string({summary: 'host:port of the job server holding the job (default: every configured server is asked; needed when several hold the handle).'}),
     'dry-run': Flags.boolean({summary: 'Show the job and what cancelling would do; send nothing.'}),
-    force: Flags.boolean({summary: 'Do not ask for confirmation.'}),
+    force: Flags.boolean({char: 'f', summary: 'Do not ask for confirmation.'}),
   }
 
   async run(): Promise<CancelReport> {

@@ -9,23 +9,23 @@ import {renderDrop} from '../../ui/queue.js'
 
 export default class QueueDrop extends BaseCommand<typeof QueueDrop> {
   static summary = 'Remove a Gearman function from the job servers, only when that is safe.'
-  static description = `Reads each server's status first. gearmand refuses to drop a function while workers are connected (atom-ops reports that and sends nothing); with queued jobs and no worker gearmand would say OK and orphan the jobs, so atom-ops refuses unless the total is 0 or --force is given. Asks for confirmation, drops, then reads status again to verify. Every run (dry runs and refusals too) is written to the audit log.
+  static description = `Takes a job class (arFindingAidJob: this install's function for it, with the prefix computed from the install's root and workers_key) or a full function name (prefix and class, as queue status --all shows it; also another install's or a function of no install). Reads each server's status first. gearmand refuses to drop a function while workers are connected (atom-ops reports that and sends nothing); with queued jobs and no worker gearmand would say OK and orphan the jobs, so atom-ops refuses unless the total is 0 or --force is given. Asks for confirmation, drops, then reads status again to verify. Every run (dry runs and refusals too) is written to the audit log.
 
 ${exitCodesHelp('queue:drop')}`
   static examples = [
-    '<%= config.bin %> <%= command.id %> 424b6ef096d623432cfda8de25d8db88-arFindingAidJob --dry-run',
+    '<%= config.bin %> <%= command.id %> arFindingAidJob --dry-run',
     '<%= config.bin %> <%= command.id %> 424b6ef096d623432cfda8de25d8db88-arFindingAidJob',
     '<%= config.bin %> <%= command.id %> 5f0c...-arObjectMoveJob --server 127.0.0.1:4730 --force --json',
   ]
 
   static args = {
-    function: Args.string({required: true, description: 'Full function name as queue status --all shows it (prefix and job class).'}),
+    function: Args.string({required: true, description: "A job class of this install (arFindingAidJob), or a full function name as queue status --all shows it."}),
   }
 
   static flags = {
     server: Flags.string({summary: 'Only this job server (host:port); default every configured server.'}),
     'dry-run': Flags.boolean({summary: 'Show what would be dropped or refused; send nothing.'}),
-    force: Flags.boolean({summary: 'Do not ask; drop even when jobs are queued (they are orphaned).'}),
+    force: Flags.boolean({char: 'f', summary: 'Do not ask; drop even when jobs are queued (they are orphaned).'}),
   }
 
   async run(): Promise<DropReport> {
@@ -57,7 +57,7 @@ ${exitCodesHelp('queue:drop')}`
     }
     const dropped = report.servers.filter((s) => s.outcome === 'dropped').length
     const outcome: AuditRecord['outcome'] = report.dryRun ? 'dry-run' : report.exitCode === 0 ? 'done' : dropped > 0 ? 'partial' : 'failed'
-    await this.audit(outcome, {function: report.function.function, force: report.force, servers: report.servers.map((s) => ({server: s.server, outcome: s.outcome, jobs: s.total}))})
+    await this.audit(outcome, {function: report.function.function, typed: report.typed, force: report.force, servers: report.servers.map((s) => ({server: s.server, outcome: s.outcome, jobs: s.total}))})
     this.setExitCode(report.exitCode)
     return this.output(report, renderDrop)
   }

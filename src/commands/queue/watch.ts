@@ -2,10 +2,10 @@ import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
-import {UsageError} from '../../lib/errors.js'
-import {watchQueue, type WatchSnapshot} from '../../lib/queue/watch.js'
+import {validateInterval, watchQueue, type WatchSnapshot} from '../../lib/queue/watch.js'
 import {scrub} from '../../lib/util/secrets.js'
 import {LiveScreen} from '../../ui/live-screen.js'
+import {secondsFlag} from '../../ui/number-flags.js'
 import {renderWatch} from '../../ui/queue.js'
 
 export default class QueueWatch extends BaseCommand<typeof QueueWatch> {
@@ -21,14 +21,13 @@ ${exitCodesHelp('queue:watch')}`
 
   static flags = {
     all: Flags.boolean({summary: 'Show the functions of every install, not only this one.'}),
-    interval: Flags.string({summary: 'Seconds between refreshes (0.2 to 3600).', default: '2'}),
-    count: Flags.integer({summary: 'Stop after this many snapshots.'}),
+    interval: secondsFlag(validateInterval)({summary: 'Seconds between refreshes (0.2 to 3600).', default: 2}),
+    count: Flags.integer({min: 1, max: 1_000_000, summary: 'Stop after this many snapshots.'}),
   }
 
   async run(): Promise<void> {
     const cfg = await this.settings()
-    const interval = Number(this.flags.interval)
-    if (this.flags.interval.trim() === '' || !Number.isFinite(interval)) throw new UsageError(`--interval "${this.flags.interval}" is not a number of seconds`, 'Example: --interval 2')
+    const {interval} = this.flags
     const json = this.jsonEnabled()
     const tty = Boolean(process.stdout.isTTY) && !json
     const screen = new LiveScreen()

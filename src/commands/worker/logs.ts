@@ -11,12 +11,12 @@ export default class WorkerLogs extends BaseCommand<typeof WorkerLogs> {
   static description = `systemd: \`journalctl -u UNIT -n N --no-pager\` (with --since, --follow). supervisord: \`supervisorctl tail\` of the program's stdout log (its -N counts bytes: atom-ops asks for enough and keeps the last N lines); --since is not available there. Control characters in the log are shown escaped, never interpreted by the terminal. --follow runs until Ctrl-C.
 
 ${exitCodesHelp('worker:logs')}`
-  static examples = ['<%= config.bin %> <%= command.id %> -n 100', "<%= config.bin %> <%= command.id %> --since '1 hour ago'", '<%= config.bin %> <%= command.id %> --follow']
+  static examples = ['<%= config.bin %> <%= command.id %> -n 100', "<%= config.bin %> <%= command.id %> --since '1 hour ago'", '<%= config.bin %> <%= command.id %> -F']
   static flags = {
     ...serviceFlags,
     lines: Flags.integer({char: 'n', min: 1, max: 100_000, default: 50, summary: 'How many lines.'}),
     since: Flags.string({summary: "journalctl --since (e.g. '1 hour ago', '2026-11-29 02:00'); systemd only."}),
-    follow: Flags.boolean({char: 'f', summary: 'Keep printing new lines until Ctrl-C.', exclusive: ['json']}),
+    follow: Flags.boolean({char: 'F', summary: 'Keep printing new lines until Ctrl-C (-F as in tail -F: -f is --force in every command).', exclusive: ['json']}),
   }
 
   async run(): Promise<WorkerLogsReport> {

@@ -106,8 +106,36 @@ export class AtomClock {
 
   /** The current instant for people, in AtoM's zone (notes, messages). */
   displayNow(): string {
-    return this.display(this.now())
+    return this.displayAt(this.nowMs())
   }
+
+  /** An instant for people, in this zone: the wall time and the offset it had then (exact also in a repeated DST hour). */
+  displayAt(ms: number): string {
+    return `${this.wall(ms)} ${offsetText(this.offsetMinutes(ms))}`
+  }
+}
+
+/** The zone of the machine atom-ops runs on (TZ, else /etc/localtime): for instants that are not AtoM's rows. */
+export function localZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone
+}
+
+const ISO_WITH_OFFSET = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?([+-]\d\d:\d\d)$/
+
+/**
+ * Every time shown to people goes through here, in one format with its zone: `2026-12-01 09:15:35 -08:00`.
+ * An ISO time with a numeric offset (a job row on AtoM's clock) keeps its wall time and offset; an
+ * instant (milliseconds, a Date, or ISO in UTC `…Z` as JSON spells instants) is shown in `zone`, by
+ * default this machine's, as `date` would show it. Nothing (null) is `-`.
+ */
+export function displayTime(at: string | number | Date | null | undefined, zone: string = localZone()): string {
+  if (at === null || at === undefined || at === '') return '-'
+  if (typeof at === 'string') {
+    const m = ISO_WITH_OFFSET.exec(at)
+    if (m) return `${m[1]} ${m[2]} ${m[3]}`
+  }
+  const ms = at instanceof Date ? at.getTime() : typeof at === 'number' ? at : Date.parse(at)
+  return Number.isFinite(ms) ? new AtomClock(zone).displayAt(ms) : String(at)
 }
 
 function asUtc(wall: WallTime): number {

@@ -8,6 +8,7 @@ import {atomTimezone} from '../atom/timezone.js'
 import {type DatabaseTarget, parseDatabaseUrl, readPasswordFile, targetFromAtom} from '../db/target.js'
 import {AtomOpsError, ConfigError, UsageError} from '../errors.js'
 import {loadSettingsFile, type Profile, selectProfile, type SettingsFile} from '../settings/profiles.js'
+import {parseSeconds, type SecondsRange} from '../util/duration.js'
 import {parseHostPort} from '../util/hostport.js'
 import {registerSecret} from '../util/secrets.js'
 
@@ -121,10 +122,12 @@ function bad(origin: Origin, message: string, hint: string): AtomOpsError {
   return origin.kind === 'usage' ? new UsageError(message, hint) : new ConfigError(message, hint)
 }
 
+/** Every service wait: more than 0, at most an hour. */
+export const TIMEOUT_RANGE: SecondsRange = {min: 0, max: 3600, above: true}
+
+/** A timeout from the --timeout flag, $ATOM_OPS_TIMEOUT or a profile; `origin` names where it was typed. */
 export function parseTimeoutSeconds(value: number | string, origin: string): number {
-  const n = typeof value === 'number' ? value : Number(value)
-  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new UsageError(`${origin}: timeout must be a number of seconds between 0 and 3600, got "${value}"`, 'Example: --timeout 5')
-  return n
+  return parseSeconds(value, origin, TIMEOUT_RANGE)
 }
 
 /**
@@ -139,8 +142,9 @@ export async function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessE
   const profileLabel = profile ? `${profile.name} (${settings.path})` : undefined
 
   const timeoutPick = pick(options.timeout, 'timeout', env, (s) => parseTimeoutSeconds(s, `$${ENV.timeout}`), profile?.timeout, profileLabel)
+  const timeoutOrigin = (source: Source) => (source.kind === 'profile' ? `${describe(source)}: timeout` : describe(source))
   const timeoutMs: Sourced<number> = timeoutPick
-    ? {value: Math.round(parseTimeoutSeconds(timeoutPick.value, describe(timeoutPick.origin.source)) * 1000), source: timeoutPick.origin.source}
+    ? {value: Math.round(parseTimeoutSeconds(timeoutPick.value, timeoutOrigin(timeoutPick.origin.source)) * 1000), source: timeoutPick.origin.source}
     : {value: DEFAULT_TIMEOUT_SECONDS * 1000, source: {kind: 'default', detail: `${DEFAULT_TIMEOUT_SECONDS}s`}}
 
   const rootPick = pick(options.atomRoot, 'atomRoot', env, (s) => s, profile?.atomRoot, profileLabel)

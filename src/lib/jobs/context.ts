@@ -1,5 +1,6 @@
 import {type ResolvedConfig, requireDatabase, requireGearman, requireInstall, requirePrefix} from '../context/resolve.js'
 import {AtomClock} from '../atom/clock.js'
+import {jobClassesOf} from '../atom/facts.js'
 import {Database} from '../db/database.js'
 import type {GearmanScope} from './gearman.js'
 
@@ -12,6 +13,8 @@ export interface JobsContext {
   timeoutMs: number
   /** AtoM's clock: its rows hold wall times in its timezone. */
   clock: AtomClock
+  /** The install's job classes (gearman.yml's worker_types); empty when the install cannot be read. */
+  jobClasses: string[]
 }
 
 /** What a jobs command needs, from the resolved configuration; Gearman and the install are optional unless required. */
@@ -23,7 +26,7 @@ export async function openJobsContext(cfg: ResolvedConfig, needs: {gearman?: boo
   const realRoot = needs.install ? requireInstall(cfg).realRoot : cfg.install?.realRoot
   const clock = new AtomClock((await cfg.timezone.get()).value)
   const db = await Database.open(await requireDatabase(cfg), timeoutMs)
-  return {db, scope, realRoot, timeoutMs, clock}
+  return {db, scope, realRoot, timeoutMs, clock, jobClasses: cfg.install ? jobClassesOf(cfg.install.worker.workerTypes) : []}
 }
 
 /** Opens the context, runs fn, always closes the database. */

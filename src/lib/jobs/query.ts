@@ -2,6 +2,7 @@ import type {AtomClock} from '../atom/clock.js'
 import type {Database, Queryable, SqlValue} from '../db/database.js'
 import {UsageError} from '../errors.js'
 import {groupBy} from '../util/group.js'
+import {nearest} from '../util/nearest.js'
 import {fixTimes, type JobFilter, type JobStatusName, statusName, whereSql} from './filter.js'
 import {idRange} from './ids.js'
 import {TERM_IDS} from './terms.js'
@@ -102,6 +103,8 @@ export interface ListOptions {
   sort?: JobSort
   /** 0: no limit. */
   limit?: number
+  /** The install's job classes (worker_types), beside those in the job table, for telling a misspelt --name from a class with no jobs. */
+  knownClasses?: string[]
 }
 
 export interface JobList {
@@ -111,6 +114,8 @@ export interface JobList {
   /** How many rows match (the list may be cut by the limit). */
   total: number
   jobs: JobSummary[]
+  /** When nothing matches: the filter values that name nothing at all (no such user, no job class like it). */
+  unknown?: string[]
 }
 
 /** The rows of `jobs list`: every filter combined with AND, sorted, limited; and how many match in all. */
@@ -125,7 +130,43 @@ export async function listJobs(db: Database, clock: AtomClock, options: ListOpti
   const values: SqlValue[] = [clock.now(), ...where.values, ...(limit > 0 ? [String(limit)] : [])]
   const rows = await db.rows<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} ${FROM} ${where.sql} ${order} ${limitSql}`, values)
   const [{n}] = await db.rows<{n: number}>(`SELECT COUNT(*) AS n FROM job j JOIN object o ON o.id = j.id ${where.sql}`, where.values)
-  return {filter: options.filter, sort, limit, total: Number(n), jobs: rows.map((r) => toSummary(r, clock))}
+  const total = Number(n)
+  const unknown = total === 0 ? await unknownFilterValues(db, options.filter, options.knownClasses ?? []) : []
+  return {filter: options.filter, sort, limit, total, jobs: rows.map((r) => toSummary(r, clock)), ...(unknown.length > 0 && {unknown})}
+}
+
+const NO_USER = /^(none|null|cli|-)$/i
+const SHOWN_CLASSES = 12
+
+/**
+ * The values of a filter that name nothing, so an empty result is not mistaken for "no jobs of that
+ * user/class": a --user with no such account, a --name no job row and no class of the install has
+ * (case-insensitive, * a wildcard), each with the nearest real name.
+ */
+export async function unknownFilterValues(db: Queryable, filter: JobFilter, installClasses: string[]): Promise<string[]> {
+  const out: string[] = []
+  const user = filter.user?.trim()
+  if (user !== undefined && !NO_USER.test(user)) {
+    const numeric = /^\d{1,10}$/.test(user)
+    const hit = await db.rows('SELECT id FROM user WHERE username = ?' + (numeric ? ' OR id = ?' : '') + ' LIMIT 1', numeric ? [user, Number(user)] : [user])
+    if (hit.length === 0) {
+      const names = (await db.rows<{username: string}>('SELECT username FROM user WHERE username IS NOT NULL ORDER BY id LIMIT 10000')).map((r) => r.username)
+      const guess = nearest(user, names)
+      out.push(`no user ${numeric ? 'with id or name' : 'named'} ${user}${guess ? ` (did you mean ${guess}?)` : ''}`)
+    }
+  }
+  if (filter.names?.length) {
+    const inTable = (await db.rows<{name: string}>('SELECT DISTINCT name FROM job WHERE name IS NOT NULL')).map((r) => r.name)
+    const known = [...new Set([...inTable, ...installClasses])].sort()
+    for (const name of filter.names) {
+      const pattern = new RegExp(`^${name.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i')
+      if (known.some((k) => pattern.test(k))) continue
+      const guess = name.includes('*') ? undefined : nearest(name, known)
+      const list = known.length === 0 ? 'no job has a class yet' : `known classes: ${known.slice(0, SHOWN_CLASSES).join(', ')}${known.length > SHOWN_CLASSES ? ` and ${known.length - SHOWN_CLASSES} more` : ''}`
+      out.push(`no job class like ${name}${guess ? ` (did you mean ${guess}?)` : ''}; ${list}`)
+    }
+  }
+  return out
 }
 
 /**

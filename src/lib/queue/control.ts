@@ -1,11 +1,14 @@
 import {type ResolvedConfig, requireGearman} from '../context/resolve.js'
+import {jobClassesOf} from '../atom/facts.js'
 import {DEFAULT_GEARMAN_PORT} from '../atom/install.js'
-import {ExitCode, UsageError} from '../errors.js'
-import {eachServer, GearmanAdmin, parseShowJobs, type QueuedJob} from '../gearman/admin.js'
+import {splitFunctionName} from '../atom/prefix.js'
+import {ConfigError, ExitCode, UnreachableError, UsageError} from '../errors.js'
+import {eachServer, type FunctionStatus, GearmanAdmin, parseShowJobs, type PerServer, type QueuedJob} from '../gearman/admin.js'
 import {withBinary} from '../gearman/binary.js'
 import {msLeft} from '../gearman/deadline-socket.js'
 import {GearmanServerError} from '../gearman/errors.js'
 import {formatHostPort, type HostPort, parseHostPortFlag} from '../util/hostport.js'
+import {nearest} from '../util/nearest.js'
 import {header, type ServerHeader} from './common.js'
 import {type DecodedFunction, loadDecoder} from './decode.js'
 
@@ -18,16 +21,6 @@ const HANDLE = /^H:[^\s\u0000-\u001f\u007f]{1,200}:\d{1,20}$/
 export function parseHandle(text: string): string {
   if (!HANDLE.test(text)) throw new UsageError(`"${text}" is not a Gearman job handle`, 'A handle looks like H:myhost:42; `atom-ops queue jobs` lists them.')
   return text
-}
-
-/** --server host:port, required when several job servers are configured. */
-export function chooseServer(servers: HostPort[], flag: string | undefined): HostPort {
-  if (flag !== undefined) return parseHostPortFlag(flag, '--server', DEFAULT_GEARMAN_PORT)
-  if (servers.length === 1) return servers[0]
-  throw new UsageError(
-    `${servers.length} job servers are configured: say which one holds the job with --server`,
-    `Servers: ${servers.map(formatHostPort).join(', ')}. Example: --server ${formatHostPort(servers[0])}`,
-  )
 }
 
 // ---------------------------------------------------------------- cancel
@@ -45,6 +38,15 @@ export interface CancelPlan {
   server: string
   handle: string
   before: JobState
+  /** Without --server: what each configured server said about the handle (the job is cancelled where it was found). */
+  lookup?: HandleLookup[]
+}
+
+export interface HandleLookup {
+  server: string
+  found: boolean
+  /** The server did not answer. */
+  error?: string
 }
 
 export interface CancelReport extends CancelPlan {
@@ -68,6 +70,35 @@ async function jobState(server: HostPort, timeoutMs: number, handle: string): Pr
   return {listed: listed !== undefined, running: st.known && st.running, cancelled: listed?.ignored ?? false, retries: listed?.retries}
 }
 
+const known = (s: JobState) => s.listed || s.running
+
+/**
+ * The server holding a handle: every one given is asked at once (show jobs + GET_STATUS, each bounded by
+ * the timeout). Found on one, that one; on several (two gearmand on one host number their handles
+ * alike), none is guessed: --server names it. `lookup` is set when there was more than one to ask.
+ */
+async function findHandle(handle: string, servers: HostPort[], timeoutMs: number): Promise<{server: HostPort; before: JobState; lookup?: HandleLookup[]}> {
+  const answers = await eachServer(servers, (s) => jobState(s, timeoutMs, handle))
+  const found = answers.flatMap((a) => (a.ok && known(a.value) ? [{server: a.server, before: a.value}] : []))
+  const lookup = servers.length > 1 ? answers.map((a): HandleLookup => (a.ok ? {server: formatHostPort(a.server), found: known(a.value)} : {server: formatHostPort(a.server), found: false, error: a.error.message})) : undefined
+  if (found.length === 1) return {...found[0], lookup}
+  if (found.length > 1) {
+    const where = found.map((f) => formatHostPort(f.server))
+    throw new UsageError(`job ${handle} is known to ${where.length} job servers (${where.join(', ')}): atom-ops will not guess which one you mean`, `Say which with --server, e.g. --server ${where[0]}; atom-ops queue jobs shows each server's jobs.`)
+  }
+  const silent = answers.filter((a) => !a.ok)
+  if (silent.length === 1 && servers.length === 1) throw silent[0].error
+  const asked = servers.length === 1 ? formatHostPort(servers[0]) : 'any job server'
+  if (silent.length > 0) {
+    throw new UnreachableError(
+      'gearman',
+      `job ${handle} is not known to the job servers that answered; ${silent.map((a) => formatHostPort(a.server)).join(', ')} did not answer`,
+      `It may be there: check that server, then run again (or name it with --server). ${silent[0].error.message}`,
+    )
+  }
+  throw new UsageError(`job ${handle} is not known to ${asked} (finished, or dropped${servers.length === 1 ? ', or on another server' : ''})`, 'List the handles with: atom-ops queue jobs')
+}
+
 /**
  * `cancel job HANDLE` on one server, told truthfully: the state is read before (show jobs + GET_STATUS),
  * confirm() is asked, the command sent, and the state read again. A running job is never stopped by it.
@@ -77,14 +108,10 @@ export async function cancelJob(
   options: {handle: string; server?: string; dryRun: boolean; confirm: Confirm<CancelPlan>; onSent?: () => void},
 ): Promise<CancelReport> {
   const handle = parseHandle(options.handle)
-  const server = chooseServer(requireGearman(cfg), options.server)
   const timeoutMs = cfg.timeoutMs.value
+  const {server, before, lookup} = await findHandle(handle, options.server === undefined ? requireGearman(cfg) : [parseHostPortFlag(options.server, '--server', DEFAULT_GEARMAN_PORT)], timeoutMs)
   const label = formatHostPort(server)
-  const before = await jobState(server, timeoutMs, handle)
-  if (!before.listed && !before.running) {
-    throw new UsageError(`job ${handle} is not known to ${label} (finished, dropped, or on another server)`, 'List the handles with: atom-ops queue jobs')
-  }
-  const plan: CancelPlan = {server: label, handle, before}
+  const plan: CancelPlan = {server: label, handle, before, ...(lookup && {lookup})}
   if (options.dryRun) {
     return before.running
       ? {...plan, dryRun: true, outcome: 'would-not-stop', message: `${handle} is running on a worker: cancelling would only mark it, the worker would finish it`, exitCode: ExitCode.ok}
@@ -135,6 +162,8 @@ export interface DropTarget extends ServerHeader {
 
 export interface DropPlan {
   function: DecodedFunction
+  /** What was typed, when it was a job class mapped to this install's function. */
+  typed?: string
   force: boolean
   targets: DropTarget[]
 }
@@ -146,6 +175,8 @@ export interface DropResult extends DropTarget {
 
 export interface DropReport {
   function: DecodedFunction
+  /** What was typed, when it was a job class mapped to this install's function. */
+  typed?: string
   dryRun: boolean
   force: boolean
   servers: DropResult[]
@@ -161,17 +192,16 @@ export async function dropFunction(
   cfg: ResolvedConfig,
   options: {name: string; server?: string; force: boolean; dryRun: boolean; confirm: Confirm<DropPlan>; onSent?: () => void},
 ): Promise<DropReport> {
-  const name = options.name
-  if (name === '' || /[\s\u0000-\u001f\u007f]/.test(name) || name.length > 512) {
-    throw new UsageError(`"${name}" is not a Gearman function name atom-ops can drop`, 'Give the full name as `atom-ops queue status --all` shows it, e.g. 0123...abcd-arFindingAidJob')
+  const typed = options.name
+  if (typed === '' || /[\s\u0000-\u001f\u007f]/.test(typed) || typed.length > 512) {
+    throw new UsageError(`"${typed}" is not a Gearman function name atom-ops can drop`, 'Give a job class (arFindingAidJob) or the full name as `atom-ops queue status --all` shows it.')
   }
   const servers = options.server === undefined ? requireGearman(cfg) : [parseHostPortFlag(options.server, '--server', DEFAULT_GEARMAN_PORT)]
   const timeoutMs = cfg.timeoutMs.value
   const {decoder} = await loadDecoder(cfg)
-  const fn = decoder.decode(name)
-
-  const readTargets = async (): Promise<DropTarget[]> =>
-    (await eachServer(servers, (s) => new GearmanAdmin(s, timeoutMs).status())).map((r): DropTarget => {
+  const readStatus = () => eachServer(servers, (s) => new GearmanAdmin(s, timeoutMs).status())
+  const targetsOf = (statuses: Array<PerServer<FunctionStatus[]>>, name: string): DropTarget[] =>
+    statuses.map((r): DropTarget => {
       if (!r.ok) return {...header(r), found: false, action: 'unreachable'}
       const row = r.value.find((s) => s.function === name)
       if (!row) return {...header(r), found: false, action: 'not-found'}
@@ -179,11 +209,20 @@ export async function dropFunction(
       return {...header(r), found: true, total: row.total, running: row.running, availableWorkers: row.availableWorkers, action}
     })
 
-  const targets = await readTargets()
+  const before = await readStatus()
+  const name = functionToDrop(typed, cfg, before)
+  const fn = decoder.decode(name)
+  const targets = targetsOf(before, name)
+  const readTargets = async () => targetsOf(await readStatus(), name)
   if (!targets.some((t) => t.found) && !targets.some((t) => t.action === 'unreachable')) {
-    throw new UsageError(`function ${name} is not registered on ${servers.length === 1 ? formatHostPort(servers[0]) : 'any job server'}`, 'Names are case-sensitive; list them with: atom-ops queue status --all')
+    const where = servers.length === 1 ? formatHostPort(servers[0]) : 'any job server'
+    throw new UsageError(
+      name === typed ? `function ${name} is not registered on ${where}` : `job class ${typed} (function ${name}) is not registered on ${where}`,
+      'Names are case-sensitive; list them with: atom-ops queue status --all',
+    )
   }
-  const plan: DropPlan = {function: fn, force: options.force, targets}
+  const mapped = name === typed ? undefined : typed
+  const plan: DropPlan = {function: fn, typed: mapped, force: options.force, targets}
   const toDrop = targets.filter((t) => t.action === 'drop')
   const results = new Map<string, DropResult>()
   for (const t of targets) {
@@ -214,7 +253,32 @@ export async function dropFunction(
     }
   }
   const out = targets.map((t) => results.get(t.server)!)
-  return {function: fn, dryRun: options.dryRun, force: options.force, servers: out, exitCode: dropExitCode(out)}
+  return {function: fn, typed: mapped, dryRun: options.dryRun, force: options.force, servers: out, exitCode: dropExitCode(out)}
+}
+
+/**
+ * The function a typed name means. A full name (`<32 hex>-arFindingAidJob`) is itself. A job class
+ * (`arFindingAidJob`) is this install's function for it: the prefix from the install's root and
+ * workers_key, as AtoM computes it. A name that is neither a class of this install nor registered
+ * under its prefix, but registered as typed (a function of no AtoM install), is itself too.
+ */
+function functionToDrop(typed: string, cfg: ResolvedConfig, statuses: Array<PerServer<FunctionStatus[]>>): string {
+  if (splitFunctionName(typed).prefix) return typed
+  const registered = new Set(statuses.flatMap((r) => (r.ok ? r.value.map((s) => s.function) : [])))
+  const prefix = cfg.prefix?.value
+  if (prefix === undefined) {
+    if (registered.has(typed)) return typed
+    throw new ConfigError(`"${typed}" is a job class, and this install's function prefix is unknown: ${cfg.installError?.message ?? 'no AtoM install'}`, 'Give the full function name as `atom-ops queue status --all` shows it, or --atom-root for the install.')
+  }
+  const classes = new Set([...(cfg.install ? jobClassesOf(cfg.install.worker.workerTypes) : []), ...[...registered].filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length))])
+  if (classes.has(typed) || registered.has(prefix + typed)) return prefix + typed
+  // A server that did not answer may hold it under this very name: try it as typed there (exit 4 says so).
+  if (registered.has(typed) || statuses.some((r) => !r.ok)) return typed
+  const guess = nearest(typed, [...classes])
+  throw new UsageError(
+    `"${typed}" is not a job class of this install, nor a registered function`,
+    `${guess ? `Did you mean ${guess}? ` : ''}The install's job classes are in gearman.yml's worker_types; the functions: atom-ops queue status --all`,
+  )
 }
 
 /**

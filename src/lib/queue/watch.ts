@@ -1,5 +1,6 @@
 import type {ResolvedConfig} from '../context/resolve.js'
 import {UsageError} from '../errors.js'
+import {parseSeconds, type SecondsRange} from '../util/duration.js'
 import {queueScope} from './common.js'
 import {collectStatus, type FunctionRow, type QueueStatusReport} from './inspect.js'
 
@@ -34,9 +35,11 @@ export interface WatchOptions {
   onSnapshot: (snapshot: WatchSnapshot) => void | Promise<void>
 }
 
-export function validateInterval(seconds: number): number {
-  if (!Number.isFinite(seconds) || seconds < 0.2 || seconds > 3600) throw new UsageError(`--interval ${seconds} is not between 0.2 and 3600 seconds`, 'Example: --interval 2')
-  return seconds
+/** Refreshes at most five times a second, at least once an hour. */
+export const INTERVAL_RANGE: SecondsRange = {min: 0.2, max: 3600}
+
+export function validateInterval(seconds: number | string): number {
+  return parseSeconds(seconds, '--interval', INTERVAL_RANGE)
 }
 
 /** Compares a snapshot's rows with the previous ones; marks what changed. */

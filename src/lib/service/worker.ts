@@ -310,6 +310,10 @@ export async function workerReset(cfg: ResolvedConfig, flags: ServiceFlags, dryR
 
 export interface WorkerLogsReport {
   unitPattern: string
+  /** --since as given (journald only). */
+  since?: string
+  /** The lines were streamed as they came (--follow), not collected here. */
+  followed: boolean
   hosts: Array<HostOutcome<{units: string[]; lines: string[]}>>
   exitCode: number
 }
@@ -333,7 +337,7 @@ export async function workerLogs(cfg: ResolvedConfig, flags: ServiceFlags, logs:
     }
     return {units, lines: await manager.logs(units, {lines: logs.lines, since: logs.since})}
   })
-  return {unitPattern: options.unit, hosts, exitCode: hostsExitCode(hosts) ?? 0}
+  return {unitPattern: options.unit, since: logs.since, followed: Boolean(logs.follow), hosts, exitCode: hostsExitCode(hosts) ?? 0}
 }
 
 export type {ManagerKind, ServiceOptions}

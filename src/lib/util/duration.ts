@@ -42,3 +42,22 @@ export function parsePositiveInt(text: string | number, flag: string, max = 2_14
   }
   return n
 }
+
+/** The bounds of a number of seconds a person types; the lower one is excluded when `above` is set. */
+export interface SecondsRange {
+  min: number
+  max: number
+  /** The minimum itself is refused (a timeout of 0 never waits). */
+  above?: boolean
+}
+
+/** A number of seconds typed by a person (`5`, `0.5`) within a range; anything else is a usage error naming where it came from. */
+export function parseSeconds(text: string | number, what: string, range: SecondsRange): number {
+  const t = String(text).trim()
+  const n = Number(t)
+  const low = range.above ? n > range.min : n >= range.min
+  if (t === '' || !Number.isFinite(n) || !low || n > range.max) {
+    throw new UsageError(`${what} "${text}" is not a number of seconds between ${range.min} and ${range.max}`, 'Seconds as a number, with a fraction if need be: 5, 0.5.')
+  }
+  return n
+}

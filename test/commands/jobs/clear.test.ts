@@ -70,6 +70,14 @@ describe('jobs clear: preview, refusal, backup and restore', () => {
     assert.equal((await tableCounts(bed.database)).jobs, 4)
   })
 
+  test('--force --json with nothing to clear: not a dry run ("dryRun": false), nothing deleted, exit 0', async () => {
+    await seedSmall()
+    const r = await runCli(['jobs', 'clear', '--name', 'arNoSuchJob', '--force', '--json'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual([r.json.dryRun, r.json.deleted, r.json.plan.total], [false, 0, 0])
+    assert.equal((await tableCounts(bed.database)).jobs, 4)
+  })
+
   test('--force: backup first, everything deleted, no orphans; restore puts back every row as it was', async () => {
     await seedSmall()
     const original = await dumpJobTables(bed.database)

@@ -8,6 +8,7 @@ import {downloadPathFor, insertJob, insertUser} from '../../../src/testbed/seed.
 import {TestBed} from '../../../src/testbed/testbed.js'
 import {submitBackgroundJob} from '../../../src/testbed/workers.js'
 import {runCli} from '../../helpers/cli.js'
+import {hasScript, runInPty} from '../../helpers/pty.js'
 import {assertNoOrphans, tableCounts} from './helpers.js'
 
 let bed: TestBed
@@ -34,6 +35,17 @@ describe('jobs kill', () => {
     const id = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running'})
     const r = await runCli(['jobs', 'kill', String(id)], {env: bed.env()})
     assert.equal(r.code, 5)
+    const [row] = await bed.database.rows<{status_id: number}>('SELECT status_id FROM job WHERE id = ?', [id])
+    assert.equal(row.status_id, 183)
+  })
+
+  test('in a terminal, an explicit No: exit 5, unchanged, and no "Re-run with --force" after it', {skip: !hasScript && 'script(1) not installed'}, async () => {
+    const id = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running'})
+    const r = await runInPty(['jobs', 'kill', String(id)], {env: bed.env(), answers: [{when: /Mark failed job \d+ \(arFindingAidJob\)\?/, type: 'n\r'}]})
+    assert.equal(r.code, 5, r.output)
+    const after = r.output.slice(r.output.search(/Mark failed job/))
+    assert.match(after, /cancelled: nothing was changed/)
+    assert.doesNotMatch(after, /--force|hint:/)
     const [row] = await bed.database.rows<{status_id: number}>('SELECT status_id FROM job WHERE id = ?', [id])
     assert.equal(row.status_id, 183)
   })

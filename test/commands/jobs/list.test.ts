@@ -152,6 +152,32 @@ describe('jobs list: the command', () => {
     })
   }
 
+  test('--user nobody: "no user named nobody", not only "No jobs match"; a near name is offered', async () => {
+    const r = await runCli(['jobs', 'list', '--user', 'nobody'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stdout, 'No jobs match: no user named nobody.\n')
+    const near = await runCli(['jobs', 'list', '--user', 'archivst', '--json'], {env: bed.env()})
+    assert.deepEqual(near.json.unknown, ['no user named archivst (did you mean archivist?)'])
+  })
+
+  test('a misspelt --name: "no job class like X", the closest class and the known ones', async () => {
+    const r = await runCli(['jobs', 'list', '--name', 'arFindingAidJobb'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^No jobs match: no job class like arFindingAidJobb \(did you mean arFindingAidJob\?\); known classes: .*arInformationObjectCsvExportJob.*\n$/)
+    const glob = await runCli(['jobs', 'list', '--name', 'arNothing*', '--json'], {env: bed.env()})
+    assert.match(glob.json.unknown[0], /^no job class like arNothing\*; known classes: /)
+  })
+
+  test('a real class or user with nothing matching is only "No jobs match", with the filters said', async () => {
+    // arGenerateReportJob has no rows here but is one of the install's classes (gearman.yml); admin exists.
+    const r = await runCli(['jobs', 'list', '--name', 'arGenerateReportJob', '--user', 'admin', '--json'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.json.total, 0)
+    assert.equal(r.json.unknown, undefined)
+    const human = await runCli(['jobs', 'list', '--name', 'arGenerateReportJob'], {env: bed.env()})
+    assert.equal(human.stdout, 'No jobs match (name arGenerateReportJob).\n')
+  })
+
   test('the database down: one line, exit 4', async () => {
     const r = await runCli(['jobs', 'list', '--db', 'mysql://root@127.0.0.1:1/atom'], {env: bed.env()})
     assert.equal(r.code, 4, r.stderr)

@@ -13,6 +13,7 @@ import {runCli} from '../../helpers/cli.js'
 let bed: TestBed
 let s0: string
 const hp = (s: {host: string; port: number}) => `${s.host}:${s.port}`
+const handleNumber = (handle: string) => Number(handle.slice(handle.lastIndexOf(':') + 1))
 
 before(async () => {
   bed = await TestBed.start({gearmandCount: 2})
@@ -91,7 +92,7 @@ describe('queue cancel', () => {
     const cases: Array<[string[], number, RegExp]> = [
       [['queue', 'cancel', 'not-a-handle', '--server', s0], 2, /"not-a-handle" is not a Gearman job handle/],
       [['queue', 'cancel', 'H:host:1', '--server', 'host:1:2'], 2, /--server "host:1:2" is not a valid host:port/],
-      [['queue', 'cancel', 'H:host:1'], 2, /2 job servers are configured: say which one holds the job with --server/],
+      [['queue', 'cancel', 'H:host:1'], 2, /job H:host:1 is not known to any job server/],
       [['queue', 'cancel', 'H:nowhere:424242', '--server', s0, '--force'], 2, /job H:nowhere:424242 is not known to/],
     ]
     for (const [args, code, message] of cases) {
@@ -159,14 +160,111 @@ describe('queue drop', () => {
   })
 
   test('an unknown function and a malformed name: one line, exit 2 (a usage error, as an unknown job id)', async () => {
-    const unknown = await runCli(['queue', 'drop', 'no-such-function', '--force'], {env: bed.env()})
+    const unknown = await runCli(['queue', 'drop', `${'0'.repeat(32)}-arFindingAidJob`, '--force'], {env: bed.env()})
     assert.equal(unknown.code, 2)
-    assert.match(unknown.stderr, /^atom-ops: function no-such-function is not registered on any job server\n  hint: /)
+    assert.match(unknown.stderr, /^atom-ops: function 0{32}-arFindingAidJob is not registered on any job server\n  hint: /)
     const bad = await runCli(['queue', 'drop', 'two words', '--force'], {env: bed.env()})
     assert.equal(bad.code, 2)
     assert.match(bad.stderr, /^atom-ops: "two words" is not a Gearman function name/)
     const badServer = await runCli(['queue', 'drop', 'x', '--server', 'a b'], {env: bed.env()})
     assert.equal(badServer.code, 2)
     assert.match(badServer.stderr, /--server "a b" is not a valid host:port/)
+  })
+})
+
+/** A function registered once and left without workers or jobs: what `queue drop` can drop. */
+async function idleFunction(fn: string, server = bed.servers[0]): Promise<void> {
+  const c = await BinaryConnection.open(server, 2000)
+  c.registerWorker([fn])
+  const there = async () => (await new GearmanAdmin(server, 2000).status()).find((s) => s.function === fn)
+  await waitFor('registration', async () => ((await there())?.availableWorkers === 1 ? true : undefined))
+  c.close()
+  await waitFor('the worker to leave', async () => ((await there())?.availableWorkers === 0 ? true : undefined))
+}
+
+describe('queue drop takes the job class people type', () => {
+  test("arUpdatePublicationStatusJob is this install's function for it: dry run names the full function, then dropped", async () => {
+    const fn = bed.fn('arUpdatePublicationStatusJob')
+    await idleFunction(fn)
+    const dry = await runCli(['queue', 'drop', 'arUpdatePublicationStatusJob', '--dry-run'], {env: bed.env()})
+    assert.equal(dry.code, 0, dry.stderr)
+    assert.ok(dry.stdout.includes(`function ${fn} (this install, arUpdatePublicationStatusJob) - dry run`), dry.stdout)
+    const r = await runCli(['queue', 'drop', 'arUpdatePublicationStatusJob', '-f', '--json'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual([r.json.function.function, r.json.typed, r.json.servers[0].outcome], [fn, 'arUpdatePublicationStatusJob', 'dropped'])
+    assert.equal(await statusOf(fn), undefined)
+    assert.equal((await auditLines()).filter((a) => a.function === fn).at(-1).typed, 'arUpdatePublicationStatusJob')
+  })
+
+  test('a class of this install that no server has registered: exit 2 naming the function it means', async () => {
+    const r = await runCli(['queue', 'drop', 'arActorXmlExportJob', '--force'], {env: bed.env()})
+    assert.equal(r.code, 2, r.stderr)
+    assert.equal(r.stderr.split('\n')[0], `atom-ops: job class arActorXmlExportJob (function ${bed.fn('arActorXmlExportJob')}) is not registered on any job server`)
+  })
+
+  test('a misspelt class: exit 2, the nearest class in the hint, nothing sent', async () => {
+    const fn = bed.fn('arCalculateDescendantDatesJob')
+    await idleFunction(fn)
+    const r = await runCli(['queue', 'drop', 'arCalculateDescendentDatesJob', '--force'], {env: bed.env()})
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /^atom-ops: "arCalculateDescendentDatesJob" is not a job class of this install, nor a registered function\n {2}hint: Did you mean arCalculateDescendantDatesJob\? .*queue status --all\n$/)
+    assert.ok(await statusOf(fn), 'still registered')
+  })
+
+  test('a function of no install, registered as typed, is still dropped as typed', async () => {
+    await idleFunction('reverse')
+    const r = await runCli(['queue', 'drop', 'reverse', '--force', '--json'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual([r.json.function.function, r.json.typed, r.json.servers[0].outcome], ['reverse', undefined, 'dropped'])
+  })
+
+  test("a class without an install to compute the prefix from: configuration error (3), the full name asked for", async () => {
+    const r = await runCli(['queue', 'drop', 'arFindingAidJob', '--force', '--gearman', s0], {env: bed.env({ATOM_OPS_ATOM_ROOT: join(bed.dir, 'no-install')})})
+    assert.equal(r.code, 3, r.stderr)
+    assert.match(r.stderr, /is a job class, and this install's function prefix is unknown/)
+    assert.match(r.stderr, /hint: Give the full function name/)
+  })
+})
+
+describe('queue cancel without --server asks every server', () => {
+  const submitTo = (i: number, fn: string, unique: string) => withBinary(bed.servers[i], 2000, (b) => b.submitBackground(fn, unique, '{}'))
+  const jobsOn = (i: number) => new GearmanAdmin(bed.servers[i], 2000).showJobs()
+
+  test('a handle only the second server holds: cancelled there, the lookup says where it was asked', async () => {
+    const fn = bed.fn('arRepositoryCsvExportJob')
+    let handle = await submitTo(1, fn, 'on-1-a')
+    // Handles are numbered per server: take one the first server does not hold.
+    for (let i = 0; (await jobsOn(0)).some((j) => j.handle === handle); i++) handle = await submitTo(1, fn, `on-1-${i}`)
+    const r = await runCli(['queue', 'cancel', handle, '-f', '--json'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual([r.json.server, r.json.outcome], [hp(bed.servers[1]), 'cancelled'])
+    assert.deepEqual(r.json.lookup, [{server: s0, found: false}, {server: hp(bed.servers[1]), found: true}])
+    assert.equal((await jobsOn(1)).find((j) => j.handle === handle)?.ignored, true)
+  })
+
+  test('a handle both servers hold: refused naming both (exit 2), nothing sent; --server then picks one', async () => {
+    const fn = bed.fn('arPhysicalObjectCsvHoldingsReportJob')
+    let h0 = await submitTo(0, fn, 'both-0')
+    let h1 = await submitTo(1, fn, 'both-1')
+    for (let i = 0; handleNumber(h0) < handleNumber(h1); i++) h0 = await submitTo(0, fn, `both-0-${i}`)
+    for (let i = 0; handleNumber(h1) < handleNumber(h0); i++) h1 = await submitTo(1, fn, `both-1-${i}`)
+    assert.equal(h0, h1, 'the two servers hold the same handle')
+    const r = await runCli(['queue', 'cancel', h0, '--force'], {env: bed.env()})
+    assert.equal(r.code, 2, r.stderr)
+    assert.equal(r.stderr.split('\n')[0], `atom-ops: job ${h0} is known to 2 job servers (${s0}, ${hp(bed.servers[1])}): atom-ops will not guess which one you mean`)
+    assert.match(r.stderr, /hint: Say which with --server/)
+    for (const i of [0, 1]) assert.equal((await jobsOn(i)).find((j) => j.handle === h0)?.ignored, false, `server ${i} untouched`)
+    const picked = await runCli(['queue', 'cancel', h0, '--server', hp(bed.servers[1]), '--force', '--json'], {env: bed.env()})
+    assert.equal(picked.code, 0, picked.stderr)
+    assert.deepEqual([(await jobsOn(0)).find((j) => j.handle === h0)?.ignored, (await jobsOn(1)).find((j) => j.handle === h0)?.ignored], [false, true])
+  })
+
+  test('a handle no server holds: exit 2; one server silent and the others without it: exit 4, the silent one named', async () => {
+    const none = await runCli(['queue', 'cancel', 'H:nowhere:999999', '--force'], {env: bed.env()})
+    assert.equal(none.code, 2, none.stderr)
+    assert.match(none.stderr, /^atom-ops: job H:nowhere:999999 is not known to any job server/)
+    const dead = await runCli(['queue', 'cancel', 'H:nowhere:999999', '--force', '--gearman', s0, '--gearman', '127.0.0.1:1', '--timeout', '2'], {env: bed.env()})
+    assert.equal(dead.code, 4, dead.stderr)
+    assert.match(dead.stderr, /^atom-ops: job H:nowhere:999999 is not known to the job servers that answered; 127\.0\.0\.1:1 did not answer\n {2}hint: It may be there/)
   })
 })

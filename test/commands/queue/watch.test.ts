@@ -69,7 +69,7 @@ describe('queue watch without a terminal', () => {
     for (const args of [['--interval', 'soon'], ['--interval', '0'], ['--count', '0']]) {
       const r = await runCli(['queue', 'watch', ...args], {env: bed.env()})
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
-      assert.match(r.stderr, /^atom-ops: --(interval|count) /)
+      assert.match(r.stderr, /^atom-ops: --(interval|count)[: ]/)
       assert.equal(r.stdout, '')
     }
   })

@@ -95,6 +95,16 @@ describe('worker commands on remote hosts over ssh (real sshd on loopback)', () 
     assert.equal(existsSync('/tmp/atom-ops-pwned'), false)
   })
 
+  test('restart on a host that does not resolve: the error and its hint on two real lines, no literal \\n', async () => {
+    const r = await runCli(['worker', 'restart', ...sv(), '--host', 'nosuchhost.invalid', '--force'], {env: env(), timeoutMs: 60_000})
+    assert.equal(r.code, 4, r.stderr + r.stdout)
+    assert.ok(!r.stdout.includes('\\n'), r.stdout)
+    const lines = r.stdout.trimEnd().split('\n')
+    const at = lines.findIndex((l) => l.startsWith('nosuchhost.invalid: UNREACHABLE/ERROR: '))
+    assert.ok(at >= 0, r.stdout)
+    assert.match(lines[at + 1], /^ {2}hint: Check that `ssh nosuchhost\.invalid true` works/)
+  })
+
   test('an invalid --host is a usage error before anything runs', async () => {
     const r = await runCli(['worker', 'status', '--host', '-oProxyCommand=touch /tmp/x'], {env: env(), timeoutMs: 30_000})
     assert.equal(r.code, 2)

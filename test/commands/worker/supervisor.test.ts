@@ -225,6 +225,35 @@ describe('worker commands against a real supervisord', () => {
     assert.match(since.stderr, /--since needs the systemd journal/)
   })
 
+  test('logs of a program that wrote nothing: it says the log is empty, not nothing at all', async () => {
+    await sup.addPrograms([{name: 'quiet', command: ['sleep', '100000']}])
+    await waitFor('quiet running', async () => ((await sup.ctl('status', 'quiet')).stdout.includes('RUNNING') ? true : undefined), 15_000)
+    const r = await cli(['worker', 'logs', ...sv(), '--unit', 'quiet', '-n', '5'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stdout, 'local: no log lines for quiet: the log is empty.\n')
+    const json = await cli(['worker', 'logs', ...sv(), '--unit', 'quiet', '-n', '5', '--json'])
+    assert.deepEqual(json.json.hosts[0].value.lines, [])
+  })
+
+  test("times in the one human format with the zone: the program's start in this machine's zone, as a job's start is in AtoM's", async () => {
+    const r = await runCli(['worker', 'status', ...sv()], {env: bed.env({TZ: 'Asia/Kolkata'}), timeoutMs: 120_000})
+    assert.match(r.stdout, /atom-worker\s*│\s*RUNNING\s*│ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+05:30 \(/, r.stdout)
+    const {insertJob} = await import('../../../src/testbed/seed.js')
+    const id = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running'})
+    const job = await runCli(['jobs', 'list', '--status', 'running'], {env: bed.env({TZ: 'Asia/Kolkata'})})
+    const offset = (await runCli(['jobs', 'show', String(id), '--json'], {env: bed.env()})).json.startedAt.slice(-6)
+    assert.match(job.stdout, new RegExp(`│ ${id}\\s.*│ \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\${offset} │`), job.stdout)
+  })
+
+  test('jobs kill on a supervisord host names no systemd command; without --restart-worker it points at worker restart', async () => {
+    const {insertJob} = await import('../../../src/testbed/seed.js')
+    const id = await insertJob(bed.database, {name: 'arObjectMoveJob', status: 'running'})
+    const r = await cli(['jobs', 'kill', String(id), '--force', ...sv()])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /atom-ops worker restart/)
+    assert.doesNotMatch(r.stdout + r.stderr, /systemctl/)
+  })
+
   test('logs: a log with control characters, which supervisorctl itself cannot show, is a clear error (exit 6)', async () => {
     await sup.addPrograms([{name: 'noisy', command: ['sh', '-c', 'printf "line one\\n\\033[31mred\\033]0;title\\007\\nlast line\\n"; sleep 1000']}])
     await waitFor('noisy log', async () => ((await readFile(join(sup.dir, 'noisy.log'), 'utf8').catch(() => '')).includes('last line') ? true : undefined), 15_000)

@@ -69,3 +69,22 @@ describe("AtoM's clock", () => {
     assert.throws(() => checkZone('Mars/Olympus', '--timezone', 'usage'), (e: unknown) => e instanceof UsageError && /--timezone: "Mars\/Olympus" is not a timezone/.test(e.message))
   })
 })
+
+describe('one human format for every time: date, time and the zone', () => {
+  test("a job's time (ISO with AtoM's offset) keeps its wall time and offset", async () => {
+    const {displayTime} = await import('../../../src/lib/atom/clock.js')
+    assert.equal(displayTime('2026-12-01T09:15:35-08:00'), '2026-12-01 09:15:35 -08:00')
+    assert.equal(displayTime('2026-12-01T09:15:35.123+05:30', 'UTC'), '2026-12-01 09:15:35 +05:30')
+    assert.equal(displayTime(null), '-')
+  })
+
+  test('an instant (…Z, milliseconds, a Date) is shown in the given zone, with the offset it had then', async () => {
+    const {displayTime} = await import('../../../src/lib/atom/clock.js')
+    assert.equal(displayTime('2026-12-01T17:15:35.456Z', 'Asia/Kolkata'), '2026-12-01 22:45:35 +05:30')
+    assert.equal(displayTime(Date.parse('2026-07-01T12:00:00Z'), 'Europe/Paris'), '2026-07-01 14:00:00 +02:00')
+    assert.equal(displayTime(new Date('2026-12-01T17:15:35Z'), 'UTC'), '2026-12-01 17:15:35 +00:00')
+    // The hour that happens twice when DST ends: each instant with its own offset.
+    assert.equal(displayTime('2026-11-01T08:30:00Z', 'America/Vancouver'), '2026-11-01 01:30:00 -07:00')
+    assert.equal(displayTime('2026-11-01T09:30:00Z', 'America/Vancouver'), '2026-11-01 01:30:00 -08:00')
+  })
+})

@@ -1,6 +1,7 @@
 import {stat} from 'node:fs/promises'
 import {join, relative} from 'node:path'
 
+import {displayTime} from '../../atom/clock.js'
 import type {SymfonyEnvironment} from '../../atom/symfony-config.js'
 import type {DoctorContext} from '../context.js'
 import type {CheckResult} from '../types.js'
@@ -46,7 +47,7 @@ export async function checkStaleConfigCache(ctx: DoctorContext): Promise<CheckRe
         const sourceTime = await mtime(file)
         if (sourceTime !== undefined && sourceTime > copyTime) {
           who.add(cache.who)
-          stale.push(`${cache.who} runs on ${relative(install.realRoot, copy)} (${new Date(copyTime).toISOString()}), older than ${relative(install.realRoot, file)} (${new Date(sourceTime).toISOString()})`)
+          stale.push(`${cache.who} runs on ${relative(install.realRoot, copy)} (${displayTime(copyTime)}), older than ${relative(install.realRoot, file)} (${displayTime(sourceTime)})`)
         }
       }
     }
