@@ -7,12 +7,6 @@ import {type DatabaseTarget, describeTarget} from './target.js'
 export type Row = RowDataPacket
 export type SqlValue = string | number | bigint | boolean | Date | null | Buffer | SqlValue[]
 
-/** A statement and its parameters; SQL text never contains values (prepared statements only). */
-export interface Statement {
-  sql: string
-  values?: SqlValue[]
-}
-
 export interface Queryable {
   rows<T = Row>(sql: string, values?: SqlValue[]): Promise<T[]>
   /** Rows as arrays in column order: no object per row (large reads such as backups). */

@@ -124,6 +124,3 @@ export class AdminConnection extends DeadlineSocket {
   }
 }
 
-export function serverLabel(server: HostPort): string {
-  return formatHostPort(server)
-}

@@ -256,6 +256,3 @@ export class SshRunner implements CommandRunner {
   }
 }
 
-export function localRunner(): CommandRunner {
-  return new LocalRunner()
-}

@@ -28,14 +28,3 @@ export function scrub(text: string): string {
   return out.includes('://') ? out.replace(/(mysql:\/\/[^:/@\s"]*:)[^@\s"]*@/gi, `$1${MASK}@`) : out
 }
 
-/** Deep copy of a JSON-able value with every registered secret scrubbed from its strings. */
-export function scrubDeep<T>(value: T): T {
-  if (typeof value === 'string') return scrub(value) as T
-  if (Array.isArray(value)) return value.map((v) => scrubDeep(v)) as T
-  if (value && typeof value === 'object' && !(value instanceof Date)) {
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v)
-    return out as T
-  }
-  return value
-}
