@@ -146,9 +146,9 @@ export class GearmanAdmin {
     return this.session(async (c) => parsePriorityStatus(await c.list('prioritystatus')))
   }
 
-  /** Worker connections; the admin connection itself (no functions) is left out. */
-  workers(): Promise<WorkerConnection[]> {
-    return this.session(async (c) => parseWorkers(await c.list('workers')).filter((w) => w.functions.length > 0))
+  /** Worker connections, read as snapshot() reads them. */
+  async workers(): Promise<WorkerConnection[]> {
+    return (await this.snapshot()).workers
   }
 
   showJobs(): Promise<QueuedJob[]> {
@@ -185,8 +185,7 @@ export class GearmanAdmin {
    */
   snapshot(parts: {jobs?: boolean} = {}): Promise<ServerSnapshot> {
     return this.session(async (c) => {
-      const status = parseStatus(await c.list('status'))
-      const workers = parseWorkers(await c.list('workers'), status.map((s) => s.function)).filter((w) => w.functions.length > 0)
+      const {status, workers} = await readStatusAndWorkers(c)
       const jobs = parts.jobs ? parseShowJobs(await c.list('show jobs')) : undefined
       const uniqueJobs = parts.jobs ? await c.list('show unique jobs') : undefined
       return {status, workers, jobs, uniqueJobs}
@@ -201,6 +200,17 @@ export class GearmanAdmin {
     const {version, pid} = await rest.session(async (c) => ({version: await c.single('version'), pid: Number(await c.single('getpid'))}))
     return {latencyMs, version, pid: Number.isInteger(pid) && pid > 0 ? pid : undefined}
   }
+}
+
+/**
+ * The one reading of `status` then `workers` on an open connection: worker lines are split with the
+ * function names status listed, so a name with spaces parses the same for every command; the admin
+ * connection itself (no functions) is left out.
+ */
+export async function readStatusAndWorkers(c: AdminConnection): Promise<{status: FunctionStatus[]; workers: WorkerConnection[]}> {
+  const status = parseStatus(await c.list('status'))
+  const workers = parseWorkers(await c.list('workers'), status.map((s) => s.function)).filter((w) => w.functions.length > 0)
+  return {status, workers}
 }
 
 export interface ServerSnapshot {

@@ -1,5 +1,5 @@
 import {formatHostPort, type HostPort} from '../util/hostport.js'
-import {type FunctionStatus, GearmanAdmin, parseShowJobs, parseStatus, parseWorkers, type WorkerConnection} from './admin.js'
+import {type FunctionStatus, GearmanAdmin, parseShowJobs, readStatusAndWorkers, type WorkerConnection} from './admin.js'
 import {withoutCancelled, withRunning} from './cancelled.js'
 import {msLeft} from './deadline-socket.js'
 
@@ -30,14 +30,13 @@ export async function fetchServerView(server: HostPort, timeoutMs: number): Prom
         version = await conn.single('version')
         latencyMs = Math.min(latencyMs, Math.round((performance.now() - sent) * 10) / 10)
       }
-      const raw = parseStatus(await conn.list('status'))
+      const {status: raw, workers} = await readStatusAndWorkers(conn)
       // Cancelled jobs are not waiting ones: the jobs held are looked at only when something waits.
       let status = raw
       if (raw.some((s) => s.waiting > 0)) {
         const held = parseShowJobs(await conn.list('show jobs'))
         if (held.some((j) => j.ignored)) status = withoutCancelled(raw, await withRunning(server, msLeft(deadline), held))
       }
-      const workers = parseWorkers(await conn.list('workers'), raw.map((s) => s.function)).filter((w) => w.functions.length > 0)
       return {server, label, ok: true, latencyMs, version, status, workers}
     })
   } catch (error) {

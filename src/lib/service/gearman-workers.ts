@@ -30,11 +30,7 @@ export interface ServerWorkers {
  * now. Job classes the install knows (gearman.yml worker_types) are listed even when not registered.
  */
 export async function installWorkers(servers: HostPort[], prefix: string, timeoutMs: number, knownClasses: string[] = []): Promise<ServerWorkers[]> {
-  const results = await eachServer(servers, async (server) => {
-    const admin = new GearmanAdmin(server, timeoutMs)
-    const [status, workers] = await Promise.all([admin.status(), admin.workers()])
-    return {status, workers}
-  })
+  const results = await eachServer(servers, (server) => new GearmanAdmin(server, timeoutMs).snapshot())
   return results.map((r) => {
     const server = formatHostPort(r.server)
     if (!r.ok) return {server, ok: false, error: r.error.message, classes: [], workerConnections: 0}

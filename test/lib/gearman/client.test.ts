@@ -3,6 +3,8 @@ import {after, before, describe, test} from 'node:test'
 
 import {AdminConnection} from '../../../src/lib/gearman/admin-connection.js'
 import {eachServer, GearmanAdmin, parseStatus, parseWorkers} from '../../../src/lib/gearman/admin.js'
+import {fetchServerView} from '../../../src/lib/gearman/view.js'
+import {installWorkers} from '../../../src/lib/service/gearman-workers.js'
 import {BinaryConnection, decodePackets, encodePacket, parseStatusRes, PacketType, withBinary} from '../../../src/lib/gearman/binary.js'
 import {
   GearmanClosedError,
@@ -100,6 +102,12 @@ describe('admin text protocol against a real gearmand', () => {
     })
     const w = snap.workers.find((x) => x.clientId === 'my worker id')!
     assert.deepEqual([...w.functions].sort(), ['t2 spaced name', 't2-plain'])
+    // Every reader (queue's snapshot, doctor's and metrics' view, restart verification, workers()) splits it the same way.
+    const view = await fetchServerView(g2, 2000)
+    assert.deepEqual([...view.workers.find((x) => x.clientId === 'my worker id')!.functions].sort(), ['t2 spaced name', 't2-plain'])
+    assert.deepEqual([...(await admin.workers()).find((x) => x.clientId === 'my worker id')!.functions].sort(), ['t2 spaced name', 't2-plain'])
+    const [verification] = await installWorkers([g2], 't2', 2000)
+    assert.equal(verification.classes.find((c) => c.function === 't2 spaced name')?.connections, 1)
     conn.close()
   })
 
