@@ -175,10 +175,10 @@ export function shellQuote(arg: string): string {
 }
 
 /**
- * Splits ATOM_OPS_SSH_OPTIONS into words: whitespace separates, single and double quotes group
- * (no other shell syntax is interpreted).
+ * Splits ATOM_OPS_SSH_OPTIONS (or another command line from the environment, such as $PAGER) into
+ * words: whitespace separates, single and double quotes group (no other shell syntax is interpreted).
  */
-export function splitWords(text: string): string[] {
+export function splitWords(text: string, source = {what: 'ssh options', example: 'ATOM_OPS_SSH_OPTIONS="-p 2222 -i ~/.ssh/atom"'}): string[] {
   const words: string[] = []
   let current = ''
   let inWord = false
@@ -201,7 +201,7 @@ export function splitWords(text: string): string[] {
       inWord = true
     }
   }
-  if (quote) throw new UsageError(`ssh options: unbalanced ${quote} in ${JSON.stringify(text)}`, 'Example: ATOM_OPS_SSH_OPTIONS="-p 2222 -i ~/.ssh/atom"')
+  if (quote) throw new UsageError(`${source.what}: unbalanced ${quote} in ${JSON.stringify(text)}`, `Example: ${source.example}`)
   if (inWord) words.push(current)
   return words
 }
