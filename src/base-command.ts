@@ -7,7 +7,9 @@ import {urlCarriesPassword} from './lib/db/target.js'
 import {nearest} from './lib/util/nearest.js'
 import {scrub} from './lib/util/secrets.js'
 import {secondsFlag} from './ui/number-flags.js'
+import {IOStreams} from './cli/io.js'
 import {inert} from './ui/text.js'
+import type {View} from './ui/view.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -54,10 +56,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     timeout: secondsFlag((text) => parseTimeoutSeconds(text, '--timeout'))({helpGroup: GLOBAL, summary: 'Seconds to wait for any service, more than 0 and at most 3600 [env: ATOM_OPS_TIMEOUT] (default 5).'}),
     timezone: Flags.string({helpGroup: GLOBAL, summary: "AtoM's timezone, when its settings.yml and php.ini do not give it [env: ATOM_OPS_TIMEZONE]."}),
     debug: Flags.boolean({helpGroup: GLOBAL, summary: 'Show stack traces of errors.'}),
+    color: Flags.boolean({helpGroup: GLOBAL, allowNo: true, summary: 'Colour always (--color) or never (--no-color). Default: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it.'}),
+    'no-pager': Flags.boolean({helpGroup: GLOBAL, summary: 'Never page output. Default: output longer than the terminal goes through $ATOM_OPS_PAGER, $PAGER or less -FRX (PAGER=cat or empty: no pager); never in a pipe or with --json.'}),
+    quiet: Flags.boolean({helpGroup: GLOBAL, char: 'q', exclusive: ['verbose'], summary: 'Errors and the essential result only: no previews, notes or progress.'}),
+    verbose: Flags.boolean({helpGroup: GLOBAL, summary: 'Everything in full: every row of a plan, every name of a list.'}),
+    wide: Flags.boolean({helpGroup: GLOBAL, summary: 'Tables at full width, every column, whatever the terminal width (a pipe always gets them so).'}),
   }
 
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
+  /** The streams and what they allow (terminal, width, colour, pager, --quiet/--verbose), decided once. */
+  protected io!: IOStreams
   private resolved?: ResolvedConfig
 
   public override async init(): Promise<void> {
@@ -71,6 +80,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    this.io = new IOStreams({json: this.jsonEnabled(), color: flags.color, noPager: flags['no-pager'], quiet: flags.quiet, verbose: flags.verbose, wide: flags.wide})
     rejectBlankValues(flags as Record<string, unknown>)
     // Once per run, on stderr (never in --json's stdout): the whole command line is public on this host.
     if (typeof flags.db === 'string' && urlCarriesPassword(flags.db)) process.stderr.write(`atom-ops: warning: ${DB_PASSWORD_IN_ARGV}\n`)
@@ -97,13 +107,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
   }
 
-  /** Prints the human form unless --json is on; returns the result so oclif prints it as JSON. */
-  protected output<R>(result: R, human: (result: R) => string): R {
+  /** How renderers draw for this run: width, colour, --quiet, --verbose and the command's --columns. */
+  protected view(): View {
+    return this.io.view((this.flags as {columns?: string[]}).columns)
+  }
+
+  /**
+   * Prints the human form unless --json is on (paged on a terminal when longer than the screen);
+   * returns the result so oclif prints it as JSON.
+   */
+  protected async output<R>(result: R, human: (result: R, view: View) => string): Promise<R> {
     if (!this.jsonEnabled()) {
-      const text = human(result)
-      if (text) this.log(scrub(text))
+      const text = human(result, this.view())
+      if (text) await this.io.print(scrub(text))
     }
     return result
+  }
+
+  /** Human text that is not the result (a preview, a note): not with --json, not with --quiet. */
+  protected note(text: string): void {
+    if (!this.jsonEnabled() && !this.io.quiet && text) this.log(scrub(text))
   }
 
   /** The error object --json prints, scrubbed and made one line, with the exit code the process really ends with. */
@@ -123,15 +146,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async confirmOrAbort(question: string, force: boolean, auditDetails: Record<string, unknown> = {}): Promise<void> {
     if (force) return
     // Every attempt at a destructive command is on record, the ones that changed nothing too.
-    if (!process.stdin.isTTY) {
+    if (!this.io.stdinIsTTY) {
       await this.audit('refused', {question, ...auditDetails, reason: 'no --force and standard input is not a terminal'})
-      throw new AbortedError('refusing to continue without --force: standard input is not a terminal', 'Re-run with --dry-run to see what would happen, then with --force.')
+      throw new AbortedError('refusing to continue without --force: standard input is not a terminal', 'Re-run with --dry-run to see what would happen, then with --force (or -y).')
     }
     const {confirm} = await import('@inquirer/prompts')
     let yes = false
     try {
       // The question may quote the database (a job's name): shown inert, like every other output.
-      yes = await confirm({message: inert(question), default: false}, {output: process.stderr})
+      yes = await confirm({message: inert(question), default: false, theme: this.io.stderrColour ? undefined : PLAIN_PROMPT}, {output: process.stderr})
     } catch {
       yes = false
     }
@@ -217,6 +240,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected exitCodeFor(error: AtomOpsError): number {
     return error.exitCode
   }
+}
+
+/** inquirer's look without colours, for --no-color and NO_COLOR (its own check only reads the environment). */
+const PLAIN_PROMPT = {
+  prefix: {idle: '?', done: '✔'},
+  style: {
+    answer: (t: string) => t,
+    message: (t: string) => t,
+    error: (t: string) => `> ${t}`,
+    defaultAnswer: (t: string) => `(${t})`,
+    help: (t: string) => t,
+    highlight: (t: string) => t,
+    key: (t: string) => `<${t}>`,
+  },
 }
 
 /** Flags that may be given empty: AtoM's workers_key is empty by default. */

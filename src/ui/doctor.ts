@@ -2,20 +2,23 @@ import type {DoctorFixPlan, DoctorFixReport} from '../lib/doctor/fixes.js'
 import type {DoctorReport, MultiDoctorReport} from '../lib/doctor/run.js'
 import type {CheckResult} from '../lib/doctor/types.js'
 import {inert} from './text.js'
+import {paint, PLAIN_VIEW, type Style, type View} from './view.js'
 
 const LABEL: Record<CheckResult['status'], string> = {ok: 'OK', warning: 'WARN', critical: 'CRIT', unknown: 'UNKN', skipped: 'SKIP', info: 'INFO'}
-const COLOUR: Record<CheckResult['status'], string> = {ok: '32', warning: '33', critical: '31', unknown: '35', skipped: '90', info: '36'}
+const COLOUR: Record<CheckResult['status'], Style> = {ok: 'green', warning: 'yellow', critical: 'red', unknown: 'magenta', skipped: 'gray', info: 'cyan'}
 
-function tag(status: CheckResult['status']): string {
-  const text = LABEL[status].padEnd(4)
-  return process.stdout.isTTY ? `\u001B[${COLOUR[status]}m${text}\u001B[0m` : text
+function tag(status: CheckResult['status'], view: View): string {
+  return paint(view, COLOUR[status], LABEL[status].padEnd(4))
 }
 
-function one(report: DoctorReport): string {
+/** --quiet leaves out the checks that passed or did not apply; --verbose shows the evidence of every check. */
+function one(report: DoctorReport, view: View): string {
   const lines = [`atom-ops doctor: ${inert(report.install.realRoot ?? report.install.root)}${report.install.prefix ? ` (prefix ${report.install.prefix})` : ''}${report.install.profile ? `, profile ${inert(report.install.profile)}` : ''}`, '']
   for (const c of report.checks) {
-    lines.push(`${tag(c.status)}  ${inert(c.title)}: ${inert(c.summary)}`)
-    if (c.status !== 'ok' && c.status !== 'skipped') {
+    const passed = c.status === 'ok' || c.status === 'skipped'
+    if (view.quiet && (passed || c.status === 'info')) continue
+    lines.push(`${tag(c.status, view)}  ${inert(c.title)}: ${inert(c.summary)}`)
+    if (!passed || view.verbose) {
       for (const e of c.evidence) lines.push(`        ${inert(e)}`)
       if (c.fix) lines.push(`        fix: ${inert(c.fix)}`)
     }
@@ -31,14 +34,14 @@ function one(report: DoctorReport): string {
   return lines.join('\n')
 }
 
-export function renderDoctorReport(result: DoctorReport | MultiDoctorReport): string {
-  if ('profiles' in result) return result.profiles.map((p) => `== profile ${inert(p.profile)} ==\n${one(p.report)}`).join('\n\n')
-  return one(result)
+export function renderDoctorReport(result: DoctorReport | MultiDoctorReport, view: View = PLAIN_VIEW): string {
+  if ('profiles' in result) return result.profiles.map((p) => `== profile ${inert(p.profile)} ==\n${one(p.report, view)}`).join('\n\n')
+  return one(result, view)
 }
 
 /** The diagnosis, then the fixes doctor would apply, in plain words: shown before it asks. */
-export function renderDoctorFixPlan(plan: DoctorFixPlan): string {
-  const lines = [one(plan.before), '']
+export function renderDoctorFixPlan(plan: DoctorFixPlan, view: View = PLAIN_VIEW): string {
+  const lines = [one(plan.before, view), '']
   if (plan.fixes.length === 0) {
     lines.push(plan.before.status === 'ok' ? 'Nothing to fix.' : 'Nothing doctor can fix safely; see the fixes above.')
     return lines.join('\n')
@@ -49,7 +52,7 @@ export function renderDoctorFixPlan(plan: DoctorFixPlan): string {
 }
 
 /** What was applied, and doctor's report afterwards. */
-export function renderDoctorFixResult(report: DoctorFixReport): string {
+export function renderDoctorFixResult(report: DoctorFixReport, view: View = PLAIN_VIEW): string {
   if (report.dryRun) return 'Dry run: nothing was changed.'
   if (report.declined) return 'Nothing was changed.'
   const lines = ['Applied:']
@@ -57,6 +60,6 @@ export function renderDoctorFixResult(report: DoctorFixReport): string {
     const mark = 'ok' in f ? (f.ok ? 'done  ' : 'FAILED') : 'plan  '
     lines.push(`  ${mark} ${inert(f.description)}${'message' in f ? `: ${inert(f.message)}` : ''}`)
   }
-  if (report.after) lines.push('', 'After:', one(report.after))
+  if (report.after) lines.push('', 'After:', one(report.after, view))
   return lines.join('\n')
 }

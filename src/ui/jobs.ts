@@ -8,23 +8,61 @@ import type {RestoreReport} from '../lib/jobs/backup.js'
 import type {StalledReport} from '../lib/jobs/stalled.js'
 import {type CsvOptions, phpCsvLine} from '../lib/jobs/csv.js'
 import {describeFilter} from '../lib/jobs/filter.js'
-import {renderPairs, renderTable} from './table.js'
+import {type Column, renderPairs, renderTable} from './table.js'
 import {displayTime, formatDuration, inert, plural} from './text.js'
+import {PLAIN_VIEW, type View} from './view.js'
+
+/** How many in-progress rows a clear plan lists before it summarises (--verbose: all). */
+export const PLAN_ROWS = 10
+
+const ID: Column = {key: 'id', align: 'right'}
+const NAME: Column = {key: 'name', shrink: 'middle'}
+
+/** Where a row also shows its age, the start time is the first to go. */
+const STARTED_BESIDE_AGE: Column = {key: 'started', hide: 1}
+const USER: Column = {key: 'user', hide: 2}
+
+export const JOB_LIST_COLUMNS: Column[] = [
+  ID,
+  NAME,
+  {key: 'status'},
+  {...USER, hide: 4},
+  {key: 'started', hide: 5},
+  {key: 'completed', hide: 1},
+  {key: 'age', head: 'duration/age'},
+  {key: 'related', shrink: 'end', min: 16, hide: 3},
+]
+
+export const STALLED_COLUMNS: Column[] = [ID, NAME, USER, STARTED_BESIDE_AGE, {key: 'age'}, {key: 'state'}, {key: 'why', footnote: true, shrink: 'end'}]
+
+const IN_PROGRESS_COLUMNS: Column[] = [ID, NAME, USER, STARTED_BESIDE_AGE, {key: 'age'}, {key: 'gearman', head: 'gearman says', shrink: 'end', min: 14}]
+
+export const BACKUP_COLUMNS: Column[] = [
+  {key: 'backup', shrink: 'middle', min: 20},
+  {key: 'written', hide: 2},
+  {key: 'size', align: 'right'},
+  {key: 'jobs', align: 'right'},
+  {key: 'complete', shrink: 'end'},
+  {key: 'selection', shrink: 'end', hide: 1},
+]
 
 function timeCell(j: JobSummary): string {
   if (j.seconds === null) return '-'
   return j.status === 'running' ? `${formatDuration(j.seconds * 1000)} (age)` : formatDuration(j.seconds * 1000)
 }
 
-export function renderJobList(r: JobList): string {
+export function renderJobList(r: JobList, view: View = PLAIN_VIEW): string {
   if (r.jobs.length === 0) {
     const filter = describeFilter(r.filter)
     return r.unknown ? `No jobs match: ${r.unknown.map(inert).join('; ')}.` : filter === 'all jobs' ? 'No jobs.' : `No jobs match (${inert(filter)}).`
   }
   const table = renderTable(
-    ['id', 'name', 'status', 'user', 'started', 'completed', 'duration/age', 'related'],
+    JOB_LIST_COLUMNS,
     r.jobs.map((j) => [j.id, j.name ?? '', j.status, j.user ?? '(none)', displayTime(j.startedAt), displayTime(j.completedAt), timeCell(j), j.related ?? '']),
+    view,
+    {select: view.columns},
   )
+  if (view.quiet) return table
   const more = r.total > r.jobs.length ? `\n${r.jobs.length} of ${r.total} matching jobs shown; raise --limit (0 = all) to see more.` : `\n${plural(r.total, 'job')}.`
   return table + more
 }
@@ -69,22 +107,45 @@ export function renderJobDetails(j: JobDetails): string {
   return out.join('\n')
 }
 
-function renderInProgress(rows: ClearPlan['inProgress']): string {
+function renderInProgress(rows: ClearPlan['inProgress'], view: View): string {
   return renderTable(
-    ['id', 'name', 'user', 'started', 'age', 'gearman says'],
+    IN_PROGRESS_COLUMNS,
     rows.map((r) => [r.id, r.name ?? '', r.user ?? '(none)', displayTime(r.startedAt), formatDuration(r.ageSeconds * 1000), `${r.state}${r.blockedBy ? ` (behind #${r.blockedBy})` : ''}`]),
+    view,
   )
 }
 
-export function renderClearPlan(p: ClearPlan): string {
+/** "2 arObjectMoveJob, 1 arFindingAidJob": how many of each, most first (ties in the order met). */
+function countBy<T>(items: readonly T[], key: (item: T) => string): string {
+  const counts = new Map<string, number>()
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1)
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ')
+}
+
+/**
+ * The clear's plan: counts by class and status; the in-progress rows summarised by Gearman state and
+ * class, the first PLAN_ROWS listed (those Gearman says really run or wait first); --verbose lists all.
+ */
+export function renderClearPlan(p: ClearPlan, view: View = PLAIN_VIEW): string {
   if (p.total === 0) return `Nothing to clear (${p.selection}).`
   const out = [`${plural(p.total, 'job')} will be deleted (${p.selection}; rows up to object id ${p.maxId}):`]
-  out.push(renderTable(['name', 'status', 'jobs'], p.groups.map((g) => [g.name ?? '', g.status, g.count])))
+  out.push(renderTable([NAME, {key: 'status'}, {key: 'jobs', align: 'right'}], p.groups.map((g) => [g.name ?? '', g.status, g.count]), view))
   if (p.withDownloads) out.push(`${plural(p.withDownloads, 'job')} with a download file (removed when inside the install root).`)
   if (p.inProgress.length) {
-    const live = p.inProgress.filter((r) => r.gearman === 'running' || r.gearman === 'waiting').length
+    const isLive = (r: ClearPlan['inProgress'][number]) => r.gearman === 'running' || r.gearman === 'waiting'
+    const live = p.inProgress.filter(isLive).length
     out.push(`\n${plural(p.inProgress.length, 'job')} in progress among them; Gearman says ${live} really running or waiting:`)
-    out.push(renderInProgress(p.inProgress))
+    const all = view.verbose || p.inProgress.length <= PLAN_ROWS
+    if (!all) {
+      out.push(`  by Gearman state: ${countBy(p.inProgress, (r) => r.state)}`)
+      out.push(`  by class: ${inert(countBy(p.inProgress, (r) => r.name ?? '(no name)'))}`)
+    }
+    const rows = all ? p.inProgress : [...p.inProgress.filter(isLive), ...p.inProgress.filter((r) => !isLive(r))].slice(0, PLAN_ROWS)
+    out.push(renderInProgress(rows, view))
+    if (!all) out.push(`... and ${p.inProgress.length - rows.length} more in progress (--verbose lists every one; jobs stalled says why each is stuck).`)
   }
   const down = p.gearman?.servers.filter((s) => !s.ok) ?? []
   if (down.length) out.push(`Gearman: ${down.map((s) => `${s.server} did not answer (${s.error})`).join('; ')}`)
@@ -106,11 +167,12 @@ export function renderCancel(q: CancelReport): string {
   return out.join('\n')
 }
 
-export function renderClearResult(r: ClearResult & {stalePartials?: {files: number; bytes: number}; pruned?: string[]}): string {
+export function renderClearResult(r: ClearResult & {stalePartials?: {files: number; bytes: number}; pruned?: string[]}, view: View = PLAIN_VIEW): string {
   const out = [`Deleted ${plural(r.deleted, 'job')} in ${plural(r.batches, 'batch', 'batches')} (with their notes and properties).`]
   if (r.alreadyGone) out.push(`${plural(r.alreadyGone, 'job')} of the plan were not deleted: gone meanwhile (another clear or kill), or changed by AtoM so they no longer match.`)
   if (r.deleted === 0 && r.batches === 0 && !r.backup && r.plan.total === 0) return 'Nothing to delete.'
   out.push(r.backup ? `Backup: ${r.backup} (restore with: atom-ops jobs restore ${r.backup})` : 'No backup was taken (--no-backup).')
+  if (view.quiet) return [...out, ...r.files.refused.map((f) => `refused ${inert(f.path)}: ${f.reason}`)].join('\n')
   if (r.stalePartials) out.push(`Removed ${plural(r.stalePartials.files, 'unfinished backup')} left by an older run that was killed (${r.stalePartials.bytes} bytes; none of their jobs had been deleted).`)
   if (r.pruned?.length) out.push(`Pruned ${plural(r.pruned.length, 'old backup')} (--keep-backups).`)
   out.push(`Download files: ${r.files.removed} removed, ${r.files.missing} already missing, ${r.files.refused.length} refused.`)
@@ -154,7 +216,7 @@ export function renderKillResult(r: KillResult): string {
   return out.join('\n')
 }
 
-export function renderStalled(r: StalledReport): string {
+export function renderStalled(r: StalledReport, view: View = PLAIN_VIEW): string {
   const out: string[] = []
   const down = r.servers.filter((s) => !s.ok)
   if (down.length) out.push(`Gearman: ${down.map((s) => `${s.server} did not answer (${s.error})`).join('; ')}`)
@@ -164,18 +226,21 @@ export function renderStalled(r: StalledReport): string {
   }
   out.push(
     renderTable(
-      ['id', 'name', 'user', 'started', 'age', 'state', 'why'],
+      STALLED_COLUMNS,
       r.stalled.map((j) => [j.id, j.name ?? '', j.user ?? '(none)', displayTime(j.startedAt), formatDuration(j.ageSeconds * 1000), j.state, j.reason]),
+      view,
+      {select: view.columns},
     ),
   )
   const c = r.counts
   out.push(`${plural(r.stalled.length, 'job')} in progress longer than ${formatDuration(r.olderThanSeconds * 1000)}: ${c.zombie} zombie, ${c.blocked} blocked, ${c.running} running, ${c.waiting} waiting, ${c.unknown} unknown.`)
+  if (view.quiet) return out.join('\n')
   if (c.zombie || c.blocked) out.push('Mark a zombie failed with `atom-ops jobs kill ID`; a blocked move or import runs once the zombie ahead of it is gone.')
   out.push(`(${r.note})`)
   return out.join('\n')
 }
 
-export function renderBackups(r: BackupsReport, pruned = false): string {
+export function renderBackups(r: BackupsReport, view: View = PLAIN_VIEW, pruned = false): string {
   const out: string[] = []
   if (r.stalePartials.files) out.push(`Removed ${plural(r.stalePartials.files, 'unfinished backup')} of an older run that was killed (${r.stalePartials.bytes} bytes; none of their jobs had been deleted).`)
   if (r.backups.length === 0) out.push(`No backups in ${inert(r.directory)}.`)
@@ -183,8 +248,10 @@ export function renderBackups(r: BackupsReport, pruned = false): string {
     const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`
     out.push(
       renderTable(
-        ['backup', 'written', 'size', 'jobs', 'complete', 'selection'],
+        BACKUP_COLUMNS,
         r.backups.map((b) => [inert(b.path.slice(r.directory.length + 1)), displayTime(b.modified), mb(b.bytes), b.jobs ?? '?', b.problem ? `unreadable: ${inert(b.problem)}` : b.complete ? 'yes' : 'no (stopped part way)', inert(b.selection ?? '')]),
+        view,
+        {select: view.columns},
       ),
     )
     out.push(`${plural(r.backups.length, 'backup')} in ${inert(r.directory)}, ${(r.backups.reduce((a, b) => a + b.bytes, 0) / 1048576).toFixed(1)} MB.`)

@@ -4,13 +4,14 @@ import {BaseCommand} from '../base-command.js'
 import {type WorkerAction, workerControl, type WorkerControlReport} from '../lib/service/worker.js'
 import {statusLine} from './progress.js'
 import {renderWorkerControl, serviceFlags, serviceFlagValues} from './worker.js'
+import {forceFlag} from './flags.js'
 
 /** start, stop and restart differ only in their action: one command body for the three. */
 export abstract class WorkerControlCommand<T extends typeof Command> extends BaseCommand<T> {
   static controlFlags = {
     ...serviceFlags,
     'dry-run': Flags.boolean({summary: 'Show what would run on each host (including a start-limit reset); change nothing.'}),
-    force: Flags.boolean({char: 'f', summary: 'Do not ask for confirmation (needed without a terminal).'}),
+    force: forceFlag('Do not ask for confirmation (needed without a terminal).', {char: 'f'}),
     wait: Flags.integer({min: 0, max: 3600, default: 60, summary: "Seconds to wait for Gearman to confirm (the install's functions have workers again, or none after stop); 0 skips the check."}),
   }
 
@@ -32,7 +33,7 @@ export abstract class WorkerControlCommand<T extends typeof Command> extends Bas
       audit: () => ({action: this.action, unit: flags.unit, hosts: flags.host}),
     })
     let report: WorkerControlReport
-    const waiting = statusLine(Boolean(process.stderr.isTTY) && !this.jsonEnabled())
+    const waiting = statusLine(this.io.progress)
     try {
       report = await workerControl(await this.settings(), serviceFlagValues(flags), {
         action: this.action,

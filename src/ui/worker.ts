@@ -6,8 +6,9 @@ import type {HostOutcome} from '../lib/service/targets.js'
 import type {UnitStatus} from '../lib/service/types.js'
 import type {WorkerControlReport, WorkerLogsReport, WorkerResetReport, WorkerStatusReport} from '../lib/service/worker.js'
 import {formatBytes} from '../lib/util/bytes.js'
-import {renderTable} from './table.js'
+import {type Column, renderTable} from './table.js'
 import {displayTime, formatDuration, inert, plural} from './text.js'
+import {PLAIN_VIEW, type View} from './view.js'
 
 const SERVICE = 'SERVICE'
 
@@ -51,12 +52,23 @@ function hostErrors(hosts: Array<HostOutcome<unknown>>): string[] {
   return hosts.flatMap((h) => (h.ok ? [] : [`${inert(h.host)}: UNREACHABLE/ERROR: ${inert(h.error.message)}${h.error.hint ? `\n  hint: ${inert(h.error.hint)}` : ''}`]))
 }
 
-const UNIT_HEAD = ['host', 'unit', 'state', 'since', 'pid', 'restarts', 'memory', 'last exit']
+export const UNIT_COLUMNS: Column[] = [
+  {key: 'host', caption: true, shrink: 'middle', hide: 4},
+  {key: 'unit', shrink: 'middle'},
+  {key: 'state'},
+  {key: 'since', shrink: 'end', min: 20, hide: 3},
+  {key: 'pid', align: 'right'},
+  {key: 'restarts', align: 'right', hide: 1},
+  {key: 'memory', align: 'right', hide: 2},
+  {key: 'last-exit', head: 'last exit', align: 'right'},
+]
 
-export function renderWorkerStatus(r: WorkerStatusReport): string {
+const CLASS_COLUMNS: Column[] = [{key: 'job class', shrink: 'middle'}, ...['workers', 'waiting', 'running'].map((key): Column => ({key, align: 'right'}))]
+
+export function renderWorkerStatus(r: WorkerStatusReport, view: View = PLAIN_VIEW): string {
   const out: string[] = []
   const rows = r.hosts.flatMap((h) => (h.ok ? unitRows(`${h.host} (${h.manager})`, h.value.status) : [[h.host, r.unitPattern, 'UNREACHABLE', '-', '-', '-', '-', '-']]))
-  out.push(renderTable(UNIT_HEAD, rows))
+  out.push(renderTable(UNIT_COLUMNS, rows, view, {select: view.columns}))
   for (const h of r.hosts) if (h.ok) for (const s of h.value.status) if (s.note) out.push(`${inert(h.host)} ${inert(s.unit)}: ${inert(s.note)}`)
   out.push(...hostErrors(r.hosts))
   if (r.gearman.error) out.push(`Gearman: not checked (${inert(r.gearman.error)})`)
@@ -67,13 +79,13 @@ export function renderWorkerStatus(r: WorkerStatusReport): string {
     }
     const withWorkers = s.classes.filter((c) => c.availableWorkers > 0).length
     out.push(`\nGearman ${s.server}: ${plural(s.workerConnections, 'worker connection')} for this install; ${withWorkers}/${s.classes.length} job classes have workers`)
-    if (s.classes.some((c) => c.registered)) out.push(renderTable(['job class', 'workers', 'waiting', 'running'], s.classes.map((c) => [c.jobClass, c.availableWorkers, c.waiting, c.running])))
+    if (s.classes.some((c) => c.registered)) out.push(renderTable(CLASS_COLUMNS, s.classes.map((c) => [c.jobClass, c.availableWorkers, c.waiting, c.running]), view))
   }
   out.push(r.problems.length === 0 ? '\nOK: every unit runs and the install has workers.' : `\n${plural(r.problems.length, 'problem')}:\n${r.problems.map((p) => `  - ${inert(p)}`).join('\n')}`)
   return out.join('\n')
 }
 
-export function renderWorkerControl(r: WorkerControlReport): string {
+export function renderWorkerControl(r: WorkerControlReport, view: View = PLAIN_VIEW): string {
   const out: string[] = []
   for (const h of r.hosts) {
     if (!h.ok) continue
@@ -84,7 +96,7 @@ export function renderWorkerControl(r: WorkerControlReport): string {
     if (h.value.resetStartLimit.length > 0) out.push(`${inert(h.host)}: ${inert(h.value.resetStartLimit.join(', '))} ${h.value.resetStartLimit.length === 1 ? 'was' : 'were'} at the start limit: reset-failed first`)
     for (const s of h.value.steps) out.push(`${inert(h.host)}: ${s.action} ${inert(s.unit)}: ${s.ok ? 'ok' : 'FAILED'} (${inert(s.message)})`)
     const state = h.value.after ?? h.value.before
-    out.push(renderTable(UNIT_HEAD, unitRows(`${h.host} (${h.manager})`, state)))
+    out.push(renderTable(UNIT_COLUMNS, unitRows(`${h.host} (${h.manager})`, state), view))
   }
   out.push(...hostErrors(r.hosts))
   const v = r.verification
@@ -94,7 +106,10 @@ export function renderWorkerControl(r: WorkerControlReport): string {
     out.push(
       `${r.action} verified on ${inert(v.checked)} in ${(v.elapsedMs / 1000).toFixed(1)}s after the service manager returned (${((r.durationMs ?? 0) / 1000).toFixed(1)}s in all): ${r.action === 'stop' ? "no worker is left for this install's functions" : `all ${v.expectedClasses} job classes the worker registers have an available worker`}`,
     )
-  else if (v) out.push(`${r.action} NOT verified on ${inert(v.checked)} after ${(v.elapsedMs / 1000).toFixed(1)}s; still missing:\n${v.missing.slice(0, 20).map((m) => `  - ${inert(m)}`).join('\n')}${v.missing.length > 20 ? `\n  ... ${v.missing.length - 20} more` : ''}`)
+  else if (v) {
+    const shown = view.verbose ? v.missing.length : 20
+    out.push(`${r.action} NOT verified on ${inert(v.checked)} after ${(v.elapsedMs / 1000).toFixed(1)}s; still missing:\n${v.missing.slice(0, shown).map((m) => `  - ${inert(m)}`).join('\n')}${v.missing.length > shown ? `\n  ... ${v.missing.length - shown} more (--verbose lists them)` : ''}`)
+  }
   return out.join('\n')
 }
 

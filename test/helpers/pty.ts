@@ -10,6 +10,12 @@ export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`
 }
 
+/** What a person sees: escape sequences and the terminal's carriage returns taken out. */
+export function plainScreen(output: string): string {
+  // eslint-disable-next-line no-control-regex
+  return output.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '')
+}
+
 export interface PtyResult {
   code: number | null
   /** Everything the terminal showed (stdout and stderr together, as on a screen). */
@@ -20,9 +26,9 @@ export interface PtyResult {
  * Runs atom-ops on a pseudo-terminal of `columns` columns. Each answer is typed once its prompt (a
  * regular expression on what the screen shows) has appeared: the test waits on the screen, not on time.
  */
-export function runInPty(args: string[], options: {env: NodeJS.ProcessEnv; answers?: Array<{when: RegExp; type: string}>; columns?: number; timeoutMs?: number}): Promise<PtyResult> {
+export function runInPty(args: string[], options: {env: NodeJS.ProcessEnv; answers?: Array<{when: RegExp; type: string}>; columns?: number; rows?: number; timeoutMs?: number}): Promise<PtyResult> {
   const env = Object.entries({TERM: 'xterm', ...options.env}).map(([k, v]) => `${k}=${shellQuote(String(v))}`).join(' ')
-  const inner = `stty cols ${options.columns ?? 120} rows 50; env ${env} ${shellQuote(process.execPath)} ${shellQuote(BIN)} ${args.map(shellQuote).join(' ')}`
+  const inner = `stty cols ${options.columns ?? 120} rows ${options.rows ?? 50}; env ${env} ${shellQuote(process.execPath)} ${shellQuote(BIN)} ${args.map(shellQuote).join(' ')}`
   const child = spawn('script', ['-qfec', inner, '/dev/null'], {stdio: ['pipe', 'pipe', 'pipe']})
   let output = ''
   const pending = [...(options.answers ?? [])]

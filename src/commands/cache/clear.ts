@@ -4,6 +4,7 @@ import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {type CacheClearReport, clearCaches} from '../../lib/cache/clear.js'
 import {renderCacheClear, serviceFlags, serviceFlagValues} from '../../ui/worker.js'
+import {forceFlag} from '../../ui/flags.js'
 
 export default class CacheClear extends BaseCommand<typeof CacheClear> {
   static summary = "Clear Symfony's cache, APCu (restart php-fpm) and memcached: by default, everything the install uses."
@@ -24,7 +25,7 @@ ${exitCodesHelp('cache:clear')}`
     memcached: Flags.boolean({summary: "Send flush_all to app.yml's memcached."}),
     'memcached-server': Flags.string({multiple: true, summary: "memcached host:port instead of app.yml's cache_engine_param (implies --memcached); repeatable."}),
     'dry-run': Flags.boolean({summary: 'Show what would be cleared; change nothing.'}),
-    force: Flags.boolean({char: 'f', summary: 'Do not ask for confirmation (needed without a terminal).'}),
+    force: forceFlag('Do not ask for confirmation (needed without a terminal).', {char: 'f'}),
     manager: serviceFlags.manager,
     'supervisor-config': serviceFlags['supervisor-config'],
   }

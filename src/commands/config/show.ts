@@ -2,7 +2,8 @@ import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand, ExitCode} from '../../base-command.js'
 import {ConfigError} from '../../lib/errors.js'
 import {configReport, type ConfigReport} from '../../lib/context/report.js'
-import {renderConfigReport} from '../../ui/config.js'
+import {CONFIG_COLUMNS, renderConfigReport} from '../../ui/config.js'
+import {columnsFlag} from '../../ui/flags.js'
 
 type ConfigShowResult = ConfigReport & {error?: ReturnType<BaseCommand<typeof ConfigShow>['errorJson']>}
 
@@ -19,6 +20,10 @@ ${exitCodesHelp('config:show')}`
     '<%= config.bin %> <%= command.id %> --profile staging',
   ]
 
+  static flags = {
+    columns: columnsFlag(CONFIG_COLUMNS),
+  }
+
   async run(): Promise<ConfigShowResult> {
     const report = await configReport(await this.settings())
     const first = report.problems[0]
@@ -26,7 +31,7 @@ ${exitCodesHelp('config:show')}`
     const error = new ConfigError(first.message, first.hint)
     this.setExitCode(ExitCode.config)
     if (this.jsonEnabled()) return {...report, error: this.errorJson(error)}
-    this.output(report, renderConfigReport)
+    await this.output(report, renderConfigReport)
     this.printError(error)
     return report
   }

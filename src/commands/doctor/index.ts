@@ -7,6 +7,7 @@ import {applyDoctorFixes, type DoctorFixReport, planDoctorFix} from '../../lib/d
 import {type DoctorReport, type MultiDoctorReport, nagiosLine, runDoctor, runDoctorForProfiles} from '../../lib/doctor/run.js'
 import {renderDoctorFixPlan, renderDoctorFixResult, renderDoctorReport} from '../../ui/doctor.js'
 import {serviceFlags, serviceFlagValues} from '../../ui/worker.js'
+import {forceFlag} from '../../ui/flags.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static summary = 'Diagnose "No Gearman worker available" and stalled queues; name the most likely cause and the fix.'
@@ -27,7 +28,7 @@ ${exitCodesHelp('doctor')}`
     'all-profiles': Flags.boolean({summary: 'Check every install configured as a profile.', exclusive: ['fix']}),
     fix: Flags.boolean({summary: 'Show the safe fixes found, ask, apply them, then check again.'}),
     'dry-run': Flags.boolean({summary: 'With --fix: show the fixes without applying them.', dependsOn: ['fix']}),
-    force: Flags.boolean({char: 'f', summary: 'With --fix: do not ask for confirmation.', dependsOn: ['fix']}),
+    force: forceFlag('With --fix: do not ask for confirmation.', {char: 'f', dependsOn: ['fix']}),
     ...serviceFlags,
   }
 
@@ -48,11 +49,11 @@ ${exitCodesHelp('doctor')}`
   private async fix(service: ReturnType<typeof serviceFlagValues>): Promise<DoctorFixReport> {
     const config = await this.settings()
     const plan = await planDoctorFix(config, {service})
-    if (!this.jsonEnabled()) this.log(renderDoctorFixPlan(plan))
+    if (!this.jsonEnabled()) this.log(renderDoctorFixPlan(plan, this.view()))
     const planned: DoctorFixReport = {dryRun: this.flags['dry-run'], before: plan.before, fixes: plan.fixes, status: plan.before.status, exitCode: plan.before.exitCode}
     if (plan.fixes.length === 0 || this.flags['dry-run']) {
       this.setExitCode(plan.before.exitCode)
-      return this.output(planned, (r) => (r.dryRun && r.fixes.length > 0 ? renderDoctorFixResult(r) : ''))
+      return this.output(planned, (r, view) => (r.dryRun && r.fixes.length > 0 ? renderDoctorFixResult(r, view) : ''))
     }
     try {
       await this.confirmOrAbort(`Apply the ${plan.fixes.length === 1 ? 'fix' : `${plan.fixes.length} fixes`} listed above?`, this.flags.force, {fixes: plan.fixes.map((f) => f.action.kind), before: plan.before.status})

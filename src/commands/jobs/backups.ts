@@ -6,7 +6,8 @@ import {UsageError} from '../../lib/errors.js'
 import {backupDirectory} from '../../lib/jobs/backup.js'
 import {applyPrune, type BackupsReport, listBackups, planPrune, removeStalePartials} from '../../lib/jobs/backups.js'
 import {parseDuration} from '../../lib/util/duration.js'
-import {renderBackups} from '../../ui/jobs.js'
+import {BACKUP_COLUMNS, renderBackups} from '../../ui/jobs.js'
+import {columnsFlag, forceFlag} from '../../ui/flags.js'
 
 export default class JobsBackups extends BaseCommand<typeof JobsBackups> {
   static summary = 'List the backups jobs clear and jobs kill --delete wrote; prune old ones.'
@@ -17,11 +18,12 @@ ${exitCodesHelp('jobs:backups')}`
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --prune --keep 10 --dry-run', '<%= config.bin %> <%= command.id %> --prune --older-than 90d --force']
 
   static flags = {
+    columns: columnsFlag(BACKUP_COLUMNS),
     prune: Flags.boolean({summary: 'Remove old backups (with --keep and/or --older-than).'}),
     keep: Flags.integer({min: 0, max: 100_000, summary: 'With --prune: keep this many of the newest.', dependsOn: ['prune']}),
     'older-than': Flags.string({summary: 'With --prune: remove backups older than this: 30d, 12w.', dependsOn: ['prune']}),
     'dry-run': Flags.boolean({summary: 'With --prune: show what would be removed, remove nothing.', dependsOn: ['prune']}),
-    force: Flags.boolean({char: 'f', summary: 'With --prune: do not ask (needed when standard input is not a terminal).', dependsOn: ['prune']}),
+    force: forceFlag('With --prune: do not ask (needed when standard input is not a terminal).', {char: 'f', dependsOn: ['prune']}),
   }
 
   async run(): Promise<BackupsReport> {
@@ -37,12 +39,12 @@ ${exitCodesHelp('jobs:backups')}`
     const plan = planPrune(backups, {keep: flags.keep, olderThanMs})
     report.prune = {dryRun: flags['dry-run'], remove: plan.remove.map((f) => f.path), removed: [], failed: []}
     if (flags['dry-run'] || plan.remove.length === 0) return this.output(report, renderBackups)
-    if (!this.jsonEnabled()) this.log(renderBackups({...report, prune: {...report.prune, dryRun: true}}))
+    if (!this.jsonEnabled()) this.log(renderBackups({...report, prune: {...report.prune, dryRun: true}}, this.view()))
     await this.confirmOrAbort(`Remove ${plan.remove.length} backup(s)?`, flags.force)
     const done = await applyPrune(plan)
     report.prune = {...report.prune, ...done}
     await this.audit(done.failed.length ? 'partial' : 'done', {removed: done.removed, failed: done.failed})
     if (done.failed.length) this.setExitCode(6)
-    return this.output({...report, backups: await listBackups()}, (r) => renderBackups(r, true))
+    return this.output({...report, backups: await listBackups()}, (r, view) => renderBackups(r, view, true))
   }
 }

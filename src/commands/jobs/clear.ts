@@ -11,6 +11,7 @@ import {parseStatuses} from '../../lib/jobs/filter.js'
 import {filterFlags, filterFromFlags} from '../../ui/jobs-flags.js'
 import {renderClearPlan, renderClearResult} from '../../ui/jobs.js'
 import {progressBar} from '../../ui/progress.js'
+import {forceFlag} from '../../ui/flags.js'
 
 type ClearOutput = {dryRun: true; plan: ClearPlan} | ({dryRun: false; stalePartials?: {files: number; bytes: number}; pruned?: string[]} & ClearResult)
 
@@ -32,7 +33,7 @@ ${exitCodesHelp('jobs:clear')}`
     ...filterFlags,
     inactive: Flags.boolean({summary: 'Only jobs not in progress (AtoM\'s "Clear inactive jobs").'}),
     'dry-run': Flags.boolean({summary: 'Show what would be deleted, change nothing.'}),
-    force: Flags.boolean({char: 'f', summary: 'Do not ask (needed when standard input is not a terminal).'}),
+    force: forceFlag('Do not ask (needed when standard input is not a terminal).', {char: 'f'}),
     backup: Flags.string({summary: 'Back up the deleted jobs to this file (default: a timestamped file in the state directory).', exclusive: ['no-backup']}),
     'no-backup': Flags.boolean({summary: 'Delete without a backup.'}),
     'keep-backups': Flags.integer({min: 1, max: 100_000, summary: "After a clear that finished, keep only this many of the newest backups in the state directory (for scripted clears).", exclusive: ['backup']}),
@@ -55,16 +56,17 @@ ${exitCodesHelp('jobs:clear')}`
     const cfg = await this.settings()
     return withJobsContext(cfg, {install: true}, async (ctx) => {
       const plan = await planClear(ctx.db, ctx.clock, {filter, scope: ctx.scope})
-      if (!this.jsonEnabled()) this.log(renderClearPlan(plan))
+      // The plan is a dry run's result, and what a question is about: --quiet leaves it out only with --force.
+      if (!this.jsonEnabled() && (!this.io.quiet || !flags.force || flags['dry-run'])) this.log(renderClearPlan(plan, this.view()))
       if (flags['dry-run']) {
         await this.audit('dry-run', {selection: plan.selection, wouldDelete: plan.total, groups: plan.groups})
-        if (!this.jsonEnabled() && plan.total) this.log('Dry run: nothing was changed.')
+        if (plan.total) this.note('Dry run: nothing was changed.')
         return {dryRun: true as const, plan}
       }
       if (plan.total === 0) return {dryRun: false as const, plan, backup: null, deleted: 0, alreadyGone: 0, batches: 0, files: {removed: 0, missing: 0, refused: []}}
       await this.confirmOrAbort(`Delete ${plan.total} job(s)${flags['no-backup'] ? ' WITHOUT a backup' : ''}?`, flags.force)
       const stalePartials = await removeStalePartials()
-      const bar = progressBar('clear', Boolean(process.stderr.isTTY) && !this.jsonEnabled())
+      const bar = progressBar('clear', this.io.progress)
       // Ctrl-C / SIGTERM: roll back the batch in flight, then stop and say what was done (ClearStopped).
       const stop = new AbortController()
       const onSignal = (signal: NodeJS.Signals) => {

@@ -51,7 +51,7 @@ export default class JobsExport extends BaseCommand<typeof JobsExport> {
         if (e.code === 'EPIPE') process.exit(0)
       })
     }
-    const bar = progressBar('export', Boolean(process.stderr.isTTY) && !this.jsonEnabled())
+    const bar = progressBar('export', this.io.progress)
     // Ctrl-C / SIGTERM: stop after the current page, remove FILE.partial, say how far it got (exit 6).
     const stop = new AbortController()
     const onSignal = () => stop.abort()
@@ -60,7 +60,7 @@ export default class JobsExport extends BaseCommand<typeof JobsExport> {
     try {
       const result = await withJobsContext(cfg, {}, async (ctx) => {
         const fixed = fixTimes(filter, ctx.clock)
-        const total = process.stderr.isTTY ? await countJobs(ctx.db, ctx.clock, fixed) : 0
+        const total = this.io.progress ? await countJobs(ctx.db, ctx.clock, fixed) : 0
         return exportJobs(ctx.db, ctx.clock, out, {filter: fixed, format: flags.format as ExportFormat, raw: flags.raw, pageSize: flags['page-size'], total, signal: stop.signal, onProgress: (d, t) => bar.update(d, t)})
       })
       bar.done()

@@ -8,6 +8,7 @@ import {type KillRestartReport, type KillResult, planKill, restartAfterKill, run
 import {parseId} from '../../lib/util/duration.js'
 import {renderKillPlan, renderKillResult} from '../../ui/jobs.js'
 import {renderWorkerControl, serviceFlags, serviceFlagValues} from '../../ui/worker.js'
+import {forceFlag} from '../../ui/flags.js'
 
 export default class JobsKill extends BaseCommand<typeof JobsKill> {
   static summary = 'End one stalled job: mark it failed with a note saying why (default), or delete it with a backup.'
@@ -25,7 +26,7 @@ ${exitCodesHelp('jobs:kill')}`
   static flags = {
     reason: Flags.string({summary: 'Why, for the error note and the audit record.'}),
     delete: Flags.boolean({summary: 'Delete the job (after a backup) instead of marking it failed.'}),
-    force: Flags.boolean({char: 'f', summary: 'Do not ask for confirmation (needed when standard input is not a terminal).'}),
+    force: forceFlag('Do not ask for confirmation (needed when standard input is not a terminal).', {char: 'f'}),
     'any-status': Flags.boolean({summary: 'Also kill a job that is not in progress (completed or failed).'}),
     'dry-run': Flags.boolean({summary: 'Show what would be done, change nothing.'}),
     backup: Flags.string({summary: 'With --delete: back the job up to this file (default: a timestamped file in the state directory).', exclusive: ['no-backup']}),
@@ -49,7 +50,8 @@ ${exitCodesHelp('jobs:kill')}`
       return await withJobsContext(await this.settings(), {install: true}, async (ctx) => {
         const plan = await planKill(ctx.db, ctx.clock, id, {scope: ctx.scope, anyStatus: flags['any-status'], delete: flags.delete})
         action = plan.action
-        if (!this.jsonEnabled()) this.log(renderKillPlan(plan))
+        // The plan is what the question is about: --quiet leaves it out only with --force.
+        if (!this.jsonEnabled() && (!this.io.quiet || !flags.force || flags['dry-run'])) this.log(renderKillPlan(plan))
         if (flags['dry-run']) {
           await this.audit('dry-run', {job: id, name: plan.job.name, action: plan.action})
           return this.output({plan, dryRun: true, action: plan.action, worker: WORKER_NOT_STOPPED, queued: {state: 'none', message: 'nothing was changed'}} as KillResult, renderKillResult)
@@ -69,8 +71,8 @@ ${exitCodesHelp('jobs:kill')}`
           await this.audit(outcome, {job: id, name: plan.job.name, status: plan.job.status, action: plan.action, reason: flags.reason, backup: result.backup, queued: result.queued.state, queue: result.queue?.outcomes, workerRestart: workerRestart && {exitCode: workerRestart.exitCode, running: workerRestart.running}})
           if (workerRestart) this.setExitCode(workerRestart.exitCode)
           const worker = workerRestart?.worker ?? result.worker
-          return this.output({...result, worker, workerRestart}, (r) =>
-            [renderKillResult(r), ...(r.workerRestart ? [renderWorkerControl(r.workerRestart.stop), r.workerRestart.requeued ? `Re-queued job: ${r.workerRestart.requeued.outcome.message}` : '', r.workerRestart.start ? renderWorkerControl(r.workerRestart.start) : ''] : [])].filter(Boolean).join('\n'),
+          return this.output({...result, worker, workerRestart}, (r, view) =>
+            [renderKillResult(r), ...(r.workerRestart ? [renderWorkerControl(r.workerRestart.stop, view), r.workerRestart.requeued ? `Re-queued job: ${r.workerRestart.requeued.outcome.message}` : '', r.workerRestart.start ? renderWorkerControl(r.workerRestart.start, view) : ''] : [])].filter(Boolean).join('\n'),
           )
         } catch (error) {
           await this.audit('failed', {job: id, action: plan.action, error: describeError(error)})

@@ -6,7 +6,8 @@ import {UsageError} from '../../lib/errors.js'
 import {withJobsContext} from '../../lib/jobs/context.js'
 import {type JobList, listJobs, parseSort} from '../../lib/jobs/query.js'
 import {filterFlags, filterFromFlags} from '../../ui/jobs-flags.js'
-import {jobListCsv, renderJobList} from '../../ui/jobs.js'
+import {columnsFlag} from '../../ui/flags.js'
+import {JOB_LIST_COLUMNS, jobListCsv, renderJobList} from '../../ui/jobs.js'
 
 export default class JobsList extends BaseCommand<typeof JobsList> {
   static summary = 'List job rows with filters: status, class, user, age; as a table, JSON or CSV.'
@@ -26,6 +27,7 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
     ...filterFlags,
     limit: Flags.integer({summary: 'At most this many rows, 0 to 1000000 (0 = all).', default: 50, min: 0, max: 1_000_000}),
     sort: Flags.string({summary: 'Sort by id, name, status, user, started, completed or duration; prefix - for descending.', default: '-id'}),
+    columns: columnsFlag(JOB_LIST_COLUMNS),
     csv: Flags.boolean({summary: 'Print CSV instead of a table (cells neutralised for spreadsheets: see --raw).', exclusive: ['json']}),
     raw: Flags.boolean({summary: 'With --csv: write cells exactly as stored: no formula or control-character neutralising; for programs, not spreadsheets.', dependsOn: ['csv']}),
   }

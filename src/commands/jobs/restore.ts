@@ -21,7 +21,7 @@ export default class JobsRestore extends BaseCommand<typeof JobsRestore> {
   }
 
   async run(): Promise<RestoreReport> {
-    const bar = progressBar('restore', Boolean(process.stderr.isTTY) && !this.jsonEnabled())
+    const bar = progressBar('restore', this.io.progress)
     try {
       const report = await withJobsContext(await this.settings(), {}, (ctx) =>
         restoreBackup(ctx.db, this.args.file, {dryRun: this.flags['dry-run'], intoOtherDatabase: this.flags['into-other-database'], onProgress: (d, t) => bar.update(d, t)}),

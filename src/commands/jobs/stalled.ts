@@ -6,7 +6,8 @@ import {ExitCode} from '../../lib/errors.js'
 import {withJobsContext} from '../../lib/jobs/context.js'
 import {findStalled, type StalledReport} from '../../lib/jobs/stalled.js'
 import {parseDuration} from '../../lib/util/duration.js'
-import {renderStalled} from '../../ui/jobs.js'
+import {columnsFlag} from '../../ui/flags.js'
+import {renderStalled, STALLED_COLUMNS} from '../../ui/jobs.js'
 
 export default class JobsStalled extends BaseCommand<typeof JobsStalled> {
   static summary = 'Find jobs in progress too long and say what Gearman knows: waiting, running, zombie or blocked.'
@@ -16,6 +17,7 @@ export default class JobsStalled extends BaseCommand<typeof JobsStalled> {
 
   static flags = {
     'older-than': Flags.string({summary: 'Only jobs in progress longer than this: 90m, 2h, 7d.', default: '1h'}),
+    columns: columnsFlag(STALLED_COLUMNS),
   }
 
   async run(): Promise<StalledReport> {

@@ -6,6 +6,7 @@ import type {AuditRecord} from '../../lib/audit/audit.js'
 import {describeError} from '../../lib/errors.js'
 import {cancelJob, type CancelReport} from '../../lib/queue/control.js'
 import {renderCancel} from '../../ui/queue.js'
+import {forceFlag} from '../../ui/flags.js'
 
 export default class QueueCancel extends BaseCommand<typeof QueueCancel> {
   static summary = 'Cancel a queued Gearman job by handle (a running job cannot be stopped: said so).'
@@ -29,7 +30,7 @@ ${exitCodesHelp('queue:cancel')}`
   static flags = {
     server: Flags.string({summary: 'host:port of the job server holding the job (default: every configured server is asked; needed when several hold the handle).'}),
     'dry-run': Flags.boolean({summary: 'Show the job and what cancelling would do; send nothing.'}),
-    force: Flags.boolean({char: 'f', summary: 'Do not ask for confirmation.'}),
+    force: forceFlag('Do not ask for confirmation.', {char: 'f'}),
   }
 
   async run(): Promise<CancelReport> {

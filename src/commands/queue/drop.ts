@@ -6,6 +6,7 @@ import type {AuditRecord} from '../../lib/audit/audit.js'
 import {describeError} from '../../lib/errors.js'
 import {dropFunction, type DropReport} from '../../lib/queue/control.js'
 import {renderDrop} from '../../ui/queue.js'
+import {forceFlag} from '../../ui/flags.js'
 
 export default class QueueDrop extends BaseCommand<typeof QueueDrop> {
   static summary = 'Remove a Gearman function from the job servers, only when that is safe.'
@@ -25,7 +26,7 @@ ${exitCodesHelp('queue:drop')}`
   static flags = {
     server: Flags.string({summary: 'Only this job server (host:port); default every configured server.'}),
     'dry-run': Flags.boolean({summary: 'Show what would be dropped or refused; send nothing.'}),
-    force: Flags.boolean({char: 'f', summary: 'Do not ask; drop even when jobs are queued (they are orphaned).'}),
+    force: forceFlag('Do not ask; drop even when jobs are queued (they are orphaned).', {char: 'f'}),
   }
 
   async run(): Promise<DropReport> {

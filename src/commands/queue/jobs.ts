@@ -1,7 +1,8 @@
 import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {queueJobs, type QueueJobsReport} from '../../lib/queue/inspect.js'
-import {renderQueueJobs} from '../../ui/queue.js'
+import {columnsFlag} from '../../ui/flags.js'
+import {QUEUE_JOBS_COLUMNS, renderQueueJobs} from '../../ui/queue.js'
 
 export default class QueueJobs extends BaseCommand<typeof QueueJobs> {
   static summary = 'Job handles and unique ids held by every job server, each job waiting or running.'
@@ -9,6 +10,10 @@ export default class QueueJobs extends BaseCommand<typeof QueueJobs> {
 
 ${exitCodesHelp('queue:jobs')}`
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+
+  static flags = {
+    columns: columnsFlag(QUEUE_JOBS_COLUMNS),
+  }
 
   async run(): Promise<QueueJobsReport> {
     const report = await queueJobs(await this.settings())

@@ -1,7 +1,8 @@
 import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {queuePing, type QueuePingReport} from '../../lib/queue/inspect.js'
-import {renderQueuePing} from '../../ui/queue.js'
+import {columnsFlag} from '../../ui/flags.js'
+import {QUEUE_PING_COLUMNS, renderQueuePing} from '../../ui/queue.js'
 
 export default class QueuePing extends BaseCommand<typeof QueuePing> {
   static summary = 'ECHO round trip to every job server, with its gearmand version and pid.'
@@ -9,6 +10,10 @@ export default class QueuePing extends BaseCommand<typeof QueuePing> {
 
 ${exitCodesHelp('queue:ping')}`
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --gearman 127.0.0.1:4730 --timeout 2 --json']
+
+  static flags = {
+    columns: columnsFlag(QUEUE_PING_COLUMNS),
+  }
 
   async run(): Promise<QueuePingReport> {
     const report = await queuePing(await this.settings())

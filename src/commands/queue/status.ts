@@ -3,7 +3,8 @@ import {Flags} from '@oclif/core'
 import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {queueStatus, type QueueStatusReport} from '../../lib/queue/inspect.js'
-import {renderQueueStatus} from '../../ui/queue.js'
+import {columnsFlag} from '../../ui/flags.js'
+import {QUEUE_STATUS_COLUMNS, renderQueueStatus} from '../../ui/queue.js'
 
 export default class QueueStatus extends BaseCommand<typeof QueueStatus> {
   static summary = 'Waiting and running jobs and available workers per function, on every job server.'
@@ -19,6 +20,7 @@ ${exitCodesHelp('queue:status')}`
   ]
 
   static flags = {
+    columns: columnsFlag(QUEUE_STATUS_COLUMNS),
     all: Flags.boolean({summary: 'Show the functions of every install (and of none), not only this one.'}),
   }
 

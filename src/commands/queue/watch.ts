@@ -29,7 +29,7 @@ ${exitCodesHelp('queue:watch')}`
     const cfg = await this.settings()
     const {interval} = this.flags
     const json = this.jsonEnabled()
-    const tty = Boolean(process.stdout.isTTY) && !json
+    const tty = this.io.stdoutIsTTY && !json
     const screen = new LiveScreen()
     let last: WatchSnapshot | undefined
     screen.start(tty)
@@ -42,8 +42,8 @@ ${exitCodesHelp('queue:watch')}`
         onSnapshot: (s) => {
           last = s
           if (json) process.stdout.write(scrub(JSON.stringify(s)) + '\n')
-          else if (tty) screen.draw(scrub(renderWatch(s, {tty, ...screen.size, interval})))
-          else process.stdout.write(scrub(renderWatch(s, {tty, interval})) + '\n\n')
+          else if (tty) screen.draw(scrub(renderWatch(s, {...this.view(), width: screen.size.columns}, {live: true, rows: screen.size.rows, interval})))
+          else process.stdout.write(scrub(renderWatch(s, this.view(), {live: false, interval})) + '\n\n')
         },
       })
     } finally {

@@ -3,7 +3,8 @@ import {Flags} from '@oclif/core'
 import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {queueWorkers, type QueueWorkersReport} from '../../lib/queue/inspect.js'
-import {renderQueueWorkers} from '../../ui/queue.js'
+import {columnsFlag} from '../../ui/flags.js'
+import {QUEUE_WORKERS_COLUMNS, renderQueueWorkers} from '../../ui/queue.js'
 
 export default class QueueWorkers extends BaseCommand<typeof QueueWorkers> {
   static summary = 'Worker connections per job server: fd, address, client id and the functions each registered.'
@@ -13,6 +14,7 @@ ${exitCodesHelp('queue:workers')}`
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --all --json']
 
   static flags = {
+    columns: columnsFlag(QUEUE_WORKERS_COLUMNS),
     all: Flags.boolean({summary: 'Show every worker connection, not only those of this install.'}),
   }
 

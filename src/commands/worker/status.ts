@@ -1,7 +1,8 @@
 import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
 import {workerStatus, type WorkerStatusReport} from '../../lib/service/worker.js'
-import {renderWorkerStatus, serviceFlags, serviceFlagValues} from '../../ui/worker.js'
+import {columnsFlag} from '../../ui/flags.js'
+import {renderWorkerStatus, serviceFlags, serviceFlagValues, UNIT_COLUMNS} from '../../ui/worker.js'
 
 export default class WorkerStatus extends BaseCommand<typeof WorkerStatus> {
   static summary = "The worker service on each host (state, since, PID, restarts, memory, last exit, start limit) and this install's workers per job class in Gearman."
@@ -16,7 +17,7 @@ ${exitCodesHelp('worker:status')}`
     '<%= config.bin %> <%= command.id %> --manager supervisor --supervisor-config /etc/supervisor/supervisord.conf',
     '<%= config.bin %> <%= command.id %> --host deploy@worker-1 --host deploy@worker-2',
   ]
-  static flags = {...serviceFlags}
+  static flags = {...serviceFlags, columns: columnsFlag(UNIT_COLUMNS)}
 
   async run(): Promise<WorkerStatusReport> {
     const report = await workerStatus(await this.settings(), serviceFlagValues(this.flags))
