@@ -16,6 +16,8 @@ export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args
 
 const GLOBAL = 'GLOBAL'
 
+const INTERRUPT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
 export const DB_PASSWORD_IN_ARGV = '--db carries a password: every local user can see it in ps; use ATOM_OPS_DB_PASSWORD or --db-password-file'
 
 /** What an interrupted destructive command says (see BaseCommand.guardInterrupts). */
@@ -210,9 +212,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    */
   protected guardInterrupts(what: InterruptReport): InterruptGuard {
     let begun = false
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+    const interrupted = this.interrupted
+    const onAbort = () => {
+      const signal = String(interrupted.reason)
       const error = begun
         ? new OperationError(`${signal} received after ${what.started}; the result was not verified`, `Check with: ${what.check}`)
         : new AbortedError(`${signal} received: ${what.nothing ?? 'nothing was changed'}`, 'Run the same command again when you are ready.')
@@ -220,8 +222,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       const audited = begun ? this.audit('partial', {...what.audit(), interrupted: signal, error: error.message}) : Promise.resolve(undefined)
       void audited.finally(() => process.exit(error.exitCode))
     }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    interrupted.addEventListener('abort', onAbort, {once: true})
     return {
       begin: () => {
         begun = true
@@ -229,11 +230,33 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       get begun() {
         return begun
       },
-      release: () => {
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
-      },
+      release: () => interrupted.removeEventListener('abort', onAbort),
     }
+  }
+
+  /**
+   * The one place atom-ops listens for interrupts: the first SIGINT, SIGTERM or SIGHUP aborts this
+   * signal (its reason is the signal's name) and later ones are absorbed while the command winds down
+   * (a clear rolling back its batch must not be killed half way). Commands that can stop at a safe
+   * point pass it to lib; guardInterrupts builds on it. Listening starts on first use.
+   */
+  protected get interrupted(): AbortSignal {
+    if (!this.interrupts) {
+      const controller = new AbortController()
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (!controller.signal.aborted) controller.abort(signal)
+      }
+      for (const s of INTERRUPT_SIGNALS) process.on(s, onSignal)
+      this.interrupts = {signal: controller.signal, release: () => INTERRUPT_SIGNALS.forEach((s) => process.off(s, onSignal))}
+    }
+    return this.interrupts.signal
+  }
+
+  private interrupts?: {signal: AbortSignal; release: () => void}
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    this.interrupts?.release()
+    return super.finally(error)
   }
 
   /** The exit code of an error; a command with its own convention (doctor: Nagios) overrides it. */

@@ -1,7 +1,8 @@
 /**
  * A full-screen live view on a terminal: alternate screen, hidden cursor, raw keyboard so `q` quits.
  * stop() always restores the terminal (raw mode off, cursor shown, main screen back), also on Ctrl-C
- * and on an exception; SIGINT/SIGTERM/SIGHUP abort the view instead of killing the process mid-draw.
+ * and on an exception. The command's interrupt signal (SIGINT/SIGTERM/SIGHUP) or `q` ends the view
+ * instead of killing the process mid-draw.
  */
 export class LiveScreen {
   private readonly controller = new AbortController()
@@ -10,24 +11,22 @@ export class LiveScreen {
     const s = data.toString()
     if (s === 'q' || s === 'Q' || s.includes('\u0003') || s === '\u001b') this.controller.abort()
   }
-  private readonly onSignal = () => this.controller.abort()
+  readonly signal: AbortSignal
 
   constructor(
+    interrupted: AbortSignal,
     private readonly out: NodeJS.WriteStream = process.stdout,
     private readonly input: NodeJS.ReadStream = process.stdin,
-  ) {}
-
-  get signal(): AbortSignal {
-    return this.controller.signal
+  ) {
+    this.signal = AbortSignal.any([interrupted, this.controller.signal])
   }
 
   get size(): {rows: number; columns: number} {
     return {rows: this.out.rows || 40, columns: this.out.columns || 100}
   }
 
-  /** tty: take over the screen and keyboard; otherwise only catch signals so the last snapshot ends cleanly. */
+  /** tty: take over the screen and keyboard (otherwise only the interrupt signal ends the view). */
   start(tty: boolean): void {
-    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, this.onSignal)
     if (!tty) return
     this.started = true
     this.out.write('\u001b[?1049h\u001b[?25l')
@@ -43,7 +42,6 @@ export class LiveScreen {
   }
 
   stop(): void {
-    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, this.onSignal)
     if (!this.started) return
     this.started = false
     if (this.input.isTTY) {

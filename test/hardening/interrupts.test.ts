@@ -128,6 +128,27 @@ describe('jobs clear interrupted', () => {
     assert.equal(again.json.deleted, 3000)
   })
 
+  test('SIGHUP (the terminal closed) while the first batch waits on a lock, then SIGINT again while it stops: handled as one interrupt, nothing deleted, exit 5', async () => {
+    await seedMany(bed.database, 500)
+    const before = await dumpJobTables(bed.database)
+    const holder = await holdJobRowLock(bed.db.target)
+    let r: CliResult
+    try {
+      const {child, done} = start(['jobs', 'clear', '--force', '--no-backup', '--batch-size', '200'])
+      await until('the clear waiting on the lock', () => waitingOnLock(), 60_000, 250)
+      child.kill('SIGHUP')
+      child.kill('SIGINT')
+      r = await done
+    } finally {
+      await holder.release()
+    }
+    assert.equal(r.code, 5, r.stderr)
+    assert.match(r.stderr, /SIGHUP received: stopping; the batch in flight is rolled back/)
+    assert.equal(r.stderr.match(/received: stopping/g)?.length, 1, r.stderr)
+    oneLine(r)
+    assert.deepEqual(await dumpJobTables(bed.database), before)
+  })
+
   test('SIGINT during the deletes: stops at once, rolls back the batch in flight, says how many and where the backup is, partial audit, exit 6; a rerun finishes', async () => {
     await seedMany(bed.database, 3000)
     const file = join(bed.dir, 'int-delete.ndjson')

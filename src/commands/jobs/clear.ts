@@ -68,15 +68,12 @@ ${exitCodesHelp('jobs:clear')}`
       const stalePartials = await removeStalePartials()
       const bar = progressBar('clear', this.io.progress)
       // Ctrl-C / SIGTERM: roll back the batch in flight, then stop and say what was done (ClearStopped).
-      const stop = new AbortController()
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (stop.signal.aborted) return
+      const interrupted = this.interrupted
+      const onInterrupt = () => {
         bar.done()
-        process.stderr.write(`atom-ops: ${signal} received: stopping; the batch in flight is rolled back\n`)
-        stop.abort()
+        process.stderr.write(`atom-ops: ${String(interrupted.reason)} received: stopping; the batch in flight is rolled back\n`)
       }
-      process.on('SIGINT', onSignal)
-      process.on('SIGTERM', onSignal)
+      interrupted.addEventListener('abort', onInterrupt, {once: true})
       try {
         const result = await runClear(ctx.db, plan, {
           filter,
@@ -86,7 +83,7 @@ ${exitCodesHelp('jobs:clear')}`
           queue: flags.queue,
           batchSize: flags['batch-size'],
           batchPauseMs: flags['batch-pause'],
-          signal: stop.signal,
+          signal: interrupted,
           onProgress: (done, total) => bar.update(done, total, 'deleting'),
         })
         bar.done()
@@ -118,8 +115,7 @@ ${exitCodesHelp('jobs:clear')}`
         })
         throw error
       } finally {
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
+        interrupted.removeEventListener('abort', onInterrupt)
       }
     })
   }

@@ -53,15 +53,11 @@ export default class JobsExport extends BaseCommand<typeof JobsExport> {
     }
     const bar = progressBar('export', this.io.progress)
     // Ctrl-C / SIGTERM: stop after the current page, remove FILE.partial, say how far it got (exit 6).
-    const stop = new AbortController()
-    const onSignal = () => stop.abort()
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
     try {
       const result = await withJobsContext(cfg, {}, async (ctx) => {
         const fixed = fixTimes(filter, ctx.clock)
         const total = this.io.progress ? await countJobs(ctx.db, ctx.clock, fixed) : 0
-        return exportJobs(ctx.db, ctx.clock, out, {filter: fixed, format: flags.format as ExportFormat, raw: flags.raw, pageSize: flags['page-size'], total, signal: stop.signal, onProgress: (d, t) => bar.update(d, t)})
+        return exportJobs(ctx.db, ctx.clock, out, {filter: fixed, format: flags.format as ExportFormat, raw: flags.raw, pageSize: flags['page-size'], total, signal: this.interrupted, onProgress: (d, t) => bar.update(d, t)})
       })
       bar.done()
       if (partial && flags.output) {
@@ -78,9 +74,6 @@ export default class JobsExport extends BaseCommand<typeof JobsExport> {
         if (error instanceof AtomOpsError && error.kind === 'failed') throw new OperationError(error.message, `Nothing was written to ${flags.output}. Run the export again.`)
       }
       throw error
-    } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
     }
   }
 }

@@ -26,9 +26,8 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
       const listen = parseHostPortFlag(this.flags.listen, '--listen', 9418)
       const server = await serveMetrics(listen, async () => formatPrometheus(await collectMetrics(config)))
       process.stderr.write(`serving metrics on http://${this.flags.listen}/metrics (Ctrl-C to stop)\n`)
-      await new Promise<void>((resolve) => {
-        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => server.close(() => resolve()))
-      })
+      const interrupted = this.interrupted
+      await new Promise<void>((resolve) => interrupted.addEventListener('abort', () => server.close(() => resolve()), {once: true}))
       return
     }
     const families = await collectMetrics(config)

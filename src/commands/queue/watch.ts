@@ -30,7 +30,7 @@ ${exitCodesHelp('queue:watch')}`
     const {interval} = this.flags
     const json = this.jsonEnabled()
     const tty = this.io.stdoutIsTTY && !json
-    const screen = new LiveScreen()
+    const screen = new LiveScreen(this.interrupted)
     let last: WatchSnapshot | undefined
     screen.start(tty)
     try {

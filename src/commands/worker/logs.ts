@@ -20,13 +20,10 @@ ${exitCodesHelp('worker:logs')}`
   }
 
   async run(): Promise<WorkerLogsReport> {
-    const abort = new AbortController()
     const many = (this.flags.host?.length ?? 0) > 1
     let follow
     if (this.flags.follow) {
-      process.once('SIGINT', () => abort.abort())
-      process.once('SIGTERM', () => abort.abort())
-      follow = {signal: abort.signal, onLine: (host: string, line: string) => this.log(many ? `${inert(host)}: ${inert(line)}` : inert(line))}
+      follow = {signal: this.interrupted, onLine: (host: string, line: string) => this.log(many ? `${inert(host)}: ${inert(line)}` : inert(line))}
     }
     const report = await workerLogs(await this.settings(), serviceFlagValues(this.flags), {lines: this.flags.lines, since: this.flags.since, follow})
     this.setExitCode(report.exitCode)
