@@ -6,6 +6,7 @@ import {DISCOVERY_DEFAULTS, DISCOVERY_ENV} from '../../lib/discover/installs.js'
 import {ConfigError, UsageError} from '../../lib/errors.js'
 import {applyConfigInit, type ConfigInitPlan, planConfigInit} from '../../lib/settings/init.js'
 import {renderConfigInit} from '../../ui/config-init.js'
+import {forceFlag} from '../../ui/flags.js'
 
 /** `config init --json`: what was found, what the profile file holds after (or would, with --dry-run). */
 export type ConfigInitResult = ConfigInitPlan & {
@@ -36,7 +37,7 @@ ${exitCodesHelp('config:init')}`
     name: Flags.string({summary: 'Profile name (default: the install directory name); with several installs, picks the one of that name.'}),
     'search-path': Flags.string({multiple: true, summary: `Look here instead of the usual places: an install, or a directory holding installs; repeatable [env: ${DISCOVERY_ENV.searchPaths}, colon-separated].`}),
     'dry-run': Flags.boolean({summary: 'Show what was found and the file that would be written; write nothing.'}),
-    force: Flags.boolean({char: 'f', summary: 'Do not ask (needed without a terminal); replace a profile of the same name that differs.'}),
+    force: forceFlag('Do not ask (needed without a terminal); replace a profile of the same name that differs.', {char: 'f'}),
   }
 
   async run(): Promise<ConfigInitResult> {
