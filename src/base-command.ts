@@ -1,7 +1,7 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
 import {type GlobalOptions, parseTimeoutSeconds, type ResolvedConfig, resolveConfig} from './lib/context/resolve.js'
-import {AbortedError, AtomOpsError, ExitCode, OperationError, UsageError} from './lib/errors.js'
+import {AbortedError, AtomOpsError, describeError, ExitCode, OperationError, UsageError} from './lib/errors.js'
 import {writeAudit, type AuditRecord} from './lib/audit/audit.js'
 import {urlCarriesPassword} from './lib/db/target.js'
 import {nearest} from './lib/util/nearest.js'
@@ -30,6 +30,24 @@ export interface InterruptReport {
   nothing?: string
   /** Details for the 'partial' audit record. */
   audit: () => Record<string, unknown>
+}
+
+/** A destructive step as BaseCommand.carryOut runs it. */
+export interface DestructiveStep<P, R> {
+  /** What an interrupt says, and the audit details of the step. */
+  interrupt: InterruptReport
+  /** Read-only: what would be done. */
+  plan: () => Promise<P>
+  /** The confirmation question; undefined when there is nothing to change (nothing is asked or applied). */
+  question: (plan: P) => string | undefined
+  force: boolean
+  dryRun: boolean
+  /** The result when nothing is applied: a dry run, or nothing to change. */
+  unapplied: (plan: P) => R
+  /** Changes things, verifies, and says what happened; the signal aborts at a safe point. */
+  apply: (plan: P, signal: AbortSignal) => Promise<R>
+  /** The audit record of the result. */
+  audited: (result: R) => [AuditRecord['outcome'], Record<string, unknown>]
 }
 
 export interface InterruptGuard {
@@ -232,6 +250,38 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       },
       release: () => interrupted.removeEventListener('abort', onAbort),
     }
+  }
+
+  /**
+   * The one shape of every destructive command: plan (read-only) → dry run, or confirm → begin → apply
+   * (which verifies) → audit → the result to report. Interrupts: before begin nothing was changed (exit
+   * 5); after it the step may have taken effect (a 'partial' audit record, exit 6). A failure after
+   * begin is audited as 'failed' before it is reported.
+   */
+  protected async carryOut<P, R>(step: DestructiveStep<P, R>): Promise<R> {
+    const guard = this.guardInterrupts(step.interrupt)
+    let result: R
+    try {
+      const plan = await step.plan()
+      const question = step.question(plan)
+      if (step.dryRun || question === undefined) {
+        result = step.unapplied(plan)
+      } else {
+        await this.confirmOrAbort(question, step.force, step.interrupt.audit())
+        guard.begin()
+        try {
+          result = await step.apply(plan, this.interrupted)
+        } catch (error) {
+          await this.audit('failed', {...step.interrupt.audit(), error: describeError(error)})
+          throw error
+        }
+      }
+    } finally {
+      guard.release()
+    }
+    const [outcome, details] = step.audited(result)
+    await this.audit(outcome, details)
+    return result
   }
 
   /**

@@ -1,7 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
-import {type WorkerAction, workerControl, type WorkerControlReport} from '../lib/service/worker.js'
+import {applyWorkerControl, planWorkerControl, type WorkerAction, type WorkerControlReport, workerControlQuestion, workerControlUnapplied} from '../lib/service/worker.js'
 import {statusLine} from './progress.js'
 import {renderWorkerControl, serviceFlags, serviceFlagValues} from './worker.js'
 import {forceFlag} from './flags.js'
@@ -27,35 +27,41 @@ export abstract class WorkerControlCommand<T extends typeof Command> extends Bas
 
   async run(): Promise<WorkerControlReport> {
     const flags = this.flags as Record<string, unknown>
-    const guard = this.guardInterrupts({
-      started: `the ${this.action} of the worker was sent to the service manager`,
-      check: 'atom-ops worker status',
-      audit: () => ({action: this.action, unit: flags.unit, hosts: flags.host}),
-    })
-    let report: WorkerControlReport
+    const cfg = await this.settings()
+    const dryRun = Boolean(flags['dry-run'])
     const waiting = statusLine(this.io.progress)
-    try {
-      report = await workerControl(await this.settings(), serviceFlagValues(flags), {
-        action: this.action,
-        dryRun: Boolean(flags['dry-run']),
-        waitSeconds: Number(flags.wait ?? 60),
-        confirm: async (question) => {
-          await this.confirmOrAbort(question, Boolean(flags.force))
-          guard.begin()
+    const report = await this.carryOut({
+      interrupt: {
+        started: `the ${this.action} of the worker was sent to the service manager`,
+        check: 'atom-ops worker status',
+        audit: () => ({action: this.action, unit: flags.unit, hosts: flags.host}),
+      },
+      plan: () => planWorkerControl(cfg, serviceFlagValues(flags), this.action),
+      question: workerControlQuestion,
+      force: Boolean(flags.force),
+      dryRun,
+      unapplied: (plan) => workerControlUnapplied(plan, dryRun),
+      apply: async (plan) => {
+        try {
+          return await applyWorkerControl(cfg, plan, {
+            waitSeconds: Number(flags.wait ?? 60),
+            onWaiting: ({missing, elapsedMs}) =>
+              waiting.show(`waiting for Gearman: ${this.action === 'stop' ? `${missing.length} function(s) still with a worker` : `${missing.length} job class(es) still without a worker`}, ${Math.round(elapsedMs / 1000)}s`),
+          })
+        } finally {
+          waiting.done()
+        }
+      },
+      audited: (r) => [
+        r.outcome,
+        {
+          action: r.action,
+          unit: r.unitPattern,
+          hosts: r.hosts.map((h) => (h.ok ? {host: h.host, manager: h.manager, units: h.value.units, steps: h.value.steps, resetStartLimit: h.value.resetStartLimit} : {host: h.host, error: h.error.message})),
+          verified: r.verification?.verified,
+          missing: r.verification?.missing.slice(0, 50),
         },
-        onWaiting: ({missing, elapsedMs}) =>
-          waiting.show(`waiting for Gearman: ${this.action === 'stop' ? `${missing.length} function(s) still with a worker` : `${missing.length} job class(es) still without a worker`}, ${Math.round(elapsedMs / 1000)}s`),
-      })
-    } finally {
-      waiting.done()
-      guard.release()
-    }
-    await this.audit(report.outcome, {
-      action: report.action,
-      unit: report.unitPattern,
-      hosts: report.hosts.map((h) => (h.ok ? {host: h.host, manager: h.manager, units: h.value.units, steps: h.value.steps, resetStartLimit: h.value.resetStartLimit} : {host: h.host, error: h.error.message})),
-      verified: report.verification?.verified,
-      missing: report.verification?.missing.slice(0, 50),
+      ],
     })
     this.setExitCode(report.exitCode)
     return this.output(report, renderWorkerControl)

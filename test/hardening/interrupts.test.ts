@@ -135,8 +135,11 @@ describe('jobs clear interrupted', () => {
     let r: CliResult
     try {
       const {child, done} = start(['jobs', 'clear', '--force', '--no-backup', '--batch-size', '200'])
+      let stderr = ''
+      child.stderr!.on('data', (d: string) => (stderr += d))
       await until('the clear waiting on the lock', () => waitingOnLock(), 60_000, 250)
       child.kill('SIGHUP')
+      await until('the clear to take the hang-up', async () => stderr.includes('SIGHUP received'))
       child.kill('SIGINT')
       r = await done
     } finally {

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
-import {type CacheClearReport, clearCaches} from '../../lib/cache/clear.js'
+import {applyCacheClear, cacheClearQuestion, type CacheClearReport, planCacheClear} from '../../lib/cache/clear.js'
 import {renderCacheClear, serviceFlags, serviceFlagValues} from '../../ui/worker.js'
 import {forceFlag} from '../../ui/flags.js'
 
@@ -32,33 +32,28 @@ ${exitCodesHelp('cache:clear')}`
 
   async run(): Promise<CacheClearReport> {
     const f = this.flags
-    const guard = this.guardInterrupts({
-      started: 'the cache clear was started',
-      check: 'atom-ops cache clear --dry-run (then run the same clear again)',
-      audit: () => ({symfony: f.symfony, phpFpm: f['php-fpm'], memcached: f.memcached}),
-    })
-    let report: CacheClearReport
-    try {
-      report = await clearCaches(
-        await this.settings(),
-        {symfony: f.symfony, phpFpm: f['php-fpm'], memcached: f.memcached, memcachedServers: f['memcached-server']},
-        serviceFlagValues(f),
+    const cfg = await this.settings()
+    const report = await this.carryOut({
+      interrupt: {
+        started: 'the cache clear was started',
+        check: 'atom-ops cache clear --dry-run (then run the same clear again)',
+        audit: () => ({symfony: f.symfony, phpFpm: f['php-fpm'], memcached: f.memcached}),
+      },
+      plan: () => planCacheClear(cfg, {symfony: f.symfony, phpFpm: f['php-fpm'], memcached: f.memcached, memcachedServers: f['memcached-server']}, serviceFlagValues(f)),
+      question: cacheClearQuestion,
+      force: f.force,
+      dryRun: f['dry-run'],
+      unapplied: (plan) => plan.report,
+      apply: applyCacheClear,
+      audited: (r) => [
+        r.outcome,
         {
-          dryRun: f['dry-run'],
-          confirm: async (question) => {
-            await this.confirmOrAbort(question, f.force)
-            guard.begin()
-          },
+          root: r.root,
+          symfony: r.symfony?.result ? {method: r.symfony.result.method, removed: r.symfony.result.removed ?? null} : r.symfony?.error?.message,
+          phpFpm: r.phpFpm ? {units: r.phpFpm.units, steps: r.phpFpm.steps, skipped: r.phpFpm.skipped} : undefined,
+          memcached: r.memcached,
         },
-      )
-    } finally {
-      guard.release()
-    }
-    await this.audit(report.outcome, {
-      root: report.root,
-      symfony: report.symfony?.result ? {method: report.symfony.result.method, removed: report.symfony.result.removed ?? null} : report.symfony?.error?.message,
-      phpFpm: report.phpFpm ? {units: report.phpFpm.units, steps: report.phpFpm.steps, skipped: report.phpFpm.skipped} : undefined,
-      memcached: report.memcached,
+      ],
     })
     this.setExitCode(report.exitCode)
     return this.output(report, renderCacheClear)

@@ -2,9 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
-import type {AuditRecord} from '../../lib/audit/audit.js'
-import {describeError} from '../../lib/errors.js'
-import {cancelJob, type CancelReport} from '../../lib/queue/control.js'
+import {applyCancel, cancelDryRun, type CancelReport, prepareCancel} from '../../lib/queue/control.js'
 import {renderCancel} from '../../ui/queue.js'
 import {forceFlag} from '../../ui/flags.js'
 
@@ -35,33 +33,19 @@ ${exitCodesHelp('queue:cancel')}`
 
   async run(): Promise<CancelReport> {
     const cfg = await this.settings()
-    let report: CancelReport
-    const guard = this.guardInterrupts({
-      started: `the cancel of ${this.args.handle} was sent`,
-      nothing: 'nothing was sent',
-      check: 'atom-ops queue jobs',
-      audit: () => ({server: this.flags.server, handle: this.args.handle}),
+    const report = await this.carryOut({
+      interrupt: {started: `the cancel of ${this.args.handle} was sent`, nothing: 'nothing was sent', check: 'atom-ops queue jobs', audit: () => ({server: this.flags.server, handle: this.args.handle})},
+      plan: () => prepareCancel(cfg, {handle: this.args.handle, server: this.flags.server}),
+      question: ({plan: p}) => `Cancel job ${p.handle} on ${p.server}? It is ${p.before.running ? 'RUNNING: cancelling will not stop it' : 'waiting: it will be discarded when a worker pulls it'}.`,
+      force: this.flags.force,
+      dryRun: this.flags['dry-run'],
+      unapplied: cancelDryRun,
+      apply: applyCancel,
+      audited: (r) => [
+        r.dryRun ? 'dry-run' : r.exitCode === 0 ? 'done' : r.outcome === 'not-stopped' ? 'partial' : 'failed',
+        {server: r.server, handle: r.handle, result: r.outcome, before: r.before, after: r.after},
+      ],
     })
-    try {
-      report = await cancelJob(cfg, {
-        handle: this.args.handle,
-        server: this.flags.server,
-        dryRun: this.flags['dry-run'],
-        onSent: () => guard.begin(),
-        confirm: (p) =>
-          this.confirmOrAbort(
-            `Cancel job ${p.handle} on ${p.server}? It is ${p.before.running ? 'RUNNING: cancelling will not stop it' : 'waiting: it will be discarded when a worker pulls it'}.`,
-            this.flags.force,
-          ),
-      })
-    } catch (error) {
-      if (guard.begun) await this.audit('failed', {server: this.flags.server, handle: this.args.handle, error: describeError(error)})
-      throw error
-    } finally {
-      guard.release()
-    }
-    const outcome: AuditRecord['outcome'] = report.dryRun ? 'dry-run' : report.exitCode === 0 ? 'done' : report.outcome === 'not-stopped' ? 'partial' : 'failed'
-    await this.audit(outcome, {server: report.server, handle: report.handle, result: report.outcome, before: report.before, after: report.after})
     this.setExitCode(report.exitCode)
     return this.output(report, renderCancel)
   }

@@ -2,9 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../base-command.js'
-import type {AuditRecord} from '../../lib/audit/audit.js'
-import {describeError} from '../../lib/errors.js'
-import {dropFunction, type DropReport} from '../../lib/queue/control.js'
+import {applyDrop, dropDryRun, dropsToSend, type DropReport, prepareDrop} from '../../lib/queue/control.js'
 import {renderDrop} from '../../ui/queue.js'
 import {forceFlag} from '../../ui/flags.js'
 
@@ -31,34 +29,26 @@ ${exitCodesHelp('queue:drop')}`
 
   async run(): Promise<DropReport> {
     const cfg = await this.settings()
-    let report: DropReport
-    const guard = this.guardInterrupts({
-      started: `the drop of ${this.args.function} was sent`,
-      nothing: 'nothing was sent',
-      check: 'atom-ops queue status --all',
-      audit: () => ({function: this.args.function}),
+    const report = await this.carryOut({
+      interrupt: {started: `the drop of ${this.args.function} was sent`, nothing: 'nothing was sent', check: 'atom-ops queue status --all', audit: () => ({function: this.args.function})},
+      plan: () => prepareDrop(cfg, {name: this.args.function, server: this.flags.server, force: this.flags.force}),
+      question: (prepared) => {
+        const where = dropsToSend(prepared)
+        const fn = prepared.plan.function
+        return where.length === 0 ? undefined : `Drop function ${fn.function} (${fn.install}, ${fn.jobClass}) on ${where.map((t) => t.server).join(', ')}?`
+      },
+      force: this.flags.force,
+      dryRun: this.flags['dry-run'],
+      unapplied: (prepared) => dropDryRun(prepared, this.flags['dry-run']),
+      apply: applyDrop,
+      audited: (r) => {
+        const dropped = r.servers.filter((s) => s.outcome === 'dropped').length
+        return [
+          r.dryRun ? 'dry-run' : r.exitCode === 0 ? 'done' : dropped > 0 ? 'partial' : 'failed',
+          {function: r.function.function, typed: r.typed, force: r.force, servers: r.servers.map((s) => ({server: s.server, outcome: s.outcome, jobs: s.total}))},
+        ]
+      },
     })
-    try {
-      report = await dropFunction(cfg, {
-        name: this.args.function,
-        server: this.flags.server,
-        force: this.flags.force,
-        dryRun: this.flags['dry-run'],
-        onSent: () => guard.begin(),
-        confirm: (p) => {
-          const where = p.targets.filter((t) => t.action === 'drop')
-          return this.confirmOrAbort(`Drop function ${p.function.function} (${p.function.install}, ${p.function.jobClass}) on ${where.map((t) => t.server).join(', ')}?`, this.flags.force)
-        },
-      })
-    } catch (error) {
-      if (guard.begun) await this.audit('failed', {function: this.args.function, error: describeError(error)})
-      throw error
-    } finally {
-      guard.release()
-    }
-    const dropped = report.servers.filter((s) => s.outcome === 'dropped').length
-    const outcome: AuditRecord['outcome'] = report.dryRun ? 'dry-run' : report.exitCode === 0 ? 'done' : dropped > 0 ? 'partial' : 'failed'
-    await this.audit(outcome, {function: report.function.function, typed: report.typed, force: report.force, servers: report.servers.map((s) => ({server: s.server, outcome: s.outcome, jobs: s.total}))})
     this.setExitCode(report.exitCode)
     return this.output(report, renderDrop)
   }

@@ -65,18 +65,22 @@ async function phpFpmUnits(manager: ServiceManager): Promise<string[]> {
   }
 }
 
+/** A cache clear ready to run: what each part would do (the dry-run report), and what it needs to do it. */
+export interface CacheClearPlan {
+  report: CacheClearReport
+  want: {symfony: boolean; phpFpm: boolean; memcached: boolean}
+  memcachedServers: HostPort[]
+  manager?: ServiceManager
+  realRoot: string
+  timeoutMs: number
+}
+
 /**
  * `cache clear`: Symfony's cache (php symfony cc, or the files under <root>/cache/), APCu (restarts the
  * php*-fpm units through the service manager) and memcached (flush_all). Without a choice, everything
- * the install uses: Symfony always, php-fpm for sfAPCCache, memcached for sfMemcacheCache. Plans, asks
- * once, then clears each part; a part that fails does not stop the others.
+ * the install uses: Symfony always, php-fpm for sfAPCCache, memcached for sfMemcacheCache. Read-only.
  */
-export async function clearCaches(
-  cfg: ResolvedConfig,
-  choice: CacheChoice,
-  flags: ServiceFlags,
-  control: {dryRun: boolean; confirm: (question: string) => Promise<void>},
-): Promise<CacheClearReport> {
+export async function planCacheClear(cfg: ResolvedConfig, choice: CacheChoice, flags: ServiceFlags): Promise<CacheClearPlan> {
   const install = requireInstall(cfg)
   const timeoutMs = cfg.timeoutMs.value
   const engine = install.web.cacheEngine ?? 'sfAPCCache'
@@ -86,9 +90,7 @@ export async function clearCaches(
     phpFpm: explicit ? !!choice.phpFpm : engine === 'sfAPCCache',
     memcached: explicit ? !!choice.memcached || (choice.memcachedServers?.length ?? 0) > 0 : engine === 'sfMemcacheCache',
   }
-  const report: CacheClearReport = {dryRun: control.dryRun, root: install.realRoot, cacheEngine: install.web.cacheEngine, exitCode: 0, outcome: 'done'}
-
-  // Plan: what each part would do (read-only).
+  const report: CacheClearReport = {dryRun: true, root: install.realRoot, cacheEngine: install.web.cacheEngine, exitCode: 0, outcome: 'dry-run'}
   let memcachedServers: HostPort[] = []
   if (want.memcached) {
     memcachedServers =
@@ -117,21 +119,29 @@ export async function clearCaches(
   }
   if (want.symfony) report.symfony = {result: await clearSymfonyCache(install.realRoot, {dryRun: true, timeoutMs})}
   if (want.memcached) report.memcached = memcachedServers.map((s) => ({server: formatHostPort(s)}))
+  return {report, want, memcachedServers, manager, realRoot: install.realRoot, timeoutMs}
+}
 
-  if (control.dryRun) return {...report, outcome: 'dry-run'}
-
+/** The question a clear asks: each part it changes, in plain words. */
+export function cacheClearQuestion(plan: CacheClearPlan): string {
+  const {report, want, memcachedServers} = plan
   const parts = [
-    want.symfony ? `Symfony's cache in ${install.realRoot}/cache` : '',
+    want.symfony ? `Symfony's cache in ${plan.realRoot}/cache` : '',
     report.phpFpm?.argv ? `restart ${report.phpFpm.units.join(', ')} (APCu)` : '',
     want.memcached ? `flush memcached ${memcachedServers.map(formatHostPort).join(', ')}` : '',
   ].filter(Boolean)
-  await control.confirm(`Clear: ${parts.join('; ')}?`)
+  return `Clear: ${parts.join('; ')}?`
+}
 
+/** Clears each planned part; a part that fails does not stop the others. */
+export async function applyCacheClear(plan: CacheClearPlan): Promise<CacheClearReport> {
+  const {want, memcachedServers, manager, realRoot: root, timeoutMs} = plan
+  const report: CacheClearReport = {...plan.report, dryRun: false, outcome: 'done', phpFpm: plan.report.phpFpm && {...plan.report.phpFpm}}
   const failures: Failure[] = []
   let successes = 0
   if (want.symfony) {
     try {
-      report.symfony = {result: await clearSymfonyCache(install.realRoot, {dryRun: false, timeoutMs})}
+      report.symfony = {result: await clearSymfonyCache(root, {dryRun: false, timeoutMs})}
       successes++
     } catch (error) {
       report.symfony = {error: errorSummary(error)}

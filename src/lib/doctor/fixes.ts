@@ -53,7 +53,7 @@ async function apply(config: ResolvedConfig, fix: PlannedFix, service: ServiceFl
   try {
     switch (fix.action.kind) {
       case 'reset-and-restart-worker': {
-        const r = await workerControl(config, service, {action: 'restart', dryRun: false, waitSeconds: 60, confirm: async () => undefined})
+        const r = await workerControl(config, service, 'restart', {waitSeconds: 60})
         const reset = r.hosts.flatMap((h) => (h.ok ? h.value.resetStartLimit : []))
         const verified = r.verification?.verified ? 'restart verified through Gearman' : `not verified: ${r.verification?.skipped ?? `still missing ${r.verification?.missing.join(', ')}`}`
         return {...fix, ok: r.exitCode === 0, message: `${reset.length ? `start limit reset for ${reset.join(', ')}; ` : ''}${verified}`}

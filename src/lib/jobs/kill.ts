@@ -187,7 +187,7 @@ export interface KillRestartReport {
 export async function restartAfterKill(cfg: ResolvedConfig, service: ServiceFlags, plan: KillPlan, scope: GearmanScope | undefined, clock: AtomClock, db: Database): Promise<KillRestartReport> {
   const fn = scope && plan.job.name ? scope.prefix + plan.job.name : ''
   const runningBefore = fn ? (plan.picture?.functions.get(fn)?.running ?? 0) : 0
-  const control = (action: 'stop' | 'start', waitSeconds: number) => workerControl(cfg, service, {action, dryRun: false, waitSeconds, confirm: async () => undefined})
+  const control = (action: 'stop' | 'start', waitSeconds: number) => workerControl(cfg, service, action, {waitSeconds})
   // What matters after the stop is that the job's worker let go (gearmand then re-queues the job), not
   // that every worker of the install is gone: a stray one elsewhere must not hold the restart up.
   const stop = await control('stop', 0)

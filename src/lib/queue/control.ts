@@ -12,9 +12,6 @@ import {nearest} from '../util/nearest.js'
 import {header, type ServerHeader} from './common.js'
 import {type DecodedFunction, loadDecoder} from './decode.js'
 
-/** Asked before a destructive step; throws (AbortedError) to stop. Given the plan, so the question can name it. */
-export type Confirm<P> = (plan: P) => Promise<void>
-
 const HANDLE = /^H:[^\s\u0000-\u001f\u007f]{1,200}:\d{1,20}$/
 
 /** A job handle as gearmand prints it: `H:<server host name>:<number>`. */
@@ -99,26 +96,33 @@ async function findHandle(handle: string, servers: HostPort[], timeoutMs: number
   throw new UsageError(`job ${handle} is not known to ${asked} (finished, or dropped${servers.length === 1 ? ', or on another server' : ''})`, 'List the handles with: atom-ops queue jobs')
 }
 
+/** A cancel ready to send: its plan (shown and asked about) and where it goes. */
+export interface PreparedCancel {
+  plan: CancelPlan
+  target: HostPort
+  timeoutMs: number
+}
+
 /**
- * `cancel job HANDLE` on one server, told truthfully: the state is read before (show jobs + GET_STATUS),
- * confirm() is asked, the command sent, and the state read again. A running job is never stopped by it.
+ * `cancel job HANDLE`, told truthfully: the state is read first (show jobs + GET_STATUS) on the server
+ * holding it; applyCancel sends it and reads the state again. A running job is never stopped by it.
  */
-export async function cancelJob(
-  cfg: ResolvedConfig,
-  options: {handle: string; server?: string; dryRun: boolean; confirm: Confirm<CancelPlan>; onSent?: () => void},
-): Promise<CancelReport> {
+export async function prepareCancel(cfg: ResolvedConfig, options: {handle: string; server?: string}): Promise<PreparedCancel> {
   const handle = parseHandle(options.handle)
   const timeoutMs = cfg.timeoutMs.value
   const {server, before, lookup} = await findHandle(handle, options.server === undefined ? requireGearman(cfg) : [parseHostPortFlag(options.server, '--server', DEFAULT_GEARMAN_PORT)], timeoutMs)
-  const label = formatHostPort(server)
-  const plan: CancelPlan = {server: label, handle, before, ...(lookup && {lookup})}
-  if (options.dryRun) {
-    return before.running
-      ? {...plan, dryRun: true, outcome: 'would-not-stop', message: `${handle} is running on a worker: cancelling would only mark it, the worker would finish it`, exitCode: ExitCode.ok}
-      : {...plan, dryRun: true, outcome: 'would-cancel', message: `${handle} is waiting: cancelling would make gearmand discard it when a worker pulls it`, exitCode: ExitCode.ok}
-  }
-  await options.confirm(plan)
-  options.onSent?.()
+  return {plan: {server: formatHostPort(server), handle, before, ...(lookup && {lookup})}, target: server, timeoutMs}
+}
+
+/** What a cancel would do, sending nothing. */
+export function cancelDryRun({plan}: PreparedCancel): CancelReport {
+  return plan.before.running
+    ? {...plan, dryRun: true, outcome: 'would-not-stop', message: `${plan.handle} is running on a worker: cancelling would only mark it, the worker would finish it`, exitCode: ExitCode.ok}
+    : {...plan, dryRun: true, outcome: 'would-cancel', message: `${plan.handle} is waiting: cancelling would make gearmand discard it when a worker pulls it`, exitCode: ExitCode.ok}
+}
+
+export async function applyCancel({plan, target: server, timeoutMs}: PreparedCancel): Promise<CancelReport> {
+  const {handle, before} = plan
   try {
     await new GearmanAdmin(server, timeoutMs).cancelJob(handle)
   } catch (error) {
@@ -183,15 +187,22 @@ export interface DropReport {
   exitCode: number
 }
 
+/** A drop ready to send: its plan (shown and asked about), the outcome already known per server, where it goes. */
+export interface PreparedDrop {
+  plan: DropPlan
+  name: string
+  servers: HostPort[]
+  timeoutMs: number
+  /** Per server label: refusals and absences decided while planning. */
+  decided: Map<string, DropResult>
+}
+
 /**
  * `drop function NAME` on every configured server (or --server), only where it is safe: gearmand itself
  * refuses while workers are connected, and with queued jobs and no workers it says OK and orphans them,
- * so atom-ops refuses unless the total is 0 or force is given. Verified afterwards by reading `status`.
+ * so atom-ops refuses unless the total is 0 or force is given. applyDrop verifies by reading `status`.
  */
-export async function dropFunction(
-  cfg: ResolvedConfig,
-  options: {name: string; server?: string; force: boolean; dryRun: boolean; confirm: Confirm<DropPlan>; onSent?: () => void},
-): Promise<DropReport> {
+export async function prepareDrop(cfg: ResolvedConfig, options: {name: string; server?: string; force: boolean}): Promise<PreparedDrop> {
   const typed = options.name
   if (typed === '' || /[\s\u0000-\u001f\u007f]/.test(typed) || typed.length > 512) {
     throw new UsageError(`"${typed}" is not a Gearman function name atom-ops can drop`, 'Give a job class (arFindingAidJob) or the full name as `atom-ops queue status --all` shows it.')
@@ -199,21 +210,9 @@ export async function dropFunction(
   const servers = options.server === undefined ? requireGearman(cfg) : [parseHostPortFlag(options.server, '--server', DEFAULT_GEARMAN_PORT)]
   const timeoutMs = cfg.timeoutMs.value
   const {decoder} = await loadDecoder(cfg)
-  const readStatus = () => eachServer(servers, (s) => new GearmanAdmin(s, timeoutMs).status())
-  const targetsOf = (statuses: Array<PerServer<FunctionStatus[]>>, name: string): DropTarget[] =>
-    statuses.map((r): DropTarget => {
-      if (!r.ok) return {...header(r), found: false, action: 'unreachable'}
-      const row = r.value.find((s) => s.function === name)
-      if (!row) return {...header(r), found: false, action: 'not-found'}
-      const action = row.availableWorkers > 0 || row.running > 0 ? 'has-workers' : row.total > 0 && !options.force ? 'has-jobs' : 'drop'
-      return {...header(r), found: true, total: row.total, running: row.running, availableWorkers: row.availableWorkers, action}
-    })
-
-  const before = await readStatus()
+  const before = await readStatuses(servers, timeoutMs)
   const name = functionToDrop(typed, cfg, before)
-  const fn = decoder.decode(name)
-  const targets = targetsOf(before, name)
-  const readTargets = async () => targetsOf(await readStatus(), name)
+  const targets = dropTargets(before, name, options.force)
   if (!targets.some((t) => t.found) && !targets.some((t) => t.action === 'unreachable')) {
     const where = servers.length === 1 ? formatHostPort(servers[0]) : 'any job server'
     throw new UsageError(
@@ -221,39 +220,67 @@ export async function dropFunction(
       'Names are case-sensitive; list them with: atom-ops queue status --all',
     )
   }
-  const mapped = name === typed ? undefined : typed
-  const plan: DropPlan = {function: fn, typed: mapped, force: options.force, targets}
-  const toDrop = targets.filter((t) => t.action === 'drop')
-  const results = new Map<string, DropResult>()
+  const decided = new Map<string, DropResult>()
   for (const t of targets) {
-    if (t.action === 'not-found') results.set(t.server, {...t, outcome: 'not-found', message: 'not registered here'})
-    if (t.action === 'unreachable') results.set(t.server, {...t, outcome: 'unreachable', message: t.error?.message ?? 'unreachable'})
-    if (t.action === 'has-jobs') results.set(t.server, {...t, outcome: 'refused', message: `${t.total} queued job(s) and no worker: dropping would orphan them (gearmand keeps them but nothing can run them); use --force to drop anyway`})
-    if (t.action === 'has-workers') results.set(t.server, {...t, outcome: 'refused', message: `${t.availableWorkers} worker(s) registered${t.running ? `, ${t.running} running` : ''}: gearmand refuses to drop a function while workers are connected; stop them first`})
-    if (t.action === 'drop' && options.dryRun) results.set(t.server, {...t, outcome: 'would-drop', message: `would drop (${t.total} job(s))`})
+    if (t.action === 'not-found') decided.set(t.server, {...t, outcome: 'not-found', message: 'not registered here'})
+    if (t.action === 'unreachable') decided.set(t.server, {...t, outcome: 'unreachable', message: t.error?.message ?? 'unreachable'})
+    if (t.action === 'has-jobs') decided.set(t.server, {...t, outcome: 'refused', message: `${t.total} queued job(s) and no worker: dropping would orphan them (gearmand keeps them but nothing can run them); use --force to drop anyway`})
+    if (t.action === 'has-workers') decided.set(t.server, {...t, outcome: 'refused', message: `${t.availableWorkers} worker(s) registered${t.running ? `, ${t.running} running` : ''}: gearmand refuses to drop a function while workers are connected; stop them first`})
   }
+  return {plan: {function: decoder.decode(name), typed: name === typed ? undefined : typed, force: options.force, targets}, name, servers, timeoutMs, decided}
+}
 
-  if (!options.dryRun && toDrop.length > 0) {
-    await options.confirm(plan)
-    options.onSent?.()
-    const sent = await eachServer(
-      toDrop.map((t) => servers.find((s) => formatHostPort(s) === t.server)!),
-      (s) => new GearmanAdmin(s, timeoutMs).dropFunction(name),
-    )
-    const after = await readTargets()
-    for (const [i, t] of toDrop.entries()) {
-      const r = sent[i]
-      if (!r.ok) {
-        results.set(t.server, {...t, outcome: r.error instanceof GearmanServerError ? 'refused-by-server' : 'unreachable', message: r.error.message})
-        continue
-      }
-      const still = after.find((a) => a.server === t.server)
-      if (still?.found) results.set(t.server, {...t, outcome: 'still-listed', message: 'gearmand answered OK but still lists the function'})
-      else results.set(t.server, {...t, outcome: 'dropped', message: t.total ? `dropped; ${t.total} queued job(s) orphaned (forced)` : 'dropped'})
+/** The servers a drop would be sent to (none: nothing to ask or send). */
+export function dropsToSend({plan}: PreparedDrop): DropTarget[] {
+  return plan.targets.filter((t) => t.action === 'drop')
+}
+
+/** What a drop would do, sending nothing (also the report when no server can take it). */
+export function dropDryRun(prepared: PreparedDrop, dryRun = true): DropReport {
+  const results = new Map(prepared.decided)
+  if (dryRun) for (const t of dropsToSend(prepared)) results.set(t.server, {...t, outcome: 'would-drop', message: `would drop (${t.total} job(s))`})
+  return dropReport(prepared, results, dryRun)
+}
+
+export async function applyDrop(prepared: PreparedDrop): Promise<DropReport> {
+  const {name, servers, timeoutMs} = prepared
+  const toDrop = dropsToSend(prepared)
+  const results = new Map(prepared.decided)
+  const sent = await eachServer(
+    toDrop.map((t) => servers.find((s) => formatHostPort(s) === t.server)!),
+    (s) => new GearmanAdmin(s, timeoutMs).dropFunction(name),
+  )
+  const after = dropTargets(await readStatuses(servers, timeoutMs), name, prepared.plan.force)
+  for (const [i, t] of toDrop.entries()) {
+    const r = sent[i]
+    if (!r.ok) {
+      results.set(t.server, {...t, outcome: r.error instanceof GearmanServerError ? 'refused-by-server' : 'unreachable', message: r.error.message})
+      continue
     }
+    const still = after.find((a) => a.server === t.server)
+    if (still?.found) results.set(t.server, {...t, outcome: 'still-listed', message: 'gearmand answered OK but still lists the function'})
+    else results.set(t.server, {...t, outcome: 'dropped', message: t.total ? `dropped; ${t.total} queued job(s) orphaned (forced)` : 'dropped'})
   }
-  const out = targets.map((t) => results.get(t.server)!)
-  return {function: fn, typed: mapped, dryRun: options.dryRun, force: options.force, servers: out, exitCode: dropExitCode(out)}
+  return dropReport(prepared, results, false)
+}
+
+function dropReport({plan}: PreparedDrop, results: Map<string, DropResult>, dryRun: boolean): DropReport {
+  const out = plan.targets.map((t) => results.get(t.server)!)
+  return {function: plan.function, typed: plan.typed, dryRun, force: plan.force, servers: out, exitCode: dropExitCode(out)}
+}
+
+function readStatuses(servers: HostPort[], timeoutMs: number): Promise<Array<PerServer<FunctionStatus[]>>> {
+  return eachServer(servers, (s) => new GearmanAdmin(s, timeoutMs).status())
+}
+
+function dropTargets(statuses: Array<PerServer<FunctionStatus[]>>, name: string, force: boolean): DropTarget[] {
+  return statuses.map((r): DropTarget => {
+    if (!r.ok) return {...header(r), found: false, action: 'unreachable'}
+    const row = r.value.find((s) => s.function === name)
+    if (!row) return {...header(r), found: false, action: 'not-found'}
+    const action = row.availableWorkers > 0 || row.running > 0 ? 'has-workers' : row.total > 0 && !force ? 'has-jobs' : 'drop'
+    return {...header(r), found: true, total: row.total, running: row.running, availableWorkers: row.availableWorkers, action}
+  })
 }
 
 /**

@@ -141,14 +141,19 @@ export interface WorkerControlReport {
 }
 
 export interface ControlOptions {
-  action: WorkerAction
-  dryRun: boolean
   /** Seconds to wait for the workers to (dis)appear in Gearman; 0 skips the check. */
   waitSeconds: number
-  /** Asked once, after planning, before anything changes (throws to abort). */
-  confirm: (question: string) => Promise<void>
   /** Called after each look at Gearman while waiting: what is still missing (or still there, for stop). */
   onWaiting?: (state: {missing: string[]; elapsedMs: number}) => void
+}
+
+/** start, stop or restart ready to run: the steps per host (the dry-run report), and what they need. */
+export interface WorkerControlPlan {
+  report: WorkerControlReport
+  /** Hosts that answered and have units to act on (none: nothing to ask or do). */
+  reachable: number
+  managers: Map<string, ServiceManager>
+  timeoutMs: number
 }
 
 function planFor(manager: ServiceManager, action: WorkerAction, units: string[], before: UnitStatus[]): PlannedStep[] {
@@ -164,34 +169,49 @@ function planFor(manager: ServiceManager, action: WorkerAction, units: string[],
 }
 
 /**
- * `worker start|stop|restart`: plans per host (resetting the start limit first where it was hit),
- * asks once, runs the plan on every host in parallel, then verifies through Gearman that this
- * install's functions have workers again (start/restart) or none (stop), for up to --wait seconds.
+ * `worker start|stop|restart`, planned per host (resetting the start limit first where it was hit);
+ * read-only. applyWorkerControl runs it on every host in parallel, then verifies through Gearman.
  */
-export async function workerControl(cfg: ResolvedConfig, flags: ServiceFlags, control: ControlOptions): Promise<WorkerControlReport> {
+export async function planWorkerControl(cfg: ResolvedConfig, flags: ServiceFlags, action: WorkerAction): Promise<WorkerControlPlan> {
   const options = resolveServiceOptions(cfg, flags)
-  const g = installGearman(cfg)
   const managers = new Map<string, ServiceManager>()
   const planned = await eachHost(options, async (manager, host): Promise<HostControl> => {
     managers.set(host, manager)
     const {units, status} = await unitsOn(manager, options.unit)
-    return {units, before: status, plan: planFor(manager, control.action, units, status), steps: [], resetStartLimit: []}
+    return {units, before: status, plan: planFor(manager, action, units, status), steps: [], resetStartLimit: []}
   })
-  const reachable = planned.filter((h): h is Extract<HostOutcome<HostControl>, {ok: true}> => h.ok)
-  if (control.dryRun || reachable.length === 0) {
-    const exitCode = hostsExitCode(planned) ?? 0
-    return {action: control.action, dryRun: control.dryRun, unitPattern: options.unit, hosts: planned, exitCode, outcome: control.dryRun ? 'dry-run' : 'failed'}
-  }
+  const reachable = planned.filter((h) => h.ok).length
+  const report: WorkerControlReport = {action, dryRun: true, unitPattern: options.unit, hosts: planned, exitCode: hostsExitCode(planned) ?? 0, outcome: 'dry-run'}
+  return {report, reachable, managers, timeoutMs: options.timeoutMs}
+}
 
-  const list = reachable.map((h) => `${h.host}: ${h.value.units.join(', ')}`).join('; ')
-  await control.confirm(`${control.action} ${list}?`)
+/** The question: the action and the units of each host, in plain words; undefined when no host can be acted on. */
+export function workerControlQuestion({report, reachable}: WorkerControlPlan): string | undefined {
+  if (reachable === 0) return undefined
+  const list = report.hosts.flatMap((h) => (h.ok ? [`${h.host}: ${h.value.units.join(', ')}`] : [])).join('; ')
+  return `${report.action} ${list}?`
+}
+
+/** The report when nothing was run: a dry run, or no host could be reached. */
+export function workerControlUnapplied({report, reachable}: WorkerControlPlan, dryRun: boolean): WorkerControlReport {
+  return dryRun ? report : {...report, dryRun: false, outcome: reachable === 0 ? 'failed' : 'done'}
+}
+
+/**
+ * Runs the plan on every host in parallel, then verifies through Gearman that this install's functions
+ * have workers again (start/restart: every expected class on the server the web app asks) or none
+ * (stop), for up to waitSeconds.
+ */
+export async function applyWorkerControl(cfg: ResolvedConfig, plan: WorkerControlPlan, control: ControlOptions): Promise<WorkerControlReport> {
+  const {action, unitPattern} = plan.report
+  const {timeoutMs} = plan
+  const g = installGearman(cfg)
   const actionStarted = Date.now()
-
   const done = await Promise.all(
-    planned.map(async (h): Promise<HostOutcome<HostControl>> => {
+    plan.report.hosts.map(async (h): Promise<HostOutcome<HostControl>> => {
       if (!h.ok) return h
-      const manager = managers.get(h.host)!
-      const value = {...h.value}
+      const manager = plan.managers.get(h.host)!
+      const value = {...h.value, steps: [] as StepResult[]}
       try {
         for (const step of value.plan) {
           const results = await run(manager, step)
@@ -212,15 +232,15 @@ export async function workerControl(cfg: ResolvedConfig, flags: ServiceFlags, co
   else if (control.waitSeconds <= 0) verification = {verified: false, elapsedMs: 0, waitedForMs: 0, missing: [], skipped: 'not checked (--wait 0)'}
   else {
     const waitMs = control.waitSeconds * 1000
-    const stop = control.action === 'stop'
-    const expected = stop ? undefined : await expectedOnAskedServer(cfg, g, options.timeoutMs)
+    const stop = action === 'stop'
+    const expected = stop ? undefined : await expectedOnAskedServer(cfg, g, timeoutMs)
     const result = await waitForWorkers({
       servers: g.servers,
       prefix: g.prefix,
       until: stop ? 'none' : 'workers',
       expected: expected && new Map([[expected.server, expected.classes]]),
       waitMs,
-      timeoutMs: options.timeoutMs,
+      timeoutMs,
       onPoll: control.onWaiting,
     })
     verification = {
@@ -237,7 +257,13 @@ export async function workerControl(cfg: ResolvedConfig, flags: ServiceFlags, co
   const exitCode = unreachable ?? (stepsFailed ? 6 : verification.verified || verification.skipped ? 0 : 1)
   const anyOk = done.some((h) => h.ok && h.value.steps.some((s) => s.ok))
   const outcome = exitCode === 0 ? 'done' : anyOk ? 'partial' : 'failed'
-  return {action: control.action, dryRun: false, unitPattern: options.unit, hosts: done, verification, durationMs: Date.now() - actionStarted, exitCode, outcome}
+  return {action, dryRun: false, unitPattern, hosts: done, verification, durationMs: Date.now() - actionStarted, exitCode, outcome}
+}
+
+/** Plan and run at once, for callers that asked already (doctor --fix, jobs kill --restart-worker). */
+export async function workerControl(cfg: ResolvedConfig, flags: ServiceFlags, action: WorkerAction, control: ControlOptions): Promise<WorkerControlReport> {
+  const plan = await planWorkerControl(cfg, flags, action)
+  return plan.reachable === 0 ? workerControlUnapplied(plan, false) : applyWorkerControl(cfg, plan, control)
 }
 
 async function run(manager: ServiceManager, step: PlannedStep): Promise<StepResult[]> {

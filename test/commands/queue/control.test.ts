@@ -64,7 +64,8 @@ describe('queue cancel', () => {
     await waitFor('the worker to run a normal job', async () => (existsSync(marker) ? true : undefined))
 
     const audit = (await auditLines()).filter((a) => a.handle === handle)
-    assert.deepEqual(audit.map((a) => [a.command, a.outcome]), [['queue:cancel', 'dry-run'], ['queue:cancel', 'done']])
+    // The refusal is on record too, naming the job it refused to cancel.
+    assert.deepEqual(audit.map((a) => [a.command, a.outcome]), [['queue:cancel', 'dry-run'], ['queue:cancel', 'refused'], ['queue:cancel', 'done']])
   })
 
   test('a running job is reported truthfully as not stopped (exit 1), and it really keeps running', async () => {
