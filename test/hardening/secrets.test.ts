@@ -37,6 +37,8 @@ const DROP_CLASS = 'arSecretsDropJob'
 const SUCCESS: Record<string, {args: () => string[] | Promise<string[]>}> = {
   'cache:clear': {args: () => ['--symfony', '--force']},
   'config:show': {args: () => []},
+  // It shows the install's database (masked); a dry run, so the other commands' configuration stays as it is.
+  'config:init': {args: () => ['--root', bed.realRoot, '--dry-run']},
   doctor: {args: () => ['--fix', '--force', ...sv()]},
   'jobs:clear': {
     args: async () => {

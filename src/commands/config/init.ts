@@ -42,6 +42,8 @@ ${exitCodesHelp('config:init')}`
 
   async run(): Promise<ConfigInitResult> {
     const f = this.flags
+    // Global flags are checked as every command checks them (a typo in --db is an error here too).
+    await this.settings()
     const plan = await planConfigInit({root: f.root ?? f['atom-root'], name: f.name, searchPaths: f['search-path'], force: f.force})
     const result: ConfigInitResult = {...plan, dryRun: f['dry-run'], written: false, backup: null}
     const profiles = plan.profiles
