@@ -105,6 +105,7 @@ function flagSections(flags) {
 }
 
 function exitStatus(table) {
+  if (table.length === 0) return []
   return ['.SH EXIT STATUS', ...table.flatMap(([code, meaning]) => ['.TP', bold(String(code)), roff(meaning)])]
 }
 
@@ -127,8 +128,8 @@ function commandPage(command, {bin, version, date, exitCodes, siblings}) {
     .replace(/\n*Exit codes: [^\n]*$/, '')
   const args = Object.values(command.args ?? {})
   const synopsis = [bold(`${bin} ${spaced(command.id)}`), ...args.map((a) => (a.required ? italic(a.name.toUpperCase()) : `[${italic(a.name.toUpperCase())}]`)), `[${italic('flags')}]`]
-  const table = exitCodes[command.id]
-  if (!table) throw new Error(`no exit code table for ${command.id}`)
+  // A command without its table yet still gets a page (test/cli/exit-codes.test.ts insists on the table).
+  const table = exitCodes[command.id] ?? []
   return [
     ...header(pageName(command.id), version, date, 'atom-ops manual'),
     '.SH NAME',

@@ -27,6 +27,7 @@ export interface RunOptions {
   user?: {uid: number; gid: number}
   /** Run with exactly this environment (e.g. a PATH without node), nothing added. */
   exactEnv?: boolean
+  cwd?: string
 }
 
 /** As runCli, for any program: a packaged atom-ops, a shell. */
@@ -35,6 +36,7 @@ export function runProgram(command: string, args: string[], options: RunOptions 
     const child = spawn(command, args, {
       env: options.exactEnv ? options.env : {PATH: process.env.PATH, HOME: options.env?.HOME ?? process.env.HOME, NODE_ENV: 'production', ...options.env},
       stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: options.cwd,
       // As another (unprivileged) user: the test runs as root.
       ...(options.user ?? {}),
     })
