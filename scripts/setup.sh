@@ -21,6 +21,15 @@ command -v memcached >/dev/null || need+=(memcached)
 command -v ssh >/dev/null || need+=(openssh-client)
 # systemd itself (not as PID 1): the worker tests run a real systemd user manager in a private namespace.
 [ -x /lib/systemd/systemd ] || need+=(systemd)
+# Packaging (npm run package) and its tests: dpkg-dev (dpkg-shlibdeps) and binutils (strip, objdump) build the
+# .deb, lintian checks it, man-db and groff render the man pages, zsh and bash-completion complete with them.
+command -v dpkg-shlibdeps >/dev/null || need+=(dpkg-dev)
+command -v objdump >/dev/null || need+=(binutils)
+command -v lintian >/dev/null || need+=(lintian)
+command -v man >/dev/null || need+=(man-db)
+command -v groff >/dev/null || need+=(groff-base)
+command -v zsh >/dev/null || need+=(zsh)
+[ -f /usr/share/bash-completion/bash_completion ] || need+=(bash-completion)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

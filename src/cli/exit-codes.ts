@@ -6,6 +6,18 @@
  */
 export type ExitCodeTable = ReadonlyArray<readonly [code: number, meaning: string]>
 
+/** What each code means across commands: README's "Exit codes" table and atom-ops(1) are generated from it. */
+export const GLOBAL_EXIT_CODES: ExitCodeTable = [
+  [0, 'success'],
+  [1, 'the command ran and found problems that need attention (e.g. zombie jobs)'],
+  [2, 'usage error: a bad flag, argument or value'],
+  [3, "configuration error: AtoM's or atom-ops' files missing, unreadable or not parsable; unknown profile; database login refused"],
+  [4, 'a service (MySQL, gearmand, memcached, ssh, the service manager) could not be reached in time'],
+  [5, 'a destructive command was not confirmed (declined, or no `--force` without a terminal)'],
+  [6, 'an operation failed part way; the message says what was done'],
+  [127, 'unknown command (the hint names the nearest one: `Did you mean: atom-ops jobs list?`); a known command given words it does not take is 2'],
+]
+
 const READ_QUEUE: ExitCodeTable = [
   [0, 'every server answered'],
   [2, 'bad input'],
@@ -171,6 +183,11 @@ export function exitCodesHelp(id: string): string {
   const table = EXIT_CODES[id]
   if (!table) throw new Error(`no exit code table for ${id}`)
   return `Exit codes: ${table.map(([code, meaning]) => `${code} ${meaning}`).join('; ')}.`
+}
+
+/** The README's global table (markdown). */
+export function globalExitCodesMarkdown(): string {
+  return ['| code | meaning |', '|---|---|', ...GLOBAL_EXIT_CODES.map(([code, meaning]) => `| ${code} | ${meaning} |`)].join('\n')
 }
 
 /** The README's per-command table (markdown), generated from the same source. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {readFile} from 'node:fs/promises'
 import {describe, test} from 'node:test'
 
-import {EXIT_CODES, exitCodesHelp, exitCodesMarkdown} from '../../src/cli/exit-codes.js'
+import {EXIT_CODES, exitCodesHelp, exitCodesMarkdown, globalExitCodesMarkdown} from '../../src/cli/exit-codes.js'
 import {ExitCode} from '../../src/lib/errors.js'
 
 const root = new URL('../../', import.meta.url)
@@ -27,6 +27,8 @@ describe('one table of exit codes per command', () => {
     const readme = await readFile(new URL('README.md', root), 'utf8')
     const section = readme.slice(readme.indexOf('<!-- exit-codes:begin -->') + '<!-- exit-codes:begin -->'.length, readme.indexOf('<!-- exit-codes:end -->')).trim()
     assert.equal(section, exitCodesMarkdown())
+    const global = readme.slice(readme.indexOf('<!-- exit-codes-global:begin -->') + '<!-- exit-codes-global:begin -->'.length, readme.indexOf('<!-- exit-codes-global:end -->')).trim()
+    assert.equal(global, globalExitCodesMarkdown())
   })
 
   test('codes are the documented ones, in order, each once; every command documents usage errors', () => {

@@ -16,11 +16,27 @@ export interface CliResult {
  * Runs the built CLI as a user would (a separate process, no terminal on stdin unless given input).
  * The environment is the caller's env only, plus PATH and HOME: nothing from the developer's shell leaks in.
  */
-export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; user?: {uid: number; gid: number}} = {}): Promise<CliResult> {
+export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return runProgram(process.execPath, [BIN, ...args], options)
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv
+  input?: string
+  timeoutMs?: number
+  user?: {uid: number; gid: number}
+  /** Run with exactly this environment (e.g. a PATH without node), nothing added. */
+  exactEnv?: boolean
+  cwd?: string
+}
+
+/** As runCli, for any program: a packaged atom-ops, a shell. */
+export function runProgram(command: string, args: string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: {PATH: process.env.PATH, HOME: options.env?.HOME ?? process.env.HOME, NODE_ENV: 'production', ...options.env},
+    const child = spawn(command, args, {
+      env: options.exactEnv ? options.env : {PATH: process.env.PATH, HOME: options.env?.HOME ?? process.env.HOME, NODE_ENV: 'production', ...options.env},
       stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: options.cwd,
       // As another (unprivileged) user: the test runs as root.
       ...(options.user ?? {}),
     })
@@ -40,6 +56,8 @@ export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; input?
       }
       resolve({code, signal, stdout, stderr, json})
     })
+    // A program that exits without reading its input (man -w, a failed start) closes the pipe first: not an error.
+    child.stdin.on('error', () => {})
     child.stdin.end(options.input ?? '')
   })
 }
