@@ -36,12 +36,12 @@ ${exitCodesHelp('guard:install')}`
       scheduler: flags.scheduler as 'auto' | 'systemd' | 'cron',
       unitDir: flags['unit-dir'],
       cronDir: flags['cron-dir'],
-      runArgs: guardRunArgs(this.globalOptions(), serviceFlagValues(flags)),
+      runArgs: guardRunArgs(this.globalOptions(), serviceFlagValues(flags), config.profile),
       timeoutMs: config.timeoutMs.value,
     })
     if (!this.jsonEnabled()) this.log(renderGuardInstallPlan(plan))
     if (plan.notCarried.length && !this.jsonEnabled()) this.warn(`${plan.notCarried.join(', ')} not written into the ${plan.scheduler === 'systemd' ? 'unit' : 'cron entry'}: give the profile a db_password_file instead`)
-    const details = {scheduler: plan.scheduler, every: plan.everyMs / 1000, files: plan.files.map((f) => f.path), command: plan.runCommand}
+    const details = {scheduler: plan.scheduler, every: plan.everyMs / 1000, files: plan.files.map((f) => f.path), runs: plan.runCommand}
     if (flags['dry-run']) {
       await this.audit('dry-run', details)
       return this.output({dryRun: true, plan, steps: [], ok: true}, renderGuardInstall)

@@ -79,12 +79,13 @@ export function guardUnitBase(name: string): string {
 }
 
 /** `guard run` with the flags the install was given, so the scheduled run sees the same install. */
-export function guardRunArgs(globals: GlobalOptions, service: ServiceFlags): string[] {
+export function guardRunArgs(globals: GlobalOptions, service: ServiceFlags, profile: string | undefined): string[] {
   const args: string[] = []
   const add = (flag: string, value: string | number | undefined) => {
     if (value !== undefined) args.push(flag, String(value))
   }
-  add('--profile', globals.profile)
+  // The profile in use, named even when it was the file's default: the file may change its default later.
+  add('--profile', profile ?? globals.profile)
   add('--atom-root', globals.atomRoot && resolve(globals.atomRoot))
   // A --db carrying a password is left out: it would be written into a world-readable unit.
   if (globals.db && !urlCarriesPassword(globals.db)) add('--db', globals.db)
