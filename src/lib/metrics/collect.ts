@@ -6,7 +6,7 @@ import {splitFunctionName} from '../atom/prefix.js'
 import {msLeft} from '../gearman/deadline-socket.js'
 import {fetchServerView} from '../gearman/view.js'
 import {stalledSummary} from '../jobs/stalled.js'
-import {firstIdFrom, jobDurationPercentiles} from '../jobs/stats.js'
+import {durationSummaries, firstIdFrom} from '../jobs/stats.js'
 import {TERM_IDS} from '../jobs/terms.js'
 import {inertExcept} from '../util/text.js'
 
@@ -66,17 +66,10 @@ export async function collectMetrics(config: ResolvedConfig): Promise<MetricFami
         const since = clock.wallAgo(DURATION_WINDOW_MS)
         const where = 'WHERE j.id >= ? AND o.created_at >= ?'
         const range = [await firstIdFrom(db, clock, since), since]
-        const [totals, percentiles] = await Promise.all([
-          db.rows<{name: string | null; n: number; sum_s: number | null; max_s: number | null}>(
-            `SELECT j.name, COUNT(*) AS n, SUM(TIMESTAMPDIFF(SECOND, o.created_at, j.completed_at)) AS sum_s, MAX(TIMESTAMPDIFF(SECOND, o.created_at, j.completed_at)) AS max_s
-               FROM job j JOIN object o ON o.id = j.id ${where} AND j.status_id = ? AND j.completed_at IS NOT NULL GROUP BY j.name`,
-            [...range, TERM_IDS.completed],
-          ),
-          jobDurationPercentiles(db, where, range),
-        ])
+        const durations = await durationSummaries(db, where, range)
         // The scrape has one deadline: Gearman is asked again here with what is left of it.
         const stalled = await stalledSummary(db, clock, {servers, prefix, timeoutMs: msLeft(started + timeoutMs)})
-        return {ok: true as const, byStatus, totals, percentiles, age: stalled.oldestInProgressSeconds, zombieCount: stalled.zombies.length}
+        return {ok: true as const, byStatus, durations, age: stalled.oldestInProgressSeconds, zombieCount: stalled.zombies.length}
       } catch {
         return {ok: false as const}
       } finally {
@@ -106,15 +99,14 @@ export async function collectMetrics(config: ResolvedConfig): Promise<MetricFami
       byClass.samples.push({labels: {install, job_class: row.name ?? '', status: label}, value: Number(row.n)})
     }
     for (const [status, n] of counts) jobs.samples.push({labels: {install, status}, value: n})
-    for (const t of database.totals) {
-      const labels = {install, job_class: t.name ?? ''}
-      const p = database.percentiles.get(t.name ?? '\u0000')
+    for (const [name, d] of database.durations) {
+      const labels = {install, job_class: name === '\u0000' ? '' : name}
       durations.samples.push(
-        {labels: {...labels, quantile: '0.5'}, value: p?.p50 ?? 0},
-        {labels: {...labels, quantile: '0.95'}, value: p?.p95 ?? 0},
-        {labels: {...labels, quantile: '1'}, value: Number(t.max_s ?? 0)},
-        {labels, value: Number(t.sum_s ?? 0), suffix: '_sum'},
-        {labels, value: Number(t.n), suffix: '_count'},
+        {labels: {...labels, quantile: '0.5'}, value: d.p50},
+        {labels: {...labels, quantile: '0.95'}, value: d.p95},
+        {labels: {...labels, quantile: '1'}, value: d.max},
+        {labels, value: d.sum, suffix: '_sum'},
+        {labels, value: d.count, suffix: '_count'},
       )
     }
     oldest.samples.push({labels: {install}, value: database.age})
