@@ -288,12 +288,13 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
     await bed.database.execute('UPDATE job SET status_id = ? WHERE id = ?', [TERM.jobCompleted, oldRunning])
   })
 
-  test('delivery failures: webhook 500, webhook silent past notify_timeout, exec failing, exec missing, sendmail missing: exit 6, each said', async () => {
+  test('delivery failures: webhook 500, webhook down, webhook silent past notify_timeout, exec failing, exec missing, sendmail missing: exit 6, each said', async () => {
     await ensureRunning()
     await sup.ctl('stop', 'atom-worker')
     try {
       const cases: Array<[Record<string, unknown>, Webhook['mode'], RegExp]> = [
         [{notify_url: hook.url}, 'error', /^the webhook answered HTTP 500$/],
+        [{notify_url: `http://127.0.0.1:${await freePort()}/hook`}, 'ok', /^POST failed: ECONNREFUSED$/],
         [{notify_url: hook.url, notify_timeout: '1s'}, 'hang', /^POST failed: no answer within 1s$/],
         [{notify_exec: receivers.failing}, 'ok', /page-me-broken exited 3: pager service refused the page$/],
         [{notify_exec: [join(bed.dir, 'no-such-pager'), '--urgent']}, 'ok', /no-such-pager could not be run: ENOENT$/],
