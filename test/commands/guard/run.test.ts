@@ -237,7 +237,17 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
     assert.equal(skipped.outcome, 'skipped')
     assert.equal(skipped.message, 'not allowed by the policy (fix: none)')
     assert.equal(await programState(), 'FATAL')
+  })
+
+  test('back to OK without the guard (a person started the worker): the recovery is notified', async () => {
     await ensureRunning()
+    const requests = hook.requests.length
+    const r = await guard(['--json'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.json.previous, 'critical')
+    assert.deepEqual(r.json.changes, [{kind: 'recovered', summary: 'back to OK (was CRITICAL)'}])
+    assert.equal(hook.requests.length, requests + 1)
+    assert.equal(JSON.parse(hook.requests[hook.requests.length - 1].body).verdict, 'ok')
   })
 
   test('fail-zombies: rows in progress past zombie_grace with nothing in Gearman are marked failed as jobs kill does; younger ones stay', async () => {
