@@ -146,3 +146,12 @@ export function gearmanWorkerCommand(server: HostPort, functions: string[], job:
   for (const f of functions) args.push('-f', f)
   return [...args, '--', ...job]
 }
+
+/**
+ * A command that exits at once (status 1) while `flagFile` exists, else runs `command`: a worker whose
+ * start fails for a reason outside it (MySQL down at boot), so supervisord gives up on it (FATAL, its
+ * start limit) and stays there after the reason is gone, as a real one does at night.
+ */
+export function gatedCommand(command: string[], flagFile: string): string[] {
+  return ['sh', '-c', 'if [ -e "$0" ]; then echo "gate closed: $0" >&2; exit 1; fi; exec "$@"', flagFile, ...command]
+}

@@ -63,7 +63,7 @@ describe('bash completion from `atom-ops autocomplete`', () => {
       [['atom-ops', 'jobs', 'cl'], ['clear']],
       [['atom-ops', 'worker', 're'], ['reset', 'restart']],
       [['atom-ops', 'config', ''], ['init', 'show']],
-      [['atom-ops', ''], ['autocomplete', 'cache', 'config', 'doctor', 'help', 'jobs', 'metrics', 'queue', 'worker']],
+      [['atom-ops', ''], ['autocomplete', 'cache', 'config', 'doctor', 'guard', 'help', 'jobs', 'metrics', 'queue', 'worker']],
       [['atom-ops', 'jobs', 'clear', '--dr'], ['--dry-run']],
       [['atom-ops', 'jobs', 'clear', '--force', '--dr'], ['--dry-run']],
       [['atom-ops', 'jobs', 'list', '--status', 'error', '--li'], ['--limit']],

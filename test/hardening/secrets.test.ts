@@ -53,6 +53,11 @@ const SUCCESS: Record<string, {args: () => string[] | Promise<string[]>}> = {
   'jobs:restore': {args: () => [join(bed.dir, 'secrets-backup.ndjson')]},
   'jobs:show': {args: async () => [String(await insertJob(bed.database, {name: 'arFindingAidJob', status: 'error', errorNote: 'boom'}))]},
   'jobs:stalled': {args: () => []},
+  'jobs:stats': {args: () => []},
+  'guard:run': {args: () => [...sv()]},
+  'guard:install': {args: () => ['--scheduler', 'cron', '--cron-dir', bed.dir, '--force', ...sv()]},
+  'guard:status': {args: () => []},
+  'guard:uninstall': {args: () => ['--force']},
   metrics: {args: () => []},
   'queue:cancel': {
     args: async () => {
@@ -115,7 +120,7 @@ describe('the database password never appears', () => {
   })
 
   /** Commands that change nothing run concurrently first; the others one after the other (clear before restore, stop before start). */
-  const READ_ONLY = new Set(['config:show', 'jobs:export', 'jobs:list', 'jobs:show', 'jobs:stalled', 'metrics', 'queue:jobs', 'queue:ping', 'queue:status', 'queue:watch', 'queue:workers', 'worker:logs', 'worker:status'])
+  const READ_ONLY = new Set(['config:show', 'guard:status', 'jobs:export', 'jobs:list', 'jobs:show', 'jobs:stalled', 'jobs:stats', 'metrics', 'queue:jobs', 'queue:ping', 'queue:status', 'queue:watch', 'queue:workers', 'worker:logs', 'worker:status'])
   for (const readOnly of [true, false]) describe(`success paths, human and --json (${readOnly ? 'read-only, concurrently' : 'destructive, in order'})`, {concurrency: readOnly ? 3 : 1}, () => {
     for (const id of Object.keys(SUCCESS).filter((c) => READ_ONLY.has(c) === readOnly)) {
       // start and restart wait for Gearman to show the workers again (seconds): one form each.

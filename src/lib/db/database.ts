@@ -23,9 +23,11 @@ export class Database implements Queryable {
     private readonly pool: Pool,
     readonly target: DatabaseTarget,
     readonly timeoutMs: number,
+    /** How long one read (rows) may run: timeoutMs, unless a command that scans many rows asks for more. */
+    readonly statementTimeoutMs: number = timeoutMs,
   ) {}
 
-  static async open(target: DatabaseTarget, timeoutMs: number, options: {connectionLimit?: number} = {}): Promise<Database> {
+  static async open(target: DatabaseTarget, timeoutMs: number, options: {connectionLimit?: number; statementTimeoutMs?: number} = {}): Promise<Database> {
     const mysql = (await import('mysql2/promise')).default
     const pool = mysql.createPool({
       host: target.socketPath ? undefined : target.host,
@@ -45,7 +47,7 @@ export class Database implements Queryable {
       bigNumberStrings: false,
       timezone: 'Z',
     })
-    const db = new Database(pool, target, timeoutMs)
+    const db = new Database(pool, target, timeoutMs, options.statementTimeoutMs ?? timeoutMs)
     try {
       await pool.execute({sql: 'SELECT 1', timeout: timeoutMs})
     } catch (error) {
@@ -57,7 +59,7 @@ export class Database implements Queryable {
 
   async rows<T = Row>(sql: string, values: SqlValue[] = []): Promise<T[]> {
     try {
-      const [rows] = await this.pool.execute<RowDataPacket[]>({sql, timeout: this.timeoutMs}, values)
+      const [rows] = await this.pool.execute<RowDataPacket[]>({sql, timeout: this.statementTimeoutMs}, values)
       return rows as T[]
     } catch (error) {
       throw mapMysqlError(error, this.target)

@@ -37,6 +37,11 @@ const DESCRIBE: Record<FixAction['kind'], (a: FixAction) => string> = {
   'kill-zombies': (a) => `mark zombie job${a.kind === 'kill-zombies' && a.jobIds.length === 1 ? '' : 's'} ${a.kind === 'kill-zombies' ? a.jobIds.map((id) => `#${id}`).join(', ') : ''} as failed (status 185, with a note), as jobs kill does`,
 }
 
+/** A fix in plain words, as --fix and the guard show it. */
+export function describeFix(action: FixAction): string {
+  return DESCRIBE[action.kind](action)
+}
+
 /** The safe fixes the report asks for, once each, worst problem first. */
 export function planFixes(report: DoctorReport): PlannedFix[] {
   const seen = new Set<string>()
@@ -49,7 +54,11 @@ export function planFixes(report: DoctorReport): PlannedFix[] {
   return plan
 }
 
-async function apply(config: ResolvedConfig, fix: PlannedFix, service: ServiceFlags): Promise<AppliedFix> {
+/**
+ * Applies one fix and says how it went (never throws). `reason` is the note a zombie marked failed gets
+ * (who decided: doctor --fix, or the guard's policy).
+ */
+export async function applyFix(config: ResolvedConfig, fix: PlannedFix, service: ServiceFlags, reason = 'doctor --fix: zombie, nothing in Gearman behind it'): Promise<AppliedFix> {
   try {
     switch (fix.action.kind) {
       case 'reset-and-restart-worker': {
@@ -72,7 +81,7 @@ async function apply(config: ResolvedConfig, fix: PlannedFix, service: ServiceFl
             try {
               // Re-planned per row: a zombie that finished meanwhile is refused, not overwritten.
               const plan = await planKill(ctx.db, ctx.clock, id, {scope: ctx.scope})
-              await runKill(ctx.db, ctx.clock, plan, {scope: ctx.scope, reason: 'doctor --fix: zombie, nothing in Gearman behind it', realRoot: ctx.realRoot!, queue: false})
+              await runKill(ctx.db, ctx.clock, plan, {scope: ctx.scope, reason, realRoot: ctx.realRoot!, queue: false})
               killed.push(id)
             } catch (error) {
               skipped.push(`#${id}: ${(error as Error).message}`)
@@ -106,7 +115,7 @@ export async function planDoctorFix(config: ResolvedConfig, options: DoctorOptio
  */
 export async function applyDoctorFixes(config: ResolvedConfig, plan: DoctorFixPlan, options: DoctorOptions): Promise<DoctorFixReport> {
   const fixes: AppliedFix[] = []
-  for (const fix of plan.fixes) fixes.push(await apply(config, fix, options.service ?? {}))
+  for (const fix of plan.fixes) fixes.push(await applyFix(config, fix, options.service ?? {}))
   const after = await runDoctor(config, options)
   return {dryRun: false, before: plan.before, fixes, after, status: after.status, exitCode: after.exitCode}
 }

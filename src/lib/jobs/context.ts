@@ -17,20 +17,27 @@ export interface JobsContext {
   jobClasses: string[]
 }
 
+/** What a jobs command needs; statementTimeoutMs: longer statements than --timeout (a scan of many rows). */
+export interface JobsNeeds {
+  gearman?: boolean
+  install?: boolean
+  statementTimeoutMs?: number
+}
+
 /** What a jobs command needs, from the resolved configuration; Gearman and the install are optional unless required. */
-export async function openJobsContext(cfg: ResolvedConfig, needs: {gearman?: boolean; install?: boolean} = {}): Promise<JobsContext> {
+export async function openJobsContext(cfg: ResolvedConfig, needs: JobsNeeds = {}): Promise<JobsContext> {
   const timeoutMs = cfg.timeoutMs.value
   let scope: GearmanScope | undefined
   if (needs.gearman) scope = {servers: requireGearman(cfg), prefix: requirePrefix(cfg), timeoutMs}
   else if (cfg.gearman && cfg.prefix) scope = {servers: cfg.gearman.value, prefix: cfg.prefix.value, timeoutMs}
   const realRoot = needs.install ? requireInstall(cfg).realRoot : cfg.install?.realRoot
   const clock = new AtomClock((await cfg.timezone.get()).value)
-  const db = await Database.open(await requireDatabase(cfg), timeoutMs)
+  const db = await Database.open(await requireDatabase(cfg), timeoutMs, {statementTimeoutMs: needs.statementTimeoutMs})
   return {db, scope, realRoot, timeoutMs, clock, jobClasses: cfg.install ? jobClassesOf(cfg.install.worker.workerTypes) : []}
 }
 
 /** Opens the context, runs fn, always closes the database. */
-export async function withJobsContext<T>(cfg: ResolvedConfig, needs: {gearman?: boolean; install?: boolean}, fn: (ctx: JobsContext) => Promise<T>): Promise<T> {
+export async function withJobsContext<T>(cfg: ResolvedConfig, needs: JobsNeeds, fn: (ctx: JobsContext) => Promise<T>): Promise<T> {
   const ctx = await openJobsContext(cfg, needs)
   try {
     return await fn(ctx)

@@ -159,9 +159,13 @@ export interface WorkerControlPlan {
 function planFor(manager: ServiceManager, action: WorkerAction, units: string[], before: UnitStatus[]): PlannedStep[] {
   const plan: PlannedStep[] = []
   if (action !== 'stop') {
-    const limited = before.filter((s) => s.startLimitHit).map((s) => s.unit)
+    // A failed systemd unit may be at its start limit without saying so: systemd 252 leaves Result=exit-code
+    // on a unit whose automatic restarts used up the limit, and refuses the next start all the same
+    // (measured with the test bed's real systemd). reset-failed on a failed unit clears only that.
+    const limited = before.filter((s) => s.startLimitHit || (manager.kind === 'systemd' && s.condition === 'failed')).map((s) => s.unit)
     if (limited.length > 0) {
-      plan.push({action: 'reset-failed', units: limited, argv: manager.describe('reset-failed', limited), why: 'at the start limit: systemd refuses to start it until reset-failed'})
+      const why = before.some((s) => s.startLimitHit) ? 'at the start limit: systemd refuses to start it until reset-failed' : 'failed: systemd may refuse to start it (its start limit) until reset-failed'
+      plan.push({action: 'reset-failed', units: limited, argv: manager.describe('reset-failed', limited), why})
     }
   }
   plan.push({action, units, argv: manager.describe(action, units)})

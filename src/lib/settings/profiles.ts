@@ -1,4 +1,5 @@
 import {ConfigError} from '../errors.js'
+import {type GuardPolicy, parsePolicy} from '../guard/policy.js'
 import {managerName} from '../service/types.js'
 import {isRecord, parseYamlFile} from '../atom/yaml.js'
 import {readOptionalConfigFile} from '../util/files.js'
@@ -20,6 +21,8 @@ export interface Profile {
   unit?: string
   manager?: string
   supervisorConfig?: string
+  /** What `guard run` may do for this install (validated when the file is read). */
+  guard?: GuardPolicy
 }
 
 export interface SettingsFile {
@@ -27,6 +30,8 @@ export interface SettingsFile {
   exists: boolean
   defaultProfile?: string
   profiles: Map<string, Profile>
+  /** The file's top-level `guard:`, for runs without a profile and profiles without their own. */
+  guard?: GuardPolicy
 }
 
 /** Each setting as written in the file, and its field. */
@@ -42,6 +47,7 @@ export const PROFILE_KEYS: Record<string, keyof Profile> = {
   unit: 'unit',
   manager: 'manager',
   supervisor_config: 'supervisorConfig',
+  guard: 'guard',
 }
 
 export async function loadSettingsFile(path = settingsFilePath()): Promise<SettingsFile> {
@@ -59,6 +65,11 @@ export async function loadSettingsFile(path = settingsFilePath()): Promise<Setti
     for (const [key, value] of Object.entries(body)) {
       const field = PROFILE_KEYS[key]
       if (!field) throw new ConfigError(`${path}: profile "${name}" has an unknown setting "${key}"`, `Known settings: ${Object.keys(PROFILE_KEYS).join(', ')}`)
+      if (field === 'guard') {
+        // A broken policy is refused by every command, as a mistyped manager is: never found only at 3 a.m.
+        profile.guard = parsePolicy(value, `${path}: profile "${name}" guard`)
+        continue
+      }
       assign(profile, field, value, `${path}: profile "${name}" setting "${key}"`)
     }
     if (profile.dbPasswordFile === '') throw new ConfigError(`${path}: profile "${name}" setting "db_password_file" is empty`, 'Give the path of a file holding the password, or remove the line.')
@@ -71,7 +82,8 @@ export async function loadSettingsFile(path = settingsFilePath()): Promise<Setti
   if (defaultProfile !== undefined && !profiles.has(defaultProfile)) {
     throw new ConfigError(`${path}: default profile "${defaultProfile}" is not defined`, 'Add it under profiles: or remove the default: line.')
   }
-  return {path, exists: true, defaultProfile, profiles}
+  const guard = doc.guard === undefined || doc.guard === null ? undefined : parsePolicy(doc.guard, `${path}: guard`)
+  return {path, exists: true, defaultProfile, profiles, guard}
 }
 
 function assign(profile: Profile, field: keyof Profile, value: unknown, where: string): void {

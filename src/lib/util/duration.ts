@@ -61,3 +61,21 @@ export function parseSeconds(text: string | number, what: string, range: Seconds
   }
   return n
 }
+
+/** A duration as an operator writes it (the inverse of parseDuration): `6h`, `90d`, `1h30m`, `2w`. */
+export function formatDurationMs(ms: number): string {
+  const units: Array<[string, number]> = [['w', UNIT_MS.w], ['d', UNIT_MS.d], ['h', UNIT_MS.h], ['m', UNIT_MS.m], ['s', UNIT_MS.s]]
+  // Whole weeks only when nothing smaller is left: 14d reads better as 2w, 10d as 10d.
+  let left = Math.max(0, Math.round(ms / 1000) * 1000)
+  if (left === 0) return '0s'
+  const parts: string[] = []
+  for (const [unit, size] of units) {
+    if (unit === 'w' && left % size !== 0) continue
+    const n = Math.floor(left / size)
+    if (n > 0) {
+      parts.push(`${n}${unit}`)
+      left -= n * size
+    }
+  }
+  return parts.join('')
+}

@@ -129,4 +129,32 @@ describe('metrics', () => {
     assert.equal(r.code, 2)
     assert.match(r.stderr, /^atom-ops: --listen "nope:99999" is not a valid host:port/)
   })
+  test('job rows per class and status, and duration summaries per class (median, 95th percentile, max, sum, count) from MariaDB', async () => {
+    const started = Date.now() - 3600_000
+    for (const seconds of [10, 20, 30, 40]) {
+      await insertJob(bed.database, {name: 'arXmlExportSingleFileJob', status: 'completed', createdAt: new Date(started), completedAt: new Date(started + seconds * 1000)})
+    }
+    // Started two days ago: counted in the rows, not in the last day's durations.
+    await insertJob(bed.database, {name: 'arXmlExportSingleFileJob', status: 'completed', createdAt: new Date(Date.now() - 2 * 86_400_000)})
+    const r = await runCli(['metrics'], {env: bed.env()})
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^# TYPE atom_ops_jobs_by_class gauge$/m)
+    assert.match(r.stdout, /^# TYPE atom_ops_job_duration_seconds summary$/m)
+    const families = parse(r.stdout)
+    assert.equal(value(families, 'atom_ops_jobs_by_class', {job_class: 'arFindingAidJob', status: 'error'}), 2)
+    assert.equal(value(families, 'atom_ops_jobs_by_class', {job_class: 'arObjectMoveJob', status: 'in_progress'}), 1)
+    assert.equal(value(families, 'atom_ops_jobs_by_class', {job_class: 'arXmlExportSingleFileJob', status: 'completed'}), 5)
+    // The parser at hand drops a summary's labels: its lines are checked as text.
+    const lines = r.stdout.split('\n').filter((l) => l.includes('job_class="arXmlExportSingleFileJob"') && l.startsWith('atom_ops_job_duration_seconds'))
+    assert.deepEqual(lines, [
+      'atom_ops_job_duration_seconds{install="default",job_class="arXmlExportSingleFileJob",quantile="0.5"} 25',
+      'atom_ops_job_duration_seconds{install="default",job_class="arXmlExportSingleFileJob",quantile="0.95"} 38.5',
+      'atom_ops_job_duration_seconds{install="default",job_class="arXmlExportSingleFileJob",quantile="1"} 40',
+      'atom_ops_job_duration_seconds_sum{install="default",job_class="arXmlExportSingleFileJob"} 100',
+      'atom_ops_job_duration_seconds_count{install="default",job_class="arXmlExportSingleFileJob"} 4',
+    ])
+    const json = await runCli(['metrics', '--json'], {env: bed.env()})
+    const durations = json.json.find((f: any) => f.name === 'atom_ops_job_duration_seconds')
+    assert.deepEqual(durations.samples.filter((s: any) => s.labels.job_class === 'arXmlExportSingleFileJob').map((s: any) => [s.labels.quantile ?? s.suffix, s.value]), [['0.5', 25], ['0.95', 38.5], ['1', 40], ['_sum', 100], ['_count', 4]])
+  })
 })
