@@ -1,13 +1,13 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {UsageError} from '../../lib/errors.js'
 import {backupDirectory} from '../../lib/jobs/backup.js'
 import {applyPrune, type BackupsReport, listBackups, planPrune, removeStalePartials} from '../../lib/jobs/backups.js'
 import {parseDuration} from '../../lib/util/duration.js'
 import {BACKUP_COLUMNS, renderBackups} from '../../ui/jobs.js'
-import {columnsFlag, forceFlag} from '../../ui/flags.js'
+import {columnsFlag, forceFlag} from '../../cli/flags.js'
 
 export default class JobsBackups extends BaseCommand<typeof JobsBackups> {
   static summary = 'List the backups jobs clear and jobs kill --delete wrote; prune old ones.'

@@ -4,12 +4,12 @@ import {rename, unlink} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {AtomOpsError, OperationError, UsageError} from '../../lib/errors.js'
 import {withJobsContext} from '../../lib/jobs/context.js'
 import {fixTimes} from '../../lib/jobs/filter.js'
 import {countJobs, EXPORT_FORMATS, type ExportFormat, exportJobs, type ExportResult} from '../../lib/jobs/export.js'
-import {filterFlags, filterFromFlags} from '../../ui/jobs-flags.js'
+import {filterFlags, filterFromFlags} from '../../cli/flags.js'
 import {progressBar} from '../../ui/progress.js'
 
 export default class JobsExport extends BaseCommand<typeof JobsExport> {

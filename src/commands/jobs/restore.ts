@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {AtomOpsError, describeError} from '../../lib/errors.js'
 import {type RestoreReport, restoreBackup} from '../../lib/jobs/backup.js'
 import {withJobsContext} from '../../lib/jobs/context.js'

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {withJobsContext} from '../../lib/jobs/context.js'
 import {type JobDetails, showJob} from '../../lib/jobs/show.js'
 import {parseId} from '../../lib/util/duration.js'

@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {ExitCode} from '../../lib/errors.js'
 import {withJobsContext} from '../../lib/jobs/context.js'
 import {findStalled, type StalledReport} from '../../lib/jobs/stalled.js'
 import {parseDuration} from '../../lib/util/duration.js'
-import {columnsFlag} from '../../ui/flags.js'
+import {columnsFlag} from '../../cli/flags.js'
 import {renderStalled, STALLED_COLUMNS} from '../../ui/jobs.js'
 
 export default class JobsStalled extends BaseCommand<typeof JobsStalled> {
