@@ -1,6 +1,6 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
-import {type GlobalOptions, parseTimeoutSeconds, type ResolvedConfig, resolveConfig} from '../lib/context/resolve.js'
+import {type GlobalOptions, parseTimeoutSeconds, type ResolvedConfig, resolveConfig} from '../lib/config/resolve.js'
 import {AbortedError, AtomOpsError, describeError, ExitCode, OperationError, UsageError} from '../lib/errors.js'
 import {writeAudit, type AuditRecord} from '../lib/audit/audit.js'
 import {urlCarriesPassword} from '../lib/db/target.js'

@@ -1,7 +1,7 @@
 import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand, ExitCode} from '../../cli/base-command.js'
 import {ConfigError} from '../../lib/errors.js'
-import {configReport, type ConfigReport} from '../../lib/context/report.js'
+import {configReport, type ConfigReport} from '../../lib/config/report.js'
 import {CONFIG_COLUMNS, renderConfigReport} from '../../ui/config.js'
 import {columnsFlag} from '../../cli/flags.js'
 
