@@ -7,7 +7,7 @@
 import {BinaryConnection} from '../src/lib/gearman/binary.js'
 import {GearmanAdmin} from '../src/lib/gearman/admin.js'
 import {queueStatus} from '../src/lib/queue/inspect.js'
-import {resolveConfig} from '../src/lib/context/resolve.js'
+import {resolveConfig} from '../src/lib/config/resolve.js'
 import {startGearmand, type RunningGearmand} from '../src/testbed/gearmand.js'
 import {waitFor} from '../src/testbed/processes.js'
 import {TestBed} from '../src/testbed/testbed.js'

@@ -1,6 +1,6 @@
 import type {Hook} from '@oclif/core'
 import {nearest} from '../lib/util/nearest.js'
-import {inert} from '../ui/text.js'
+import {inert} from '../lib/util/text.js'
 
 /**
  * An unknown command: one line and a hint (the nearest command, or where to look), exit 127 (2 when

@@ -1,4 +1,4 @@
-import type {ConfigInitResult} from '../commands/config/init.js'
+import type {ConfigInitResult} from '../lib/settings/init.js'
 import type {FoundInstall, InstallWorker} from '../lib/discover/installs.js'
 import type {ProfileChange} from '../lib/settings/write.js'
 import {renderPairs} from './table.js'

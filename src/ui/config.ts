@@ -1,4 +1,4 @@
-import type {ConfigReport} from '../lib/context/report.js'
+import type {ConfigReport} from '../lib/config/report.js'
 import {type Column, renderTable} from './table.js'
 import {PLAIN_VIEW, type View} from './view.js'
 

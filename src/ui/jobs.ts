@@ -1,5 +1,5 @@
 import type {ClearPlan, ClearResult} from '../lib/jobs/clear.js'
-import type {CancelReport} from '../lib/jobs/gearman.js'
+import type {QueuedCancelReport} from '../lib/jobs/gearman.js'
 import type {KillPlan, KillResult} from '../lib/jobs/kill.js'
 import type {JobList, JobSummary} from '../lib/jobs/query.js'
 import type {JobDetails} from '../lib/jobs/show.js'
@@ -37,7 +37,7 @@ export const STALLED_COLUMNS: Column[] = [ID, NAME, USER, STARTED_BESIDE_AGE, {k
 
 const IN_PROGRESS_COLUMNS: Column[] = [ID, NAME, USER, STARTED_BESIDE_AGE, {key: 'age'}, {key: 'gearman', head: 'gearman says', shrink: 'end', min: 14}]
 
-export const BACKUP_COLUMNS: Column[] = [
+export const BACKUP_LIST_COLUMNS: Column[] = [
   {key: 'backup', shrink: 'middle', min: 20},
   {key: 'written', hide: 2},
   {key: 'size', align: 'right'},
@@ -152,7 +152,7 @@ export function renderClearPlan(p: ClearPlan, view: View = PLAIN_VIEW): string {
   return out.join('\n')
 }
 
-export function renderCancel(q: CancelReport): string {
+export function renderQueuedCancel(q: QueuedCancelReport): string {
   const out = [`Gearman, cancelling queued jobs of: ${q.functions.length ? q.functions.join(', ') : 'none of the classes (see below)'}`]
   for (const o of q.outcomes) {
     out.push(
@@ -177,7 +177,7 @@ export function renderClearResult(r: ClearResult & {stalePartials?: {files: numb
   if (r.pruned?.length) out.push(`Pruned ${plural(r.pruned.length, 'old backup')} (--keep-backups).`)
   out.push(`Download files: ${r.files.removed} removed, ${r.files.missing} already missing, ${r.files.refused.length} refused.`)
   for (const f of r.files.refused.slice(0, 20)) out.push(`  refused ${inert(f.path)}: ${f.reason}`)
-  if (r.queue) out.push(renderCancel(r.queue))
+  if (r.queue) out.push(renderQueuedCancel(r.queue))
   else if (r.plan.inProgress.length) out.push('Their queued Gearman jobs (if any) were left alone; workers will log "invalid QubitJob id" for them. Use --queue to cancel them.')
   return out.join('\n')
 }
@@ -248,7 +248,7 @@ export function renderBackups(r: BackupsReport, view: View = PLAIN_VIEW, pruned 
     const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`
     out.push(
       renderTable(
-        BACKUP_COLUMNS,
+        BACKUP_LIST_COLUMNS,
         r.backups.map((b) => [inert(b.path.slice(r.directory.length + 1)), displayTime(b.modified), mb(b.bytes), b.jobs ?? '?', b.problem ? `unreadable: ${inert(b.problem)}` : b.complete ? 'yes' : 'no (stopped part way)', inert(b.selection ?? '')]),
         view,
         {select: view.columns},

@@ -1,5 +1,3 @@
-import {Flags} from '@oclif/core'
-
 import type {CacheClearReport} from '../lib/cache/clear.js'
 import type {CacheTally} from '../lib/cache/symfony.js'
 import type {HostOutcome} from '../lib/service/targets.js'
@@ -9,25 +7,6 @@ import {formatBytes} from '../lib/util/bytes.js'
 import {type Column, renderTable} from './table.js'
 import {displayTime, formatDuration, inert, plural} from './text.js'
 import {PLAIN_VIEW, type View} from './view.js'
-
-const SERVICE = 'SERVICE'
-
-/** The flags of every command that talks to a service manager (worker *, cache clear's php-fpm). */
-export const serviceFlags = {
-  host: Flags.string({
-    helpGroup: SERVICE,
-    multiple: true,
-    summary: "Run on this host over ssh (user@host, an ~/.ssh/config alias or ssh://user@host:port); repeatable. Default: the profile's hosts, else this machine.",
-  }),
-  unit: Flags.string({helpGroup: SERVICE, summary: "systemd unit or supervisord program: a name, a glob ('atom-worker@*'), a template ('atom-worker@') or a group ('atom-workers:*'). Default: the profile's unit, else atom-worker."}),
-  manager: Flags.string({helpGroup: SERVICE, options: ['systemd', 'supervisor'], summary: 'Service manager (default: detected per host; the profile may set it).'}),
-  'supervisor-config': Flags.string({helpGroup: SERVICE, summary: 'supervisord config file, passed as supervisorctl -c FILE (implies --manager supervisor).'}),
-  'ssh-option': Flags.string({helpGroup: SERVICE, multiple: true, summary: 'Extra ssh -o option (Port=2222, IdentityFile=..., UserKnownHostsFile=...); repeatable. Raw ssh words also from $ATOM_OPS_SSH_OPTIONS.'}),
-}
-
-export function serviceFlagValues(flags: {host?: string[]; unit?: string; manager?: string; 'supervisor-config'?: string; 'ssh-option'?: string[]}) {
-  return {host: flags.host, unit: flags.unit, manager: flags.manager, supervisorConfig: flags['supervisor-config'], sshOption: flags['ssh-option']}
-}
 
 function since(s: UnitStatus): string {
   if (s.sinceIso) return `${displayTime(s.sinceIso)} (${formatDuration(Date.now() - Date.parse(s.sinceIso))} ago)`

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {after, before, describe, test} from 'node:test'
 
-import {DB_PASSWORD_IN_ARGV} from '../../src/base-command.js'
+import {DB_PASSWORD_IN_ARGV} from '../../src/cli/base-command.js'
 import {findOnPath} from '../../src/lib/cache/symfony.js'
 import type {DatabaseTarget} from '../../src/lib/db/target.js'
 import {MASK} from '../../src/lib/util/secrets.js'

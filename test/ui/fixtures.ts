@@ -3,7 +3,7 @@
  * job class names that used to collide (arInformationObjectCsvExportJob / ...XmlExportJob), written
  * for these tests.
  */
-import type {ConfigReport} from '../../src/lib/context/report.js'
+import type {ConfigReport} from '../../src/lib/config/report.js'
 import type {ClearPlan} from '../../src/lib/jobs/clear.js'
 import type {JobList} from '../../src/lib/jobs/query.js'
 import type {InProgressJob, StalledReport} from '../../src/lib/jobs/stalled.js'

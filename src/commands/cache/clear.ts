@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {applyCacheClear, cacheClearQuestion, type CacheClearReport, planCacheClear} from '../../lib/cache/clear.js'
-import {renderCacheClear, serviceFlags, serviceFlagValues} from '../../ui/worker.js'
-import {forceFlag} from '../../ui/flags.js'
+import {renderCacheClear} from '../../ui/worker.js'
+import {forceFlag, serviceFlags, serviceFlagValues} from '../../cli/flags.js'
 
 export default class CacheClear extends BaseCommand<typeof CacheClear> {
   static summary = "Clear Symfony's cache, APCu (restart php-fpm) and memcached: by default, everything the install uses."

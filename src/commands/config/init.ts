@@ -1,21 +1,16 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {DISCOVERY_DEFAULTS, DISCOVERY_ENV} from '../../lib/discover/installs.js'
 import {ConfigError, UsageError} from '../../lib/errors.js'
-import {applyConfigInit, type ConfigInitPlan, planConfigInit} from '../../lib/settings/init.js'
+import {applyConfigInit, type ConfigInitPlan, type ConfigInitResult, planConfigInit} from '../../lib/settings/init.js'
 import {renderConfigInit} from '../../ui/config-init.js'
-import {forceFlag} from '../../ui/flags.js'
+import {forceFlag} from '../../cli/flags.js'
 
 /** `config init --json`: what was found, what the profile file holds after (or would, with --dry-run). */
-export type ConfigInitResult = ConfigInitPlan & {
-  dryRun: boolean
-  written: boolean
-  /** The old profile file's copy, when it was changed. */
-  backup: string | null
-  error?: ReturnType<BaseCommand<typeof ConfigInit>['errorJson']>
-}
+/** config init's --json: the outcome, and the error when it could not write. */
+export type ConfigInitJson = ConfigInitResult & {error?: ReturnType<BaseCommand<typeof ConfigInit>['errorJson']>}
 
 export default class ConfigInit extends BaseCommand<typeof ConfigInit> {
   static summary = "Find this server's AtoM installs and write a profile for each to atom-ops' config file."
@@ -40,12 +35,12 @@ ${exitCodesHelp('config:init')}`
     force: forceFlag('Do not ask (needed without a terminal); replace a profile of the same name that differs.', {char: 'f'}),
   }
 
-  async run(): Promise<ConfigInitResult> {
+  async run(): Promise<ConfigInitJson> {
     const f = this.flags
     // Global flags are checked as every command checks them (a typo in --db is an error here too).
     await this.settings()
     const plan = await planConfigInit({root: f.root ?? f['atom-root'], name: f.name, searchPaths: f['search-path'], force: f.force})
-    const result: ConfigInitResult = {...plan, dryRun: f['dry-run'], written: false, backup: null}
+    const result: ConfigInitJson = {...plan, dryRun: f['dry-run'], written: false, backup: null}
     const profiles = plan.profiles
     const problem = !profiles
       ? new ConfigError(

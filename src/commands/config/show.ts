@@ -1,9 +1,9 @@
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand, ExitCode} from '../../base-command.js'
+import {BaseCommand, ExitCode} from '../../cli/base-command.js'
 import {ConfigError} from '../../lib/errors.js'
-import {configReport, type ConfigReport} from '../../lib/context/report.js'
+import {configReport, type ConfigReport} from '../../lib/config/report.js'
 import {CONFIG_COLUMNS, renderConfigReport} from '../../ui/config.js'
-import {columnsFlag} from '../../ui/flags.js'
+import {columnsFlag} from '../../cli/flags.js'
 
 type ConfigShowResult = ConfigReport & {error?: ReturnType<BaseCommand<typeof ConfigShow>['errorJson']>}
 

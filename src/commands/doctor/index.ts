@@ -1,13 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand, ExitCode} from '../../base-command.js'
+import {BaseCommand, ExitCode} from '../../cli/base-command.js'
 import {AbortedError, type AtomOpsError} from '../../lib/errors.js'
 import {applyDoctorFixes, type DoctorFixReport, planDoctorFix} from '../../lib/doctor/fixes.js'
 import {type DoctorReport, type MultiDoctorReport, nagiosLine, runDoctor, runDoctorForProfiles} from '../../lib/doctor/run.js'
 import {renderDoctorFixPlan, renderDoctorFixResult, renderDoctorReport} from '../../ui/doctor.js'
-import {serviceFlags, serviceFlagValues} from '../../ui/worker.js'
-import {forceFlag} from '../../ui/flags.js'
+import {forceFlag, serviceFlags, serviceFlagValues} from '../../cli/flags.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static summary = 'Diagnose "No Gearman worker available" and stalled queues; name the most likely cause and the fix.'

@@ -1,13 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
-import {forceFlag} from '../../ui/flags.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {forceFlag, serviceFlags, serviceFlagValues} from '../../cli/flags.js'
 import {applyInstall, DEFAULT_CRON_DIR, DEFAULT_UNIT_DIR, type GuardInstallReport, guardRunArgs, planInstall} from '../../lib/guard/install.js'
 import {guardPolicyFor} from '../../lib/guard/run.js'
 import {guardName} from '../../lib/guard/state.js'
 import {renderGuardInstall, renderGuardInstallPlan} from '../../ui/guard.js'
-import {serviceFlags, serviceFlagValues} from '../../ui/worker.js'
 
 export default class GuardInstall extends BaseCommand<typeof GuardInstall> {
   static summary = 'Run the guard on a schedule: a systemd service and timer, or a cron entry where systemd does not run.'

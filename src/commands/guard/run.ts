@@ -1,13 +1,13 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import type {AuditRecord} from '../../lib/audit/audit.js'
 import {AtomOpsError, describeError} from '../../lib/errors.js'
 import {type GuardRunReport, runGuard} from '../../lib/guard/run.js'
 import {GuardBusy} from '../../lib/guard/state.js'
 import {renderGuardRun} from '../../ui/guard.js'
-import {serviceFlags, serviceFlagValues} from '../../ui/worker.js'
+import {serviceFlags, serviceFlagValues} from '../../cli/flags.js'
 
 const AUDIT_OUTCOME: Record<GuardRunReport['actions'][number]['outcome'], AuditRecord['outcome']> = {done: 'done', failed: 'failed', skipped: 'refused', planned: 'dry-run'}
 

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {type GuardStatusReport, guardStatus} from '../../lib/guard/install.js'
 import {guardName} from '../../lib/guard/state.js'
 import {renderGuardStatus} from '../../ui/guard.js'

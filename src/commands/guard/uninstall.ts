@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
-import {forceFlag} from '../../ui/flags.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {forceFlag} from '../../cli/flags.js'
 import {applyUninstall, type GuardUninstallReport, planUninstall} from '../../lib/guard/install.js'
 import {guardName} from '../../lib/guard/state.js'
 import {renderGuardUninstall} from '../../ui/guard.js'

@@ -1,13 +1,13 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {UsageError} from '../../lib/errors.js'
 import {backupDirectory} from '../../lib/jobs/backup.js'
 import {applyPrune, type BackupsReport, listBackups, planPrune, removeStalePartials} from '../../lib/jobs/backups.js'
 import {parseDuration} from '../../lib/util/duration.js'
-import {BACKUP_COLUMNS, renderBackups} from '../../ui/jobs.js'
-import {columnsFlag, forceFlag} from '../../ui/flags.js'
+import {BACKUP_LIST_COLUMNS, renderBackups} from '../../ui/jobs.js'
+import {columnsFlag, forceFlag} from '../../cli/flags.js'
 
 export default class JobsBackups extends BaseCommand<typeof JobsBackups> {
   static summary = 'List the backups jobs clear and jobs kill --delete wrote; prune old ones.'
@@ -18,7 +18,7 @@ ${exitCodesHelp('jobs:backups')}`
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --prune --keep 10 --dry-run', '<%= config.bin %> <%= command.id %> --prune --older-than 90d --force']
 
   static flags = {
-    columns: columnsFlag(BACKUP_COLUMNS),
+    columns: columnsFlag(BACKUP_LIST_COLUMNS),
     prune: Flags.boolean({summary: 'Remove old backups (with --keep and/or --older-than).'}),
     keep: Flags.integer({min: 0, max: 100_000, summary: 'With --prune: keep this many of the newest.', dependsOn: ['prune']}),
     'older-than': Flags.string({summary: 'With --prune: remove backups older than this: 30d, 12w.', dependsOn: ['prune']}),

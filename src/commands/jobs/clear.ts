@@ -1,17 +1,17 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {describeError, UsageError} from '../../lib/errors.js'
 import {BackupWriter} from '../../lib/jobs/backup.js'
 import {applyPrune, listBackups, planPrune, removeStalePartials} from '../../lib/jobs/backups.js'
 import {type ClearPlan, type ClearResult, ClearStopped, planClear, runClear} from '../../lib/jobs/clear.js'
-import {withJobsContext} from '../../lib/jobs/context.js'
+import {withJobsSession} from '../../lib/jobs/session.js'
 import {parseStatuses} from '../../lib/jobs/filter.js'
-import {filterFlags, filterFromFlags} from '../../ui/jobs-flags.js'
+import {filterFlags, filterFromFlags} from '../../cli/flags.js'
 import {renderClearPlan, renderClearResult} from '../../ui/jobs.js'
 import {progressBar} from '../../ui/progress.js'
-import {forceFlag} from '../../ui/flags.js'
+import {forceFlag} from '../../cli/flags.js'
 
 type ClearOutput = {dryRun: true; plan: ClearPlan} | ({dryRun: false; stalePartials?: {files: number; bytes: number}; pruned?: string[]} & ClearResult)
 
@@ -54,7 +54,7 @@ ${exitCodesHelp('jobs:clear')}`
       })
     }
     const cfg = await this.settings()
-    return withJobsContext(cfg, {install: true}, async (ctx) => {
+    return withJobsSession(cfg, {install: true}, async (ctx) => {
       const plan = await planClear(ctx.db, ctx.clock, {filter, scope: ctx.scope})
       // The plan is a dry run's result, and what a question is about: --quiet leaves it out only with --force.
       if (!this.jsonEnabled() && (!this.io.quiet || !flags.force || flags['dry-run'])) this.log(renderClearPlan(plan, this.view()))

@@ -4,12 +4,12 @@ import {rename, unlink} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {AtomOpsError, OperationError, UsageError} from '../../lib/errors.js'
-import {withJobsContext} from '../../lib/jobs/context.js'
+import {withJobsSession} from '../../lib/jobs/session.js'
 import {fixTimes} from '../../lib/jobs/filter.js'
 import {countJobs, EXPORT_FORMATS, type ExportFormat, exportJobs, type ExportResult} from '../../lib/jobs/export.js'
-import {filterFlags, filterFromFlags} from '../../ui/jobs-flags.js'
+import {filterFlags, filterFromFlags} from '../../cli/flags.js'
 import {progressBar} from '../../ui/progress.js'
 
 export default class JobsExport extends BaseCommand<typeof JobsExport> {
@@ -54,7 +54,7 @@ export default class JobsExport extends BaseCommand<typeof JobsExport> {
     const bar = progressBar('export', this.io.progress)
     // Ctrl-C / SIGTERM: stop after the current page, remove FILE.partial, say how far it got (exit 6).
     try {
-      const result = await withJobsContext(cfg, {}, async (ctx) => {
+      const result = await withJobsSession(cfg, {}, async (ctx) => {
         const fixed = fixTimes(filter, ctx.clock)
         const total = this.io.progress ? await countJobs(ctx.db, ctx.clock, fixed) : 0
         return exportJobs(ctx.db, ctx.clock, out, {filter: fixed, format: flags.format as ExportFormat, raw: flags.raw, pageSize: flags['page-size'], total, signal: this.interrupted, onProgress: (d, t) => bar.update(d, t)})

@@ -1,14 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {describeError} from '../../lib/errors.js'
-import {withJobsContext} from '../../lib/jobs/context.js'
+import {withJobsSession} from '../../lib/jobs/session.js'
 import {type KillRestartReport, type KillResult, planKill, restartAfterKill, runKill, WORKER_NOT_STOPPED} from '../../lib/jobs/kill.js'
 import {parseId} from '../../lib/util/duration.js'
 import {renderKillPlan, renderKillResult} from '../../ui/jobs.js'
-import {renderWorkerControl, serviceFlags, serviceFlagValues} from '../../ui/worker.js'
-import {forceFlag} from '../../ui/flags.js'
+import {renderWorkerControl} from '../../ui/worker.js'
+import {forceFlag, serviceFlags, serviceFlagValues} from '../../cli/flags.js'
 
 export default class JobsKill extends BaseCommand<typeof JobsKill> {
   static summary = 'End one stalled job: mark it failed with a note saying why (default), or delete it with a backup.'
@@ -47,7 +47,7 @@ ${exitCodesHelp('jobs:kill')}`
       audit: () => ({job: id, action}),
     })
     try {
-      return await withJobsContext(await this.settings(), {install: true}, async (ctx) => {
+      return await withJobsSession(await this.settings(), {install: true}, async (ctx) => {
         const plan = await planKill(ctx.db, ctx.clock, id, {scope: ctx.scope, anyStatus: flags['any-status'], delete: flags.delete})
         action = plan.action
         // The plan is what the question is about: --quiet leaves it out only with --force.

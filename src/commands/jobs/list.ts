@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {UsageError} from '../../lib/errors.js'
-import {withJobsContext} from '../../lib/jobs/context.js'
+import {withJobsSession} from '../../lib/jobs/session.js'
 import {type JobList, listJobs, parseSort} from '../../lib/jobs/query.js'
-import {filterFlags, filterFromFlags} from '../../ui/jobs-flags.js'
-import {columnsFlag} from '../../ui/flags.js'
+import {filterFlags, filterFromFlags} from '../../cli/flags.js'
+import {columnsFlag} from '../../cli/flags.js'
 import {JOB_LIST_COLUMNS, jobListCsv, renderJobList} from '../../ui/jobs.js'
 
 export default class JobsList extends BaseCommand<typeof JobsList> {
@@ -37,7 +37,7 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
     const filter = filterFromFlags(flags)
     const sort = parseSort(flags.sort)
     if (flags.csv && this.jsonEnabled()) throw new UsageError('--csv and --json cannot be used together')
-    const result = await withJobsContext(await this.settings(), {}, (ctx) => listJobs(ctx.db, ctx.clock, {filter, sort, limit: flags.limit, knownClasses: ctx.jobClasses}))
+    const result = await withJobsSession(await this.settings(), {}, (ctx) => listJobs(ctx.db, ctx.clock, {filter, sort, limit: flags.limit, knownClasses: ctx.jobClasses}))
     if (flags.csv) {
       process.stdout.write(jobListCsv(result, {raw: flags.raw}))
       return result

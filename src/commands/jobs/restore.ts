@@ -1,10 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {AtomOpsError, describeError} from '../../lib/errors.js'
 import {type RestoreReport, restoreBackup} from '../../lib/jobs/backup.js'
-import {withJobsContext} from '../../lib/jobs/context.js'
+import {withJobsSession} from '../../lib/jobs/session.js'
 import {renderRestore} from '../../ui/jobs.js'
 import {progressBar} from '../../ui/progress.js'
 
@@ -23,7 +23,7 @@ export default class JobsRestore extends BaseCommand<typeof JobsRestore> {
   async run(): Promise<RestoreReport> {
     const bar = progressBar('restore', this.io.progress)
     try {
-      const report = await withJobsContext(await this.settings(), {}, (ctx) =>
+      const report = await withJobsSession(await this.settings(), {}, (ctx) =>
         restoreBackup(ctx.db, this.args.file, {dryRun: this.flags['dry-run'], intoOtherDatabase: this.flags['into-other-database'], onProgress: (d, t) => bar.update(d, t)}),
       )
       bar.done()

@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
-import {withJobsContext} from '../../lib/jobs/context.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {withJobsSession} from '../../lib/jobs/session.js'
 import {type JobDetails, showJob} from '../../lib/jobs/show.js'
 import {parseId} from '../../lib/util/duration.js'
 import {renderJobDetails} from '../../ui/jobs.js'
@@ -15,7 +15,7 @@ export default class JobsShow extends BaseCommand<typeof JobsShow> {
 
   async run(): Promise<JobDetails> {
     const id = parseId(this.args.id, 'job id')
-    const result = await withJobsContext(await this.settings(), {}, (ctx) => showJob(ctx, id))
+    const result = await withJobsSession(await this.settings(), {}, (ctx) => showJob(ctx, id))
     return this.output(result, renderJobDetails)
   }
 }

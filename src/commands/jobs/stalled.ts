@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {ExitCode} from '../../lib/errors.js'
-import {withJobsContext} from '../../lib/jobs/context.js'
+import {withJobsSession} from '../../lib/jobs/session.js'
 import {findStalled, type StalledReport} from '../../lib/jobs/stalled.js'
 import {parseDuration} from '../../lib/util/duration.js'
-import {columnsFlag} from '../../ui/flags.js'
+import {columnsFlag} from '../../cli/flags.js'
 import {renderStalled, STALLED_COLUMNS} from '../../ui/jobs.js'
 
 export default class JobsStalled extends BaseCommand<typeof JobsStalled> {
@@ -22,7 +22,7 @@ export default class JobsStalled extends BaseCommand<typeof JobsStalled> {
 
   async run(): Promise<StalledReport> {
     const olderThanMs = parseDuration(this.flags['older-than'], '--older-than')
-    const report = await withJobsContext(await this.settings(), {gearman: true}, (ctx) => findStalled(ctx.db, ctx.clock, ctx.scope!, {olderThanMs}))
+    const report = await withJobsSession(await this.settings(), {gearman: true}, (ctx) => findStalled(ctx.db, ctx.clock, ctx.scope!, {olderThanMs}))
     if (report.problems) this.setExitCode(ExitCode.problems)
     else if (report.stalled.length > 0 && report.servers.every((s) => !s.ok)) this.setExitCode(ExitCode.unreachable)
     return this.output(report, renderStalled)

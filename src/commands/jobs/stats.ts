@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
-import {withJobsContext} from '../../lib/jobs/context.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {withJobsSession} from '../../lib/jobs/session.js'
 import {jobsStats, type JobsStatsReport, type StatsBucket} from '../../lib/jobs/stats.js'
 import {parseDuration} from '../../lib/util/duration.js'
 import {renderJobsStats} from '../../ui/stats.js'
@@ -22,7 +22,7 @@ ${exitCodesHelp('jobs:stats')}`
 
   async run(): Promise<JobsStatsReport> {
     const sinceMs = parseDuration(this.flags.since, '--since')
-    const report = await withJobsContext(await this.settings(), {statementTimeoutMs: this.flags['query-timeout'] * 1000}, (ctx) => jobsStats(ctx.db, ctx.clock, {sinceMs, by: this.flags.by as StatsBucket}))
+    const report = await withJobsSession(await this.settings(), {statementTimeoutMs: this.flags['query-timeout'] * 1000}, (ctx) => jobsStats(ctx.db, ctx.clock, {sinceMs, by: this.flags.by as StatsBucket}))
     return this.output(report, renderJobsStats)
   }
 }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {collectMetrics, formatPrometheus, type MetricFamily} from '../../lib/metrics/collect.js'
 import {serveMetrics} from '../../lib/metrics/serve.js'
 import {parseHostPortFlag} from '../../lib/util/hostport.js'

@@ -1,10 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {applyCancel, cancelDryRun, type CancelReport, prepareCancel} from '../../lib/queue/control.js'
 import {renderCancel} from '../../ui/queue.js'
-import {forceFlag} from '../../ui/flags.js'
+import {forceFlag} from '../../cli/flags.js'
 
 export default class QueueCancel extends BaseCommand<typeof QueueCancel> {
   static summary = 'Cancel a queued Gearman job by handle (a running job cannot be stopped: said so).'

@@ -1,10 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {applyDrop, dropDryRun, dropsToSend, type DropReport, prepareDrop} from '../../lib/queue/control.js'
 import {renderDrop} from '../../ui/queue.js'
-import {forceFlag} from '../../ui/flags.js'
+import {forceFlag} from '../../cli/flags.js'
 
 export default class QueueDrop extends BaseCommand<typeof QueueDrop> {
   static summary = 'Remove a Gearman function from the job servers, only when that is safe.'

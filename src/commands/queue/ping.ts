@@ -1,7 +1,7 @@
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {queuePing, type QueuePingReport} from '../../lib/queue/inspect.js'
-import {columnsFlag} from '../../ui/flags.js'
+import {columnsFlag} from '../../cli/flags.js'
 import {QUEUE_PING_COLUMNS, renderQueuePing} from '../../ui/queue.js'
 
 export default class QueuePing extends BaseCommand<typeof QueuePing> {

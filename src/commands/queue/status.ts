@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {queueStatus, type QueueStatusReport} from '../../lib/queue/inspect.js'
-import {columnsFlag} from '../../ui/flags.js'
+import {columnsFlag} from '../../cli/flags.js'
 import {QUEUE_STATUS_COLUMNS, renderQueueStatus} from '../../ui/queue.js'
 
 export default class QueueStatus extends BaseCommand<typeof QueueStatus> {

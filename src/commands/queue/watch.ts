@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {validateInterval, watchQueue, type WatchSnapshot} from '../../lib/queue/watch.js'
 import {scrub} from '../../lib/util/secrets.js'
 import {LiveScreen} from '../../ui/live-screen.js'
-import {secondsFlag} from '../../ui/number-flags.js'
+import {secondsFlag} from '../../cli/flags.js'
 import {renderWatch} from '../../ui/queue.js'
 
 export default class QueueWatch extends BaseCommand<typeof QueueWatch> {

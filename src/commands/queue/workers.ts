@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {queueWorkers, type QueueWorkersReport} from '../../lib/queue/inspect.js'
-import {columnsFlag} from '../../ui/flags.js'
+import {columnsFlag} from '../../cli/flags.js'
 import {QUEUE_WORKERS_COLUMNS, renderQueueWorkers} from '../../ui/queue.js'
 
 export default class QueueWorkers extends BaseCommand<typeof QueueWorkers> {

@@ -1,10 +1,11 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {workerLogs, type WorkerLogsReport} from '../../lib/service/worker.js'
 import {inert} from '../../ui/text.js'
-import {renderWorkerLogs, serviceFlags, serviceFlagValues} from '../../ui/worker.js'
+import {renderWorkerLogs} from '../../ui/worker.js'
+import {serviceFlags, serviceFlagValues} from '../../cli/flags.js'
 
 export default class WorkerLogs extends BaseCommand<typeof WorkerLogs> {
   static summary = "The worker's log: the last lines, or a live tail."

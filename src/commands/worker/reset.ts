@@ -1,9 +1,10 @@
 import {Flags} from '@oclif/core'
 
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {workerReset, type WorkerResetReport} from '../../lib/service/worker.js'
-import {renderWorkerReset, serviceFlags, serviceFlagValues} from '../../ui/worker.js'
+import {renderWorkerReset} from '../../ui/worker.js'
+import {serviceFlags, serviceFlagValues} from '../../cli/flags.js'
 
 export default class WorkerReset extends BaseCommand<typeof WorkerReset> {
   static summary = "Reset systemd's start limit of the worker units (reset-failed), nothing else."

@@ -1,8 +1,8 @@
 import {exitCodesHelp} from '../../cli/exit-codes.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {workerStatus, type WorkerStatusReport} from '../../lib/service/worker.js'
-import {columnsFlag} from '../../ui/flags.js'
-import {renderWorkerStatus, serviceFlags, serviceFlagValues, UNIT_COLUMNS} from '../../ui/worker.js'
+import {columnsFlag, serviceFlags, serviceFlagValues} from '../../cli/flags.js'
+import {renderWorkerStatus, UNIT_COLUMNS} from '../../ui/worker.js'
 
 export default class WorkerStatus extends BaseCommand<typeof WorkerStatus> {
   static summary = "The worker service on each host (state, since, PID, restarts, memory, last exit, start limit) and this install's workers per job class in Gearman."

@@ -1,4 +1,5 @@
 import {join} from 'node:path'
+import type {DatabaseTarget} from '../db/target.js'
 
 import {ConfigError} from '../errors.js'
 import {readConfigFile, resolveRealDirectory} from '../util/files.js'
@@ -194,4 +195,13 @@ function workerTypes(raw: unknown, at: string): Record<string, string[]> {
     out[type] = list.map(String)
   }
   return out
+}
+
+/** From AtoM's config.php: a DSN without host (or with localhost) means PDO's local socket. */
+export function targetFromAtom(settings: AtomDatabaseSettings): DatabaseTarget {
+  const {dsn} = settings
+  const base = {user: settings.username, password: settings.password, database: dsn.dbname, charset: dsn.charset ?? settings.encoding}
+  if (dsn.unixSocket) return {...base, socketPath: dsn.unixSocket}
+  if (!dsn.host || dsn.host === 'localhost') return {...base, socketPath: DEFAULT_MYSQL_SOCKET}
+  return {...base, host: dsn.host, port: dsn.port ?? 3306}
 }

@@ -1,4 +1,4 @@
-import {type ResolvedConfig, requireInstall} from '../context/resolve.js'
+import {type ResolvedConfig, requireInstall} from '../config/resolve.js'
 import {UsageError} from '../errors.js'
 import {detectManager, errorSummary, resolveServiceOptions, runnerFor, type ServiceFlags} from '../service/targets.js'
 import type {ManagerKind, ServiceManager, StepResult} from '../service/types.js'

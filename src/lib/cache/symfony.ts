@@ -5,7 +5,7 @@ import {delimiter, join} from 'node:path'
 import {ConfigError, OperationError} from '../errors.js'
 import {userName} from '../util/files.js'
 import {LocalRunner, type RunResult} from '../remote/runner.js'
-import {removeContents} from '../util/remove.js'
+import {removeContents} from '../remote/remove.js'
 
 export interface CacheTally {
   files: number

@@ -1,6 +1,5 @@
 import {AtomOpsError, ConfigError, UsageError} from '../errors.js'
 import {registerSecret} from '../util/secrets.js'
-import {type AtomDatabaseSettings, DEFAULT_MYSQL_SOCKET} from '../atom/install.js'
 import {readOwnerOnlyFile} from '../util/files.js'
 
 /** Everything needed to open a MySQL connection; either host/port or a Unix socket. */
@@ -12,15 +11,6 @@ export interface DatabaseTarget {
   password: string
   database: string
   charset?: string
-}
-
-/** From AtoM's config.php: a DSN without host (or with localhost) means PDO's local socket. */
-export function targetFromAtom(settings: AtomDatabaseSettings): DatabaseTarget {
-  const {dsn} = settings
-  const base = {user: settings.username, password: settings.password, database: dsn.dbname, charset: dsn.charset ?? settings.encoding}
-  if (dsn.unixSocket) return {...base, socketPath: dsn.unixSocket}
-  if (!dsn.host || dsn.host === 'localhost') return {...base, socketPath: DEFAULT_MYSQL_SOCKET}
-  return {...base, host: dsn.host, port: dsn.port ?? 3306}
 }
 
 /**

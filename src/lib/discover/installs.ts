@@ -1,9 +1,8 @@
 import {readdir, realpath} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 
-import {readAtomInstall, readDatabaseSettings} from '../atom/install.js'
+import {readAtomInstall, readDatabaseSettings, targetFromAtom} from '../atom/install.js'
 import {isAtomRoot, rootMarkers} from '../atom/root.js'
-import {targetFromAtom} from '../db/target.js'
 import {describeError, UsageError} from '../errors.js'
 import {globToRegExp, isPattern, type ManagerKind} from '../service/types.js'
 import {formatHostPort} from '../util/hostport.js'

@@ -1,8 +1,8 @@
 import {clearSymfonyCache} from '../cache/symfony.js'
-import {type ResolvedConfig, requireInstall} from '../context/resolve.js'
+import {type ResolvedConfig, requireInstall} from '../config/resolve.js'
 import type {ServiceFlags} from '../service/targets.js'
 import {workerControl} from '../service/worker.js'
-import {withJobsContext} from '../jobs/context.js'
+import {withJobsSession} from '../jobs/session.js'
 import {planKill, runKill} from '../jobs/kill.js'
 import {type DoctorOptions, type DoctorReport, runDoctor} from './run.js'
 import type {FixAction} from './types.js'
@@ -74,7 +74,7 @@ export async function applyFix(config: ResolvedConfig, fix: PlannedFix, service:
       }
       case 'kill-zombies': {
         const ids = fix.action.jobIds
-        const done = await withJobsContext(config, {install: true}, async (ctx) => {
+        const done = await withJobsSession(config, {install: true}, async (ctx) => {
           const killed: number[] = []
           const skipped: string[] = []
           for (const id of ids) {

@@ -1,8 +1,8 @@
 import {isInstallFunction} from '../atom/facts.js'
-import {type GlobalOptions, type ResolvedConfig, resolveConfig} from '../context/resolve.js'
+import {type GlobalOptions, type ResolvedConfig, resolveConfig} from '../config/resolve.js'
 import {ConfigError} from '../errors.js'
 import {loadSettingsFile} from '../settings/profiles.js'
-import {DoctorContext, restartCommandFor} from './context.js'
+import {DoctorEvidence, restartCommandFor} from './evidence.js'
 import {checkStaleConfigCache} from './checks/cache.js'
 import {checkWebAndWorkerAgree} from './checks/config.js'
 import {checkDatabase} from './checks/database.js'
@@ -89,8 +89,8 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
   }
 
   const service = options.service ?? {}
-  const probe = new DoctorContext(config, timeoutMs, service)
-  const ctx = new DoctorContext(config, timeoutMs, service, await restartCommandFor(probe))
+  const probe = new DoctorEvidence(config, timeoutMs, service)
+  const ctx = new DoctorEvidence(config, timeoutMs, service, await restartCommandFor(probe))
   // Network probes answer in milliseconds; service-manager programs (a Python supervisorctl, ssh) can
   // take seconds to start on a loaded machine, so they get their own, longer budget.
   const limit: Budget = {ms: timeoutMs + 500, what: 'the budget for network checks (--timeout)'}

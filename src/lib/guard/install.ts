@@ -3,7 +3,7 @@ import {userInfo} from 'node:os'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import type {GlobalOptions} from '../context/resolve.js'
+import type {GlobalOptions} from '../config/resolve.js'
 import {urlCarriesPassword} from '../db/target.js'
 import {ConfigError, UsageError} from '../errors.js'
 import {firstLine, LocalRunner} from '../remote/runner.js'

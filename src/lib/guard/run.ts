@@ -1,13 +1,13 @@
 import {hostname} from 'node:os'
 
-import type {ResolvedConfig} from '../context/resolve.js'
+import type {ResolvedConfig} from '../config/resolve.js'
 import {applyFix, describeFix, planFixes, type PlannedFix} from '../doctor/fixes.js'
 import {runDoctor, type DoctorReport} from '../doctor/run.js'
 import {describeError} from '../errors.js'
 import {backupDirectory} from '../jobs/backup.js'
 import {applyPrune, listBackups, planPrune} from '../jobs/backups.js'
 import {planClear, runClear} from '../jobs/clear.js'
-import {withJobsContext} from '../jobs/context.js'
+import {withJobsSession} from '../jobs/session.js'
 import {findStalled} from '../jobs/stalled.js'
 import type {ServiceFlags} from '../service/targets.js'
 import {loadSettingsFile} from '../settings/profiles.js'
@@ -223,7 +223,7 @@ export async function runGuard(config: ResolvedConfig, options: GuardRunOptions)
 async function zombieFix(config: ResolvedConfig, policy: GuardPolicy): Promise<(PlannedFix & {error?: undefined}) | (PlannedFix & {error: string}) | undefined> {
   const because = 'jobs.stalled'
   try {
-    const ids = await withJobsContext(config, {gearman: true}, async (ctx) => {
+    const ids = await withJobsSession(config, {gearman: true}, async (ctx) => {
       const report = await findStalled(ctx.db, ctx.clock, ctx.scope!, {olderThanMs: policy.zombieGraceMs})
       return report.stalled.filter((j) => j.state === 'zombie').map((j) => j.id)
     })
@@ -250,7 +250,7 @@ async function retention(config: ResolvedConfig, policy: GuardPolicy, dryRun: bo
   const clear: GuardAction = {action: 'retention', because, description: describeRetention(policy), outcome: dryRun ? 'planned' : 'done', message: ''}
   const filter = {inactive: true, olderThanMs: r.olderThanMs}
   try {
-    await withJobsContext(config, {install: true}, async (ctx) => {
+    await withJobsSession(config, {install: true}, async (ctx) => {
       const plan = await planClear(ctx.db, ctx.clock, {filter, scope: ctx.scope})
       if (dryRun || plan.total === 0) {
         clear.message = plan.total === 0 ? 'no job to delete' : `would delete ${plan.total} job(s) (${plan.groups.map((g) => `${g.count} ${g.name ?? '(no name)'} ${g.status}`).join(', ')}), backed up first`

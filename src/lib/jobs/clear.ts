@@ -5,7 +5,7 @@ import {BackupWriter, databaseIdentity, defaultBackupPath, readJobRows} from './
 import {type FileResult, removeDownloads} from './files.js'
 import {exactIdCondition} from './ids.js'
 import {describeFilter, fixTimes, type JobFilter, statusName, whereSql} from './filter.js'
-import {cancelQueued, type CancelReport, gearmanPicture, type GearmanPicture, type GearmanScope} from './gearman.js'
+import {cancelQueued, type QueuedCancelReport, gearmanPicture, type GearmanPicture, type GearmanScope} from './gearman.js'
 import {classify, type InProgressJob, inProgressRows} from './stalled.js'
 import {TERM_IDS} from './terms.js'
 
@@ -56,7 +56,7 @@ export interface ClearResult {
   alreadyGone: number
   batches: number
   files: {removed: number; missing: number; refused: FileResult[]}
-  queue?: CancelReport
+  queue?: QueuedCancelReport
 }
 
 /**
@@ -224,7 +224,7 @@ export async function runClear(db: Database, plan: ClearPlan, options: ClearOpti
   await writer?.finish()
   progress.alreadyGone = Math.max(0, plan.total - progress.deleted)
 
-  let queue: CancelReport | undefined
+  let queue: QueuedCancelReport | undefined
   if (options.queue && options.scope && plan.gearman) {
     // A class is cancelled for only when no in-progress row of it is kept.
     const kept = await db.rows<{name: string | null}>(`SELECT DISTINCT j.name FROM job j WHERE j.status_id = ? AND j.id <= ?`, [TERM_IDS.inProgress, plan.maxId])

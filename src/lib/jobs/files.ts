@@ -1,7 +1,7 @@
 import {lstat} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {removeFiles} from '../util/remove.js'
+import {removeFiles} from '../remote/remove.js'
 
 export type FileOutcome = 'removed' | 'missing' | 'refused'
 

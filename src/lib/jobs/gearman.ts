@@ -97,7 +97,7 @@ export interface CancelOutcome {
   skipped?: string
 }
 
-export interface CancelReport {
+export interface QueuedCancelReport {
   functions: string[]
   outcomes: CancelOutcome[]
   /** Classes left alone because in-progress rows of them are kept (their queued jobs may be theirs). */
@@ -117,7 +117,7 @@ export const CANCEL_NOTE =
  * are cancelled only when every waiting job there is of these functions. Whatever stays queued is
  * counted, with the handles it is among, so the caller can say plainly that it will still run.
  */
-export async function cancelQueued(scope: GearmanScope, picture: GearmanPicture, classes: string[], keptClasses: string[] = []): Promise<CancelReport> {
+export async function cancelQueued(scope: GearmanScope, picture: GearmanPicture, classes: string[], keptClasses: string[] = []): Promise<QueuedCancelReport> {
   const kept = new Set(keptClasses)
   const fns = new Set(classes.filter((c) => !kept.has(c)).map((c) => scope.prefix + c))
   const keptFns = new Set(classes.filter((c) => kept.has(c)).map((c) => scope.prefix + c))

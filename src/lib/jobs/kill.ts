@@ -1,5 +1,5 @@
 import type {AtomClock} from '../atom/clock.js'
-import type {ResolvedConfig} from '../context/resolve.js'
+import type {ResolvedConfig} from '../config/resolve.js'
 import type {Database} from '../db/database.js'
 import type {ServiceFlags} from '../service/targets.js'
 import {type WorkerControlReport, workerControl} from '../service/worker.js'
@@ -7,7 +7,7 @@ import {describeError, OperationError, UsageError} from '../errors.js'
 import {operatorAtHost} from '../util/operator.js'
 import {BackupWriter, databaseIdentity, defaultBackupPath, readJobRows} from './backup.js'
 import {type FileResult, removeDownload} from './files.js'
-import {cancelQueued, type CancelReport, gearmanPicture, type GearmanPicture, type GearmanScope} from './gearman.js'
+import {cancelQueued, type QueuedCancelReport, gearmanPicture, type GearmanPicture, type GearmanScope} from './gearman.js'
 import {loadJob, type JobSummary} from './query.js'
 import {classify, type InProgressJob, inProgressRows} from './stalled.js'
 import {TERM_IDS} from './terms.js'
@@ -39,7 +39,7 @@ export interface KillResult {
   note?: string
   backup?: string | null
   file?: FileResult
-  queue?: CancelReport
+  queue?: QueuedCancelReport
   queued: QueuedJobOutcome
   worker: string
 }
@@ -132,7 +132,7 @@ export async function runKill(db: Database, clock: AtomClock, plan: KillPlan, op
  * function. Otherwise it stays queued and will still run: the outcome says so, with the handles it is
  * among and the command that cancels one.
  */
-async function cancelRowJob(scope: GearmanScope, picture: GearmanPicture, jobClass: string): Promise<{report: CancelReport; outcome: QueuedJobOutcome}> {
+async function cancelRowJob(scope: GearmanScope, picture: GearmanPicture, jobClass: string): Promise<{report: QueuedCancelReport; outcome: QueuedJobOutcome}> {
   const fn = scope.prefix + jobClass
   const waiting = picture.functions.get(fn)?.waiting ?? 0
   const report = await cancelQueued(scope, picture, [jobClass], waiting > 1 ? [jobClass] : [])
@@ -169,7 +169,7 @@ async function letGo(scope: GearmanScope, fn: string, before: number, waitMs = 6
 export interface KillRestartReport {
   stop: WorkerControlReport
   /** The killed job, put back in the queue by gearmand when its worker died, cancelled before the start. */
-  requeued?: {report: CancelReport; outcome: QueuedJobOutcome}
+  requeued?: {report: QueuedCancelReport; outcome: QueuedJobOutcome}
   start?: WorkerControlReport
   /** Jobs of the killed job's function being run, before the stop and after the start (Gearman's counts). */
   running: {function: string; before: number; after: number | null}

@@ -1,5 +1,5 @@
 import {describeError} from '../errors.js'
-import type {JobsContext} from './context.js'
+import type {JobsSession} from './session.js'
 import {downloadExists} from './files.js'
 import {type FunctionState, gearmanPicture, type ServerAnswer} from './gearman.js'
 import {type JobNote, type JobProperty, type JobSummary, loadJob} from './query.js'
@@ -14,7 +14,7 @@ export interface JobDetails extends JobSummary {
 }
 
 /** Everything about one job: its row, notes, output, properties, its download file, and Gearman's view of its function. */
-export async function showJob(ctx: JobsContext, id: number): Promise<JobDetails> {
+export async function showJob(ctx: JobsSession, id: number): Promise<JobDetails> {
   const job = await loadJob(ctx.db, ctx.clock, id)
   if (!job) throw new UsageError(`there is no job with id ${id}`, 'See the ids with `atom-ops jobs list`.')
   const download = ctx.realRoot ? await downloadExists(ctx.realRoot, job.downloadPath) : {exists: false, refused: 'install root unknown'}

@@ -1,6 +1,6 @@
 import {isInstallFunction} from '../atom/facts.js'
 import {AtomClock} from '../atom/clock.js'
-import {type ResolvedConfig, requireGearman, requirePrefix} from '../context/resolve.js'
+import {type ResolvedConfig, requireGearman, requirePrefix} from '../config/resolve.js'
 import {Database} from '../db/database.js'
 import {splitFunctionName} from '../atom/prefix.js'
 import {msLeft} from '../gearman/deadline-socket.js'

@@ -1,4 +1,4 @@
-import {type ResolvedConfig, requireGearman, requirePrefix} from '../context/resolve.js'
+import {type ResolvedConfig, requireGearman, requirePrefix} from '../config/resolve.js'
 import {AtomOpsError, ConfigError, ExitCode} from '../errors.js'
 import {type PerServer} from '../gearman/admin.js'
 import {GearmanProtocolError, GearmanServerError, GearmanUnreachableError} from '../gearman/errors.js'

@@ -1,4 +1,4 @@
-import {type ResolvedConfig, requireGearman} from '../context/resolve.js'
+import {type ResolvedConfig, requireGearman} from '../config/resolve.js'
 import {jobClassesOf} from '../atom/facts.js'
 import {DEFAULT_GEARMAN_PORT} from '../atom/install.js'
 import {splitFunctionName} from '../atom/prefix.js'

@@ -1,6 +1,6 @@
 import {isInstallFunction} from '../atom/facts.js'
 import {splitFunctionName} from '../atom/prefix.js'
-import type {ResolvedConfig} from '../context/resolve.js'
+import type {ResolvedConfig} from '../config/resolve.js'
 import {loadProfileInstalls} from '../settings/installs.js'
 
 export type Owner = 'current' | 'profile' | 'unknown' | 'none'

@@ -1,5 +1,5 @@
-import type {ResolvedConfig} from '../context/resolve.js'
-import {requireGearman} from '../context/resolve.js'
+import type {ResolvedConfig} from '../config/resolve.js'
+import {requireGearman} from '../config/resolve.js'
 import {eachServer, type FunctionStatus, GearmanAdmin, parseShowJobs, type PerServer, type ServerSnapshot} from '../gearman/admin.js'
 import {withBinary} from '../gearman/binary.js'
 import {msLeft} from '../gearman/deadline-socket.js'

@@ -1,4 +1,4 @@
-import type {ResolvedConfig} from '../context/resolve.js'
+import type {ResolvedConfig} from '../config/resolve.js'
 import {UsageError} from '../errors.js'
 import {parseSeconds, type SecondsRange} from '../util/duration.js'
 import {queueScope} from './common.js'

@@ -1,4 +1,4 @@
-import type {ResolvedConfig} from '../context/resolve.js'
+import type {ResolvedConfig} from '../config/resolve.js'
 import {AtomOpsError, ConfigError, describeError, UsageError} from '../errors.js'
 import {type CommandRunner, LocalRunner, splitWords, SshRunner, validateDestination} from '../remote/runner.js'
 import {SupervisorManager} from './supervisor.js'

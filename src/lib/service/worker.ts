@@ -1,7 +1,7 @@
 import {askedServer, expectedAbilities, jobClassesOf} from '../atom/facts.js'
 import {Database} from '../db/database.js'
 import {formatHostPort} from '../util/hostport.js'
-import {type GearmanServer, type ResolvedConfig} from '../context/resolve.js'
+import {type GearmanServer, type ResolvedConfig} from '../config/resolve.js'
 import {describeError} from '../errors.js'
 import {type ServerWorkers, installWorkers, waitForWorkers, type WaitResult} from './gearman-workers.js'
 import {eachHost, type HostOutcome, hostsExitCode, resolveServiceOptions, type ServiceFlags, type ServiceOptions} from './targets.js'

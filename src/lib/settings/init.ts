@@ -72,3 +72,11 @@ export async function applyConfigInit(plan: ConfigInitPlan): Promise<{backup: st
   if (!plan.profiles?.changed) return {backup: null}
   return writeProfiles(plan.profiles)
 }
+
+/** What config init did: its plan, whether it wrote the file, and the copy of the old one. */
+export type ConfigInitResult = ConfigInitPlan & {
+  dryRun: boolean
+  written: boolean
+  /** The old profile file's copy, when it was changed. */
+  backup: string | null
+}

@@ -1,6 +1,6 @@
-import {readAtomInstall, readDatabaseSettings} from '../atom/install.js'
+import {readAtomInstall, readDatabaseSettings, targetFromAtom} from '../atom/install.js'
 import {functionPrefix} from '../atom/prefix.js'
-import {describeTarget, parseDatabaseUrl, targetFromAtom} from '../db/target.js'
+import {describeTarget, parseDatabaseUrl} from '../db/target.js'
 import {loadSettingsFile} from './profiles.js'
 
 export interface ProfileInstall {

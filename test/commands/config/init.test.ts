@@ -8,7 +8,7 @@ import {after, before, describe, test} from 'node:test'
 
 import {parse as parseYaml} from 'yaml'
 
-import type {ConfigInitResult} from '../../../src/commands/config/init.js'
+import type {ConfigInitJson} from '../../../src/commands/config/init.js'
 import type {DatabaseTarget} from '../../../src/lib/db/target.js'
 import {writeAtomInstall} from '../../../src/testbed/fixture.js'
 import {isAlive} from '../../../src/testbed/processes.js'
@@ -49,12 +49,12 @@ function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 async function init(args: string[], extra: NodeJS.ProcessEnv = {}) {
   const r = await runCli(['config', 'init', ...args], {env: env(extra)})
-  return {...r, result: r.json as ConfigInitResult}
+  return {...r, result: r.json as ConfigInitJson}
 }
 
 /** The installs found under this test's directory (a real /proc also shows the machine's other workers). */
-const ours = (r: ConfigInitResult) => r.discovery.installs.filter((i) => i.realRoot.startsWith(dir))
-const byRoot = (r: ConfigInitResult, realRoot: string) => {
+const ours = (r: ConfigInitJson) => r.discovery.installs.filter((i) => i.realRoot.startsWith(dir))
+const byRoot = (r: ConfigInitJson, realRoot: string) => {
   const found = r.discovery.installs.find((i) => i.realRoot === realRoot)
   assert.ok(found, `${realRoot} found; found: ${r.discovery.installs.map((i) => i.realRoot).join(', ')}; not used: ${JSON.stringify(r.discovery.ignored)}`)
   return found

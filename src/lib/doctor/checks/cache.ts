@@ -3,7 +3,7 @@ import {join, relative} from 'node:path'
 
 import {displayTime} from '../../atom/clock.js'
 import type {SymfonyEnvironment} from '../../atom/symfony-config.js'
-import type {DoctorContext} from '../context.js'
+import type {DoctorEvidence} from '../evidence.js'
 import type {CheckResult} from '../types.js'
 
 /** The configuration files whose compiled copies AtoM runs on, and the names symfony compiles them to. */
@@ -32,7 +32,7 @@ async function mtime(path: string): Promise<number | undefined> {
  * exists, whatever the YAML says: an edit to gearman.yml, app.yml or settings.yml has no effect on
  * the web app (cache/qubit/prod) or the worker (cache/qubit/worker) until that cache is cleared.
  */
-export async function checkStaleConfigCache(ctx: DoctorContext): Promise<CheckResult> {
+export async function checkStaleConfigCache(ctx: DoctorEvidence): Promise<CheckResult> {
   const install = ctx.install
   const base = {id: 'cache.stale-config', title: 'Compiled config cache'}
   const stale: string[] = []

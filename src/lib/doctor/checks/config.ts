@@ -1,7 +1,7 @@
 import {askedServer} from '../../atom/facts.js'
 import type {ConfigOrigin} from '../../atom/symfony-config.js'
 import {formatHostPort} from '../../util/hostport.js'
-import type {DoctorContext} from '../context.js'
+import type {DoctorEvidence} from '../evidence.js'
 import type {CheckResult} from '../types.js'
 
 const at = (o: ConfigOrigin | undefined) => (o ? `${o.file} (${o.section})` : 'the default')
@@ -11,7 +11,7 @@ const at = (o: ConfigOrigin | undefined) => (o ? `${o.file} (${o.section})` : 't
  * different sections: a `worker:` or `prod:` section can give them different servers or keys. The
  * worker must register, under the web app's prefix, on the server the web app asks.
  */
-export async function checkWebAndWorkerAgree(ctx: DoctorContext): Promise<CheckResult> {
+export async function checkWebAndWorkerAgree(ctx: DoctorEvidence): Promise<CheckResult> {
   const {web, worker} = ctx.install
   const base = {id: 'config.web-worker', title: 'Web app and worker configuration'}
   const problems: string[] = []

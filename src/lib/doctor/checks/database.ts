@@ -1,12 +1,12 @@
 import type {AtomOpsError} from '../../errors.js'
 import {TERM_IDS} from '../../jobs/terms.js'
-import type {DoctorContext} from '../context.js'
+import type {DoctorEvidence} from '../evidence.js'
 import type {CheckResult} from '../types.js'
 
 const REQUIRED_TABLES = ['object', 'job', 'note', 'note_i18n', 'property', 'property_i18n', 'term']
 
 /** The database answers and looks like AtoM's: its job tables and the job status terms 183-185. */
-export async function checkDatabase(ctx: DoctorContext): Promise<CheckResult> {
+export async function checkDatabase(ctx: DoctorEvidence): Promise<CheckResult> {
   const base = {id: 'database', title: 'Database', rank: 8}
   try {
     await ctx.config.database.get()

@@ -6,11 +6,11 @@ import {functionPrefix, splitFunctionName} from '../../atom/prefix.js'
 import type {WorkerConnection} from '../../gearman/admin.js'
 import {formatHostPort} from '../../util/hostport.js'
 import type {ServerView} from '../../gearman/view.js'
-import type {DoctorContext} from '../context.js'
+import type {DoctorEvidence} from '../evidence.js'
 import type {CheckResult} from '../types.js'
 
 /** Each job server answers; the one AtoM's availability check asks matters most. */
-export async function checkServers(ctx: DoctorContext): Promise<CheckResult[]> {
+export async function checkServers(ctx: DoctorEvidence): Promise<CheckResult[]> {
   const views = await ctx.serverViews()
   const askedView = askedServer(views)
   return views.map((view) => {
@@ -42,7 +42,7 @@ function describeConnection(w: WorkerConnection): string {
 }
 
 /** Functions for this install's job classes registered under another prefix, by server. */
-function foreignPrefixes(ctx: DoctorContext, views: ServerView[]): Map<string, PrefixUse> {
+function foreignPrefixes(ctx: DoctorEvidence, views: ServerView[]): Map<string, PrefixUse> {
   const classes = new Set(ctx.listedClasses)
   const found = new Map<string, PrefixUse>()
   for (const view of views) {
@@ -71,7 +71,7 @@ function findStrayFix(server: string, connections: Set<string>): string {
  * Candidate explanations for a prefix: a prefix is md5(path . workers_key), so atom-ops hashes the paths and
  * keys a worker may plausibly have been started with and names the one that matches.
  */
-export async function explainPrefix(ctx: DoctorContext, prefix: string, otherProfiles: Map<string, string>): Promise<{why: string; fix?: string} | undefined> {
+export async function explainPrefix(ctx: DoctorEvidence, prefix: string, otherProfiles: Map<string, string>): Promise<{why: string; fix?: string} | undefined> {
   const install = ctx.install
   const key = ctx.config.workersKey?.value ?? ''
   const profile = otherProfiles.get(prefix)
@@ -116,7 +116,7 @@ export async function explainPrefix(ctx: DoctorContext, prefix: string, otherPro
  * and at least one available worker. Ranked against the reasons it can fail: workers on another server,
  * under another prefix. Classes the real worker never registers (a disabled plugin's) are information.
  */
-export async function checkWorkersForJobClasses(ctx: DoctorContext, otherProfiles: Map<string, string>): Promise<CheckResult[]> {
+export async function checkWorkersForJobClasses(ctx: DoctorEvidence, otherProfiles: Map<string, string>): Promise<CheckResult[]> {
   const views = await ctx.serverViews()
   const asked = askedServer(views)
   const results: CheckResult[] = []
@@ -214,7 +214,7 @@ export async function checkWorkersForJobClasses(ctx: DoctorContext, otherProfile
 }
 
 /** Jobs queued for this install's functions where no worker is connected: they wait for ever. */
-export async function checkWaitingWithoutWorker(ctx: DoctorContext): Promise<CheckResult> {
+export async function checkWaitingWithoutWorker(ctx: DoctorEvidence): Promise<CheckResult> {
   const views = await ctx.serverViews()
   const stuck: string[] = []
   let total = 0

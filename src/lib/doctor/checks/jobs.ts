@@ -1,13 +1,13 @@
 import {describeError} from '../../errors.js'
 import {stalledSummary} from '../../jobs/stalled.js'
-import type {DoctorContext} from '../context.js'
+import type {DoctorEvidence} from '../evidence.js'
 import type {CheckResult} from '../types.js'
 
 /**
  * Zombie and blocked in-progress rows (`jobs stalled`'s classification): a zombie move or file import
  * blocks every later one. Also measures the zombies and the oldest in-progress age for the metrics.
  */
-export async function checkStalledJobs(ctx: DoctorContext): Promise<CheckResult> {
+export async function checkStalledJobs(ctx: DoctorEvidence): Promise<CheckResult> {
   const base = {id: 'jobs.stalled', title: 'Zombie and blocked jobs'}
   let db
   try {

@@ -1,6 +1,6 @@
 import {describeTarget} from '../../db/target.js'
 import type {ProfileInstall} from '../../settings/installs.js'
-import type {DoctorContext} from '../context.js'
+import type {DoctorEvidence} from '../evidence.js'
 import type {CheckResult} from '../types.js'
 
 /** prefix → profile name, for naming the install a function belongs to. */
@@ -9,7 +9,7 @@ export function prefixOwners(installs: ProfileInstall[]): Map<string, string> {
 }
 
 /** Two installs with one prefix share their workers: each runs the other's jobs against the wrong database. */
-export async function checkSharedPrefix(ctx: DoctorContext, installs: ProfileInstall[]): Promise<CheckResult> {
+export async function checkSharedPrefix(ctx: DoctorEvidence, installs: ProfileInstall[]): Promise<CheckResult> {
   const base = {id: 'profiles.shared-prefix', title: 'Function prefixes of the profiles'}
   if (installs.length === 0) return {...base, status: 'skipped', rank: 99, summary: 'no profiles configured', evidence: []}
   const here = await ctx.config.database.get().then((d) => describeTarget(d.value), () => undefined)

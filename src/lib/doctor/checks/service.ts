@@ -1,7 +1,7 @@
 import {eachHost, resolveServiceOptions, type ServiceOptions} from '../../service/targets.js'
 import {exitNote, type ServiceManager, type UnitStatus} from '../../service/types.js'
 import {adviseOnWorkerUnit} from '../unit-advice.js'
-import type {DoctorContext} from '../context.js'
+import type {DoctorEvidence} from '../evidence.js'
 import type {CheckResult} from '../types.js'
 
 /** Lines in a worker's log that explain crashes: PHP fatals, memory exhaustion, the OOM killer. */
@@ -31,9 +31,9 @@ async function inspectHost(manager: ServiceManager, options: ServiceOptions): Pr
 
 /**
  * The worker service: running, failed, at its start limit, restarting in a loop, recent crash lines; and
- * its unit definition. Checked only where atom-ops knows what runs it (DoctorContext.managerKnown).
+ * its unit definition. Checked only where atom-ops knows what runs it (DoctorEvidence.managerKnown).
  */
-export async function checkWorkerService(ctx: DoctorContext): Promise<CheckResult[]> {
+export async function checkWorkerService(ctx: DoctorEvidence): Promise<CheckResult[]> {
   const flags = ctx.service
   const base = {id: 'worker.service', title: 'Worker service'}
   if (!ctx.managerKnown) {

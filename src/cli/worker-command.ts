@@ -1,19 +1,23 @@
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand} from './base-command.js'
 import {applyWorkerControl, planWorkerControl, type WorkerAction, type WorkerControlReport, workerControlQuestion, workerControlUnapplied} from '../lib/service/worker.js'
-import {statusLine} from './progress.js'
-import {renderWorkerControl, serviceFlags, serviceFlagValues} from './worker.js'
-import {forceFlag} from './flags.js'
+import {statusLine} from '../ui/progress.js'
+import {renderWorkerControl} from '../ui/worker.js'
+import {forceFlag, serviceFlags, serviceFlagValues} from './flags.js'
 
 /** start, stop and restart differ only in their action: one command body for the three. */
-export abstract class WorkerControlCommand<T extends typeof Command> extends BaseCommand<T> {
-  static controlFlags = {
+/** The flags of start, stop and restart. */
+const controlFlags = {
     ...serviceFlags,
     'dry-run': Flags.boolean({summary: 'Show what would run on each host (including a start-limit reset); change nothing.'}),
     force: forceFlag('Do not ask for confirmation (needed without a terminal).', {char: 'f'}),
     wait: Flags.integer({min: 0, max: 3600, default: 60, summary: "Seconds to wait for Gearman to confirm (the install's functions have workers again, or none after stop); 0 skips the check."}),
-  }
+}
+
+/** start, stop and restart differ only in their action: one command body for the three. */
+export abstract class WorkerControlCommand extends BaseCommand<typeof WorkerControlCommand> {
+  static flags = controlFlags
 
   /** The same for start, stop and restart (the command id is filled in by oclif). */
   static controlExamples = [
@@ -26,9 +30,9 @@ export abstract class WorkerControlCommand<T extends typeof Command> extends Bas
   protected abstract readonly action: WorkerAction
 
   async run(): Promise<WorkerControlReport> {
-    const flags = this.flags as Record<string, unknown>
+    const flags = this.flags
     const cfg = await this.settings()
-    const dryRun = Boolean(flags['dry-run'])
+    const dryRun = flags['dry-run']
     const waiting = statusLine(this.io.progress)
     const report = await this.carryOut({
       interrupt: {
@@ -38,13 +42,13 @@ export abstract class WorkerControlCommand<T extends typeof Command> extends Bas
       },
       plan: () => planWorkerControl(cfg, serviceFlagValues(flags), this.action),
       question: workerControlQuestion,
-      force: Boolean(flags.force),
+      force: flags.force,
       dryRun,
       unapplied: (plan) => workerControlUnapplied(plan, dryRun),
       apply: async (plan) => {
         try {
           return await applyWorkerControl(cfg, plan, {
-            waitSeconds: Number(flags.wait ?? 60),
+            waitSeconds: flags.wait,
             onWaiting: ({missing, elapsedMs}) =>
               waiting.show(`waiting for Gearman: ${this.action === 'stop' ? `${missing.length} function(s) still with a worker` : `${missing.length} job class(es) still without a worker`}, ${Math.round(elapsedMs / 1000)}s`),
           })

@@ -1,11 +1,11 @@
 import {resolve as resolvePath} from 'node:path'
 
 import {checkZone} from '../atom/clock.js'
-import {type AtomInstall, DEFAULT_ATOM_ROOT, DEFAULT_GEARMAN_PORT, type GearmanServer, readAtomInstall, readDatabaseSettings} from '../atom/install.js'
+import {type AtomInstall, DEFAULT_ATOM_ROOT, DEFAULT_GEARMAN_PORT, type GearmanServer, readAtomInstall, readDatabaseSettings, targetFromAtom} from '../atom/install.js'
 import {functionPrefix} from '../atom/prefix.js'
 import type {ConfigOrigin} from '../atom/symfony-config.js'
 import {atomTimezone} from '../atom/timezone.js'
-import {type DatabaseTarget, parseDatabaseUrl, readPasswordFile, targetFromAtom} from '../db/target.js'
+import {type DatabaseTarget, parseDatabaseUrl, readPasswordFile} from '../db/target.js'
 import {AtomOpsError, ConfigError, UsageError} from '../errors.js'
 import {loadSettingsFile, type Profile, selectProfile, type SettingsFile} from '../settings/profiles.js'
 import {parseSeconds, type SecondsRange} from '../util/duration.js'

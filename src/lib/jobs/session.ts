@@ -1,10 +1,10 @@
-import {type ResolvedConfig, requireDatabase, requireGearman, requireInstall, requirePrefix} from '../context/resolve.js'
+import {type ResolvedConfig, requireDatabase, requireGearman, requireInstall, requirePrefix} from '../config/resolve.js'
 import {AtomClock} from '../atom/clock.js'
 import {jobClassesOf} from '../atom/facts.js'
 import {Database} from '../db/database.js'
 import type {GearmanScope} from './gearman.js'
 
-export interface JobsContext {
+export interface JobsSession {
   db: Database
   /** The install's Gearman servers and function prefix; undefined when they cannot be known (no install and no --gearman). */
   scope?: GearmanScope
@@ -25,7 +25,7 @@ export interface JobsNeeds {
 }
 
 /** What a jobs command needs, from the resolved configuration; Gearman and the install are optional unless required. */
-export async function openJobsContext(cfg: ResolvedConfig, needs: JobsNeeds = {}): Promise<JobsContext> {
+export async function openJobsSession(cfg: ResolvedConfig, needs: JobsNeeds = {}): Promise<JobsSession> {
   const timeoutMs = cfg.timeoutMs.value
   let scope: GearmanScope | undefined
   if (needs.gearman) scope = {servers: requireGearman(cfg), prefix: requirePrefix(cfg), timeoutMs}
@@ -37,8 +37,8 @@ export async function openJobsContext(cfg: ResolvedConfig, needs: JobsNeeds = {}
 }
 
 /** Opens the context, runs fn, always closes the database. */
-export async function withJobsContext<T>(cfg: ResolvedConfig, needs: JobsNeeds, fn: (ctx: JobsContext) => Promise<T>): Promise<T> {
-  const ctx = await openJobsContext(cfg, needs)
+export async function withJobsSession<T>(cfg: ResolvedConfig, needs: JobsNeeds, fn: (ctx: JobsSession) => Promise<T>): Promise<T> {
+  const ctx = await openJobsSession(cfg, needs)
   try {
     return await fn(ctx)
   } finally {

@@ -1,7 +1,7 @@
 import {lstat} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 
-import {LocalRunner, type RunResult} from '../remote/runner.js'
+import {LocalRunner, type RunResult} from './runner.js'
 
 /**
  * File removal that a local user cannot turn against root. The folders atom-ops cleans (AtoM's cache/

@@ -3,7 +3,7 @@ import {existsSync} from 'node:fs'
 import {askedServer, expectedAbilities, type ExpectedAbilities, jobClassesOf} from '../atom/facts.js'
 import {AtomClock} from '../atom/clock.js'
 import type {AtomInstall} from '../atom/install.js'
-import {type GearmanServer, type ResolvedConfig, requireInstall} from '../context/resolve.js'
+import {type GearmanServer, type ResolvedConfig, requireInstall} from '../config/resolve.js'
 import {Database} from '../db/database.js'
 import {describeError} from '../errors.js'
 import {fetchServerView, type ServerView} from '../gearman/view.js'
@@ -14,7 +14,7 @@ import {ownerName} from '../util/files.js'
  * What the checks share, fetched once and on demand: every check that needs `status` of a server
  * awaits the same promise, so concurrent checks cost one round trip per server.
  */
-export class DoctorContext {
+export class DoctorEvidence {
   private views?: Promise<ServerView[]>
   private db?: Promise<Database>
   private expected?: Promise<ExpectedAbilities>
@@ -90,7 +90,7 @@ export class DoctorContext {
  * The fix line for "restart the worker": `atom-ops worker restart` where a service manager is known;
  * elsewhere also the plain command AtoM documents, run from the root as the install's owner.
  */
-export async function restartCommandFor(ctx: DoctorContext): Promise<string> {
+export async function restartCommandFor(ctx: DoctorEvidence): Promise<string> {
   if (ctx.managerKnown) return 'atom-ops worker restart'
   const root = ctx.install.realRoot
   const owner = await ownerName(root)

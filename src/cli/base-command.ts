@@ -1,17 +1,18 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
-import {type GlobalOptions, parseTimeoutSeconds, type ResolvedConfig, resolveConfig} from './lib/context/resolve.js'
-import {AbortedError, AtomOpsError, describeError, ExitCode, OperationError, UsageError} from './lib/errors.js'
-import {writeAudit, type AuditRecord} from './lib/audit/audit.js'
-import {urlCarriesPassword} from './lib/db/target.js'
-import {nearest} from './lib/util/nearest.js'
-import {scrub} from './lib/util/secrets.js'
-import {secondsFlag} from './ui/number-flags.js'
-import {IOStreams} from './cli/io.js'
-import {inert} from './ui/text.js'
-import type {View} from './ui/view.js'
+import {type GlobalOptions, parseTimeoutSeconds, type ResolvedConfig, resolveConfig} from '../lib/config/resolve.js'
+import {AbortedError, AtomOpsError, describeError, ExitCode, OperationError, UsageError} from '../lib/errors.js'
+import {writeAudit, type AuditRecord} from '../lib/audit/audit.js'
+import {urlCarriesPassword} from '../lib/db/target.js'
+import {nearest} from '../lib/util/nearest.js'
+import {scrub} from '../lib/util/secrets.js'
+import {secondsFlag} from './flags.js'
+import {IOStreams} from './io.js'
+import {inert} from '../lib/util/text.js'
+import type {View} from '../ui/view.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+type GlobalFlags = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 const GLOBAL = 'GLOBAL'
@@ -114,17 +115,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** The global flags as typed, for resolving another profile's configuration with the same overrides. */
   protected globalOptions(): GlobalOptions {
-    const f = this.flags as Record<string, unknown>
-    return {
-      atomRoot: f['atom-root'] as string | undefined,
-      db: f.db as string | undefined,
-      dbPasswordFile: f['db-password-file'] as string | undefined,
-      gearman: f.gearman as string[] | undefined,
-      workersKey: f['workers-key'] as string | undefined,
-      profile: f.profile as string | undefined,
-      timeout: f.timeout as number | undefined,
-      timezone: f.timezone as string | undefined,
-    }
+    // In this generic base the command's own flags are unknown; the global ones are these, as oclif parsed them.
+    const f: GlobalFlags = this.flags
+    return {atomRoot: f['atom-root'], db: f.db, dbPasswordFile: f['db-password-file'], gearman: f.gearman, workersKey: f['workers-key'], profile: f.profile, timeout: f.timeout, timezone: f.timezone}
   }
 
   /** How renderers draw for this run: width, colour, --quiet, --verbose and the command's --columns. */
