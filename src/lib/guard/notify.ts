@@ -5,7 +5,7 @@ import {access} from 'node:fs/promises'
 import {describeError} from '../errors.js'
 import {childEnv} from '../remote/runner.js'
 import {inert} from '../util/text.js'
-import type {GuardPolicy} from './policy.js'
+import type {GuardPolicy} from '../settings/guard-policy.js'
 import type {Verdict} from './state.js'
 
 /** What changed in a run: only these are notified, never an unchanged verdict. */

@@ -13,7 +13,7 @@ import type {ServiceFlags} from '../service/targets.js'
 import {loadSettingsFile} from '../settings/profiles.js'
 import {formatDurationMs} from '../util/duration.js'
 import {channels, deliver, type Delivery, type GuardChange, type GuardEvent} from './notify.js'
-import {defaultPolicy, type GuardFix, type GuardPolicy} from './policy.js'
+import {defaultPolicy, type GuardFix, type GuardPolicy} from '../settings/guard-policy.js'
 import {acquireLock, guardName, type GuardState, readState, restartsInLastHour, type RunRecord, type Verdict, writeState} from './state.js'
 
 /** One thing the guard did, or would do, or chose not to do (each one an audit record). */

@@ -1,5 +1,5 @@
 import {ConfigError} from '../errors.js'
-import {type GuardPolicy, parsePolicy} from '../guard/policy.js'
+import {type GuardPolicy, parsePolicy} from './guard-policy.js'
 import {managerName} from '../service/types.js'
 import {isRecord, parseYamlFile} from '../atom/yaml.js'
 import {readOptionalConfigFile} from '../util/files.js'

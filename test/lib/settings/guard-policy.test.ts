@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {parsePolicy} from '../../../src/lib/guard/policy.js'
+import {parsePolicy} from '../../../src/lib/settings/guard-policy.js'
 import {cronSchedule, nextCronRun} from '../../../src/lib/guard/install.js'
 import {percentile} from '../../../src/lib/jobs/stats.js'
 import {formatDurationMs, parseDuration} from '../../../src/lib/util/duration.js'
