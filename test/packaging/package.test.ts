@@ -347,7 +347,7 @@ console.log([...bare].sort().join(' '))
         await checksAgainstBed('atom-ops', env)
         assert.equal((await ok('man', ['-w', 'atom-ops'], {exactEnv: true, env})).stdout.trim(), '/usr/share/man/man1/atom-ops.1.gz')
         if (existsSync('/usr/share/bash-completion/bash_completion')) assert.deepEqual(await bashCompletes(undefined, ['atom-ops', 'queue', 'st']), ['status'])
-        if (has('zsh') && hasScript) assert.equal(await zshCompletes(undefined, 'jobs sta'), 'atom-ops jobs stalled ')
+        if (has('zsh') && hasScript) assert.equal(await zshCompletes(undefined, 'jobs stal'), 'atom-ops jobs stalled ')
       } finally {
         await apt('remove', '--purge', 'atom-ops')
         process.kill(-guard.pid!, 'SIGKILL')
