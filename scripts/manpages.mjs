@@ -128,7 +128,7 @@ function commandPage(command, {bin, version, date, exitCodes, siblings}) {
     .replace(/\n*Exit codes: [^\n]*$/, '')
   const args = Object.values(command.args ?? {})
   const synopsis = [bold(`${bin} ${spaced(command.id)}`), ...args.map((a) => (a.required ? italic(a.name.toUpperCase()) : `[${italic(a.name.toUpperCase())}]`)), `[${italic('flags')}]`]
-  // A command without its table yet still gets a page (test/cli/exit-codes.test.ts insists on the table).
+  // A command without its table yet still gets a page (test/cli/exit-codes.unit.test.ts insists on the table).
   const table = exitCodes[command.id] ?? []
   return [
     ...header(pageName(command.id), version, date, 'atom-ops manual'),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: set-up (packages, MariaDB, npm, build), type check, then every test file.
+# The whole test suite: set-up (packages, MariaDB, npm, build), type check, then every test file (arguments go to
+# run-tests.sh: --tier unit or --tier service for one tier, or test files).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

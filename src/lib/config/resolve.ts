@@ -126,8 +126,14 @@ function bad(origin: Origin, message: string, hint: string): AtomOpsError {
 export const TIMEOUT_RANGE: SecondsRange = {min: 0, max: 3600, above: true}
 
 /** A timeout from the --timeout flag, $ATOM_OPS_TIMEOUT or a profile; `origin` names where it was typed. */
-export function parseTimeoutSeconds(value: number | string, origin: string): number {
-  return parseSeconds(value, origin, TIMEOUT_RANGE)
+export function parseTimeoutSeconds(value: number | string, origin: string, kind: Origin['kind'] = 'usage'): number {
+  try {
+    return parseSeconds(value, origin, TIMEOUT_RANGE)
+  } catch (error) {
+    // A timeout written in atom-ops' config file is a configuration error (exit 3), as its other settings are.
+    if (kind === 'config' && error instanceof UsageError) throw new ConfigError(error.message, error.hint)
+    throw error
+  }
 }
 
 /**
@@ -144,7 +150,7 @@ export async function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessE
   const timeoutPick = pick(options.timeout, 'timeout', env, (s) => parseTimeoutSeconds(s, `$${ENV.timeout}`), profile?.timeout, profileLabel)
   const timeoutOrigin = (source: Source) => (source.kind === 'profile' ? `${describe(source)}: timeout` : describe(source))
   const timeoutMs: Sourced<number> = timeoutPick
-    ? {value: Math.round(parseTimeoutSeconds(timeoutPick.value, timeoutOrigin(timeoutPick.origin.source)) * 1000), source: timeoutPick.origin.source}
+    ? {value: Math.round(parseTimeoutSeconds(timeoutPick.value, timeoutOrigin(timeoutPick.origin.source), timeoutPick.origin.kind) * 1000), source: timeoutPick.origin.source}
     : {value: DEFAULT_TIMEOUT_SECONDS * 1000, source: {kind: 'default', detail: `${DEFAULT_TIMEOUT_SECONDS}s`}}
 
   const rootPick = pick(options.atomRoot, 'atomRoot', env, (s) => s, profile?.atomRoot, profileLabel)

@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict'
-import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {after, before, describe, test} from 'node:test'
+import {describe, test} from 'node:test'
 
 import {iniTimezone, phpIniTimezone} from '../../../src/lib/atom/timezone.js'
+import {tempDirectory} from '../../helpers/temp-install.js'
 
-let base: string
-before(async () => {
-  base = await mkdtemp(join(tmpdir(), 'atom-ops-tz-'))
-})
-after(async () => {
-  await rm(base, {recursive: true, force: true})
-})
+const temp = tempDirectory('tz')
 
 describe("PHP's date.timezone", () => {
   test('the last active date.timezone line of an ini file, quoted or not; comments ignored', () => {
@@ -24,7 +18,7 @@ describe("PHP's date.timezone", () => {
   })
 
   test('php.ini then conf.d in name order, for the newest version that has the SAPI; fpm and cli apart', async () => {
-    const dir = join(base, 'php')
+    const dir = join(temp.path, 'php')
     for (const v of ['7.4', '8.2']) for (const sapi of ['fpm', 'cli']) await mkdir(join(dir, v, sapi, 'conf.d'), {recursive: true})
     await writeFile(join(dir, '7.4', 'fpm', 'php.ini'), 'date.timezone = Europe/Oslo\n')
     await writeFile(join(dir, '8.2', 'fpm', 'php.ini'), ';date.timezone =\n')
@@ -35,6 +29,6 @@ describe("PHP's date.timezone", () => {
     assert.equal(fpm?.zone, 'America/Toronto')
     assert.match(fpm!.source, /8\.2\/fpm\/conf\.d\/90-site\.ini \(date\.timezone\)$/)
     assert.equal(await phpIniTimezone('cli', dir), undefined)
-    assert.equal(await phpIniTimezone('cli', join(base, 'none')), undefined)
+    assert.equal(await phpIniTimezone('cli', join(temp.path, 'none')), undefined)
   })
 })

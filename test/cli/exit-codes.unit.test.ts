@@ -1,24 +1,24 @@
 import assert from 'node:assert/strict'
-import {readFile} from 'node:fs/promises'
+import {readdir, readFile} from 'node:fs/promises'
 import {describe, test} from 'node:test'
 
-import {EXIT_CODES, exitCodesHelp, exitCodesMarkdown, globalExitCodesMarkdown} from '../../src/cli/exit-codes.js'
+import {EXIT_CODES, exitCodesHelp, exitCodesMarkdown, GLOBAL_EXIT_CODES, globalExitCodesMarkdown} from '../../src/cli/exit-codes.js'
 import {ExitCode} from '../../src/lib/errors.js'
+import {commandSource} from '../helpers/in-process.js'
 
 const root = new URL('../../', import.meta.url)
 
 describe('one table of exit codes per command', () => {
   test('every command has a table, and every table a command', async () => {
-    const manifest = JSON.parse(await readFile(new URL('oclif.manifest.json', root), 'utf8')) as {commands: Record<string, unknown>}
-    // The built-in help and autocomplete commands are oclif's, not ours.
-    const ours = Object.keys(manifest.commands).filter((id) => !id.startsWith('autocomplete') && id !== 'help')
+    // Our commands as oclif finds them (src/commands/<topic>/<verb>.ts; index.ts is the topic itself), without a build.
+    const files = await readdir(new URL('src/commands/', root), {recursive: true})
+    const ours = files.filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '').replace(/\/index$/, '').replaceAll('/', ':'))
     assert.deepEqual(ours.sort(), Object.keys(EXIT_CODES).sort())
   })
 
   test("each command's help ends with its table, word for word", async () => {
     for (const id of Object.keys(EXIT_CODES)) {
-      const path = id === 'doctor' || id === 'metrics' ? `${id}/index` : id.replace(':', '/')
-      const command = (await import(new URL(`src/commands/${path}.ts`, root).href)).default as {description?: string}
+      const command = (await import(commandSource(id).href)).default as {description?: string}
       assert.ok(command.description?.endsWith(exitCodesHelp(id)), `${id}: ${command.description?.slice(-200)}`)
     }
   })
@@ -41,5 +41,9 @@ describe('one table of exit codes per command', () => {
       // doctor reports usage errors as UNKNOWN (3), the others as 2
       assert.ok(codes.includes(id === 'doctor' ? 3 : 2), id)
     }
+  })
+
+  test('the global table gives every exit code its meaning, in order, and 127 for an unknown command', () => {
+    assert.deepEqual(GLOBAL_EXIT_CODES.map(([code]) => code), [...Object.values(ExitCode), 127])
   })
 })

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import type {DoctorReport} from '../../src/lib/doctor/run.js'
-import {renderDoctorReport} from '../../src/ui/doctor.js'
 import {type Column, renderTable, truncateMiddle} from '../../src/ui/table.js'
 import {PLAIN_VIEW} from '../../src/ui/view.js'
 
@@ -94,34 +92,5 @@ describe('renderTable: fitting a width', () => {
   test('cell text is made inert: an escape sequence from the database is shown, not run', () => {
     const text = renderTable(['name'], [['\u001b[31mred']], at(80))
     assert.match(text, /\\u001b\[31mred/)
-  })
-})
-
-describe('doctor: colour through the view, --quiet and --verbose', () => {
-  const report = {
-    install: {root: '/usr/share/nginx/atom', realRoot: '/srv/atom', prefix: 'abc-', profile: null},
-    status: 'critical',
-    exitCode: 2,
-    checks: [
-      {id: 'gearman.workers', title: 'Workers', status: 'critical', summary: '1 job class has no worker', evidence: ['arFindingAidJob: 0 workers'], fix: 'atom-ops worker restart', rank: 1},
-      {id: 'db', title: 'Database', status: 'ok', summary: 'answers', evidence: ['MariaDB 10.11'], rank: 5},
-    ],
-    mostLikelyCause: {id: 'gearman.workers', summary: 'the worker is down', fix: 'atom-ops worker restart'},
-    metrics: {workers: 0, waitingJobs: 1, zombies: 0, oldestInProgressSeconds: null},
-    durationMs: 12,
-  } as unknown as DoctorReport
-
-  test('the status tags are coloured only when the view has colour', () => {
-    assert.match(renderDoctorReport(report, {...PLAIN_VIEW, colour: true}), /\u001b\[31mCRIT\u001b\[39m {2}Workers/)
-    assert.doesNotMatch(renderDoctorReport(report, PLAIN_VIEW), /\u001b/)
-  })
-
-  test('--quiet: only what is wrong and the verdict; --verbose: the evidence of passed checks too', () => {
-    const quiet = renderDoctorReport(report, {...PLAIN_VIEW, quiet: true})
-    assert.match(quiet, /CRIT {2}Workers/)
-    assert.doesNotMatch(quiet, /Database/)
-    assert.match(quiet, /Most likely cause: the worker is down/)
-    assert.doesNotMatch(renderDoctorReport(report, PLAIN_VIEW), /MariaDB 10\.11/)
-    assert.match(renderDoctorReport(report, {...PLAIN_VIEW, verbose: true}), /OK {4}Database: answers\n {8}MariaDB 10\.11/)
   })
 })

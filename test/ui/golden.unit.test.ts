@@ -13,6 +13,7 @@ import {renderClearPlan, renderJobList, renderStalled} from '../../src/ui/jobs.j
 import {renderQueueStatus, renderQueueWorkers, renderWatch} from '../../src/ui/queue.js'
 import {PLAIN_VIEW, type View} from '../../src/ui/view.js'
 import {renderWorkerStatus} from '../../src/ui/worker.js'
+import {assertTablesFit} from '../helpers/table-lines.js'
 import {clearPlan, configReport, jobList, queueStatus, queueWorkers, stalledReport, watchSnapshot, workerStatus} from './fixtures.js'
 
 const DIR = fileURLToPath(new URL('./golden/', import.meta.url))
@@ -38,28 +39,13 @@ function golden(name: string, text: string): void {
   assert.equal(text + '\n', readFileSync(file, 'utf8'), `${name} differs from ${file} (UPDATE_GOLDEN=1 rewrites it after a deliberate change)`)
 }
 
-/** The lines of a render that belong to tables: under a header's dashed rule, up to the next blank or prose line. */
-function tableLines(text: string): string[] {
-  const lines = text.split('\n')
-  const out: string[] = []
-  lines.forEach((line, i) => {
-    if (/^-+( {2}-+)*$/.test(line)) {
-      out.push(lines[i - 1], line)
-      for (let j = i + 1; j < lines.length && lines[j] !== '' && !/^(\(|\[|\d+ jobs? |\.\.\. |[A-Z])/.test(lines[j]); j++) out.push(lines[j])
-    }
-  })
-  return out
-}
-
 describe('every table fits 80, 120 and 200 columns (golden renders)', () => {
   for (const [name, render] of Object.entries(RENDERS)) {
     for (const width of WIDTHS) {
       test(`${name} at ${width} columns`, () => {
         const text = render({...PLAIN_VIEW, width})
         golden(`${name}.${width}`, text)
-        const rows = tableLines(text)
-        assert.ok(rows.length > 2, `${name}: a table is drawn:\n${text}`)
-        for (const line of rows) assert.ok(line.length <= width, `${name} at ${width}: ${line.length} columns: ${line}`)
+        assertTablesFit(text, width)
       })
     }
   }
