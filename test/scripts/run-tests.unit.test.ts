@@ -19,7 +19,7 @@ test('in-process tests start no process and open no connection, directly or thro
   assert.ok(units.length > 20, `unit tests found: ${units.length}`)
   for (const file of units) {
     const text = await readFile(new URL(file, TEST), 'utf8')
-    const helpers = [...text.matchAll(/from '(?:\.\.\/)+helpers\/([\w-]+)\.js'/g)].map((m) => m[1])
+    const helpers = [...text.matchAll(/^import (?!type\b)[^\n]*from '(?:\.\.?\/)+helpers\/([\w-]+)\.js'/gm)].map((m) => m[1])
     for (const [name, source] of [[file, text], ...(await Promise.all(helpers.map(async (h) => [`helpers/${h}.ts (from ${file})`, await readFile(new URL(`helpers/${h}.ts`, TEST), 'utf8')])))]) {
       // A type-only import runs nothing.
       const code = source.replace(/^import type .*$/gm, '')

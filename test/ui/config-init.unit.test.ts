@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import type {ConfigInitResult} from '../../src/commands/config/init.js'
+import type {ConfigInitResult} from '../../src/lib/settings/init.js'
 import {renderConfigInit} from '../../src/ui/config-init.js'
 
 const FILE = '/root/.config/atom-ops/config.yml'

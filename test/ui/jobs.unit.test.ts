@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import type {CancelReport} from '../../src/lib/jobs/gearman.js'
+import type {QueuedCancelReport} from '../../src/lib/jobs/gearman.js'
 import type {BackupsReport} from '../../src/lib/jobs/backups.js'
 import type {RestoreReport} from '../../src/lib/jobs/backup.js'
 import type {ClearResult} from '../../src/lib/jobs/clear.js'
 import type {KillPlan, KillResult} from '../../src/lib/jobs/kill.js'
 import type {JobDetails} from '../../src/lib/jobs/show.js'
-import {jobListCsv, renderBackups, renderCancel, renderClearResult, renderJobDetails, renderKillPlan, renderKillResult, renderRestore} from '../../src/ui/jobs.js'
+import {jobListCsv, renderBackups, renderQueuedCancel, renderClearResult, renderJobDetails, renderKillPlan, renderKillResult, renderRestore} from '../../src/ui/jobs.js'
 import {PLAIN_VIEW} from '../../src/ui/view.js'
 import {assertTablesFit} from '../helpers/table-lines.js'
 import {clearPlan, jobList, PREFIX} from './fixtures.js'
@@ -83,7 +83,7 @@ describe('jobs list --csv', () => {
   })
 })
 
-const cancel: CancelReport = {
+const cancel: QueuedCancelReport = {
   functions: [PREFIX + 'arFindingAidJob'],
   outcomes: [
     {server: '10.20.30.40:4730', cancelled: 3, gone: 1, runningNotStopped: 1, notCancelled: 0},
@@ -138,7 +138,7 @@ describe("jobs clear's result, with its Gearman cancel", () => {
   })
 
   test('the cancel per server: cancelled, gone and running counts; what was not cancelled, with the handles it is among (eight at most)', () => {
-    const lines = renderCancel(cancel).split('\n')
+    const lines = renderQueuedCancel(cancel).split('\n')
     assert.equal(lines[1], '  10.20.30.40:4730: 3 queued jobs cancelled, 1 already gone; 1 running job(s) are NOT stopped by a cancel')
     assert.equal(lines[2], '  10.20.30.41:4730: nothing cancelled: other jobs are queued there')
     assert.match(lines[3], /^ {2}10\.20\.30\.41:4730: 2 queued jobs NOT cancelled: they will still run \(among H:host:0, .*H:host:7, \.\.\.: atom-ops queue cancel HANDLE --server 10\.20\.30\.41:4730\)$/)

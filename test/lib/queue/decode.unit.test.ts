@@ -4,7 +4,7 @@ import {realpath, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
-import type {ResolvedConfig} from '../../../src/lib/context/resolve.js'
+import type {ResolvedConfig} from '../../../src/lib/config/resolve.js'
 import {FunctionDecoder, loadDecoder} from '../../../src/lib/queue/decode.js'
 import {tempDirectory, writeConfigOnlyInstall} from '../../helpers/temp-install.js'
 

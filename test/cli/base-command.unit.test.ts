@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {toAtomOpsError} from '../src/base-command.js'
-import {AtomOpsError, ConfigError, ExitCode} from '../src/lib/errors.js'
-import type {CliResult} from './helpers/cli.js'
-import {runInProcess} from './helpers/in-process.js'
+import {toAtomOpsError} from '../../src/cli/base-command.js'
+import {AtomOpsError, ConfigError, ExitCode} from '../../src/lib/errors.js'
+import type {CliResult} from '../helpers/cli.js'
+import {runInProcess} from '../helpers/in-process.js'
 
 /** No install and no config file: nothing the developer has configured is read. */
 const NOTHING = {ATOM_OPS_ATOM_ROOT: '/nonexistent/atom', ATOM_OPS_CONFIG: '/nonexistent/atom-ops.yml'}

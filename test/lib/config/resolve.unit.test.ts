@@ -8,7 +8,7 @@ import {chmod, realpath, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
-import {type GlobalOptions, requireDatabase, requireGearman, requirePrefix, resolveConfig} from '../../../src/lib/context/resolve.js'
+import {type GlobalOptions, requireDatabase, requireGearman, requirePrefix, resolveConfig} from '../../../src/lib/config/resolve.js'
 import {AtomOpsError, ConfigError, UsageError} from '../../../src/lib/errors.js'
 import {loadSettingsFile} from '../../../src/lib/settings/profiles.js'
 import {FIXTURE_DATABASE, tempDirectory, writeConfigOnlyInstall} from '../../helpers/temp-install.js'
