@@ -9,9 +9,9 @@
 import {spawn} from 'node:child_process'
 import {join} from 'node:path'
 
-import {lostWrites, startLiveWriter} from '../src/testbed/live-writer.js'
-import {TERM} from '../src/testbed/schema.js'
-import {TestBed} from '../src/testbed/testbed.js'
+import {lostWrites, startLiveWriter} from '../test/support/testbed/live-writer.js'
+import {TERM} from '../test/support/testbed/schema.js'
+import {TestBed} from '../test/support/testbed/testbed.js'
 import {seedMany} from '../test/commands/jobs/helpers.js'
 import {CLI} from './lib.js'
 

@@ -2,7 +2,7 @@
  * Cold start of the CLI against a bare `node -e 0`, in the same run.
  * Run: npm run build && npx tsx bench/cold-start.ts [runs]
  */
-import {TestBed} from '../src/testbed/testbed.js'
+import {TestBed} from '../test/support/testbed/testbed.js'
 import {CLI, median, row, timeRun} from './lib.js'
 
 const runs = Number(process.argv[2] ?? 15)

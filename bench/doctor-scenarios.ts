@@ -9,12 +9,12 @@ import {join} from 'node:path'
 
 import {functionPrefix} from '../src/lib/atom/prefix.js'
 import {GearmanAdmin} from '../src/lib/gearman/admin.js'
-import {waitFor} from '../src/testbed/processes.js'
-import {STOCK_REGISTERED_CLASSES} from '../src/testbed/schema.js'
-import {insertJob} from '../src/testbed/seed.js'
-import {gearmanWorkerCommand, startSupervisord} from '../src/testbed/supervisord.js'
-import {TestBed} from '../src/testbed/testbed.js'
-import {submitBackgroundJob} from '../src/testbed/workers.js'
+import {waitFor} from '../test/support/testbed/processes.js'
+import {STOCK_REGISTERED_CLASSES} from '../test/support/testbed/schema.js'
+import {insertJob} from '../test/support/testbed/seed.js'
+import {gearmanWorkerCommand, startSupervisord} from '../test/support/testbed/supervisord.js'
+import {TestBed} from '../test/support/testbed/testbed.js'
+import {submitBackgroundJob} from '../test/support/testbed/workers.js'
 import {CLI} from './lib.js'
 
 const hogCount = Number(process.argv[2] ?? 6)

@@ -5,9 +5,9 @@
  */
 import {spawnSync} from 'node:child_process'
 
-import {STOCK_WORKER_TYPES} from '../src/testbed/schema.js'
-import {startBlackhole} from '../src/testbed/processes.js'
-import {TestBed} from '../src/testbed/testbed.js'
+import {STOCK_WORKER_TYPES} from '../test/support/testbed/schema.js'
+import {startBlackhole} from '../test/support/testbed/processes.js'
+import {TestBed} from '../test/support/testbed/testbed.js'
 import {CLI, median} from './lib.js'
 
 const runs = Number(process.argv[2] ?? 7)

@@ -15,7 +15,7 @@ import {spawnSync} from 'node:child_process'
 import {statSync} from 'node:fs'
 
 import {Database} from '../src/lib/db/database.js'
-import {TestBed} from '../src/testbed/testbed.js'
+import {TestBed} from '../test/support/testbed/testbed.js'
 import {seedMany} from '../test/commands/jobs/helpers.js'
 import {CLI} from './lib.js'
 

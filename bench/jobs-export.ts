@@ -7,7 +7,7 @@ import {spawn} from 'node:child_process'
 import {readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {TestBed} from '../src/testbed/testbed.js'
+import {TestBed} from '../test/support/testbed/testbed.js'
 import {seedMany} from '../test/commands/jobs/helpers.js'
 import {CLI} from './lib.js'
 

@@ -9,7 +9,7 @@ import {spawnSync} from 'node:child_process'
 
 import {AtomClock} from '../src/lib/atom/clock.js'
 import {Database} from '../src/lib/db/database.js'
-import {TestBed} from '../src/testbed/testbed.js'
+import {TestBed} from '../test/support/testbed/testbed.js'
 import {CLI} from './lib.js'
 
 const n = Number(process.argv[2] ?? 1_000_000)

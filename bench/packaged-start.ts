@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {TestBed} from '../src/testbed/testbed.js'
+import {TestBed} from '../test/support/testbed/testbed.js'
 import {CLI, median, row, timeRun} from './lib.js'
 
 const runs = Number(process.argv[2] ?? 15)

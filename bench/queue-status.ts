@@ -8,9 +8,9 @@ import {BinaryConnection} from '../src/lib/gearman/binary.js'
 import {GearmanAdmin} from '../src/lib/gearman/admin.js'
 import {queueStatus} from '../src/lib/queue/inspect.js'
 import {resolveConfig} from '../src/lib/config/resolve.js'
-import {startGearmand, type RunningGearmand} from '../src/testbed/gearmand.js'
-import {waitFor} from '../src/testbed/processes.js'
-import {TestBed} from '../src/testbed/testbed.js'
+import {startGearmand, type RunningGearmand} from '../test/support/testbed/gearmand.js'
+import {waitFor} from '../test/support/testbed/processes.js'
+import {TestBed} from '../test/support/testbed/testbed.js'
 import {CLI, median, row, timeRun} from './lib.js'
 
 const runs = Number(process.argv[2] ?? 9)

@@ -8,14 +8,14 @@ repo=$PWD
 dir=${ATOM_OPS_DEMO_DIR:-$repo/.atom-ops-demo}
 
 if [ -f "$dir/state.json" ]; then
-  node dist/testbed/demo.js down "$dir"
+  node_modules/.bin/tsx test/support/testbed/demo.ts down "$dir"
   echo "Sandbox stopped (servers, workers and its database are gone)."
   exit 0
 fi
 
 bash scripts/setup.sh
 npm run --silent build >/dev/null
-node dist/testbed/demo.js up "$dir"
+node_modules/.bin/tsx test/support/testbed/demo.ts up "$dir"
 set -a
 # shellcheck disable=SC1091
 source "$dir/env"

@@ -156,7 +156,7 @@ function applicationTree(target, {pkg, version, runtime}) {
   copyFileSync(join(repo, 'packaging/atom-ops.sh'), join(target, 'bin/atom-ops'))
   chmodSync(join(target, 'bin/atom-ops'), 0o755)
   // The test bed (and the man pages, installed on their own) are not part of the CLI.
-  cpSync(join(repo, 'dist'), join(target, 'dist'), {recursive: true, filter: (src) => !['testbed', 'man'].includes(relative(join(repo, 'dist'), src).split('/')[0]) && !src.endsWith('.map')})
+  cpSync(join(repo, 'dist'), join(target, 'dist'), {recursive: true, filter: (src) => !['man'].includes(relative(join(repo, 'dist'), src).split('/')[0]) && !src.endsWith('.map')})
   const manifest = JSON.parse(readFileSync(join(repo, 'oclif.manifest.json'), 'utf8'))
   writeFileSync(join(target, 'oclif.manifest.json'), JSON.stringify({...manifest, version}))
   const {name, description, type, license, bin, oclif, dependencies, engines} = pkg

@@ -6,9 +6,9 @@ section "The same as a Nagios/Icinga check"
 atom_ops doctor --nagios
 
 section "Break it: stop the worker service and start a worker from the symlinked root (a wrong prefix)"
-node "$repo/dist/testbed/demo.js" break "$dir"
+"$repo/node_modules/.bin/tsx" "$repo/test/support/testbed/demo.ts" break "$dir"
 atom_ops doctor
 
 section "Let doctor apply the safe fixes, then check again"
 atom_ops doctor --fix --force
-node "$repo/dist/testbed/demo.js" repair "$dir"
+"$repo/node_modules/.bin/tsx" "$repo/test/support/testbed/demo.ts" repair "$dir"

@@ -1,6 +1,6 @@
 # guard: the worker died at night and supervisord gave up on it; the guard finds it and brings it back.
 section "Night: the worker fails its starts until supervisord gives up on it (FATAL, its start limit); then the cause goes away"
-node "$repo/dist/testbed/demo.js" fatal "$dir"
+"$repo/node_modules/.bin/tsx" "$repo/test/support/testbed/demo.ts" fatal "$dir"
 atom_ops worker status
 
 section "The sandbox profile's guard policy: what one run would do and notify (--dry-run changes nothing)"

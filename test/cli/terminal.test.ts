@@ -9,8 +9,8 @@ import {readFile, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, beforeEach, describe, test} from 'node:test'
 
-import {insertDescription, insertJob, insertUser} from '../../src/testbed/seed.js'
-import {TestBed} from '../../src/testbed/testbed.js'
+import {insertDescription, insertJob, insertUser} from '../support/testbed/seed.js'
+import {TestBed} from '../support/testbed/testbed.js'
 import {runCli} from '../helpers/cli.js'
 import {hasScript, plainScreen, runInPty} from '../helpers/pty.js'
 

@@ -4,8 +4,8 @@ import {cp, mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-import {TestBed} from '../../src/testbed/testbed.js'
-import {insertJob} from '../../src/testbed/seed.js'
+import {TestBed} from '../support/testbed/testbed.js'
+import {insertJob} from '../support/testbed/seed.js'
 import {runCli} from '../helpers/cli.js'
 
 /**

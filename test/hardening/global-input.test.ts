@@ -5,7 +5,7 @@ import {readdir} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
 import {after, before, describe, test} from 'node:test'
 
-import {TestBed} from '../../src/testbed/testbed.js'
+import {TestBed} from '../support/testbed/testbed.js'
 import {runCli} from '../helpers/cli.js'
 
 /**

@@ -9,11 +9,11 @@ import {after, before, describe, test} from 'node:test'
 // @ts-expect-error: the parser ships no types
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 
-import {freePort, waitFor} from '../../src/testbed/processes.js'
+import {freePort, waitFor} from '../support/testbed/processes.js'
 
-import {insertJob, insertUser} from '../../src/testbed/seed.js'
-import {type RunningSupervisord, startSupervisord} from '../../src/testbed/supervisord.js'
-import {TestBed} from '../../src/testbed/testbed.js'
+import {insertJob, insertUser} from '../support/testbed/seed.js'
+import {type RunningSupervisord, startSupervisord} from '../support/testbed/supervisord.js'
+import {TestBed} from '../support/testbed/testbed.js'
 import {type CliResult, runCli} from '../helpers/cli.js'
 
 /**

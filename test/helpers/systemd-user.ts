@@ -2,7 +2,7 @@ import {spawn, spawnSync} from 'node:child_process'
 import {chmod, mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {isAlive, waitFor} from '../../src/testbed/processes.js'
+import {isAlive, waitFor} from '../support/testbed/processes.js'
 
 /**
  * A real systemd (Debian 12's 252) running as a user manager, for the worker tests. systemd cannot be

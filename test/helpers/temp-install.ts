@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {after, before} from 'node:test'
 
 import type {DatabaseTarget} from '../../src/lib/db/target.js'
-import {type InstallOptions, writeAtomInstall} from '../../src/testbed/fixture.js'
+import {type InstallOptions, writeAtomInstall} from '../support/testbed/fixture.js'
 
 /**
  * A directory made before the file's tests (then `setup` runs in it) and removed after them; `path` is

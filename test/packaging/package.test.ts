@@ -15,8 +15,8 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {after, before, describe, test} from 'node:test'
 
-import {insertJob} from '../../src/testbed/seed.js'
-import {TestBed} from '../../src/testbed/testbed.js'
+import {insertJob} from '../support/testbed/seed.js'
+import {TestBed} from '../support/testbed/testbed.js'
 import {type CliResult, runProgram} from '../helpers/cli.js'
 import {hasScript, shellQuote} from '../helpers/pty.js'
 

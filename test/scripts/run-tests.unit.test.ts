@@ -11,7 +11,7 @@ const TEST = new URL('../', import.meta.url)
 const FORBIDDEN: Array<[RegExp, string]> = [
   [/from 'node:(child_process|net|dgram|http|https)'/, 'a child process or the network'],
   [/helpers\/(cli|pty|systemd-user|systemd-standin|fake-server)\.js'/, 'a helper that starts processes or servers'],
-  [/src\/testbed\/(?!fixture\.js|schema\.js)[\w-]+\.js'/, 'the test bed (services); only its fixture files may be written'],
+  [/support\/testbed\/(?!fixture\.js|schema\.js)[\w-]+\.js'/, 'the test bed (services); only its fixture files may be written'],
 ]
 
 test('in-process tests start no process and open no connection, directly or through a helper', async () => {

@@ -4,9 +4,9 @@ import {test} from 'node:test'
 
 import {Database} from '../../src/lib/db/database.js'
 import {GearmanAdmin} from '../../src/lib/gearman/admin.js'
-import {isAlive} from '../../src/testbed/processes.js'
-import {TestBed} from '../../src/testbed/testbed.js'
-import {insertJob} from '../../src/testbed/seed.js'
+import {isAlive} from '../support/testbed/processes.js'
+import {TestBed} from '../support/testbed/testbed.js'
+import {insertJob} from '../support/testbed/seed.js'
 
 test('the test bed starts real services, connects to both, and leaves nothing behind', async () => {
   const bed = await TestBed.start({gearmandCount: 2})

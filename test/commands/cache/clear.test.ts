@@ -4,10 +4,10 @@ import {lstat, mkdir, readdir, readFile, symlink, writeFile} from 'node:fs/promi
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-import {freePort, waitFor} from '../../../src/testbed/processes.js'
-import {type RunningMemcached, startMemcached} from '../../../src/testbed/memcached.js'
-import {type RunningSupervisord, startSupervisord} from '../../../src/testbed/supervisord.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
+import {freePort, waitFor} from '../../support/testbed/processes.js'
+import {type RunningMemcached, startMemcached} from '../../support/testbed/memcached.js'
+import {type RunningSupervisord, startSupervisord} from '../../support/testbed/supervisord.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
 
 let bed: TestBed

@@ -4,7 +4,7 @@ import {cp, mkdir, readdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-import {TestBed} from '../../../src/testbed/testbed.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
 
 let bed: TestBed

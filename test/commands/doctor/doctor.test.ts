@@ -4,10 +4,10 @@ import {join} from 'node:path'
 import {after, afterEach, before, describe, test} from 'node:test'
 
 import {functionPrefix} from '../../../src/lib/atom/prefix.js'
-import {freePort, startBlackhole} from '../../../src/testbed/processes.js'
-import {STOCK_WORKER_TYPES} from '../../../src/testbed/schema.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
-import type {RunningWorker} from '../../../src/testbed/workers.js'
+import {freePort, startBlackhole} from '../../support/testbed/processes.js'
+import {STOCK_WORKER_TYPES} from '../../support/testbed/schema.js'
+import {TestBed} from '../../support/testbed/testbed.js'
+import type {RunningWorker} from '../../support/testbed/workers.js'
 import {runCli} from '../../helpers/cli.js'
 
 const ALL = [...new Set(Object.values(STOCK_WORKER_TYPES).flat())]
@@ -169,7 +169,7 @@ describe('doctor names the cause first', () => {
 
   test('a zombie in-progress move blocking a newer one; --fix marks the zombies failed', async () => {
     await worker(ALL)
-    const {insertJob} = await import('../../../src/testbed/seed.js')
+    const {insertJob} = await import('../../support/testbed/seed.js')
     const zombie = await insertJob(bed.database, {name: 'arObjectMoveJob', status: 'running', createdAt: new Date(Date.now() - 4 * 3600_000)})
     const blocked = await insertJob(bed.database, {name: 'arObjectMoveJob', status: 'running', createdAt: new Date(Date.now() - 2 * 3600_000)})
     try {

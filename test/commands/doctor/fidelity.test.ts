@@ -4,9 +4,9 @@ import {join} from 'node:path'
 import {after, afterEach, before, describe, test} from 'node:test'
 
 import {functionPrefix} from '../../../src/lib/atom/prefix.js'
-import {STOCK_REGISTERED_CLASSES} from '../../../src/testbed/schema.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
-import type {RunningWorker} from '../../../src/testbed/workers.js'
+import {STOCK_REGISTERED_CLASSES} from '../../support/testbed/schema.js'
+import {TestBed} from '../../support/testbed/testbed.js'
+import type {RunningWorker} from '../../support/testbed/workers.js'
 import {runCli} from '../../helpers/cli.js'
 
 /** doctor as monitoring runs it: JSON and the exit code. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {writeFile} from 'node:fs/promises'
 import {after, before, describe, test} from 'node:test'
 
-import {TestBed} from '../../../src/testbed/testbed.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
 import {type SystemdStandIn, systemdStandIn} from '../../helpers/systemd-standin.js'
 

@@ -4,8 +4,8 @@ import {join} from 'node:path'
 import {after, before, beforeEach, test} from 'node:test'
 import {gzipSync} from 'node:zlib'
 
-import {insertJob} from '../../../src/testbed/seed.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
+import {insertJob} from '../../support/testbed/seed.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
 
 import {backupLines} from './helpers.js'

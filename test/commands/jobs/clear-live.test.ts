@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import {join} from 'node:path'
 import {after, before, test} from 'node:test'
 
-import {startLiveWriter, lostWrites} from '../../../src/testbed/live-writer.js'
-import {TERM} from '../../../src/testbed/schema.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
+import {startLiveWriter, lostWrites} from '../../support/testbed/live-writer.js'
+import {TERM} from '../../support/testbed/schema.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
 import {until} from '../../helpers/wait.js'
 

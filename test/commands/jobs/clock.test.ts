@@ -4,8 +4,8 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import {AtomClock} from '../../../src/lib/atom/clock.js'
-import {insertJob} from '../../../src/testbed/seed.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
+import {insertJob} from '../../support/testbed/seed.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
 
 const HOUR = 3600_000

@@ -3,8 +3,8 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-import {insertJob, insertUser} from '../../../src/testbed/seed.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
+import {insertJob, insertUser} from '../../support/testbed/seed.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
 
 let bed: TestBed

@@ -4,12 +4,12 @@ import {join} from 'node:path'
 import {after, before, beforeEach, describe, test} from 'node:test'
 
 import {GearmanAdmin} from '../../../src/lib/gearman/admin.js'
-import {waitFor} from '../../../src/testbed/processes.js'
-import {STOCK_REGISTERED_CLASSES} from '../../../src/testbed/schema.js'
-import {insertJob} from '../../../src/testbed/seed.js'
-import {gearmanWorkerCommand, type RunningSupervisord, startSupervisord} from '../../../src/testbed/supervisord.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
-import {startWorker, submitBackgroundJob} from '../../../src/testbed/workers.js'
+import {waitFor} from '../../support/testbed/processes.js'
+import {STOCK_REGISTERED_CLASSES} from '../../support/testbed/schema.js'
+import {insertJob} from '../../support/testbed/seed.js'
+import {gearmanWorkerCommand, type RunningSupervisord, startSupervisord} from '../../support/testbed/supervisord.js'
+import {TestBed} from '../../support/testbed/testbed.js'
+import {startWorker, submitBackgroundJob} from '../../support/testbed/workers.js'
 import {runCli} from '../../helpers/cli.js'
 
 const HOUR = 3600_000

@@ -3,8 +3,8 @@ import {after, before, describe, test} from 'node:test'
 
 import {type JobFilter, type JobStatusName} from '../../../src/lib/jobs/filter.js'
 import {listJobs, parseSort} from '../../../src/lib/jobs/query.js'
-import {insertDescription, insertJob, insertUser} from '../../../src/testbed/seed.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
+import {insertDescription, insertJob, insertUser} from '../../support/testbed/seed.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
 
 const HOUR = 3600_000

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import {after, before, describe, test} from 'node:test'
 
 import {findStalled} from '../../../src/lib/jobs/stalled.js'
-import {insertJob} from '../../../src/testbed/seed.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
-import {submitBackgroundJob} from '../../../src/testbed/workers.js'
+import {insertJob} from '../../support/testbed/seed.js'
+import {TestBed} from '../../support/testbed/testbed.js'
+import {submitBackgroundJob} from '../../support/testbed/workers.js'
 import {runCli} from '../../helpers/cli.js'
 
 const HOUR = 3600_000

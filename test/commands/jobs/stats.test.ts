@@ -3,9 +3,9 @@ import {after, before, describe, test} from 'node:test'
 
 import {AtomClock} from '../../../src/lib/atom/clock.js'
 import {firstIdFrom} from '../../../src/lib/jobs/stats.js'
-import {freePort} from '../../../src/testbed/processes.js'
-import {insertJob, type JobSeed, SEED_ZONE, sqlTime} from '../../../src/testbed/seed.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
+import {freePort} from '../../support/testbed/processes.js'
+import {insertJob, type JobSeed, SEED_ZONE, sqlTime} from '../../support/testbed/seed.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
 
 const DAY = 86_400_000

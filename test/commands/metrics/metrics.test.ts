@@ -6,10 +6,10 @@ import {after, before, describe, test} from 'node:test'
 // @ts-expect-error: the parser ships no types
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 
-import {freePort, waitFor} from '../../../src/testbed/processes.js'
-import {insertJob} from '../../../src/testbed/seed.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
-import {submitBackgroundJob} from '../../../src/testbed/workers.js'
+import {freePort, waitFor} from '../../support/testbed/processes.js'
+import {insertJob} from '../../support/testbed/seed.js'
+import {TestBed} from '../../support/testbed/testbed.js'
+import {submitBackgroundJob} from '../../support/testbed/workers.js'
 import {runCli} from '../../helpers/cli.js'
 import {endlessLine, fakeServer} from '../../helpers/fake-server.js'
 

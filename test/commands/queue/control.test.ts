@@ -6,8 +6,8 @@ import {after, before, describe, test} from 'node:test'
 
 import {GearmanAdmin} from '../../../src/lib/gearman/admin.js'
 import {BinaryConnection, withBinary} from '../../../src/lib/gearman/binary.js'
-import {waitFor} from '../../../src/testbed/processes.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
+import {waitFor} from '../../support/testbed/processes.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
 
 let bed: TestBed

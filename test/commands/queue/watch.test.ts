@@ -6,7 +6,7 @@ import {after, before, describe, test} from 'node:test'
 import {withBinary} from '../../../src/lib/gearman/binary.js'
 import {diffRows} from '../../../src/lib/queue/watch.js'
 import type {QueueStatusReport} from '../../../src/lib/queue/inspect.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
 
 const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url))

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-import {freePort, startBlackhole} from '../../../src/testbed/processes.js'
-import {type RunningSshd, startSshd} from '../../../src/testbed/sshd.js'
-import {gearmanWorkerCommand, type RunningSupervisord, startSupervisord} from '../../../src/testbed/supervisord.js'
-import {STOCK_REGISTERED_CLASSES} from '../../../src/testbed/schema.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
+import {freePort, startBlackhole} from '../../support/testbed/processes.js'
+import {type RunningSshd, startSshd} from '../../support/testbed/sshd.js'
+import {gearmanWorkerCommand, type RunningSupervisord, startSupervisord} from '../../support/testbed/supervisord.js'
+import {STOCK_REGISTERED_CLASSES} from '../../support/testbed/schema.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
 
 let bed: TestBed

@@ -4,10 +4,10 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import {GearmanAdmin} from '../../../src/lib/gearman/admin.js'
-import {isAlive, waitFor} from '../../../src/testbed/processes.js'
-import {gearmanWorkerCommand, type RunningSupervisord, startSupervisord} from '../../../src/testbed/supervisord.js'
-import {STOCK_REGISTERED_CLASSES} from '../../../src/testbed/schema.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
+import {isAlive, waitFor} from '../../support/testbed/processes.js'
+import {gearmanWorkerCommand, type RunningSupervisord, startSupervisord} from '../../support/testbed/supervisord.js'
+import {STOCK_REGISTERED_CLASSES} from '../../support/testbed/schema.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
 
 // What AtoM's real worker registers on a stock install (not the disabled SWORD plugin's class).
@@ -238,7 +238,7 @@ describe('worker commands against a real supervisord', () => {
   test("times in the one human format with the zone: the program's start in this machine's zone, as a job's start is in AtoM's", async () => {
     const r = await runCli(['worker', 'status', ...sv()], {env: bed.env({TZ: 'Asia/Kolkata'}), timeoutMs: 120_000})
     assert.match(r.stdout, /atom-worker\s*│\s*RUNNING\s*│ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+05:30 \(/, r.stdout)
-    const {insertJob} = await import('../../../src/testbed/seed.js')
+    const {insertJob} = await import('../../support/testbed/seed.js')
     const id = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running'})
     const job = await runCli(['jobs', 'list', '--status', 'running'], {env: bed.env({TZ: 'Asia/Kolkata'})})
     const offset = (await runCli(['jobs', 'show', String(id), '--json'], {env: bed.env()})).json.startedAt.slice(-6)
@@ -246,7 +246,7 @@ describe('worker commands against a real supervisord', () => {
   })
 
   test('jobs kill on a supervisord host names no systemd command; without --restart-worker it points at worker restart', async () => {
-    const {insertJob} = await import('../../../src/testbed/seed.js')
+    const {insertJob} = await import('../../support/testbed/seed.js')
     const id = await insertJob(bed.database, {name: 'arObjectMoveJob', status: 'running'})
     const r = await cli(['jobs', 'kill', String(id), '--force', ...sv()])
     assert.equal(r.code, 0, r.stderr)

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {after, before, beforeEach, describe, test} from 'node:test'
 
 import {SHOW_PROPERTIES} from '../../../src/lib/service/systemd.js'
-import {TestBed} from '../../../src/testbed/testbed.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
 import {type SystemdStandIn, systemdStandIn} from '../../helpers/systemd-standin.js'
 

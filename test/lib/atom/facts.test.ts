@@ -9,9 +9,9 @@ import {readAtomInstall} from '../../../src/lib/atom/install.js'
 import {parsePluginSetting, readAlwaysOnPlugins, STOCK_ALWAYS_ON_PLUGINS} from '../../../src/lib/atom/plugins.js'
 import {phpDeepMerge} from '../../../src/lib/atom/symfony-config.js'
 import {Database} from '../../../src/lib/db/database.js'
-import {createAtomDatabase, seedPluginSetting, type ThrowawayDatabase} from '../../../src/testbed/mariadb.js'
-import {phpSerializeList, STOCK_ENABLED_PLUGINS, STOCK_REGISTERED_CLASSES, STOCK_WORKER_TYPES} from '../../../src/testbed/schema.js'
-import {writeAtomInstall} from '../../../src/testbed/fixture.js'
+import {createAtomDatabase, seedPluginSetting, type ThrowawayDatabase} from '../../support/testbed/mariadb.js'
+import {phpSerializeList, STOCK_ENABLED_PLUGINS, STOCK_REGISTERED_CLASSES, STOCK_WORKER_TYPES} from '../../support/testbed/schema.js'
+import {writeAtomInstall} from '../../support/testbed/fixture.js'
 
 let base: string
 let throwaway: ThrowawayDatabase

@@ -6,7 +6,7 @@ import {describe, test} from 'node:test'
 
 import {readAtomInstall, readDatabaseSettings} from '../../../src/lib/atom/install.js'
 import {ConfigError} from '../../../src/lib/errors.js'
-import {phpExport} from '../../../src/testbed/fixture.js'
+import {phpExport} from '../../support/testbed/fixture.js'
 import {tempDirectory} from '../../helpers/temp-install.js'
 
 const temp = tempDirectory('install')

@@ -14,9 +14,9 @@ import {
   GearmanTimeoutError,
   GearmanUnreachableError,
 } from '../../../src/lib/gearman/errors.js'
-import {type RunningGearmand, startGearmand} from '../../../src/testbed/gearmand.js'
-import {freePort, startBlackhole, waitFor} from '../../../src/testbed/processes.js'
-import {startWorker, submitBackgroundJob, type RunningWorker} from '../../../src/testbed/workers.js'
+import {type RunningGearmand, startGearmand} from '../../support/testbed/gearmand.js'
+import {freePort, startBlackhole, waitFor} from '../../support/testbed/processes.js'
+import {startWorker, submitBackgroundJob, type RunningWorker} from '../../support/testbed/workers.js'
 import {endlessLine, fakeServer} from '../../helpers/fake-server.js'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'

@@ -1,7 +1,7 @@
 import {join} from 'node:path'
 
-import {GearmanAdmin} from '../lib/gearman/admin.js'
-import {formatHostPort, type HostPort} from '../lib/util/hostport.js'
+import {GearmanAdmin} from '../../../src/lib/gearman/admin.js'
+import {formatHostPort, type HostPort} from '../../../src/lib/util/hostport.js'
 import {isAlive, startProcess, stopProcess, waitFor} from './processes.js'
 
 export interface RunningWorker {

@@ -2,9 +2,9 @@ import {randomBytes} from 'node:crypto'
 
 import type {Connection, ResultSetHeader} from 'mysql2/promise'
 
-import type {Queryable} from '../lib/db/database.js'
+import type {Queryable} from '../../../src/lib/db/database.js'
 
-import {type DatabaseTarget, parseDatabaseUrl} from '../lib/db/target.js'
+import {type DatabaseTarget, parseDatabaseUrl} from '../../../src/lib/db/target.js'
 import {ATOM_SCHEMA, phpSerializeList, STOCK_ENABLED_PLUGINS, TAXONOMY, TERMS} from './schema.js'
 
 /** The MariaDB server the test bed creates throwaway databases on (root, empty password by default). */

@@ -2,7 +2,7 @@ import {spawn} from 'node:child_process'
 import {appendFile, mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import type {HostPort} from '../lib/util/hostport.js'
+import type {HostPort} from '../../../src/lib/util/hostport.js'
 import {startProcess, stopProcess, waitFor} from './processes.js'
 
 export interface ProgramSpec {

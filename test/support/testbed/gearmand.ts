@@ -1,7 +1,7 @@
 import {join} from 'node:path'
 
-import {GearmanAdmin} from '../lib/gearman/admin.js'
-import {type HostPort} from '../lib/util/hostport.js'
+import {GearmanAdmin} from '../../../src/lib/gearman/admin.js'
+import {type HostPort} from '../../../src/lib/util/hostport.js'
 import {freePort, startProcess, stopProcess, waitFor} from './processes.js'
 
 export interface RunningGearmand extends HostPort {

@@ -1,5 +1,5 @@
 /**
- * The demo's sandbox. `node dist/testbed/demo.js up DIR` starts an AtoM-like environment that outlives
+ * The demo's sandbox. `tsx test/support/testbed/demo.ts up DIR` starts an AtoM-like environment that outlives
  * this process (two gearmand, a MariaDB database with AtoM's job tables, memcached, workers under a real
  * supervisord, jobs in every state including a zombie) and writes DIR/env for the CLI; `down DIR` stops
  * everything it started, by PID, and drops the database. `break DIR` stops the workers and starts one
@@ -11,7 +11,7 @@ import {existsSync} from 'node:fs'
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 
-import {functionPrefix} from '../lib/atom/prefix.js'
+import {functionPrefix} from '../../../src/lib/atom/prefix.js'
 import {startMemcached} from './memcached.js'
 import {stopProcess} from './processes.js'
 import {STOCK_REGISTERED_CLASSES} from './schema.js'
@@ -156,7 +156,7 @@ async function fatal(dir: string): Promise<void> {
 /** 45 days of finished jobs, in creation order: a steady mix, and arUpdateEsIoDocumentsJob piling up lately. */
 async function history(dir: string): Promise<void> {
   const state = await readState(dir)
-  const {Database} = await import('../lib/db/database.js')
+  const {Database} = await import('../../../src/lib/db/database.js')
   const {adminTarget} = await import('./mariadb.js')
   const db = await Database.open({...adminTarget(), database: state.database}, 10_000)
   try {

@@ -1,8 +1,8 @@
 import {mkdir, utimes, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import type {DatabaseTarget} from '../lib/db/target.js'
-import {formatHostPort, type HostPort} from '../lib/util/hostport.js'
+import type {DatabaseTarget} from '../../../src/lib/db/target.js'
+import {formatHostPort, type HostPort} from '../../../src/lib/util/hostport.js'
 import {PLUGIN_JOB_CLASSES, STOCK_ENABLED_PLUGINS, STOCK_WORKER_TYPES} from './schema.js'
 
 type PhpLiteral = string | number | boolean | null | PhpLiteral[] | {[key: string]: PhpLiteral}

@@ -1,7 +1,7 @@
 import {createHash} from 'node:crypto'
 
-import type {Queryable} from '../lib/db/database.js'
-import {AtomClock} from '../lib/atom/clock.js'
+import type {Queryable} from '../../../src/lib/db/database.js'
+import {AtomClock} from '../../../src/lib/atom/clock.js'
 import {STOCK_TIMEZONE} from './fixture.js'
 import {TERM} from './schema.js'
 

@@ -1,4 +1,4 @@
-import type {Database} from '../lib/db/database.js'
+import type {Database} from '../../../src/lib/db/database.js'
 import {insertJob, insertNote, sqlTime} from './seed.js'
 import {TERM} from './schema.js'
 
