@@ -39,6 +39,8 @@ export interface DestructiveStep<P, R> {
   interrupt: InterruptReport
   /** Read-only: what would be done. */
   plan: () => Promise<P>
+  /** Shown (not with --json) once planned, before the question or the dry run's result. */
+  preview?: (plan: P) => void
   /** The confirmation question; undefined when there is nothing to change (nothing is asked or applied). */
   question: (plan: P) => string | undefined
   force: boolean
@@ -256,6 +258,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     let result: R
     try {
       const plan = await step.plan()
+      if (step.preview && !this.jsonEnabled()) step.preview(plan)
       const question = step.question(plan)
       if (step.dryRun || question === undefined) {
         result = step.unapplied(plan)

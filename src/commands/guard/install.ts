@@ -39,16 +39,21 @@ ${exitCodesHelp('guard:install')}`
       runArgs: guardRunArgs(this.globalOptions(), serviceFlagValues(flags), config.profile),
       timeoutMs: config.timeoutMs.value,
     })
-    if (!this.jsonEnabled()) this.log(renderGuardInstallPlan(plan))
-    if (plan.notCarried.length && !this.jsonEnabled()) this.warn(`${plan.notCarried.join(', ')} not written into the ${plan.scheduler === 'systemd' ? 'unit' : 'cron entry'}: give the profile a db_password_file instead`)
     const details = {scheduler: plan.scheduler, every: plan.everyMs / 1000, files: plan.files.map((f) => f.path), runs: plan.runCommand}
-    if (flags['dry-run']) {
-      await this.audit('dry-run', details)
-      return this.output({dryRun: true, plan, steps: [], ok: true}, renderGuardInstall)
-    }
-    await this.confirmOrAbort(`Write ${plan.files.map((f) => f.path).join(' and ')}${plan.commands.length ? ' and enable the timer' : ''}?`, flags.force, details)
-    const report = await applyInstall(plan, config.timeoutMs.value)
-    await this.audit(report.ok ? 'done' : report.steps.some((s) => s.ok) ? 'partial' : 'failed', {...details, steps: report.steps})
+    const report = await this.carryOut({
+      interrupt: {started: `the guard's ${plan.scheduler === 'systemd' ? 'units were' : 'cron entry was'} being written`, check: 'atom-ops guard status', audit: () => details},
+      plan: async () => plan,
+      preview: () => {
+        this.log(renderGuardInstallPlan(plan))
+        if (plan.notCarried.length > 0) this.warn(`${plan.notCarried.join(', ')} not written into the ${plan.scheduler === 'systemd' ? 'unit' : 'cron entry'}: give the profile a db_password_file instead`)
+      },
+      question: () => `Write ${plan.files.map((f) => f.path).join(' and ')}${plan.commands.length > 0 ? ' and enable the timer' : ''}?`,
+      force: flags.force,
+      dryRun: flags['dry-run'],
+      unapplied: (): GuardInstallReport => ({dryRun: true, plan, steps: [], ok: true}),
+      apply: () => applyInstall(plan, config.timeoutMs.value),
+      audited: (r) => [r.dryRun ? 'dry-run' : r.ok ? 'done' : r.steps.some((st) => st.ok) ? 'partial' : 'failed', {...details, steps: r.steps}],
+    })
     if (!report.ok) this.setExitCode(6)
     return this.output(report, renderGuardInstall)
   }
