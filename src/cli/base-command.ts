@@ -9,7 +9,7 @@ import {scrub} from '../lib/util/secrets.js'
 import {secondsFlag} from './flags.js'
 import {IOStreams} from './io.js'
 import {inert} from '../lib/util/text.js'
-import type {View} from '../ui/view.js'
+import {paint, type Style, type View} from '../ui/view.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 type GlobalFlags = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags']>
@@ -169,7 +169,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     let yes = false
     try {
       // The question may quote the database (a job's name): shown inert, like every other output.
-      yes = await confirm({message: inert(question), default: false, theme: this.io.stderrColour ? undefined : PLAIN_PROMPT}, {output: process.stderr})
+      yes = await confirm({message: inert(question), default: false, theme: promptTheme(this.io.stderrColour)}, {output: process.stderr})
     } catch {
       yes = false
     }
@@ -311,18 +311,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 }
 
-/** inquirer's look without colours, for --no-color and NO_COLOR (its own check only reads the environment). */
-const PLAIN_PROMPT = {
-  prefix: {idle: '?', done: '✔'},
-  style: {
-    answer: (t: string) => t,
-    message: (t: string) => t,
-    error: (t: string) => `> ${t}`,
-    defaultAnswer: (t: string) => `(${t})`,
-    help: (t: string) => t,
-    highlight: (t: string) => t,
-    key: (t: string) => `<${t}>`,
-  },
+/**
+ * inquirer's look, coloured or plain as atom-ops decided (--color, --no-color, NO_COLOR, FORCE_COLOR,
+ * a terminal). inquirer's own check reads only the environment and turns colour off wherever `CI` is
+ * set, so the prompt would disagree with the rest of the output.
+ */
+function promptTheme(colour: boolean) {
+  const view = {colour}
+  const style = (s: Style) => (t: string) => paint(view, s, t)
+  return {
+    prefix: {idle: paint(view, 'blue', '?'), done: paint(view, 'green', '✔')},
+    style: {
+      answer: style('cyan'),
+      message: style('bold'),
+      error: (t: string) => paint(view, 'red', `> ${t}`),
+      defaultAnswer: (t: string) => paint(view, 'dim', `(${t})`),
+      help: style('dim'),
+      highlight: style('cyan'),
+      key: (t: string) => paint(view, ['cyan', 'bold'], `<${t}>`),
+    },
+  }
 }
 
 /** Flags that may be given empty: AtoM's workers_key is empty by default. */

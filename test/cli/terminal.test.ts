@@ -184,9 +184,9 @@ describe('colour: on a terminal only, NO_COLOR, --no-color, FORCE_COLOR', {skip:
     })
   }
 
-  test('--no-color: the confirmation prompt is plain too (it is coloured without it)', async () => {
+  test('--no-color: the confirmation prompt is plain too (it is coloured without it, also where CI is set, which turns off inquirer\'s own colour check)', async () => {
     const colours = /\u001b\[(1|2|3\d|9\d)m/
-    const ask = (flags: string[]) => runInPty(['jobs', 'clear', ...flags, '--name', CSV], {env: bed.env(), columns: 200, answers: [{when: /Delete \d+ job/, type: 'n\r'}]})
+    const ask = (flags: string[]) => runInPty(['jobs', 'clear', ...flags, '--name', CSV], {env: bed.env({CI: 'true'}), columns: 200, answers: [{when: /Delete \d+ job/, type: 'n\r'}]})
     const coloured = await ask([])
     assert.equal(coloured.code, 5, coloured.output)
     assert.match(coloured.output.slice(coloured.output.indexOf('Delete')), colours)
