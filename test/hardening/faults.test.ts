@@ -45,6 +45,9 @@ const MYSQL_DOWN = /^atom-ops: MySQL at atom@127\.0\.0\.1:\d+\/atom did not answ
 /** supervisorctl's own "refused connection", or our runner's timeout for a supervisorctl that never returns. */
 const SUPERVISOR_DOWN = /supervisord is not answering: http:\/\/127\.0\.0\.1:\d+ refused connection|supervisorctl status did not finish within 6s \(commands get 3x --timeout\)/
 
+/** doctor's check of the service: UNKN with supervisorctl's refusal, or the runner's timeout naming its budget and the flag that raises it. */
+const DOCTOR_SUPERVISOR_DOWN = /UNKN[^\n]*(supervisord is not answering: http:\/\/127\.0\.0\.1:\d+ refused connection|supervisorctl status did not finish within 6s \(commands get 3x --timeout\))/
+
 /** Scratch files of the cases (export targets, supervisord.conf files); created in before(). */
 let work = ''
 /** A backup file written by `jobs clear` on the real bed, so `jobs restore` fails on MySQL and nothing else. */
@@ -93,6 +96,8 @@ const CASES: Case[] = [
   {name: 'jobs restore FILE', service: 'mysql', args: (a) => ['jobs', 'restore', backupFile, ...DB(a)], code: 4, message: MYSQL_DOWN},
   // The worker commands under supervisord: supervisorctl against a server that refuses or never answers.
   {name: 'worker status (supervisord)', service: 'supervisor', args: (a) => ['worker', 'status', ...SV(a)], code: 4, message: SUPERVISOR_DOWN, stdout: true},
+  // doctor's worker-service check under the service-manager budget: an UNKNOWN that says which budget ran out, or supervisorctl's own refusal (CRITICAL overall: the bed has no worker then).
+  {name: 'doctor (supervisord)', service: 'supervisor', args: (a) => ['doctor', ...SV(a)], code: 2, message: DOCTOR_SUPERVISOR_DOWN, stdout: true},
   {name: 'worker restart (supervisord)', service: 'supervisor', args: (a) => ['worker', 'restart', ...SV(a), '--force', '--wait', '0'], code: 4, message: SUPERVISOR_DOWN, stdout: true},
 ]
 
