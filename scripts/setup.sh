@@ -29,6 +29,8 @@ command -v lintian >/dev/null || need+=(lintian)
 command -v man >/dev/null || need+=(man-db)
 command -v groff >/dev/null || need+=(groff-base)
 command -v zsh >/dev/null || need+=(zsh)
+# guard's mail notifications are tested through a real sendmail-compatible client delivering over SMTP on loopback.
+command -v msmtp >/dev/null || need+=(msmtp)
 [ -f /usr/share/bash-completion/bash_completion ] || need+=(bash-completion)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"

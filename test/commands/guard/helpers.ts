@@ -38,9 +38,11 @@ export async function startWebhook(): Promise<Webhook> {
 
 /**
  * Real programs for notify_exec and notify_sendmail: shell scripts that write what they receive on
- * stdin (and, for sendmail, their arguments) to a folder, one file per call.
+ * stdin (and, for sendmail, their arguments) to a folder, one file per call. Given a mail server's
+ * port, the sendmail program then hands the mail to the real msmtp (a sendmail-compatible client,
+ * Debian's `msmtp`), with the same arguments, which delivers it over SMTP on loopback.
  */
-export async function writeReceivers(dir: string): Promise<{exec: string; failing: string; sendmail: string; received: (prefix: string) => Promise<string[]>}> {
+export async function writeReceivers(dir: string, smtpPort?: number): Promise<{exec: string; failing: string; sendmail: string; received: (prefix: string) => Promise<string[]>}> {
   await mkdir(join(dir, 'received'), {recursive: true})
   const inbox = join(dir, 'received')
   const exec = join(dir, 'page-me')
@@ -48,7 +50,8 @@ export async function writeReceivers(dir: string): Promise<{exec: string; failin
   const failing = join(dir, 'page-me-broken')
   await writeFile(failing, '#!/bin/sh\ncat >/dev/null\necho "pager service refused the page" >&2\nexit 3\n')
   const sendmail = join(dir, 'sendmail')
-  await writeFile(sendmail, `#!/bin/sh\nf="${inbox}/mail-$(date +%s%N)-$$"\necho "$@" > "$f.args"\ncat > "$f.txt"\n`)
+  const deliver = smtpPort === undefined ? '' : `exec /usr/bin/msmtp --host=127.0.0.1 --port=${smtpPort} --tls=off --auth=off --from=atom-ops@localhost "$@" < "$f.txt"\n`
+  await writeFile(sendmail, `#!/bin/sh\nf="${inbox}/mail-$(date +%s%N)-$$"\necho "$@" > "$f.args"\ncat > "$f.txt"\n${deliver}`)
   for (const f of [exec, failing, sendmail]) await chmod(f, 0o755)
   const received = async (prefix: string) => {
     const names = (await readdir(inbox)).filter((n) => n.startsWith(prefix) && !n.endsWith('.args')).sort()

@@ -12,6 +12,7 @@ import {gatedCommand, gearmanWorkerCommand, type RunningSupervisord, startSuperv
 import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
 import {auditRecords, startWebhook, type Webhook, writeReceivers} from './helpers.js'
+import {startSmtpReceiver} from '../../helpers/smtp-receiver.js'
 
 /**
  * guard run against real services: MariaDB, gearmand, the worker under a real supervisord (gated so
@@ -21,6 +22,7 @@ import {auditRecords, startWebhook, type Webhook, writeReceivers} from './helper
 let bed: TestBed
 let sup: RunningSupervisord
 let hook: Webhook
+let smtp: Awaited<ReturnType<typeof startSmtpReceiver>>
 let receivers: Awaited<ReturnType<typeof writeReceivers>>
 let gate: string
 let stateDir: string
@@ -34,7 +36,8 @@ before(async () => {
       programs: [{name: 'atom-worker', command: gatedCommand(gearmanWorkerCommand(bed.servers[0], STOCK_REGISTERED_CLASSES.map((c) => bed.fn(c))), gate), startretries: 1}],
     })
     hook = await startWebhook()
-    receivers = await writeReceivers(bed.dir)
+    smtp = await startSmtpReceiver()
+    receivers = await writeReceivers(bed.dir, smtp.port)
   } catch (error) {
     await sup?.stop()
     await bed.stop()
@@ -43,6 +46,7 @@ before(async () => {
 })
 after(async () => {
   await hook?.close()
+  await smtp?.close()
   await sup?.stop()
   await bed?.stop()
 })
@@ -82,7 +86,7 @@ async function freshState(): Promise<void> {
 
 const everyChannel = () => ({notify_exec: receivers.exec, notify_url: hook.url, notify_mail: ['ops@example.org', 'oncall@example.org'], notify_sendmail: receivers.sendmail})
 
-describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmail stand-in)', () => {
+describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmail stand-in handing mail to the real msmtp and an SMTP receiver on loopback)', () => {
   beforeEach(async () => {
     hook.mode = 'ok'
   })
@@ -190,6 +194,13 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
     assert.deepEqual(JSON.parse(mail.slice(mail.indexOf('The event as JSON:\n') + 19)), event)
     const args = (await readdir(join(bed.dir, 'received'))).filter((n) => n.endsWith('.args')).sort().pop()!
     assert.equal((await readFile(join(bed.dir, 'received', args), 'utf8')).trim(), '-t -oi')
+    // A real sendmail-compatible client (msmtp) took the same mail and delivered it over SMTP on loopback:
+    // the envelope's recipients are read from the To: line, the message arrives whole.
+    assert.equal(smtp.mails.length, mailsBefore + 1)
+    const delivered = smtp.mails[smtp.mails.length - 1]
+    assert.deepEqual(delivered.to, ['ops@example.org', 'oncall@example.org'])
+    assert.match(delivered.data, /^Subject: \[atom-ops guard\] [^\n]+ \(main\): OK - restart-worker: /m)
+    assert.deepEqual(JSON.parse(delivered.data.slice(delivered.data.indexOf('The event as JSON:\n') + 19)), event)
     // Every action is on record.
     const done = (await auditRecords(auditLog(), 'guard:run')).filter((a) => a.action === 'restart-worker' && a.outcome === 'done')
     assert.equal(done.length, 1)
@@ -298,8 +309,9 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
     await bed.database.execute('UPDATE job SET status_id = ? WHERE id = ?', [TERM.jobCompleted, oldRunning])
   })
 
-  test('delivery failures: webhook 500, webhook down, webhook silent past notify_timeout, exec failing, exec missing, sendmail missing: exit 6, each said', async () => {
+  test('delivery failures: webhook 500, webhook down, webhook silent past notify_timeout, exec failing, exec missing, sendmail missing, the mail server refusing msmtp: exit 6, each said', async () => {
     await ensureRunning()
+    const refusedMail = await writeReceivers(join(bed.dir, 'mail-refused'), await freePort())
     await sup.ctl('stop', 'atom-worker')
     try {
       const cases: Array<[Record<string, unknown>, Webhook['mode'], RegExp]> = [
@@ -309,6 +321,7 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
         [{notify_exec: receivers.failing}, 'ok', /page-me-broken exited 3: pager service refused the page$/],
         [{notify_exec: [join(bed.dir, 'no-such-pager'), '--urgent']}, 'ok', /no-such-pager could not be run: ENOENT$/],
         [{notify_mail: 'ops@example.org', notify_sendmail: join(bed.dir, 'no-sendmail')}, 'ok', /no-sendmail could not be run: ENOENT$/],
+        [{notify_mail: 'ops@example.org', notify_sendmail: refusedMail.sendmail}, 'ok', /sendmail exited \d+: msmtp: cannot connect to 127\.0\.0\.1, port \d+: Connection refused/],
       ]
       if (!SENDMAIL_PATHS.some((p) => existsSync(p))) cases.push([{notify_mail: 'ops@example.org'}, 'ok', /^no sendmail program: none of \/usr\/sbin\/sendmail, \/usr\/lib\/sendmail exists/])
       for (const [channels, mode, message] of cases) {
