@@ -22,4 +22,4 @@ case "$tier" in
     ;;
 esac
 if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test "${select[@]}" | sort); fi
-exec node --import tsx --test --test-concurrency=2 --test-timeout=300000 --test-reporter=spec "${files[@]}"
+exec node --import tsx --test --test-concurrency=2 --test-timeout=600000 --test-reporter=spec "${files[@]}"

@@ -83,7 +83,7 @@ describe('bash completion from `atom-ops autocomplete`', () => {
   test('in an interactive bash (tmux): Tab turns `atom-ops jo` into `atom-ops jobs `, then `cl` into `clear `, then `--dr` into `--dry-run`', {skip: !hasTmux && 'needs tmux'}, async () => {
     const socket = join(home, 'tmux.sock')
     const tmux = (...args: string[]) => spawnSync('tmux', ['-S', socket, ...args], {encoding: 'utf8', timeout: 30_000})
-    const shell = `env -i HOME=${home} XDG_CACHE_HOME=${env.XDG_CACHE_HOME} PATH=${join(home, 'bin')}:${process.env.PATH} TERM=xterm PS1='$ ' bash --noprofile --norc -i`
+    const shell = `env -i HOME=${home} XDG_CACHE_HOME=${env.XDG_CACHE_HOME} PATH=${join(home, 'bin')}:${process.env.PATH} TERM=xterm PS1='$ ' HISTFILE= bash --noprofile --norc -i`
     assert.equal(tmux('new-session', '-d', '-x', '150', '-y', '20', shell).status, 0)
     // -N keeps the spaces at the ends of lines: the space completion adds after a whole word shows.
     const screen = () => tmux('capture-pane', '-p', '-N').stdout
@@ -110,7 +110,10 @@ describe('bash completion from `atom-ops autocomplete`', () => {
       tmux('send-keys', 'Tab')
       await shows('--dry-run', /^\$ atom-ops jobs clear --force --dry-run $/m)
     } finally {
+      // Wait until no server answers on the socket, so nothing writes to the folder while after() removes it
+      // (the shell keeps no history either: HISTFILE is empty).
       tmux('kill-server')
+      await until('the tmux server to exit', async () => tmux('has-session').status !== 0, 30_000, 50)
     }
   })
 })

@@ -105,12 +105,21 @@ describe('jobs clear and jobs kill at once', () => {
     await seedMany(bed.database, 3000)
     const target = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running'})
     const file = join(bed.dir, 'kill-later.ndjson')
-    const clear = runCli(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '300', '--batch-pause', '150', '--json'], {env: bed.env(), timeoutMs: 90_000})
-    await until('the clear to delete a batch', async () => (await jobCount()) < 3001)
-    const kill = await runCli(['jobs', 'kill', String(target), '--force', '--reason', 'test', '--json'], {env: bed.env()})
-    assert.equal(kill.code, 0, kill.stderr)
-    // The row was marked failed and got its note while the clear was still working on older rows.
-    const r = await clear
+    // A transaction holds a row half way: the clear waits there, so the kill comes before the clear reaches
+    // its row however slowly the kill's process starts on a busy machine.
+    const holder = await holdJobRowLock(bed.db.target, 1500)
+    let r: CliResult
+    try {
+      const clear = runCli(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '300', '--json'], {env: bed.env(), timeoutMs: 120_000})
+      await until('the clear to delete a batch', async () => (await jobCount()) < 3001)
+      const kill = await runCli(['jobs', 'kill', String(target), '--force', '--reason', 'test', '--json'], {env: bed.env()})
+      assert.equal(kill.code, 0, kill.stdout + kill.stderr)
+      assert.ok((await jobCount()) > 1, 'the clear was still working on older rows')
+      await holder.release()
+      r = await clear
+    } finally {
+      await holder.release().catch(() => undefined)
+    }
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.json.deleted, 3001)
     const counts = await tableCounts(bed.database)
