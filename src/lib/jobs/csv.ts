@@ -30,6 +30,8 @@ export function neutraliseCell(value: string | number | null | undefined): strin
 export function phpCsvField(value: string | number | null | undefined, options: CsvOptions = {}): string {
   const s = options.raw ? (value === null || value === undefined ? '' : String(value)) : neutraliseCell(value)
   if (!/[,"\\\n\r\t ]/.test(s)) return s
+  // Most enclosed cells (dates, "Report 12") hold no quote: nothing to double.
+  if (!s.includes('"')) return `"${s}"`
   let out = '"'
   let escaped = false
   for (const c of s) {
