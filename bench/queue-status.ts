@@ -2,7 +2,7 @@
  * `queue status` against 3 job servers holding 2,000 functions and 300 workers each, against the
  * baseline an operator runs today: `gearadmin --status` once per server, in sequence. Both sides are
  * timed as whole processes (our Node start-up included) and, for the protocol work alone, in-process.
- * Run: npm run build && npx tsx bench/queue-status.ts [runs]
+ * Run: npm run build && npx tsx bench/queue-status.ts [runs]   (BENCH_NODE=/path/to/node: another Node)
  */
 import {BinaryConnection} from '../src/lib/gearman/binary.js'
 import {GearmanAdmin} from '../src/lib/gearman/admin.js'
@@ -12,6 +12,9 @@ import {startGearmand, type RunningGearmand} from '../test/support/testbed/gearm
 import {waitFor} from '../test/support/testbed/processes.js'
 import {TestBed} from '../test/support/testbed/testbed.js'
 import {CLI, median, row, timeRun} from './lib.js'
+
+/** The Node that runs the CLI and `node -e 0`: BENCH_NODE=/path/to/node (e.g. the packaged Node 22), else this one. */
+const NODE = process.env.BENCH_NODE || process.execPath
 
 const runs = Number(process.argv[2] ?? 9)
 const bed = await TestBed.start()
@@ -35,8 +38,8 @@ try {
   const env = {...process.env, ...bed.env()}
 
   const gearadmin = median(runs, () => servers.reduce((sum, g) => sum + timeRun('gearadmin', ['-h', '127.0.0.1', '-p', String(g.port), '--status']), 0))
-  const cli = median(runs, () => timeRun(process.execPath, [CLI, 'queue', 'status', '--json', ...gearmanFlags], env))
-  const cliHuman = median(runs, () => timeRun(process.execPath, [CLI, 'queue', 'status', ...gearmanFlags], env))
+  const cli = median(runs, () => timeRun(NODE, [CLI, 'queue', 'status', '--json', ...gearmanFlags], env))
+  const cliHuman = median(runs, () => timeRun(NODE, [CLI, 'queue', 'status', ...gearmanFlags], env))
   const config = await resolveConfig({gearman: servers.map((g) => `127.0.0.1:${g.port}`)}, env)
   const lib: number[] = []
   for (let i = 0; i <= runs; i++) {
@@ -52,7 +55,10 @@ try {
   console.log(row('queue status --json (process) vs 3x gearadmin', cli, gearadmin, '<= 2'))
   console.log(row('queue status, table (process) vs 3x gearadmin', cliHuman, gearadmin, '<= 2'))
   console.log(row('queueStatus() in-process vs 3x gearadmin', libMedian, gearadmin, '(protocol work only)'))
-  console.log(row('node -e 0 vs 3x gearadmin', median(runs, () => timeRun(process.execPath, ['-e', '0'])), gearadmin, '(Node start-up floor)'))
+  const node = median(runs, () => timeRun(NODE, ['-e', '0']))
+  console.log(row('node -e 0 vs 3x gearadmin', node, gearadmin, '(Node start-up floor)'))
+  console.log(row(`queue status --json (process) vs node -e 0`, cli, node, '<= 4 (Node 20)'))
+  console.log(`node: ${NODE}`)
 } finally {
   for (const c of conns) c.close()
   for (const g of servers) await g.stop()

@@ -1,4 +1,6 @@
-import {Command, Flags, Interfaces} from '@oclif/core'
+import type {Interfaces} from '@oclif/core'
+import {Command} from '@oclif/core/command'
+import * as Flags from '@oclif/core/flags'
 
 import {type GlobalOptions, parseTimeoutSeconds, type ResolvedConfig, resolveConfig} from '../lib/config/resolve.js'
 import {AbortedError, AtomOpsError, describeError, ExitCode, OperationError, UsageError} from '../lib/errors.js'

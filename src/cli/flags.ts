@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {type JobFilter, parseNames, parseStatuses} from '../lib/jobs/filter.js'
 import {parseDuration} from '../lib/util/duration.js'

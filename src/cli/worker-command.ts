@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from './base-command.js'
 import {applyWorkerControl, planWorkerControl, type WorkerAction, type WorkerControlReport, workerControlQuestion, workerControlUnapplied} from '../lib/service/worker.js'

@@ -1,7 +1,15 @@
-import CliTable from 'cli-table3'
+import {createRequire} from 'node:module'
+
+import type CliTableType from 'cli-table3'
 
 import {inert} from './text.js'
 import {paint, PLAIN_VIEW, type Style, type View} from './view.js'
+
+/** cli-table3 (CommonJS) is loaded when a bordered table is first drawn: --json and large tables never need it. */
+let cliTable: typeof CliTableType | undefined
+function loadCliTable(): typeof CliTableType {
+  return (cliTable ??= createRequire(import.meta.url)('cli-table3') as typeof CliTableType)
+}
 
 /** Above this many rows cli-table3's layout (quadratic in the rows) costs seconds: draw aligned columns instead. */
 const LARGE_TABLE = 300
@@ -120,6 +128,7 @@ function naturalWidths({specs, cells}: Table): number[] {
 }
 
 function drawBordered({specs, cells, styles}: Table, view: View): string {
+  const CliTable = loadCliTable()
   const table = new CliTable({
     head: specs.map((s) => paint(view, 'bold', s.head)),
     style: {head: [], border: [], compact: true},

@@ -1,3 +1,4 @@
+import {readdir} from 'node:fs/promises'
 import {join} from 'node:path'
 import type {DatabaseTarget} from '../db/target.js'
 
@@ -7,7 +8,7 @@ import {type HostPort, parseHostPort} from '../util/hostport.js'
 import {registerSecret} from '../util/secrets.js'
 import {type PdoMysqlDsn, parsePdoMysqlDsn} from './dsn.js'
 import {type PhpValue, parsePhpReturnArray} from './php-array.js'
-import {type AlwaysOnPlugins, pluginDirectories, readAlwaysOnPlugins} from './plugins.js'
+import {pluginDirectories, readAlwaysOnPlugins} from './plugins.js'
 import {functionPrefix} from './prefix.js'
 import {type CascadedConfig, type ConfigOrigin, readCascade, type SymfonyEnvironment} from './symfony-config.js'
 import {isRecord} from './yaml.js'
@@ -58,7 +59,6 @@ export interface AtomInstall {
   web: AtomSide
   /** What `php symfony jobs:worker` (environment worker) sees. */
   worker: AtomSide
-  alwaysOnPlugins: AlwaysOnPlugins
 }
 
 /**
@@ -69,10 +69,7 @@ export interface AtomInstall {
  */
 export async function readAtomInstall(root: string): Promise<AtomInstall> {
   const realRoot = await resolveRealDirectory(root, 'AtoM root', ROOT_HINT)
-  const [alwaysOnPlugins, onDisk] = await Promise.all([readAlwaysOnPlugins(realRoot), pluginDirectories(realRoot)])
-  // app.yml and settings.yml are compiled before the database's plugins are loaded: only always-on
-  // plugins' config counts (sfApplicationConfiguration::initConfiguration).
-  const pluginDirs = alwaysOnPlugins.names.map((name) => onDisk.get(name)).filter((d): d is string => d !== undefined)
+  const pluginDirs = await configuringPlugins(realRoot)
   const environments: SymfonyEnvironment[] = ['prod', 'worker']
   const [gearman, app, settings] = await Promise.all([
     readCascade(realRoot, 'gearman.yml', environments, pluginDirs),
@@ -87,8 +84,36 @@ export async function readAtomInstall(root: string): Promise<AtomInstall> {
     files: {gearman: gearman.prod.files, app: app.prod.files, settings: settings.prod.files},
     web: side('prod'),
     worker: side('worker'),
-    alwaysOnPlugins,
   }
+}
+
+/** The files of a plugin's config/ that take part in the install's configuration. */
+const CASCADE_FILES = ['gearman.yml', 'app.yml', 'settings.yml']
+
+/**
+ * The directories of the plugins whose config/ is a layer of the cascades, in ProjectConfiguration's
+ * order. app.yml and settings.yml are compiled before the database's plugins are loaded: only
+ * always-on plugins' config counts (sfApplicationConfiguration::initConfiguration). Which plugins
+ * are always on takes parsing ProjectConfiguration (PHP): that is done only when a plugin on disk
+ * has one of the files at all (a plugin without them adds no layer, enabled or not).
+ */
+async function configuringPlugins(realRoot: string): Promise<string[]> {
+  const onDisk = await pluginDirectories(realRoot)
+  const withFiles = new Set<string>()
+  await Promise.all(
+    [...onDisk.values()].map(async (dir) => {
+      try {
+        if ((await readdir(join(dir, 'config'))).some((name) => CASCADE_FILES.includes(name))) withFiles.add(dir)
+      } catch (error) {
+        // No config/: no layer. Unreadable as a listing: its files may still be readable, let readLayers decide.
+        const code = (error as NodeJS.ErrnoException).code
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') withFiles.add(dir)
+      }
+    }),
+  )
+  if (withFiles.size === 0) return []
+  const alwaysOn = await readAlwaysOnPlugins(realRoot)
+  return alwaysOn.names.map((name) => onDisk.get(name)).filter((d): d is string => d !== undefined && withFiles.has(d))
 }
 
 function where(config: CascadedConfig, path: string[]): string {
