@@ -96,7 +96,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init()
-    const {args, flags} = await this.parse({
+    const {args, flags, raw} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -105,6 +105,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    this.givenTargetFlags = targetFlagsGiven(raw)
     this.io = new IOStreams({json: this.jsonEnabled(), color: flags.color, noPager: flags['no-pager'], quiet: flags.quiet, verbose: flags.verbose, wide: flags.wide})
     rejectBlankValues(flags as Record<string, unknown>)
     // Once per run, on stderr (never in --json's stdout): the whole command line is public on this host.
@@ -116,6 +117,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.resolved ??= await resolveConfig(this.globalOptions())
     return this.resolved
   }
+
+  /**
+   * The flags given on the command line (not from the environment or a profile) that choose the install, its
+   * database and Gearman servers, and the worker's service; a suggested command carries them so that it
+   * works when copied as printed.
+   */
+  protected targetArgs(): {global: string[]; service: string[]} {
+    return this.givenTargetFlags
+  }
+
+  private givenTargetFlags: {global: string[]; service: string[]} = {global: [], service: []}
 
   /** The global flags as typed, for resolving another profile's configuration with the same overrides. */
   protected globalOptions(): GlobalOptions {
@@ -333,6 +345,23 @@ function promptTheme(colour: boolean) {
       key: (t: string) => paint(view, ['cyan', 'bold'], `<${t}>`),
     },
   }
+}
+
+/** Flags every command takes that say which install, database and Gearman servers (never a password). */
+const GLOBAL_TARGET_FLAGS = new Set(['atom-root', 'profile', 'db', 'db-password-file', 'gearman', 'workers-key', 'timezone'])
+/** The worker commands' flags that say where and how the worker service runs. */
+const SERVICE_TARGET_FLAGS = new Set(['host', 'unit', 'manager', 'supervisor-config', 'ssh-option'])
+
+/** From oclif's raw tokens: the target flags as given, each `--name value`; a --db URL with a password is left out. */
+function targetFlagsGiven(raw: ReadonlyArray<{type: string; flag?: string; input: string}>): {global: string[]; service: string[]} {
+  const given = {global: [] as string[], service: [] as string[]}
+  for (const token of raw) {
+    if (token.type !== 'flag' || !token.flag) continue
+    if (token.flag === 'db' && urlCarriesPassword(token.input)) continue
+    const into = GLOBAL_TARGET_FLAGS.has(token.flag) ? given.global : SERVICE_TARGET_FLAGS.has(token.flag) ? given.service : undefined
+    into?.push(`--${token.flag}`, token.input)
+  }
+  return given
 }
 
 /** Flags that may be given empty: AtoM's workers_key is empty by default. */

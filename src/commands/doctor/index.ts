@@ -34,7 +34,7 @@ ${exitCodesHelp('doctor')}`
   async run(): Promise<DoctorReport | MultiDoctorReport | DoctorFixReport> {
     const service = serviceFlagValues(this.flags)
     if (this.flags.fix) return this.fix(service)
-    const result = this.flags['all-profiles'] ? await runDoctorForProfiles(this.globalOptions(), {service}) : await runDoctor(await this.settings(), {service})
+    const result = this.flags['all-profiles'] ? await runDoctorForProfiles(this.globalOptions(), {service}) : await runDoctor(await this.settings(), {service, commandArgs: this.targetArgs()})
     this.setExitCode(result.exitCode)
     if (this.flags.nagios) {
       const worst = 'profiles' in result ? result.profiles.find((p) => p.report.status === result.status)!.report : result
@@ -47,7 +47,7 @@ ${exitCodesHelp('doctor')}`
   /** The report and the fixes in plain words first, then one question; declined, nothing changes (exit 5). */
   private async fix(service: ReturnType<typeof serviceFlagValues>): Promise<DoctorFixReport> {
     const config = await this.settings()
-    const plan = await planDoctorFix(config, {service})
+    const plan = await planDoctorFix(config, {service, commandArgs: this.targetArgs()})
     if (!this.jsonEnabled()) this.log(renderDoctorFixPlan(plan, this.view()))
     const planned: DoctorFixReport = {dryRun: this.flags['dry-run'], before: plan.before, fixes: plan.fixes, status: plan.before.status, exitCode: plan.before.exitCode}
     if (plan.fixes.length === 0 || this.flags['dry-run']) {
@@ -64,7 +64,7 @@ ${exitCodesHelp('doctor')}`
       }
       throw error
     }
-    const report = await applyDoctorFixes(config, plan, {service})
+    const report = await applyDoctorFixes(config, plan, {service, commandArgs: this.targetArgs()})
     await this.audit(report.exitCode === 0 ? 'done' : 'partial', {fixes: report.fixes, before: report.before.status, after: report.status})
     this.setExitCode(report.exitCode)
     return this.output(report, renderDoctorFixResult)

@@ -8,7 +8,17 @@ import {Database} from '../db/database.js'
 import {describeError} from '../errors.js'
 import {fetchServerView, type ServerView} from '../gearman/view.js'
 import type {ServiceFlags} from '../service/targets.js'
+import {shellQuote} from '../remote/runner.js'
 import {ownerName} from '../util/files.js'
+
+/**
+ * Flags as given on the command line, word by word (`--atom-root`, `/srv/atom`): those every command takes
+ * (install, database, Gearman, timezone) and those only the worker commands take (manager, host, unit).
+ */
+export interface CommandArgs {
+  global: readonly string[]
+  service: readonly string[]
+}
 
 /**
  * What the checks share, fetched once and on demand: every check that needs `status` of a server
@@ -24,9 +34,20 @@ export class DoctorEvidence {
     readonly timeoutMs: number,
     /** How the worker service is reached, as given by flags (the profile fills the rest). */
     readonly service: ServiceFlags = {},
+    /** The flags that chose this install and its worker on the command line, repeated in the commands the report suggests. */
+    readonly commandArgs: CommandArgs = {global: [], service: []},
     /** The command that restarts the worker, for fix lines (see restartCommandFor). */
     readonly restartCommand = 'atom-ops worker restart',
   ) {}
+
+  /**
+   * An atom-ops command line for a fix: the words, then the flags this run was given to find the install,
+   * the database and the worker, so that it works when copied as printed.
+   */
+  command(words: string): string {
+    const args = words.startsWith('worker ') ? [...this.commandArgs.global, ...this.commandArgs.service] : this.commandArgs.global
+    return ['atom-ops', words, ...args.map(shellQuote)].join(' ')
+  }
 
   /** Whether atom-ops knows what runs the worker: a manager, supervisor config or host (flag or profile), or systemd here. */
   get managerKnown(): boolean {
@@ -91,9 +112,9 @@ export class DoctorEvidence {
  * elsewhere also the plain command AtoM documents, run from the root as the install's owner.
  */
 export async function restartCommandFor(ctx: DoctorEvidence): Promise<string> {
-  if (ctx.managerKnown) return 'atom-ops worker restart'
+  if (ctx.managerKnown) return ctx.command('worker restart')
   const root = ctx.install.realRoot
   const owner = await ownerName(root)
   const asOwner = owner && owner !== 'root' ? `sudo -u ${owner} ` : ''
-  return `atom-ops worker restart --manager systemd|supervisor   # or, with no service manager: cd ${root} && ${asOwner}php symfony jobs:worker`
+  return `${ctx.command('worker restart')} --manager systemd|supervisor   # or, with no service manager: cd ${root} && ${asOwner}php symfony jobs:worker`
 }

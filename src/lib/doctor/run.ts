@@ -2,7 +2,7 @@ import {isInstallFunction} from '../atom/facts.js'
 import {type GlobalOptions, type ResolvedConfig, resolveConfig} from '../config/resolve.js'
 import {ConfigError} from '../errors.js'
 import {loadSettingsFile} from '../settings/profiles.js'
-import {DoctorEvidence, restartCommandFor} from './evidence.js'
+import {type CommandArgs, DoctorEvidence, restartCommandFor} from './evidence.js'
 import {checkStaleConfigCache} from './checks/cache.js'
 import {checkWebAndWorkerAgree} from './checks/config.js'
 import {checkDatabase} from './checks/database.js'
@@ -31,6 +31,8 @@ export interface DoctorReport {
 export interface DoctorOptions {
   /** How the worker service is reached (flags; the profile fills the rest). */
   service?: ServiceFlags
+  /** The flags given on the command line that choose the install, database and worker (see DoctorEvidence.command). */
+  commandArgs?: CommandArgs
 }
 
 const SEVERITY: Record<CheckStatus, number> = {critical: 0, warning: 1, unknown: 2, ok: 3, info: 4, skipped: 5}
@@ -89,8 +91,8 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
   }
 
   const service = options.service ?? {}
-  const probe = new DoctorEvidence(config, timeoutMs, service)
-  const ctx = new DoctorEvidence(config, timeoutMs, service, await restartCommandFor(probe))
+  const probe = new DoctorEvidence(config, timeoutMs, service, options.commandArgs)
+  const ctx = new DoctorEvidence(config, timeoutMs, service, options.commandArgs, await restartCommandFor(probe))
   // Network probes answer in milliseconds; service-manager programs (a Python supervisorctl, ssh) can
   // take seconds to start on a loaded machine, so they get their own, longer budget.
   const limit: Budget = {ms: timeoutMs + 500, what: 'the budget for network checks (--timeout)'}

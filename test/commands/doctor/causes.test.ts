@@ -71,11 +71,27 @@ describe('the worker service stopped while a stray worker stays connected', () =
     idle = r.json
     assert.equal(r.json.mostLikelyCause.id, 'worker.service')
     assert.match(r.json.mostLikelyCause.summary, /atom-worker is STOPPED/)
-    assert.equal(r.json.mostLikelyCause.fix, 'atom-ops worker restart')
+    // The flags that found the worker are in the command, so that it works when copied as printed.
+    assert.equal(r.json.mostLikelyCause.fix, `atom-ops worker restart --manager supervisor --supervisor-config ${sup.configFile}`)
     const classes = byId(r.json, 'gearman.job-classes')
     assert.match(classes.summary, /no available worker for 16 of 17 job classes: .*; only 1 still served: the worker service looks down/)
     assert.deepEqual(classes.action, {kind: 'reset-and-restart-worker'})
     assert.ok(classes.evidence.some((e: string) => new RegExp(`still served: ${HANGING} by fd \\d+ from `).test(e)), classes.evidence.join('\n'))
+  })
+
+  test('the command doctor prints, run as printed (plus --force): the worker restarts, verified through Gearman', async () => {
+    const r = await doctor([...sv(), '--atom-root', bed.root])
+    const words = r.json.mostLikelyCause.fix.split(' ')
+    assert.deepEqual(words.slice(0, 3), ['atom-ops', 'worker', 'restart'])
+    assert.ok(words.includes('--atom-root'), r.json.mostLikelyCause.fix)
+    // Without the environment that found the install: only what the printed command says.
+    const restart = await runCli([...words.slice(1), '--force'], {env: {...bed.env(), ATOM_OPS_ATOM_ROOT: undefined}, timeoutMs: 120_000})
+    try {
+      assert.equal(restart.code, 0, restart.stdout + restart.stderr)
+      assert.match(restart.stdout, /^restart verified on 127\.0\.0\.1:\d+ \(the server the web app asks\)/m)
+    } finally {
+      await stopService()
+    }
   })
 
   test('without a known service manager: the same gap still points at the service, with the restart attached', async () => {

@@ -60,7 +60,7 @@ export async function checkStaleConfigCache(ctx: DoctorEvidence): Promise<CheckR
     rank: 30,
     summary: `${[...who].join(' and ')} still run${who.size === 1 ? 's' : ''} on the old configuration: the Symfony cache is older than the files`,
     evidence: stale,
-    fix: `atom-ops cache clear --symfony${workerToo ? ' && atom-ops worker restart' : ''}   # or: cd ${install.realRoot} && php symfony cc`,
+    fix: `${ctx.command('cache clear --symfony')}${workerToo ? ` && ${ctx.restartCommand}` : ''}   # or: cd ${install.realRoot} && php symfony cc`,
     action: {kind: 'clear-symfony-cache'},
   }
 }

@@ -38,6 +38,6 @@ export async function checkWebAndWorkerAgree(ctx: DoctorEvidence): Promise<Check
     rank: 17,
     summary: `${problems.join('; ')}: every job fails with "No Gearman worker available"`,
     evidence,
-    fix: `Make the worker: (or prod:) section of gearman.yml/app.yml agree with the other (atom-ops config show shows both), then: atom-ops cache clear --symfony && ${ctx.restartCommand}`,
+    fix: `Make the worker: (or prod:) section of gearman.yml/app.yml agree with the other (atom-ops config show shows both), then: ${ctx.command('cache clear --symfony')} && ${ctx.restartCommand}`,
   }
 }

@@ -160,7 +160,7 @@ export async function checkWorkersForJobClasses(ctx: DoctorEvidence, otherProfil
           : `the worker's gearman.yml does not list ${asked.label}`,
       ],
       fix: listed
-        ? `atom-ops cache clear --symfony && ${ctx.restartCommand}`
+        ? `${ctx.command('cache clear --symfony')} && ${ctx.restartCommand}`
         : `List ${asked.label} in the worker's gearman.yml too (or move it last for the web app), then: ${ctx.restartCommand}`,
       action: listed ? {kind: 'clear-symfony-cache'} : undefined,
     })

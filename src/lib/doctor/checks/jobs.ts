@@ -27,7 +27,7 @@ export async function checkStalledJobs(ctx: DoctorEvidence): Promise<CheckResult
     rank: 50,
     summary: `${zombies.length} zombie and ${blocked.length} blocked in-progress job(s)${blocked.length ? ': later moves and file imports wait behind the zombie' : ''}`,
     evidence,
-    fix: zombies.length ? `atom-ops jobs kill ${zombies[0].id}   # marks it failed with a note; atom-ops jobs stalled lists them all` : 'atom-ops jobs stalled',
+    fix: zombies.length ? `${ctx.command(`jobs kill ${zombies[0].id}`)}   # marks it failed with a note; atom-ops jobs stalled lists them all` : ctx.command('jobs stalled'),
     action: zombies.length ? {kind: 'kill-zombies', jobIds: zombies.map((j) => j.id)} : undefined,
     metrics,
   }

@@ -65,7 +65,7 @@ export async function checkWorkerService(ctx: DoctorEvidence): Promise<CheckResu
         rank: 10,
         summary: `${limited.map((s) => s.unit).join(', ')} hit its start limit: systemd refuses to start it until reset-failed`,
         evidence,
-        fix: 'atom-ops worker restart   # resets the start limit first, then verifies through Gearman',
+        fix: `${ctx.restartCommand}   # resets the start limit first, then verifies through Gearman`,
         action: {kind: 'reset-and-restart-worker'},
       })
     } else if (down.length > 0) {
@@ -76,13 +76,13 @@ export async function checkWorkerService(ctx: DoctorEvidence): Promise<CheckResu
         rank: 10,
         summary: `${down.map((s) => `${s.unit} is ${s.rawState}`).join(', ')}: no worker takes jobs`,
         evidence,
-        fix: 'atom-ops worker restart',
+        fix: ctx.restartCommand,
         action: {kind: 'reset-and-restart-worker'},
       })
     } else if (looping.length > 0) {
-      results.push({...base, id, status: 'warning', rank: 12, summary: `${looping.map((s) => s.unit).join(', ')} is restarting in a loop`, evidence, fix: 'atom-ops worker logs -n 100   # find what makes it exit'})
+      results.push({...base, id, status: 'warning', rank: 12, summary: `${looping.map((s) => s.unit).join(', ')} is restarting in a loop`, evidence, fix: `${ctx.command('worker logs -n 100')}   # find what makes it exit`})
     } else if (crashes.length > 0) {
-      results.push({...base, id, status: 'warning', rank: 65, summary: `running, but its log shows recent crashes`, evidence, fix: 'atom-ops worker logs -n 200'})
+      results.push({...base, id, status: 'warning', rank: 65, summary: `running, but its log shows recent crashes`, evidence, fix: ctx.command('worker logs -n 200')})
     } else {
       results.push({...base, id, status: 'ok', rank: 90, summary: `${units.map((s) => `${s.unit} ${s.rawState}`).join(', ')} on ${h.host}`, evidence: []})
     }
