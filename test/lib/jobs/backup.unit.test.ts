@@ -78,13 +78,19 @@ describe('backup file', () => {
     assert.deepEqual([summary.jobs, summary.complete, summary.header.version], [6, true, 2])
   })
 
-  test('cut at any byte, it reads up to its last complete batch, never fails on the unfinished one', async () => {
+  test('cut anywhere, it reads up to its last complete batch, never fails on the unfinished one', async () => {
     const file = await write('cut-source.ndjson.gz', [batchRows(10), batchRows(20), batchRows(30)])
     const raw = await readFile(file)
     // Where each batch's marker member ends: from there on the batch counts.
     const markers: number[] = []
-    // From two bytes on (the gzip magic; a one-byte file is no backup at all).
-    for (let end = 2; end <= raw.length; end++) {
+    // Every byte around where a gzip member starts (its header, the first bytes of its data) and every
+    // fifth byte elsewhere, from two bytes on (the gzip magic; a one-byte file is no backup at all).
+    const starts: number[] = []
+    for (let i = 0; i + 2 < raw.length; i++) if (raw[i] === 0x1f && raw[i + 1] === 0x8b && raw[i + 2] === 0x08) starts.push(i)
+    const ends = new Set<number>([raw.length])
+    for (let end = 2; end <= raw.length; end += 5) ends.add(end)
+    for (const at of starts) for (let end = at - 2; end <= at + 24; end++) if (end >= 2 && end <= raw.length) ends.add(end)
+    for (const end of [...ends].sort((x, y) => x - y)) {
       const cut = join(dir, 'cut.ndjson.gz')
       await writeFile(cut, raw.subarray(0, end))
       let summary: Awaited<ReturnType<typeof summariseBackup>> | undefined
@@ -99,7 +105,7 @@ describe('backup file', () => {
       const batches = summary.jobs / 2
       assert.ok(Number.isInteger(batches), `cut at ${end}: ${summary.jobs} jobs, not whole batches`)
       if (batches > markers.length) markers.push(end)
-      assert.equal(batches, markers.length, `cut at ${end}`)
+      assert.equal(batches, markers.length, `cut at ${end}: fewer batches than a shorter cut`)
       if (end === raw.length) assert.equal(summary.complete, true)
       if (batches < 3) assert.equal(summary.complete, false)
     }
