@@ -4,6 +4,7 @@ import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 import {createInterface} from 'node:readline'
 import {PassThrough, type Readable} from 'node:stream'
+import {StringDecoder} from 'node:string_decoder'
 import {promisify} from 'node:util'
 import {createGunzip, gzip} from 'node:zlib'
 
@@ -70,24 +71,74 @@ export async function databaseIdentity(db: Queryable): Promise<DatabaseIdentity>
 
 // ---------------------------------------------------------------- reading rows
 
+const cols = (t: BackupTable, alias: string) => BACKUP_COLUMNS[t].map((c) => `${alias}.${c}`).join(', ')
+
+/**
+ * The columns of a batch's first statement, `job j JOIN object o`: the object's backup columns, then the
+ * job's. A clear's batch both locks and reads its job and object rows with them (one SELECT ... FOR UPDATE).
+ */
+export const OBJECT_JOB_COLUMNS = `${cols('object', 'o')}, ${cols('job', 'j')}`
+const OBJECT_WIDTH = BACKUP_COLUMNS.object.length
+const NOTE_WIDTH = BACKUP_COLUMNS.note.length
+const PROPERTY_WIDTH = BACKUP_COLUMNS.property.length
+
+/** A row of OBJECT_JOB_COLUMNS: the job's id, name, status and download path (what a clear needs after the delete). */
+export function jobOfRow(row: SqlValue[]): {id: number; name: string | null; status_id: number | null; download_path: string | null} {
+  const status = row[JOB_STATUS]
+  return {id: Number(row[0]), name: row[JOB_NAME] as string | null, status_id: status === null ? null : Number(status), download_path: row[JOB_DOWNLOAD] as string | null}
+}
+const JOB_NAME = OBJECT_WIDTH + BACKUP_COLUMNS.job.indexOf('name')
+const JOB_STATUS = OBJECT_WIDTH + BACKUP_COLUMNS.job.indexOf('status_id')
+const JOB_DOWNLOAD = OBJECT_WIDTH + BACKUP_COLUMNS.job.indexOf('download_path')
+
+/** Where rows of one table go as soon as they are read (a backup compresses them while the next read runs). */
+export type RowSink = (table: BackupTable, rows: SqlValue[][]) => void
+
+/**
+ * The notes and properties of these jobs (exact ids), each with its translations in the same statement
+ * (a join on object_id, not a list of note or property ids), handed to `sink` table by table as each
+ * statement returns; locked FOR UPDATE when asked.
+ */
+export async function readChildRows(tx: Queryable, ids: number[], options: {lock: boolean}, sink: RowSink): Promise<void> {
+  if (ids.length === 0) return
+  const lock = options.lock ? ' FOR UPDATE' : ''
+  const nc = exactIdCondition('n.object_id', ids)
+  const notes = await tx.arrays(`SELECT ${cols('note', 'n')}, ${cols('note_i18n', 'x')} FROM note n LEFT JOIN note_i18n x ON x.id = n.id WHERE ${nc.sql} ORDER BY n.id, x.culture${lock}`, nc.values)
+  split(notes, NOTE_WIDTH, 'note', 'note_i18n', sink)
+  const pc = exactIdCondition('p.object_id', ids)
+  const props = await tx.arrays(`SELECT ${cols('property', 'p')}, ${cols('property_i18n', 'x')} FROM property p LEFT JOIN property_i18n x ON x.id = p.id WHERE ${pc.sql} ORDER BY p.id, x.culture${lock}`, pc.values)
+  split(props, PROPERTY_WIDTH, 'property', 'property_i18n', sink)
+}
+
+/** Rows of `parent LEFT JOIN parent_i18n` (ordered by the parent's id) as the parent rows, once each, and the translations. */
+function split(joined: SqlValue[][], width: number, parent: BackupTable, i18n: BackupTable, sink: RowSink): void {
+  const parents: SqlValue[][] = []
+  const translations: SqlValue[][] = []
+  let last: SqlValue | undefined
+  for (const row of joined) {
+    if (row[0] !== last) {
+      parents.push(row.slice(0, width))
+      last = row[0]
+    }
+    if (row[width] !== null) translations.push(row.slice(width))
+  }
+  sink(parent, parents)
+  sink(i18n, translations)
+}
+
 /** Every row of these jobs (exact ids) in the six tables, as arrays in BACKUP_COLUMNS order; locked FOR UPDATE when asked. */
 export async function readJobRows(tx: Queryable, ids: number[], options: {lock: boolean}): Promise<Record<BackupTable, SqlValue[][]>> {
-  const empty = Object.fromEntries(TABLES.map((t) => [t, []])) as unknown as Record<BackupTable, SqlValue[][]>
-  if (ids.length === 0) return empty
-  const lock = options.lock ? ' FOR UPDATE' : ''
-  const cols = (t: BackupTable, alias: string) => BACKUP_COLUMNS[t].map((c) => `${alias}.${c}`).join(', ')
+  const rows = Object.fromEntries(TABLES.map((t) => [t, []])) as unknown as Record<BackupTable, SqlValue[][]>
+  if (ids.length === 0) return rows
   const oc = exactIdCondition('o.id', ids)
-  const jc = exactIdCondition('j.id', ids)
-  const nc = exactIdCondition('n.object_id', ids)
-  const pc = exactIdCondition('p.object_id', ids)
-  // One connection (a transaction): in sequence. The object and job rows first, so their locks come first.
-  const object = await tx.arrays(`SELECT ${cols('object', 'o')} FROM object o WHERE ${oc.sql} AND o.class_name = 'QubitJob' ORDER BY o.id${lock}`, oc.values)
-  const job = await tx.arrays(`SELECT ${cols('job', 'j')} FROM job j WHERE ${jc.sql} ORDER BY j.id${lock}`, jc.values)
-  const note = await tx.arrays(`SELECT ${cols('note', 'n')} FROM note n WHERE ${nc.sql} ORDER BY n.id${lock}`, nc.values)
-  const noteI18n = await tx.arrays(`SELECT ${cols('note_i18n', 'x')} FROM note_i18n x JOIN note n ON n.id = x.id WHERE ${nc.sql} ORDER BY x.id, x.culture${lock}`, nc.values)
-  const property = await tx.arrays(`SELECT ${cols('property', 'p')} FROM property p WHERE ${pc.sql} ORDER BY p.id${lock}`, pc.values)
-  const propertyI18n = await tx.arrays(`SELECT ${cols('property_i18n', 'x')} FROM property_i18n x JOIN property p ON p.id = x.id WHERE ${pc.sql} ORDER BY x.id, x.culture${lock}`, pc.values)
-  return {object, job, note, note_i18n: noteI18n, property, property_i18n: propertyI18n}
+  // The object and job rows first, so their locks come first.
+  const head = await tx.arrays(`SELECT ${OBJECT_JOB_COLUMNS} FROM object o JOIN job j ON j.id = o.id WHERE ${oc.sql} AND o.class_name = 'QubitJob' ORDER BY o.id${options.lock ? ' FOR UPDATE' : ''}`, oc.values)
+  rows.object = head.map((r) => r.slice(0, OBJECT_WIDTH))
+  rows.job = head.map((r) => r.slice(OBJECT_WIDTH))
+  await readChildRows(tx, ids, options, (table, r) => {
+    rows[table] = r
+  })
+  return rows
 }
 
 // ---------------------------------------------------------------- writing
@@ -97,9 +148,13 @@ const gzipAsync = promisify(gzip)
 /**
  * A backup being written (format 2): a header, then per batch the rows of its jobs as JSON arrays, one
  * line each (`["o", ...]` object, `["j", ...]` job, `["n", ...]`, `["ni", ...]`, `["p", ...]`,
- * `["pi", ...]`) and a marker `{"batch":N,"jobs":K}`, each batch its own gzip member (compressed off the
- * main thread), written and fsynced before its rows are deleted; a trailer when the run ends. A run that
- * was killed leaves every batch it deleted in the file, only the trailer missing.
+ * `["pi", ...]`) and a marker `{"batch":N,"jobs":K}`; a gzip member per table of a batch (level 1,
+ * compressed off the main thread while the next table is read) and one for its marker, all written and
+ * fsynced before the batch's rows are deleted; a trailer when the run ends. A run that was killed leaves
+ * every batch it deleted in the file, only the trailer missing; also the batch it was deleting when it was
+ * killed: whole if the kill came after its fsync (its rows are still in the database, and restore skips
+ * ids that exist), else part of it without its marker, which is never read. Readers see the same lines
+ * whatever the member boundaries, so this is still format 2.
  */
 export class BackupWriter {
   jobs = 0
@@ -140,22 +195,34 @@ export class BackupWriter {
   }
 
   private async member(text: string): Promise<void> {
-    await this.handle.write(await gzipAsync(text, {level: 1}))
+    await writeAll(this.handle, await gzipAsync(text, {level: 1}))
     await this.handle.sync()
+  }
+
+  /**
+   * Starts a batch: each table's rows are compressed (gzip level 1, a member per table, off the main
+   * thread) as soon as they are added, while the next table is read; `write()` writes them in table order
+   * with the batch's marker and fsyncs: only then may the batch's rows be deleted.
+   */
+  batch(): BackupBatch {
+    return new BackupBatch(this)
   }
 
   /** One batch of rows (readJobRows), fsynced on return: only then may its rows be deleted. */
   async writeBatch(rows: Record<BackupTable, SqlValue[][]>): Promise<void> {
-    const parts: string[] = []
-    for (const table of TABLES) {
-      const tag = TAG[table]
-      for (const row of rows[table]) parts.push(JSON.stringify([tag, ...row.map(plain)]))
-    }
+    const batch = this.batch()
+    for (const table of TABLES) batch.add(table, rows[table])
+    await batch.write()
+  }
+
+  /** @internal BackupBatch.write: the batch's members (compressed), its marker, one write, one fsync. */
+  async commitBatch(members: Array<Promise<Buffer>>, jobs: number): Promise<void> {
     this.batches++
-    parts.push(JSON.stringify({batch: this.batches, jobs: rows.object.length}))
-    await this.member(parts.join('\n') + '\n')
-    this.jobs += rows.object.length
-    this.lastBatchJobs = rows.object.length
+    const marker = gzipAsync(JSON.stringify({batch: this.batches, jobs}) + '\n', {level: 1})
+    await writeAll(this.handle, Buffer.concat(await Promise.all([...members, marker])))
+    await this.handle.sync()
+    this.jobs += jobs
+    this.lastBatchJobs = jobs
   }
 
   /** The last batch's delete did not commit: its rows are still in the database. */
@@ -183,6 +250,52 @@ export class BackupWriter {
     if (this.jobs === 0) return this.abandon()
     await this.finish(why).catch(() => this.abandon())
   }
+}
+
+/** One batch being written: see BackupWriter.batch(). */
+export class BackupBatch {
+  private readonly members: Array<Promise<Buffer>> = []
+  private jobs = 0
+  private written = false
+
+  constructor(private readonly writer: BackupWriter) {}
+
+  /** A table's rows (BACKUP_COLUMNS order), in table order (object, job, note, note_i18n, property, property_i18n): compression starts now. */
+  readonly add = (table: BackupTable, rows: SqlValue[][]): void => {
+    if (this.written) throw new Error('a backup batch was added to after it was written')
+    if (table === 'object') this.jobs += rows.length
+    if (rows.length === 0) return
+    const member = gzipAsync(linesOf(TAG[table], rows), {level: 1})
+    // Awaited in write(); a batch given up before that must not leave an unhandled rejection.
+    member.catch(() => undefined)
+    this.members.push(member)
+  }
+
+  /** Rows of OBJECT_JOB_COLUMNS (a clear's first statement): the object rows, then the job rows. */
+  addObjectJobRows(rows: SqlValue[][]): void {
+    this.add('object', rows.map((r) => r.slice(0, OBJECT_WIDTH)))
+    this.add('job', rows.map((r) => r.slice(OBJECT_WIDTH)))
+  }
+
+  /** Writes the batch and its marker and fsyncs: only then may its rows be deleted. */
+  async write(): Promise<void> {
+    this.written = true
+    await this.writer.commitBatch(this.members, this.jobs)
+  }
+}
+
+/** Rows as lines `["tag",v1,v2,...]`: one JSON.stringify per row array, no object per row. */
+function linesOf(tag: string, rows: SqlValue[][]): string {
+  const prefix = `["${tag}",`
+  let out = ''
+  for (const row of rows) out += prefix + JSON.stringify(row.some((v) => Buffer.isBuffer(v)) ? row.map(plain) : row).slice(1) + '\n'
+  return out
+}
+
+/** The whole buffer, however many writes it takes. */
+async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
+  let done = 0
+  while (done < data.length) done += (await handle.write(data, done, data.length - done)).bytesWritten
 }
 
 const TAG: Record<BackupTable, string> = {object: 'o', job: 'j', note: 'n', note_i18n: 'ni', property: 'p', property_i18n: 'pi'}
@@ -216,24 +329,40 @@ export type BackupEntry =
 /** The lines of a backup, gzip or plain (format 1 files are plain), ending quietly where a killed writer left it cut. */
 async function* backupLines(path: string): AsyncGenerator<string> {
   let raw: Readable
+  let gzipped = false
   try {
     const handle = await open(path, 'r')
     const head = Buffer.alloc(2)
     await handle.read(head, 0, 2, 0)
     await handle.close()
     raw = createReadStream(path)
-    if (head[0] === 0x1f && head[1] === 0x8b) {
-      // A batch cut short by a crash is a gzip member cut short: the lines before it still count.
-      const gunzip = createGunzip()
-      const out = new PassThrough()
-      gunzip.on('error', () => out.end())
-      raw.pipe(gunzip).pipe(out)
-      raw = out
-    }
+    gzipped = head[0] === 0x1f && head[1] === 0x8b
   } catch (error) {
     throw new UsageError(`cannot read the backup ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'Give the path `jobs clear` printed (see `atom-ops jobs backups`).')
   }
-  yield* createInterface({input: raw, crlfDelay: Infinity})
+  if (!gzipped) {
+    yield* createInterface({input: raw, crlfDelay: Infinity})
+    return
+  }
+  // A batch cut short by a crash is a gzip member cut short: the lines before it still count, and the
+  // line it leaves unfinished (no newline) is dropped, not read as a damaged one.
+  const gunzip = createGunzip()
+  const out = new PassThrough()
+  let cut = false
+  gunzip.on('error', () => {
+    cut = true
+    out.end()
+  })
+  raw.pipe(gunzip).pipe(out)
+  const decoder = new StringDecoder('utf8')
+  let rest = ''
+  for await (const chunk of out) {
+    const lines = (rest + decoder.write(chunk as Buffer)).split('\n')
+    rest = lines.pop()!
+    yield* lines
+  }
+  rest += decoder.end()
+  if (rest !== '' && !cut) yield rest
 }
 
 function damaged(path: string, lineNo: number, why: string): UsageError {
@@ -248,24 +377,23 @@ function record(table: BackupTable, values: unknown[], path: string, lineNo: num
 }
 
 /** Format 2: the rows of one batch put together into jobs, each checked to be a job and its own children. */
-function assembleBatch(rows: Array<{table: BackupTable; row: Record_; line: number}>, path: string): {jobs: Array<{job: BackedUpJob; line: number}>; repeated: number[]} {
+function assembleBatch(rows: Array<{table: BackupTable; row: Record_; line: number; text: string}>, path: string): {jobs: Array<{job: BackedUpJob; line: number}>; repeated: number[]} {
   const jobs = new Map<number, {job: BackedUpJob; line: number}>()
   const objects = new Map<number, {row: Record_; line: number}>()
   const notes = new Map<number, {note: Record_; i18n: Record_[]}>()
   const props = new Map<number, {property: Record_; i18n: Record_[]}>()
   const lines = new Set<string>()
   const repeated = new Set<number>()
-  for (const {table, row, line} of rows) {
+  for (const {table, row, line, text} of rows) {
     const id = Number(row.id)
     // A line repeated word for word (a file edited by hand, a copy pasted twice) counts once, reported.
-    const key = `${table}\0${JSON.stringify(row)}`
-    if (lines.has(key)) {
+    if (lines.has(text)) {
       const owner =
         table === 'object' || table === 'job' ? id : table === 'note_i18n' ? notes.get(id)?.note.object_id : table === 'property_i18n' ? props.get(id)?.property.object_id : row.object_id
       repeated.add(Number(owner))
       continue
     }
-    lines.add(key)
+    lines.add(text)
     if (table === 'object') objects.set(id, {row, line})
     else if (table === 'job') {
       const object = objects.get(id)
@@ -301,7 +429,7 @@ function assembleBatch(rows: Array<{table: BackupTable; row: Record_; line: numb
 export async function* readBackup(path: string): AsyncGenerator<BackupEntry> {
   let lineNo = 0
   let header: BackupHeader | undefined
-  let pending: Array<{table: BackupTable; row: Record_; line: number}> = []
+  let pending: Array<{table: BackupTable; row: Record_; line: number; text: string}> = []
   let batch = 0
   let count = 0
   let ended = false
@@ -326,7 +454,7 @@ export async function* readBackup(path: string): AsyncGenerator<BackupEntry> {
     if (Array.isArray(value) && header.version === 2) {
       const table = TABLE_OF_TAG.get(String(value[0]))
       if (!table) throw damaged(path, lineNo, `an unknown row kind ${JSON.stringify(value[0])}`)
-      pending.push({table, row: record(table, value.slice(1), path, lineNo), line: lineNo})
+      pending.push({table, row: record(table, value.slice(1), path, lineNo), line: lineNo, text: line})
       continue
     }
     const v = value as {end?: boolean; jobs?: number; stopped?: string; batch?: number; rolledBack?: number} & Partial<BackedUpJob>
@@ -494,8 +622,8 @@ async function restoreBatch(db: Database, batch: BackedUpJob[], report: RestoreR
       return {...row, [column]: null}
     }
     const insert = async (table: BackupTable, rows: Record_[]) => {
-      for (let i = 0; i < rows.length; i += 200) {
-        const chunk = rows.slice(i, i + 200)
+      for (let i = 0; i < rows.length; i += 1000) {
+        const chunk = rows.slice(i, i + 1000)
         await tx.execute(insertSql(table, chunk.length), chunk.flatMap((r) => valuesOf(table, r)))
       }
     }
@@ -570,7 +698,7 @@ export async function restoreBackup(
     await check()
     return report
   }
-  const size = options.batchSize ?? 500
+  const size = options.batchSize ?? 2000
   let batch: BackedUpJob[] = []
   let done = 0
   const flush = async () => {

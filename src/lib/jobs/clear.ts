@@ -1,7 +1,7 @@
 import type {AtomClock} from '../atom/clock.js'
 import {type Database, isLockConflict, type SqlValue} from '../db/database.js'
 import {AtomOpsError, describeError} from '../errors.js'
-import {BackupWriter, databaseIdentity, defaultBackupPath, readJobRows} from './backup.js'
+import {BackupWriter, databaseIdentity, defaultBackupPath, jobOfRow, OBJECT_JOB_COLUMNS, readChildRows} from './backup.js'
 import {type FileResult, removeDownloads} from './files.js'
 import {exactIdCondition} from './ids.js'
 import {describeFilter, fixTimes, type JobFilter, statusName, whereSql} from './filter.js'
@@ -135,13 +135,26 @@ async function deleteBatch(db: Database, where: {sql: string; values: SqlValue[]
     try {
       return await db.transaction(
         async (tx) => {
-          const rows = await tx.rows<BatchRow>(
-            `SELECT j.id, j.name, j.status_id, j.download_path FROM job j JOIN object o ON o.id = j.id ${where.sql} ORDER BY j.id LIMIT ? FOR UPDATE`,
-            [...where.values, String(batchSize)],
-          )
-          if (rows.length === 0) return {rows, deleted: 0}
+          let rows: BatchRow[]
+          if (writer) {
+            // One statement locks and reads the batch's job and object rows, every column the backup keeps.
+            const head = await tx.arrays(`SELECT ${OBJECT_JOB_COLUMNS} FROM job j JOIN object o ON o.id = j.id ${where.sql} ORDER BY j.id LIMIT ? FOR UPDATE`, [...where.values, String(batchSize)])
+            if (head.length === 0) return {rows: [], deleted: 0}
+            rows = head.map(jobOfRow)
+            const backup = writer.batch()
+            // Each table is compressed (off the main thread) while the next is read; all of it is
+            // written and fsynced before the DELETE below.
+            backup.addObjectJobRows(head)
+            await readChildRows(tx, rows.map((r) => r.id), {lock: true}, backup.add)
+            await backup.write()
+          } else {
+            rows = await tx.rows<BatchRow>(
+              `SELECT j.id, j.name, j.status_id, j.download_path FROM job j JOIN object o ON o.id = j.id ${where.sql} ORDER BY j.id LIMIT ? FOR UPDATE`,
+              [...where.values, String(batchSize)],
+            )
+            if (rows.length === 0) return {rows, deleted: 0}
+          }
           const ids = rows.map((r) => Number(r.id))
-          if (writer) await writer.writeBatch(await readJobRows(tx, ids, {lock: true}))
           const cond = exactIdCondition('id', ids)
           const result = await tx.execute(`DELETE FROM object WHERE class_name = 'QubitJob' AND ${cond.sql}`, cond.values)
           return {rows, deleted: result.affectedRows}
@@ -194,7 +207,8 @@ export async function runClear(db: Database, plan: ClearPlan, options: ClearOpti
         progress.interrupted = true
         throw stopped('interrupted')
       }
-      const w = whereSql(plan.filter, ['j.id > ?', 'j.id <= ?'], [after, plan.maxId])
+      // Only QubitJob objects: what the DELETE takes is exactly what the batch read (and backed up).
+      const w = whereSql(plan.filter, ['j.id > ?', 'j.id <= ?', "o.class_name = 'QubitJob'"], [after, plan.maxId])
       const batch = await deleteBatch(db, w, batchSize, writer, options.signal)
       if (batch.rows.length === 0) break
       after = Number(batch.rows[batch.rows.length - 1].id)
