@@ -178,7 +178,13 @@ export function renderClearResult(r: ClearResult & {stalePartials?: {files: numb
   out.push(`Download files: ${r.files.removed} removed, ${r.files.missing} already missing, ${r.files.refused.length} refused.`)
   for (const f of r.files.refused.slice(0, 20)) out.push(`  refused ${inert(f.path)}: ${f.reason}`)
   if (r.queue) out.push(renderQueuedCancel(r.queue))
-  else if (r.plan.inProgress.length) out.push('Their queued Gearman jobs (if any) were left alone; workers will log "invalid QubitJob id" for them. Use --queue to cancel them.')
+  else {
+    // Only where the preview saw a queued job for the row, or could not ask Gearman: otherwise there is nothing to cancel.
+    const queued = r.plan.inProgress.filter((j) => j.gearman === 'waiting').length
+    const unasked = r.plan.inProgress.filter((j) => j.gearman === 'unknown').length
+    if (queued) out.push(`${plural(queued, 'deleted in-progress job')} had a queued Gearman job, left alone: workers will log "invalid QubitJob id" for it. Use --queue to cancel them.`)
+    if (unasked) out.push(`Gearman did not answer for ${plural(unasked, 'deleted in-progress job')}: any queued job of theirs was left alone. Use --queue to cancel them.`)
+  }
   return out.join('\n')
 }
 

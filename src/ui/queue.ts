@@ -37,7 +37,7 @@ export function renderQueueStatus(r: QueueStatusReport, view: View = PLAIN_VIEW)
   if (rows.length === 0) out.push(r.scope === 'all' ? 'No functions registered on any answering server.' : "No functions of this install on any answering server (is the worker running? try --all).")
   else out.push(renderTable(QUEUE_STATUS_COLUMNS, rows, view, {select: view.columns}))
   out.push('')
-  out.push(`${plural(r.totals.functions, 'function')}: ${r.totals.waiting} waiting, ${r.totals.running} running.${view.quiet ? '' : ' "workers" is per function: a worker registered for 18 functions counts in each row (see queue workers).'}`)
+  out.push(`${plural(r.totals.functions, 'function')}: ${r.totals.waiting} waiting, ${r.totals.running} running.${view.quiet ? '' : ' "workers" is per function: a worker registered for several functions counts in each of their rows (see queue workers).'}`)
   const stuck = r.servers.flatMap((s) => s.functions.filter((f) => f.waiting > 0 && f.availableWorkers === 0).map((f) => `${shownName(f)} (${f.install}) on ${s.server}`))
   const shown = view.verbose ? stuck.length : 5
   if (stuck.length) out.push(`Waiting with no worker to run them: ${inert(stuck.slice(0, shown).join(', '))}${stuck.length > shown ? `, ... (${stuck.length - shown} more; --verbose lists them)` : ''}.`)

@@ -130,7 +130,16 @@ describe("jobs clear's result, with its Gearman cancel", () => {
   test('without --queue, in-progress rows leave their queued jobs: said, with the flag that cancels them; --no-backup said too', () => {
     const text = renderClearResult({...result, backup: null, queue: undefined}, AT_80)
     assert.match(text, /^No backup was taken \(--no-backup\)\.$/m)
-    assert.match(text, /Use --queue to cancel them\.$/)
+    assert.match(text, /^\d+ deleted in-progress jobs? had a queued Gearman job, left alone: .* Use --queue to cancel them\.$/m)
+  })
+
+  test('without --queue, when the preview saw no queued job behind the rows (zombies, running): nothing about --queue', () => {
+    const noneQueued = clearPlan.inProgress.filter((j) => j.gearman !== 'waiting' && j.gearman !== 'unknown')
+    assert.ok(noneQueued.length > 0)
+    const text = renderClearResult({...result, plan: {...clearPlan, inProgress: noneQueued}, queue: undefined}, AT_80)
+    assert.doesNotMatch(text, /--queue/)
+    const unasked = renderClearResult({...result, plan: {...clearPlan, inProgress: [{...noneQueued[0], gearman: 'unknown'}]}, queue: undefined}, AT_80)
+    assert.match(unasked, /^Gearman did not answer for 1 deleted in-progress job: any queued job of theirs was left alone\. Use --queue to cancel them\.$/m)
   })
 
   test('nothing matched: one line', () => {
