@@ -333,8 +333,9 @@ console.log([...bare].sort().join(' '))
     const ours = () => spawnSync('find', [...places, '-mindepth', '1', '-maxdepth', '1', '-name', '*atom-ops*', '-exec', 'find', '{}', ';'], {encoding: 'utf8'}).stdout.split('\n').filter(Boolean).sort()
     const apt = (...args: string[]) => ok('apt-get', ['-y', '-q', '-o', 'DPkg::Lock::Timeout=600', ...args], {env: {DEBIAN_FRONTEND: 'noninteractive'}})
 
-    test('apt-get install ./…deb: atom-ops on PATH, man atom-ops, completion in the system directories, checks against the test bed; apt-get remove --purge leaves nothing', {skip}, async () => {
+    test('apt-get install ./…deb: atom-ops on PATH, man atom-ops, completion in the system directories, checks against the test bed; apt-get remove --purge leaves nothing', {skip}, async (t) => {
       const beforeInstall = ours()
+      t.diagnostic(`atom-ops paths in the system directories before the install: ${beforeInstall.length}`)
       // Should this process be killed (a timeout) before its own purge, this undoes the install once it is gone.
       const guard = spawn('sh', ['-c', `tail --pid=${process.pid} -f /dev/null; dpkg-query -W -f '\${Version}' atom-ops 2>/dev/null | grep -qx ${shellQuote(VERSION)} && DEBIAN_FRONTEND=noninteractive apt-get remove --purge -y -q -o DPkg::Lock::Timeout=600 atom-ops`], {detached: true, stdio: 'ignore'})
       guard.unref()
@@ -342,6 +343,8 @@ console.log([...bare].sort().join(' '))
         await apt('install', '--no-install-recommends', deb)
         const listed = (await ok('dpkg', ['-L', 'atom-ops'])).stdout.split('\n').filter((p) => p.includes('atom-ops')).sort()
         assert.deepEqual(ours().filter((p) => !p.startsWith('/var/lib/dpkg/info/')), listed.filter((p) => existsSync(p)))
+        const installedPaths = ours()
+        t.diagnostic(`installed: ${installedPaths.length} paths, in ${[...new Set(installedPaths.map((p) => p.split('/').slice(0, 4).join('/')))].join(', ')}`)
         const env = {PATH: '/usr/local/bin:/usr/bin:/bin', HOME: join(work, 'real-home'), ATOM_OPS_AUDIT_LOG: join(work, 'real-audit.log')}
         assert.equal((await ok('sh', ['-c', 'command -v atom-ops'], {exactEnv: true, env})).stdout.trim(), '/usr/bin/atom-ops')
         await checksAgainstBed('atom-ops', env)
@@ -354,6 +357,7 @@ console.log([...bare].sort().join(' '))
       }
       assert.ok(!existsSync('/usr/bin/atom-ops'))
       assert.deepEqual(ours(), beforeInstall)
+      t.diagnostic(`after apt-get remove --purge: ${ours().length} atom-ops paths (as before)`)
     })
   })
 
