@@ -23,7 +23,8 @@ function one(report: DoctorReport, view: View): string {
       if (c.fix) lines.push(`        fix: ${inert(c.fix)}`)
     }
   }
-  lines.push('')
+  // --quiet with nothing to show: one blank line under the header, not two.
+  if (lines[lines.length - 1] !== '') lines.push('')
   if (report.mostLikelyCause) {
     lines.push(`Most likely cause: ${inert(report.mostLikelyCause.summary)}`)
     if (report.mostLikelyCause.fix) lines.push(`Run: ${inert(report.mostLikelyCause.fix)}`)

@@ -34,6 +34,11 @@ describe('doctor: colour through the view, --quiet and --verbose', () => {
     assert.doesNotMatch(renderDoctorReport(report, PLAIN_VIEW), /MariaDB 10\.11/)
     assert.match(renderDoctorReport(report, {...PLAIN_VIEW, verbose: true}), /OK {4}Database: answers\n {8}MariaDB 10\.11/)
   })
+
+  test('--quiet when every check passed: the header, one blank line, the verdict', () => {
+    const healthy: DoctorReport = {...report, status: 'ok', exitCode: 0, checks: [report.checks[1]], mostLikelyCause: null}
+    assert.deepEqual(renderDoctorReport(healthy, {...PLAIN_VIEW, quiet: true}).split('\n'), ['atom-ops doctor: /srv/atom (prefix abc-)', '', 'All checks passed.', 'OK in 12 ms'])
+  })
 })
 
 describe('doctor: the report', () => {
