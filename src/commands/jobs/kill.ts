@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {exitCodesHelp} from '../../cli/exit-codes.js'
+import {exitCodesHelp, killRestartJson} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {describeError} from '../../lib/errors.js'
 import {withJobsSession} from '../../lib/jobs/session.js'
@@ -66,7 +66,8 @@ ${exitCodesHelp('jobs:kill')}`
             backupPath: flags['no-backup'] ? null : flags.backup,
             queue: !flags['no-queue'],
           })
-          const workerRestart = flags['restart-worker'] ? await restartAfterKill(await this.settings(), serviceFlagValues(flags), plan, ctx.scope, ctx.clock, ctx.db) : undefined
+          const restarted = flags['restart-worker'] ? await restartAfterKill(await this.settings(), serviceFlagValues(flags), plan, ctx.scope, ctx.clock, ctx.db) : undefined
+          const workerRestart = restarted && killRestartJson(restarted)
           const outcome = workerRestart && workerRestart.exitCode !== 0 ? 'partial' : 'done'
           await this.audit(outcome, {job: id, name: plan.job.name, status: plan.job.status, action: plan.action, reason: flags.reason, backup: result.backup, queued: result.queued.state, queue: result.queue?.outcomes, workerRestart: workerRestart && {exitCode: workerRestart.exitCode, running: workerRestart.running}})
           if (workerRestart) this.setExitCode(workerRestart.exitCode)
