@@ -1,3 +1,13 @@
+import type {CacheClearReport} from '../lib/cache/clear.js'
+import type {DoctorFixReport} from '../lib/doctor/fixes.js'
+import type {DoctorReport, MultiDoctorReport} from '../lib/doctor/run.js'
+import type {GuardStatusReport} from '../lib/guard/install.js'
+import type {GuardOutcome} from '../lib/guard/run.js'
+import {ExitCode} from '../lib/errors.js'
+import type {KillRestartReport} from '../lib/jobs/kill.js'
+import type {WorkerControlReport, WorkerLogsReport, WorkerResetReport, WorkerStatusReport} from '../lib/service/worker.js'
+import {type Problem, problemsOf} from '../lib/util/answered.js'
+
 /**
  * Every command's exit codes, in one table: each command's help text and the README's table are
  * generated from it, and a test checks both against it. The meanings follow the global table
@@ -227,4 +237,90 @@ export function globalExitCodesMarkdown(): string {
 export function exitCodesMarkdown(): string {
   const rows = Object.entries(EXIT_CODES).map(([id, table]) => `| \`${id.replace(/:/g, ' ')}\` | ${table.map(([code, meaning]) => `${code} ${meaning}`).join('; ')} |`)
   return ['| command | exit codes |', '|---|---|', ...rows].join('\n')
+}
+
+/*
+ * Outcomes to exit codes: lib says what happened (an outcome, a verdict, the Problems met); the command
+ * turns that into the process's exit code here, following the tables above.
+ */
+
+/** Exit 4 when any place was unreachable, else the worst other Problem's code; undefined without Problems. */
+export function problemsExitCode(problems: Array<Pick<Problem, 'kind'>>): number | undefined {
+  if (problems.length === 0) return undefined
+  if (problems.some((p) => p.kind === 'unreachable')) return ExitCode.unreachable
+  return Math.max(...problems.map((p) => ExitCode[p.kind]))
+}
+
+/** cache clear: 0 done (or a dry run); 4 a part unreachable; 6 a part failed. */
+export function cacheClearExitCode(report: CacheClearReport): number {
+  if (report.outcome === 'done' || report.outcome === 'dry-run') return ExitCode.ok
+  const memcached = Array.isArray(report.memcached) ? report.memcached : []
+  const problems = [report.symfony?.error, report.phpFpm?.error, ...memcached.map((m) => m.error)].filter((p): p is Problem => p !== undefined)
+  return problems.some((p) => p.kind === 'unreachable') ? ExitCode.unreachable : ExitCode.failed
+}
+
+/** worker status: 4 a host or job server did not answer; else a host's own error; 1 something needs attention; else 0. */
+export function workerStatusExitCode(report: WorkerStatusReport): number {
+  const hosts = problemsExitCode(problemsOf(report.hosts))
+  if (hosts === ExitCode.unreachable || report.gearman.servers.some((s) => !s.ok)) return ExitCode.unreachable
+  return hosts ?? (report.problems.length > 0 ? ExitCode.problems : ExitCode.ok)
+}
+
+/** worker start|stop|restart: a host's error first; then 6 a step refused, 1 not verified in time, else 0. */
+export function workerControlExitCode(report: WorkerControlReport): number {
+  const hosts = problemsExitCode(problemsOf(report.hosts))
+  if (hosts !== undefined) return hosts
+  const v = report.verification
+  if (report.dryRun || !v) return ExitCode.ok
+  if (report.hosts.some((h) => h.ok && h.value.steps.some((s) => !s.ok))) return ExitCode.failed
+  return v.verified || v.skipped ? ExitCode.ok : ExitCode.problems
+}
+
+/** worker reset: a host's error first; 6 systemctl refused; else 0. */
+export function workerResetExitCode(report: WorkerResetReport): number {
+  return problemsExitCode(problemsOf(report.hosts)) ?? (report.hosts.some((h) => h.ok && h.value.steps.some((s) => !s.ok)) ? ExitCode.failed : ExitCode.ok)
+}
+
+/** worker logs: a host's error, else 0. */
+export function workerLogsExitCode(report: WorkerLogsReport): number {
+  return problemsExitCode(problemsOf(report.hosts)) ?? ExitCode.ok
+}
+
+/** A worker start|stop|restart report as --json shows it: with the exit code it stands for. */
+export function workerControlJson(report: WorkerControlReport): WorkerControlReport & {exitCode: number} {
+  return {...report, exitCode: workerControlExitCode(report)}
+}
+
+/** jobs kill --restart-worker as --json shows it: the stop's and start's exit codes, and the one the kill ends with (the start's, else the stop's). */
+export function killRestartJson(report: KillRestartReport) {
+  const stop = workerControlJson(report.stop)
+  const start = report.start && workerControlJson(report.start)
+  return {...report, stop, start, exitCode: (start ?? stop).exitCode}
+}
+
+/** doctor's verdict as Nagios/Icinga codes. */
+export const DOCTOR_EXIT_CODES: Readonly<Record<DoctorReport['status'], number>> = {ok: 0, warning: 1, critical: 2, unknown: 3}
+
+/** A doctor report as --json shows it: its Nagios/Icinga code after its status. */
+export function doctorJson(report: DoctorReport): DoctorReport & {exitCode: number} {
+  const {install, status, ...rest} = report
+  return {install, status, exitCode: DOCTOR_EXIT_CODES[status], ...rest}
+}
+
+/** doctor --all-profiles as --json shows it: the worst code, and each install's. */
+export function multiDoctorJson(report: MultiDoctorReport) {
+  return {status: report.status, exitCode: DOCTOR_EXIT_CODES[report.status], profiles: report.profiles.map((p) => ({profile: p.profile, report: doctorJson(p.report)}))}
+}
+
+/** doctor --fix as --json shows it: before and after with their codes, and the code the command ends with. */
+export function doctorFixJson(report: DoctorFixReport) {
+  return {dryRun: report.dryRun, before: doctorJson(report.before), fixes: report.fixes, after: report.after && doctorJson(report.after), status: report.status, exitCode: DOCTOR_EXIT_CODES[report.status]}
+}
+
+/** guard run: 0 OK after the run; 1 problems remain (or a fix failed or was refused); 6 a notification not delivered. */
+export const GUARD_RUN_EXIT_CODES: Readonly<Record<GuardOutcome, number>> = {ok: ExitCode.ok, problems: ExitCode.problems, undelivered: ExitCode.failed}
+
+/** guard status: 0 installed, scheduled, and the last run found everything OK; else 1. */
+export function guardStatusExitCode(report: GuardStatusReport): number {
+  return report.installed && !report.installed.problem && report.verdict === 'ok' ? ExitCode.ok : ExitCode.problems
 }

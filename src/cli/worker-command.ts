@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from './base-command.js'
+import {workerControlJson} from './exit-codes.js'
 import {applyWorkerControl, planWorkerControl, type WorkerAction, type WorkerControlReport, workerControlQuestion, workerControlUnapplied} from '../lib/service/worker.js'
 import {statusLine} from '../ui/progress.js'
 import {renderWorkerControl} from '../ui/worker.js'
@@ -29,7 +30,7 @@ export abstract class WorkerControlCommand extends BaseCommand<typeof WorkerCont
 
   protected abstract readonly action: WorkerAction
 
-  async run(): Promise<WorkerControlReport> {
+  async run(): Promise<WorkerControlReport & {exitCode: number}> {
     const flags = this.flags
     const cfg = await this.settings()
     const dryRun = flags['dry-run']
@@ -67,7 +68,8 @@ export abstract class WorkerControlCommand extends BaseCommand<typeof WorkerCont
         },
       ],
     })
-    this.setExitCode(report.exitCode)
-    return this.output(report, renderWorkerControl)
+    const json = workerControlJson(report)
+    this.setExitCode(json.exitCode)
+    return this.output(json, renderWorkerControl)
   }
 }

@@ -10,7 +10,6 @@ import {PLAIN_VIEW} from '../../src/ui/view.js'
 const report: DoctorReport = {
   install: {root: '/usr/share/nginx/atom', realRoot: '/srv/atom', prefix: 'abc-', profile: null},
   status: 'critical',
-  exitCode: 2,
   checks: [
     {id: 'gearman.workers', title: 'Workers', status: 'critical', summary: '1 job class has no worker', evidence: ['arFindingAidJob: 0 workers'], fix: 'atom-ops worker restart', rank: 1},
     {id: 'db', title: 'Database', status: 'ok', summary: 'answers', evidence: ['MariaDB 10.11'], rank: 5},
@@ -36,7 +35,7 @@ describe('doctor: colour through the view, --quiet and --verbose', () => {
   })
 
   test('--quiet when every check passed: the header, one blank line, the verdict', () => {
-    const healthy: DoctorReport = {...report, status: 'ok', exitCode: 0, checks: [report.checks[1]], mostLikelyCause: null}
+    const healthy: DoctorReport = {...report, status: 'ok', checks: [report.checks[1]], mostLikelyCause: null}
     assert.deepEqual(renderDoctorReport(healthy, {...PLAIN_VIEW, quiet: true}).split('\n'), ['atom-ops doctor: /srv/atom (prefix abc-)', '', 'All checks passed.', 'OK in 12 ms'])
   })
 })
@@ -60,14 +59,14 @@ describe('doctor: the report', () => {
   })
 
   test('all passed: said, no cause; text from the install or a server is shown inert', () => {
-    const ok: DoctorReport = {...report, install: {...report.install, realRoot: '/srv/\u001b[2Jatom', profile: 'main'}, status: 'ok', exitCode: 0, checks: [report.checks[1]], mostLikelyCause: null}
+    const ok: DoctorReport = {...report, install: {...report.install, realRoot: '/srv/\u001b[2Jatom', profile: 'main'}, status: 'ok', checks: [report.checks[1]], mostLikelyCause: null}
     const text = renderDoctorReport(ok, PLAIN_VIEW)
     assert.match(text, /^atom-ops doctor: \/srv\/\\u001b\[2Jatom \(prefix abc-\), profile main$/m)
     assert.match(text, /\nAll checks passed\.\nOK in 12 ms$/)
   })
 
   test('--all-profiles: one section per profile', () => {
-    const text = renderDoctorReport({status: 'critical', exitCode: 2, profiles: [{profile: 'main', report}, {profile: 'staging', report: {...report, status: 'ok', exitCode: 0, mostLikelyCause: null}}]}, PLAIN_VIEW)
+    const text = renderDoctorReport({status: 'critical', profiles: [{profile: 'main', report}, {profile: 'staging', report: {...report, status: 'ok', mostLikelyCause: null}}]}, PLAIN_VIEW)
     assert.match(text, /^== profile main ==\natom-ops doctor: /)
     assert.match(text, /\n\n== profile staging ==\natom-ops doctor: .*\n[\s\S]*\nOK in 12 ms$/)
   })
@@ -87,12 +86,12 @@ describe('doctor --fix', () => {
   })
 
   test('nothing to fix: said apart from nothing doctor can fix safely', () => {
-    assert.match(renderDoctorFixPlan({before: {...report, status: 'ok', exitCode: 0, mostLikelyCause: null}, fixes: []}, PLAIN_VIEW), /\n\nNothing to fix\.$/)
+    assert.match(renderDoctorFixPlan({before: {...report, status: 'ok', mostLikelyCause: null}, fixes: []}, PLAIN_VIEW), /\n\nNothing to fix\.$/)
     assert.match(renderDoctorFixPlan({before: report, fixes: []}, PLAIN_VIEW), /\n\nNothing doctor can fix safely; see the fixes above\.$/)
   })
 
   test('the result: each fix done or FAILED with its message, then the report after; a dry run or a refusal in one line', () => {
-    const applied: DoctorFixReport = {dryRun: false, before: report, fixes: [{...fixes[0], ok: true, message: 'workers back in 2.1s'}, {...fixes[1], ok: false, message: 'job 9 changed meanwhile'}], after: {...report, status: 'ok', exitCode: 0, mostLikelyCause: null}, status: 'ok', exitCode: 0}
+    const applied: DoctorFixReport = {dryRun: false, before: report, fixes: [{...fixes[0], ok: true, message: 'workers back in 2.1s'}, {...fixes[1], ok: false, message: 'job 9 changed meanwhile'}], after: {...report, status: 'ok', mostLikelyCause: null}, status: 'ok'}
     const text = renderDoctorFixResult(applied, PLAIN_VIEW)
     assert.match(text, /^Applied:\n {2}done {3}reset the worker unit's .*: workers back in 2\.1s\n {2}FAILED mark the 2 zombie jobs failed \(#7, #9\): job 9 changed meanwhile\n\nAfter:\natom-ops doctor: /)
     assert.match(text, /\nAll checks passed\.\nOK in 12 ms$/)

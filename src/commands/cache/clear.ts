@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {exitCodesHelp} from '../../cli/exit-codes.js'
+import {cacheClearExitCode, exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {applyCacheClear, cacheClearQuestion, type CacheClearReport, planCacheClear} from '../../lib/cache/clear.js'
 import {renderCacheClear} from '../../ui/worker.js'
@@ -30,7 +30,7 @@ ${exitCodesHelp('cache:clear')}`
     'supervisor-config': serviceFlags['supervisor-config'],
   }
 
-  async run(): Promise<CacheClearReport> {
+  async run(): Promise<CacheClearReport & {exitCode: number}> {
     const f = this.flags
     const cfg = await this.settings()
     const report = await this.carryOut({
@@ -55,7 +55,8 @@ ${exitCodesHelp('cache:clear')}`
         },
       ],
     })
-    this.setExitCode(report.exitCode)
-    return this.output(report, renderCacheClear)
+    const exitCode = cacheClearExitCode(report)
+    this.setExitCode(exitCode)
+    return this.output({...report, exitCode}, renderCacheClear)
   }
 }

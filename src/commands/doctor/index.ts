@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {exitCodesHelp} from '../../cli/exit-codes.js'
+import {DOCTOR_EXIT_CODES, doctorFixJson, doctorJson, exitCodesHelp, multiDoctorJson} from '../../cli/exit-codes.js'
 import {BaseCommand, ExitCode} from '../../cli/base-command.js'
 import {AbortedError, type AtomOpsError} from '../../lib/errors.js'
 import {applyDoctorFixes, type DoctorFixReport, planDoctorFix} from '../../lib/doctor/fixes.js'
@@ -35,13 +35,13 @@ ${exitCodesHelp('doctor')}`
     const service = serviceFlagValues(this.flags)
     if (this.flags.fix) return this.fix(service)
     const result = this.flags['all-profiles'] ? await runDoctorForProfiles(this.globalOptions(), {service}) : await runDoctor(await this.settings(), {service, commandArgs: this.targetArgs()})
-    this.setExitCode(result.exitCode)
+    this.setExitCode(DOCTOR_EXIT_CODES[result.status])
     if (this.flags.nagios) {
       const worst = 'profiles' in result ? result.profiles.find((p) => p.report.status === result.status)!.report : result
       this.log(nagiosLine(worst) + ('profiles' in result && result.profiles.length > 1 ? ` (${result.profiles.length} installs)` : ''))
       return result
     }
-    return this.output(result, renderDoctorReport)
+    return this.output('profiles' in result ? multiDoctorJson(result) : doctorJson(result), renderDoctorReport)
   }
 
   /** The report and the fixes in plain words first, then one question; declined, nothing changes (exit 5). */
@@ -49,10 +49,10 @@ ${exitCodesHelp('doctor')}`
     const config = await this.settings()
     const plan = await planDoctorFix(config, {service, commandArgs: this.targetArgs()})
     if (!this.jsonEnabled()) this.log(renderDoctorFixPlan(plan, this.view()))
-    const planned: DoctorFixReport = {dryRun: this.flags['dry-run'], before: plan.before, fixes: plan.fixes, status: plan.before.status, exitCode: plan.before.exitCode}
+    const planned: DoctorFixReport = {dryRun: this.flags['dry-run'], before: plan.before, fixes: plan.fixes, status: plan.before.status}
     if (plan.fixes.length === 0 || this.flags['dry-run']) {
-      this.setExitCode(plan.before.exitCode)
-      return this.output(planned, (r, view) => (r.dryRun && r.fixes.length > 0 ? renderDoctorFixResult(r, view) : ''))
+      this.setExitCode(DOCTOR_EXIT_CODES[plan.before.status])
+      return this.output(doctorFixJson(planned), (r, view) => (r.dryRun && r.fixes.length > 0 ? renderDoctorFixResult(r, view) : ''))
     }
     try {
       await this.confirmOrAbort(`Apply the ${plan.fixes.length === 1 ? 'fix' : `${plan.fixes.length} fixes`} listed above?`, this.flags.force, {fixes: plan.fixes.map((f) => f.action.kind), before: plan.before.status})
@@ -60,14 +60,14 @@ ${exitCodesHelp('doctor')}`
       if (!(error instanceof AbortedError)) throw error
       if (this.jsonEnabled()) {
         this.setExitCode(ExitCode.aborted)
-        return {...planned, declined: true}
+        return {...doctorFixJson(planned), declined: true}
       }
       throw error
     }
     const report = await applyDoctorFixes(config, plan, {service, commandArgs: this.targetArgs()})
-    await this.audit(report.exitCode === 0 ? 'done' : 'partial', {fixes: report.fixes, before: report.before.status, after: report.status})
-    this.setExitCode(report.exitCode)
-    return this.output(report, renderDoctorFixResult)
+    await this.audit(report.status === 'ok' ? 'done' : 'partial', {fixes: report.fixes, before: report.before.status, after: report.status})
+    this.setExitCode(DOCTOR_EXIT_CODES[report.status])
+    return this.output(doctorFixJson(report), renderDoctorFixResult)
   }
 
   /** Nagios: a usage or configuration error is UNKNOWN (3); a declined --fix keeps its own code (5). */

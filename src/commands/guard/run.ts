@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {exitCodesHelp} from '../../cli/exit-codes.js'
+import {doctorJson, exitCodesHelp, GUARD_RUN_EXIT_CODES} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import type {AuditRecord} from '../../lib/audit/audit.js'
 import {AtomOpsError, describeError} from '../../lib/errors.js'
@@ -34,7 +34,7 @@ ${exitCodesHelp('guard:run')}`
     if (!dryRun) interrupt.begin()
     let report: GuardRunReport
     try {
-      report = await runGuard(config, {dryRun, service: serviceFlagValues(this.flags)})
+      report = await runGuard(config, {dryRun, service: serviceFlagValues(this.flags), exitCodeOf: (outcome) => GUARD_RUN_EXIT_CODES[outcome]})
     } catch (error) {
       if (error instanceof GuardBusy) {
         await this.audit('refused', {guard: config.profile ?? 'default', reason: error.message})
@@ -48,10 +48,11 @@ ${exitCodesHelp('guard:run')}`
     for (const a of report.actions) {
       await this.audit(AUDIT_OUTCOME[a.outcome], {guard: report.name, action: a.action, because: a.because, message: a.message, ...a.details})
     }
+    const exitCode = GUARD_RUN_EXIT_CODES[report.outcome]
     const delivered = report.notifications.every((n) => n.ok)
     const outcome: AuditRecord['outcome'] = dryRun ? 'dry-run' : report.actions.some((a) => a.outcome === 'failed') || !delivered ? 'partial' : 'done'
-    await this.audit(outcome, {guard: report.name, run: 'summary', verdict: report.verdict, previous: report.previous, changes: report.changes, notifications: report.notifications, exitCode: report.exitCode})
-    this.setExitCode(report.exitCode)
-    return this.output(report, renderGuardRun)
+    await this.audit(outcome, {guard: report.name, run: 'summary', verdict: report.verdict, previous: report.previous, changes: report.changes, notifications: report.notifications, exitCode})
+    this.setExitCode(exitCode)
+    return this.output({...report, before: doctorJson(report.before), after: report.after && doctorJson(report.after), exitCode}, renderGuardRun)
   }
 }

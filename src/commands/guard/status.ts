@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {exitCodesHelp} from '../../cli/exit-codes.js'
+import {exitCodesHelp, guardStatusExitCode} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {type GuardStatusReport, guardStatus} from '../../lib/guard/install.js'
 import {guardName} from '../../lib/guard/state.js'
@@ -17,10 +17,11 @@ ${exitCodesHelp('guard:status')}`
     limit: Flags.integer({default: 10, min: 1, max: 50, summary: 'How many of the last runs to show.'}),
   }
 
-  async run(): Promise<GuardStatusReport> {
+  async run(): Promise<GuardStatusReport & {exitCode: number}> {
     const config = await this.settings()
     const report = await guardStatus(guardName(config.profile), {limit: this.flags.limit, timeoutMs: config.timeoutMs.value})
-    this.setExitCode(report.exitCode)
-    return this.output(report, renderGuardStatus)
+    const exitCode = guardStatusExitCode(report)
+    this.setExitCode(exitCode)
+    return this.output({...report, exitCode}, renderGuardStatus)
   }
 }

@@ -3,6 +3,7 @@ import * as Flags from '@oclif/core/flags'
 import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {forceFlag} from '../../cli/flags.js'
+import {ExitCode} from '../../lib/errors.js'
 import {applyUninstall, type GuardUninstallReport, planUninstall} from '../../lib/guard/install.js'
 import {guardName} from '../../lib/guard/state.js'
 import {renderGuardUninstall} from '../../ui/guard.js'
@@ -22,15 +23,26 @@ ${exitCodesHelp('guard:uninstall')}`
   async run(): Promise<GuardUninstallReport> {
     const config = await this.settings()
     const plan = await planUninstall(guardName(config.profile))
-    if (!plan.found || this.flags['dry-run']) {
-      if (plan.found) await this.audit('dry-run', {files: plan.files, commands: plan.commands})
-      return this.output(plan, renderGuardUninstall)
-    }
-    if (!this.jsonEnabled()) this.log(renderGuardUninstall(plan))
-    await this.confirmOrAbort(`Remove the guard's ${plan.scheduler === 'systemd' ? 'timer and service' : 'cron entry'}?`, this.flags.force, {files: plan.files})
-    const report = await applyUninstall(plan, config.timeoutMs.value)
-    await this.audit(report.ok ? 'done' : 'partial', {files: report.files, steps: report.steps})
-    if (!report.ok) this.setExitCode(6)
-    return this.output(report, (r) => renderGuardUninstall(r).split('\n').filter((l) => !/^ {2}(remove|run) /.test(l)).join('\n'))
+    // Nothing installed: nothing to ask, remove or put on record.
+    if (!plan.found) return this.output(plan, renderGuardUninstall)
+    const dryRun = this.flags['dry-run']
+    const what = plan.scheduler === 'systemd' ? 'timer and service' : 'cron entry'
+    const report = await this.carryOut({
+      interrupt: {started: `the removal of the guard's ${what} was started`, check: 'atom-ops guard status', audit: () => ({files: plan.files})},
+      plan: async () => plan,
+      // The dry run's result is this same listing: shown once.
+      preview: (p) => {
+        if (!dryRun) this.log(renderGuardUninstall(p))
+      },
+      question: () => `Remove the guard's ${what}?`,
+      force: this.flags.force,
+      dryRun,
+      unapplied: (p) => p,
+      apply: (p) => applyUninstall(p, config.timeoutMs.value),
+      audited: (r) => (r.dryRun ? ['dry-run', {files: r.files, commands: r.commands}] : [r.ok ? 'done' : 'partial', {files: r.files, steps: r.steps}]),
+    })
+    if (!report.ok) this.setExitCode(ExitCode.failed)
+    // After the removal the plan's own lines (already shown) are left out.
+    return this.output(report, (r) => (r.dryRun ? renderGuardUninstall(r) : renderGuardUninstall(r).split('\n').filter((l) => !/^ {2}(remove|run) /.test(l)).join('\n')))
   }
 }

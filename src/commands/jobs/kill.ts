@@ -1,11 +1,10 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {exitCodesHelp} from '../../cli/exit-codes.js'
+import {exitCodesHelp, killRestartJson} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
-import {describeError} from '../../lib/errors.js'
-import {withJobsSession} from '../../lib/jobs/session.js'
-import {type KillRestartReport, type KillResult, planKill, restartAfterKill, runKill, WORKER_NOT_STOPPED} from '../../lib/jobs/kill.js'
+import {type JobsSession, openJobsSession} from '../../lib/jobs/session.js'
+import {type KillResult, planKill, restartAfterKill, runKill, WORKER_NOT_STOPPED} from '../../lib/jobs/kill.js'
 import {parseId} from '../../lib/util/duration.js'
 import {renderKillPlan, renderKillResult} from '../../ui/jobs.js'
 import {renderWorkerControl} from '../../ui/worker.js'
@@ -37,29 +36,32 @@ ${exitCodesHelp('jobs:kill')}`
     ...serviceFlags,
   }
 
-  async run(): Promise<KillResult & {workerRestart?: KillRestartReport}> {
+  async run(): Promise<KillOutput> {
     const {flags} = this
     const id = parseId(this.args.id, 'job id')
     // Each step is a transaction (or an atomic file rename): interrupted, the job is either done or untouched.
     let action = flags.delete ? 'delete' : 'mark-failed'
-    const guard = this.guardInterrupts({
-      started: `the kill of job ${id} was started`,
-      check: `atom-ops jobs show ${id}`,
-      audit: () => ({job: id, action}),
-    })
+    let session: JobsSession | undefined
+    let done: KillOutput
     try {
-      return await withJobsSession(await this.settings(), {install: true}, async (ctx) => {
-        const plan = await planKill(ctx.db, ctx.clock, id, {scope: ctx.scope, anyStatus: flags['any-status'], delete: flags.delete})
-        action = plan.action
+      done = await this.carryOut({
+        interrupt: {started: `the kill of job ${id} was started`, check: `atom-ops jobs show ${id}`, audit: () => ({job: id, action})},
+        plan: async () => {
+          const cfg = await this.settings()
+          session = await openJobsSession(cfg, {install: true})
+          const plan = await planKill(session.db, session.clock, id, {scope: session.scope, anyStatus: flags['any-status'], delete: flags.delete})
+          action = plan.action
+          return {cfg, ctx: session, plan}
+        },
         // The plan is what the question is about: --quiet leaves it out only with --force.
-        if (!this.jsonEnabled() && (!this.io.quiet || !flags.force || flags['dry-run'])) this.log(renderKillPlan(plan))
-        if (flags['dry-run']) {
-          await this.audit('dry-run', {job: id, name: plan.job.name, action: plan.action})
-          return this.output({plan, dryRun: true, action: plan.action, worker: WORKER_NOT_STOPPED, queued: {state: 'none', message: 'nothing was changed'}} as KillResult, renderKillResult)
-        }
-        await this.confirmOrAbort(`${plan.action === 'delete' ? 'Delete' : 'Mark failed'} job ${id} (${plan.job.name})${flags['restart-worker'] ? ' and restart the worker service' : ''}?`, flags.force)
-        guard.begin()
-        try {
+        preview: ({plan}) => {
+          if (!this.io.quiet || !flags.force || flags['dry-run']) this.log(renderKillPlan(plan))
+        },
+        question: ({plan}) => `${plan.action === 'delete' ? 'Delete' : 'Mark failed'} job ${id} (${plan.job.name})${flags['restart-worker'] ? ' and restart the worker service' : ''}?`,
+        force: flags.force,
+        dryRun: flags['dry-run'],
+        unapplied: ({plan}): KillOutput => ({plan, dryRun: true, action: plan.action, worker: WORKER_NOT_STOPPED, queued: {state: 'none', message: 'nothing was changed'}}),
+        apply: async ({cfg, ctx, plan}): Promise<KillOutput> => {
           const result = await runKill(ctx.db, ctx.clock, plan, {
             scope: ctx.scope,
             reason: flags.reason,
@@ -67,21 +69,26 @@ ${exitCodesHelp('jobs:kill')}`
             backupPath: flags['no-backup'] ? null : flags.backup,
             queue: !flags['no-queue'],
           })
-          const workerRestart = flags['restart-worker'] ? await restartAfterKill(await this.settings(), serviceFlagValues(flags), plan, ctx.scope, ctx.clock, ctx.db) : undefined
-          const outcome = workerRestart && workerRestart.exitCode !== 0 ? 'partial' : 'done'
-          await this.audit(outcome, {job: id, name: plan.job.name, status: plan.job.status, action: plan.action, reason: flags.reason, backup: result.backup, queued: result.queued.state, queue: result.queue?.outcomes, workerRestart: workerRestart && {exitCode: workerRestart.exitCode, running: workerRestart.running}})
-          if (workerRestart) this.setExitCode(workerRestart.exitCode)
-          const worker = workerRestart?.worker ?? result.worker
-          return this.output({...result, worker, workerRestart}, (r, view) =>
-            [renderKillResult(r), ...(r.workerRestart ? [renderWorkerControl(r.workerRestart.stop, view), r.workerRestart.requeued ? `Re-queued job: ${r.workerRestart.requeued.outcome.message}` : '', r.workerRestart.start ? renderWorkerControl(r.workerRestart.start, view) : ''] : [])].filter(Boolean).join('\n'),
-          )
-        } catch (error) {
-          await this.audit('failed', {job: id, action: plan.action, error: describeError(error)})
-          throw error
-        }
+          const restarted = flags['restart-worker'] ? await restartAfterKill(cfg, serviceFlagValues(flags), plan, ctx.scope, ctx.clock, ctx.db) : undefined
+          return {...result, worker: restarted?.worker ?? result.worker, workerRestart: restarted && killRestartJson(restarted)}
+        },
+        audited: (r) =>
+          r.dryRun
+            ? ['dry-run', {job: id, name: r.plan.job.name, action: r.plan.action}]
+            : [
+                r.workerRestart && r.workerRestart.exitCode !== 0 ? 'partial' : 'done',
+                {job: id, name: r.plan.job.name, status: r.plan.job.status, action: r.plan.action, reason: flags.reason, backup: r.backup, queued: r.queued.state, queue: r.queue?.outcomes, workerRestart: r.workerRestart && {exitCode: r.workerRestart.exitCode, running: r.workerRestart.running}},
+              ],
       })
     } finally {
-      guard.release()
+      await session?.db.close()
     }
+    if (done.workerRestart) this.setExitCode(done.workerRestart.exitCode)
+    return this.output(done, (r, view) =>
+      [renderKillResult(r), ...(r.workerRestart ? [renderWorkerControl(r.workerRestart.stop, view), r.workerRestart.requeued ? `Re-queued job: ${r.workerRestart.requeued.outcome.message}` : '', r.workerRestart.start ? renderWorkerControl(r.workerRestart.start, view) : ''] : [])].filter(Boolean).join('\n'),
+    )
   }
 }
+
+/** What jobs kill reports (and --json prints): the kill, and the worker restart with its exit codes. */
+type KillOutput = KillResult & {workerRestart?: ReturnType<typeof killRestartJson>}

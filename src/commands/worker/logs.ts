@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {exitCodesHelp} from '../../cli/exit-codes.js'
+import {exitCodesHelp, workerLogsExitCode} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {workerLogs, type WorkerLogsReport} from '../../lib/service/worker.js'
 import {inert} from '../../ui/text.js'
@@ -20,14 +20,15 @@ ${exitCodesHelp('worker:logs')}`
     follow: Flags.boolean({char: 'F', summary: 'Keep printing new lines until Ctrl-C (-F as in tail -F: -f is --force in every command).', exclusive: ['json']}),
   }
 
-  async run(): Promise<WorkerLogsReport> {
+  async run(): Promise<WorkerLogsReport & {exitCode: number}> {
     const many = (this.flags.host?.length ?? 0) > 1
     let follow
     if (this.flags.follow) {
       follow = {signal: this.interrupted, onLine: (host: string, line: string) => this.log(many ? `${inert(host)}: ${inert(line)}` : inert(line))}
     }
     const report = await workerLogs(await this.settings(), serviceFlagValues(this.flags), {lines: this.flags.lines, since: this.flags.since, follow})
-    this.setExitCode(report.exitCode)
-    return this.output(report, renderWorkerLogs)
+    const exitCode = workerLogsExitCode(report)
+    this.setExitCode(exitCode)
+    return this.output({...report, exitCode}, renderWorkerLogs)
   }
 }

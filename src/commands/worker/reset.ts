@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {exitCodesHelp} from '../../cli/exit-codes.js'
+import {exitCodesHelp, workerResetExitCode} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {workerReset, type WorkerResetReport} from '../../lib/service/worker.js'
 import {renderWorkerReset} from '../../ui/worker.js'
@@ -17,14 +17,15 @@ ${exitCodesHelp('worker:reset')}`
     'dry-run': Flags.boolean({summary: 'Show which units would be reset; change nothing.'}),
   }
 
-  async run(): Promise<WorkerResetReport> {
+  async run(): Promise<WorkerResetReport & {exitCode: number}> {
     const report = await workerReset(await this.settings(), serviceFlagValues(this.flags), this.flags['dry-run'])
     await this.audit(report.outcome, {
       action: 'reset-failed',
       unit: report.unitPattern,
       hosts: report.hosts.map((h) => (h.ok ? {host: h.host, manager: h.manager, steps: h.value.steps} : {host: h.host, error: h.error.message})),
     })
-    this.setExitCode(report.exitCode)
-    return this.output(report, renderWorkerReset)
+    const exitCode = workerResetExitCode(report)
+    this.setExitCode(exitCode)
+    return this.output({...report, exitCode}, renderWorkerReset)
   }
 }

@@ -1,4 +1,4 @@
-import {exitCodesHelp} from '../../cli/exit-codes.js'
+import {exitCodesHelp, workerStatusExitCode} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {workerStatus, type WorkerStatusReport} from '../../lib/service/worker.js'
 import {columnsFlag, serviceFlags, serviceFlagValues} from '../../cli/flags.js'
@@ -19,9 +19,10 @@ ${exitCodesHelp('worker:status')}`
   ]
   static flags = {...serviceFlags, columns: columnsFlag(UNIT_COLUMNS)}
 
-  async run(): Promise<WorkerStatusReport> {
+  async run(): Promise<WorkerStatusReport & {exitCode: number}> {
     const report = await workerStatus(await this.settings(), serviceFlagValues(this.flags))
-    this.setExitCode(report.exitCode)
-    return this.output(report, renderWorkerStatus)
+    const exitCode = workerStatusExitCode(report)
+    this.setExitCode(exitCode)
+    return this.output({...report, exitCode}, renderWorkerStatus)
   }
 }

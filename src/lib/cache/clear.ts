@@ -1,5 +1,6 @@
 import {type ResolvedConfig, requireInstall} from '../config/resolve.js'
-import {UsageError} from '../errors.js'
+import {OperationError, UsageError} from '../errors.js'
+import {type Problem, problemOf} from '../util/answered.js'
 import {detectManager, errorSummary, resolveServiceOptions, runnerFor, type ServiceFlags} from '../service/targets.js'
 import type {ManagerKind, ServiceManager, StepResult} from '../service/types.js'
 import {isRecord} from '../atom/yaml.js'
@@ -17,7 +18,7 @@ export interface CacheChoice {
   memcachedServers?: string[]
 }
 
-type Failure = {kind: string; message: string; hint?: string; exitCode: number}
+type Failure = Problem
 
 export interface CacheClearReport {
   dryRun: boolean
@@ -26,7 +27,7 @@ export interface CacheClearReport {
   symfony?: {result?: SymfonyClearResult; error?: Failure}
   phpFpm?: {manager?: ManagerKind; units: string[]; argv?: string[]; steps?: StepResult[]; skipped?: string; error?: Failure}
   memcached?: Array<{server: string; answer?: string; error?: Failure}> | {skipped: string}
-  exitCode: number
+  /** partial: some parts done, others failed; failed: none done (each failure's Problem says why). */
   outcome: 'done' | 'partial' | 'failed' | 'dry-run'
 }
 
@@ -90,7 +91,7 @@ export async function planCacheClear(cfg: ResolvedConfig, choice: CacheChoice, f
     phpFpm: explicit ? !!choice.phpFpm : engine === 'sfAPCCache',
     memcached: explicit ? !!choice.memcached || (choice.memcachedServers?.length ?? 0) > 0 : engine === 'sfMemcacheCache',
   }
-  const report: CacheClearReport = {dryRun: true, root: install.realRoot, cacheEngine: install.web.cacheEngine, exitCode: 0, outcome: 'dry-run'}
+  const report: CacheClearReport = {dryRun: true, root: install.realRoot, cacheEngine: install.web.cacheEngine, outcome: 'dry-run'}
   let memcachedServers: HostPort[] = []
   if (want.memcached) {
     memcachedServers =
@@ -152,7 +153,7 @@ export async function applyCacheClear(plan: CacheClearPlan): Promise<CacheClearR
     try {
       report.phpFpm.steps = await manager.restart(report.phpFpm.units)
       const bad = report.phpFpm.steps.filter((s) => !s.ok)
-      if (bad.length > 0) failures.push({kind: 'failed', message: bad.map((s) => `${s.unit}: ${s.message}`).join('; '), exitCode: 6})
+      if (bad.length > 0) failures.push(problemOf(new OperationError(bad.map((s) => `${s.unit}: ${s.message}`).join('; '))))
       else successes++
     } catch (error) {
       report.phpFpm.error = errorSummary(error)
@@ -174,9 +175,6 @@ export async function applyCacheClear(plan: CacheClearPlan): Promise<CacheClearR
       }),
     )
   }
-  if (failures.length > 0) {
-    report.exitCode = failures.some((f) => f.exitCode === 4) ? 4 : 6
-    report.outcome = successes > 0 ? 'partial' : 'failed'
-  }
+  if (failures.length > 0) report.outcome = successes > 0 ? 'partial' : 'failed'
   return report
 }

@@ -27,8 +27,8 @@ export interface DoctorFixReport {
   after?: DoctorReport
   /** The operator said no: nothing was changed. */
   declined?: boolean
+  /** The verdict after the fixes (before them, when none was applied). */
   status: DoctorReport['status']
-  exitCode: DoctorReport['exitCode']
 }
 
 const DESCRIBE: Record<FixAction['kind'], (a: FixAction) => string> = {
@@ -65,7 +65,7 @@ export async function applyFix(config: ResolvedConfig, fix: PlannedFix, service:
         const r = await workerControl(config, service, 'restart', {waitSeconds: 60})
         const reset = r.hosts.flatMap((h) => (h.ok ? h.value.resetStartLimit : []))
         const verified = r.verification?.verified ? 'restart verified through Gearman' : `not verified: ${r.verification?.skipped ?? `still missing ${r.verification?.missing.join(', ')}`}`
-        return {...fix, ok: r.exitCode === 0, message: `${reset.length ? `start limit reset for ${reset.join(', ')}; ` : ''}${verified}`}
+        return {...fix, ok: r.outcome === 'done', message: `${reset.length ? `start limit reset for ${reset.join(', ')}; ` : ''}${verified}`}
       }
       case 'clear-symfony-cache': {
         const install = requireInstall(config)
@@ -117,5 +117,5 @@ export async function applyDoctorFixes(config: ResolvedConfig, plan: DoctorFixPl
   const fixes: AppliedFix[] = []
   for (const fix of plan.fixes) fixes.push(await applyFix(config, fix, options.service ?? {}))
   const after = await runDoctor(config, options)
-  return {dryRun: false, before: plan.before, fixes, after, status: after.status, exitCode: after.exitCode}
+  return {dryRun: false, before: plan.before, fixes, after, status: after.status}
 }

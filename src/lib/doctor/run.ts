@@ -18,9 +18,8 @@ import {inert} from '../util/text.js'
 
 export interface DoctorReport {
   install: {root: string; realRoot: string | null; prefix: string | null; profile: string | null}
+  /** The verdict: the worst check's status (the command ends with its Nagios/Icinga code). */
   status: Exclude<CheckStatus, 'skipped' | 'info'>
-  /** Nagios/Icinga: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
-  exitCode: 0 | 1 | 2 | 3
   /** Worst first, then closest to the root cause. */
   checks: CheckResult[]
   mostLikelyCause: {id: string; summary: string; fix: string | null} | null
@@ -36,7 +35,6 @@ export interface DoctorOptions {
 }
 
 const SEVERITY: Record<CheckStatus, number> = {critical: 0, warning: 1, unknown: 2, ok: 3, info: 4, skipped: 5}
-const EXIT: Record<DoctorReport['status'], DoctorReport['exitCode']> = {ok: 0, warning: 1, critical: 2, unknown: 3}
 
 /** How long a check may take, and what that budget is for (said when it runs out). */
 interface Budget {
@@ -151,7 +149,6 @@ function report(config: ResolvedConfig, checks: CheckResult[], started: number, 
       profile: config.profile ?? null,
     },
     status,
-    exitCode: EXIT[status],
     checks: sorted,
     mostLikelyCause: worst ? {id: worst.id, summary: worst.summary, fix: worst.fix ?? null} : null,
     metrics,
@@ -171,7 +168,6 @@ export function nagiosLine(report: DoctorReport): string {
 
 export interface MultiDoctorReport {
   status: DoctorReport['status']
-  exitCode: DoctorReport['exitCode']
   profiles: Array<{profile: string; report: DoctorReport}>
 }
 
@@ -184,5 +180,5 @@ export async function runDoctorForProfiles(globals: GlobalOptions, options: Doct
     names.map(async (profile) => ({profile, report: await runDoctor(await resolveConfig({...globals, profile}, process.env, settings), options)})),
   )
   const worst = profiles.map((p) => p.report).sort((a, b) => SEVERITY[a.status] - SEVERITY[b.status])[0]
-  return {status: worst.status, exitCode: worst.exitCode, profiles}
+  return {status: worst.status, profiles}
 }

@@ -1,3 +1,4 @@
+import {type Answered, askEach} from '../util/answered.js'
 import type {HostPort} from '../util/hostport.js'
 import {AdminConnection} from './admin-connection.js'
 import {withBinary} from './binary.js'
@@ -226,17 +227,10 @@ export interface PingResult {
   pid?: number
 }
 
-/** Settled result per server, so one dead server never hides the others. */
-export type PerServer<T> = {server: HostPort; ok: true; value: T} | {server: HostPort; ok: false; error: Error}
+/** Settled result per server, so one dead server never hides the others (the Error as thrown: its class tells refused, timeout, ...). */
+export type PerServer<T> = Answered<HostPort, T, Error>
 
-export async function eachServer<T>(servers: HostPort[], fn: (server: HostPort) => Promise<T>): Promise<Array<PerServer<T>>> {
-  return Promise.all(
-    servers.map(async (server): Promise<PerServer<T>> => {
-      try {
-        return {server, ok: true, value: await fn(server)}
-      } catch (error) {
-        return {server, ok: false, error: error as Error}
-      }
-    }),
-  )
+/** Every server at once; one that fails is an answer with its error. */
+export function eachServer<T>(servers: HostPort[], fn: (server: HostPort) => Promise<T>): Promise<Array<PerServer<T>>> {
+  return askEach(servers, fn)
 }

@@ -327,8 +327,6 @@ export interface GuardStatusReport {
   verdict: string | null
   /** Newest first. */
   runs: RunRecord[]
-  /** 0: installed, scheduled, and the last run found everything OK. */
-  exitCode: 0 | 1
 }
 
 /** `guard status`: the install, the next run, who runs now, and the last runs with their outcomes. */
@@ -368,7 +366,6 @@ export async function guardStatus(name: string, options: {limit: number; timeout
     }
   }
   const runs = [...state.runs].reverse().slice(0, options.limit)
-  const healthy = Boolean(installed && !installed.problem && state.verdict === 'ok')
   return {
     name,
     installed,
@@ -380,7 +377,6 @@ export async function guardStatus(name: string, options: {limit: number; timeout
     rateLimited: state.rateLimited,
     verdict: state.verdict ?? null,
     runs,
-    exitCode: healthy ? 0 : 1,
   }
 }
 

@@ -54,8 +54,8 @@ export interface GuardRunReport {
   /** Sent on a real run with changes; on a dry run, the channels that would be used. */
   notifications: Delivery[]
   wouldNotify: string[]
-  /** 0 OK after the run; 1 problems remain or a fix failed or was refused; 6 a notification was not delivered. */
-  exitCode: 0 | 1 | 6
+  /** ok: everything OK after the run; problems: problems remain, or a fix failed or was refused; undelivered: a notification was not delivered. */
+  outcome: GuardOutcome
   durationMs: number
 }
 
@@ -87,9 +87,13 @@ const POLICY_NAME: Record<PlannedFix['action']['kind'], GuardFix> = {
 /** Applied in this order: a cache cleared before a restart is read by the restarted worker. */
 const ORDER: GuardFix[] = ['clear-config-cache', 'restart-worker', 'fail-zombies']
 
+export type GuardOutcome = 'ok' | 'problems' | 'undelivered'
+
 export interface GuardRunOptions {
   dryRun: boolean
   service: ServiceFlags
+  /** The exit code the command ends with for an outcome: kept in the run's record (guard status lists it). */
+  exitCodeOf: (outcome: GuardOutcome) => number
 }
 
 /**
@@ -172,7 +176,7 @@ export async function runGuard(config: ResolvedConfig, options: GuardRunOptions)
     }
     const notifications = !options.dryRun && changes.length > 0 ? await deliver(policy, event) : []
     const failedFix = actions.some((a) => a.outcome === 'failed' || (a.outcome === 'skipped' && a.message.startsWith('rate limit')))
-    const exitCode: GuardRunReport['exitCode'] = notifications.some((n) => !n.ok) ? 6 : verdict !== 'ok' || failedFix ? 1 : 0
+    const outcome: GuardOutcome = notifications.some((n) => !n.ok) ? 'undelivered' : verdict !== 'ok' || failedFix ? 'problems' : 'ok'
     const durationMs = Date.now() - started
 
     if (!options.dryRun) {
@@ -180,7 +184,7 @@ export async function runGuard(config: ResolvedConfig, options: GuardRunOptions)
         at: new Date(started).toISOString(),
         verdict,
         before: before.status,
-        exitCode,
+        exitCode: options.exitCodeOf(outcome),
         durationMs,
         actions: lines,
         notified: notifications.map((n) => `${n.channel} ${n.target}: ${n.ok ? 'sent' : `FAILED (${n.message})`}`),
@@ -208,7 +212,7 @@ export async function runGuard(config: ResolvedConfig, options: GuardRunOptions)
       changes,
       notifications,
       wouldNotify: changes.length > 0 ? channels(policy) : [],
-      exitCode,
+      outcome,
       durationMs,
     }
   } finally {

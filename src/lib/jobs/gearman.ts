@@ -4,6 +4,7 @@ import {msLeft} from '../gearman/deadline-socket.js'
 import {describeError} from '../errors.js'
 import {GearmanServerError} from '../gearman/errors.js'
 import {formatHostPort, type HostPort} from '../util/hostport.js'
+import type {ServerLine} from '../util/answered.js'
 
 /** Where a jobs command looks in Gearman: the install's servers, its function prefix, a timeout. */
 export interface GearmanScope {
@@ -12,11 +13,8 @@ export interface GearmanScope {
   timeoutMs: number
 }
 
-export interface ServerAnswer {
-  server: string
-  ok: boolean
-  error?: string
-}
+/** A server as jobs show and jobs stalled list it: host:port, whether it answered, and why not. */
+export type ServerAnswer = ServerLine
 
 /** What the answering servers say about one function, summed over servers. */
 export interface FunctionState {
@@ -59,13 +57,13 @@ export async function gearmanPicture(scope: Pick<GearmanScope, 'servers' | 'time
   const perServer: GearmanPicture['perServer'] = []
   const servers: ServerAnswer[] = []
   for (const r of results) {
-    const name = formatHostPort(r.server)
+    const name = formatHostPort(r.where)
     if (!r.ok) {
       servers.push({server: name, ok: false, error: describeError(r.error)})
       continue
     }
     servers.push({server: name, ok: true})
-    perServer.push({server: r.server, status: r.value.status, jobs: r.value.jobs})
+    perServer.push({server: r.where, status: r.value.status, jobs: r.value.jobs})
     const cancelled = cancelledPerFunction(r.value.status, r.value.jobs)
     for (const s of r.value.status) {
       const f = functions.get(s.function) ?? {function: s.function, waiting: 0, running: 0, workers: 0, cancelled: 0, servers: []}

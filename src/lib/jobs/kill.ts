@@ -2,6 +2,7 @@ import type {AtomClock} from '../atom/clock.js'
 import type {ResolvedConfig} from '../config/resolve.js'
 import type {Database} from '../db/database.js'
 import type {ServiceFlags} from '../service/targets.js'
+import {problemsOf} from '../util/answered.js'
 import {type WorkerControlReport, workerControl} from '../service/worker.js'
 import {describeError, OperationError, UsageError} from '../errors.js'
 import {operatorAtHost} from '../util/operator.js'
@@ -175,7 +176,6 @@ export interface KillRestartReport {
   running: {function: string; before: number; after: number | null}
   /** The sentence that replaces WORKER_NOT_STOPPED: what happened to the worker process, as Gearman showed it. */
   worker: string
-  exitCode: number
 }
 
 /**
@@ -199,7 +199,7 @@ export async function restartAfterKill(cfg: ResolvedConfig, service: ServiceFlag
     const others = classify(await inProgressRows(db, clock, {name: plan.job.name}), picture, scope.prefix).filter((j) => j.id !== plan.job.id && j.gearman === 'waiting').length
     if ((picture.functions.get(fn)?.waiting ?? 0) > others) requeued = await cancelRowJob(scope, picture, plan.job.name)
   }
-  const start = stop.exitCode === 4 ? undefined : await control('start', 60)
+  const start = problemsOf(stop.hosts).some((p) => p.kind === 'unreachable') ? undefined : await control('start', 60)
   let runningAfter: number | null = null
   if (scope && fn) {
     try {
@@ -216,6 +216,5 @@ export async function restartAfterKill(cfg: ResolvedConfig, service: ServiceFlag
         : runningAfter < runningBefore
           ? `The worker process hanging on the job went with the restart: Gearman shows ${runningBefore} → ${runningAfter} running job(s) of ${fn}.`
           : `A worker is still running ${runningAfter} job(s) of ${fn} after the restart (${runningBefore} before): the killed job may be running again, or another host's worker holds it. Check with: atom-ops queue workers`
-  const exitCode = start?.exitCode ?? stop.exitCode
-  return {stop, requeued, start, running: {function: fn, before: runningBefore, after: runningAfter}, worker, exitCode}
+  return {stop, requeued, start, running: {function: fn, before: runningBefore, after: runningAfter}, worker}
 }

@@ -3,6 +3,7 @@ import {AtomOpsError, ConfigError, ExitCode} from '../errors.js'
 import {type PerServer} from '../gearman/admin.js'
 import {GearmanProtocolError, GearmanServerError, GearmanUnreachableError} from '../gearman/errors.js'
 import {formatHostPort, type HostPort} from '../util/hostport.js'
+import type {ServerLine} from '../util/answered.js'
 import {type FunctionDecoder, loadDecoder} from './decode.js'
 
 /** Why a server gave no answer, in a form both the table and --json can show. */
@@ -11,12 +12,8 @@ export interface ServerProblem {
   message: string
 }
 
-export interface ServerHeader {
-  /** host:port */
-  server: string
-  ok: boolean
-  error?: ServerProblem
-}
+/** A queue command's line for one server: host:port, whether it answered, and its problem. */
+export type ServerHeader = ServerLine<ServerProblem>
 
 export function describeProblem(error: unknown): ServerProblem {
   if (error instanceof GearmanUnreachableError) return {kind: error.reason, message: error.message}
@@ -26,7 +23,7 @@ export function describeProblem(error: unknown): ServerProblem {
 }
 
 export function header<T>(r: PerServer<T>): ServerHeader {
-  return r.ok ? {server: formatHostPort(r.server), ok: true} : {server: formatHostPort(r.server), ok: false, error: describeProblem(r.error)}
+  return r.ok ? {server: formatHostPort(r.where), ok: true} : {server: formatHostPort(r.where), ok: false, error: describeProblem(r.error)}
 }
 
 /** Exit code of a read-only queue command: 4 when any server gave no answer, else 0. */

@@ -76,8 +76,8 @@ const known = (s: JobState) => s.listed || s.running
  */
 async function findHandle(handle: string, servers: HostPort[], timeoutMs: number): Promise<{server: HostPort; before: JobState; lookup?: HandleLookup[]}> {
   const answers = await eachServer(servers, (s) => jobState(s, timeoutMs, handle))
-  const found = answers.flatMap((a) => (a.ok && known(a.value) ? [{server: a.server, before: a.value}] : []))
-  const lookup = servers.length > 1 ? answers.map((a): HandleLookup => (a.ok ? {server: formatHostPort(a.server), found: known(a.value)} : {server: formatHostPort(a.server), found: false, error: a.error.message})) : undefined
+  const found = answers.flatMap((a) => (a.ok && known(a.value) ? [{server: a.where, before: a.value}] : []))
+  const lookup = servers.length > 1 ? answers.map((a): HandleLookup => (a.ok ? {server: formatHostPort(a.where), found: known(a.value)} : {server: formatHostPort(a.where), found: false, error: a.error.message})) : undefined
   if (found.length === 1) return {...found[0], lookup}
   if (found.length > 1) {
     const where = found.map((f) => formatHostPort(f.server))
@@ -89,7 +89,7 @@ async function findHandle(handle: string, servers: HostPort[], timeoutMs: number
   if (silent.length > 0) {
     throw new UnreachableError(
       'gearman',
-      `job ${handle} is not known to the job servers that answered; ${silent.map((a) => formatHostPort(a.server)).join(', ')} did not answer`,
+      `job ${handle} is not known to the job servers that answered; ${silent.map((a) => formatHostPort(a.where)).join(', ')} did not answer`,
       `It may be there: check that server, then run again (or name it with --server). ${silent[0].error.message}`,
     )
   }

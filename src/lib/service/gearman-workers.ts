@@ -1,5 +1,6 @@
 import {isInstallFunction} from '../atom/facts.js'
 import {eachServer, GearmanAdmin} from '../gearman/admin.js'
+import type {ServerLine} from '../util/answered.js'
 import {formatHostPort, type HostPort} from '../util/hostport.js'
 
 /** One job class of this install as one gearmand sees it. */
@@ -16,10 +17,8 @@ export interface ClassWorkers {
   registered: boolean
 }
 
-export interface ServerWorkers {
-  server: string
-  ok: boolean
-  error?: string
+/** This install's workers on one server (none when it did not answer: error says why). */
+export interface ServerWorkers extends ServerLine {
   classes: ClassWorkers[]
   /** Distinct worker connections registering at least one of this install's functions. */
   workerConnections: number
@@ -32,7 +31,7 @@ export interface ServerWorkers {
 export async function installWorkers(servers: HostPort[], prefix: string, timeoutMs: number, knownClasses: string[] = []): Promise<ServerWorkers[]> {
   const results = await eachServer(servers, (server) => new GearmanAdmin(server, timeoutMs).snapshot())
   return results.map((r) => {
-    const server = formatHostPort(r.server)
+    const server = formatHostPort(r.where)
     if (!r.ok) return {server, ok: false, error: r.error.message, classes: [], workerConnections: 0}
     const classes = new Map<string, ClassWorkers>()
     for (const jobClass of knownClasses) classes.set(jobClass, {jobClass, function: prefix + jobClass, availableWorkers: 0, connections: 0, waiting: 0, running: 0, registered: false})

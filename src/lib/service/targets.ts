@@ -1,5 +1,6 @@
 import type {ResolvedConfig} from '../config/resolve.js'
-import {AtomOpsError, ConfigError, describeError, UsageError} from '../errors.js'
+import {ConfigError, UsageError} from '../errors.js'
+import {type Problem, problemOf} from '../util/answered.js'
 import {type CommandRunner, LocalRunner, splitWords, SshRunner, validateDestination} from '../remote/runner.js'
 import {SupervisorManager} from './supervisor.js'
 import {SystemdManager} from './systemd.js'
@@ -74,12 +75,10 @@ export async function detectManager(runner: CommandRunner, options: ServiceOptio
 /** A host's outcome: its value, or the one-line error that stopped it (other hosts go on). */
 export type HostOutcome<T> =
   | {host: string; ok: true; manager: ManagerKind; value: T}
-  | {host: string; ok: false; manager?: ManagerKind; error: {kind: string; message: string; hint?: string; exitCode: number}}
+  | {host: string; ok: false; manager?: ManagerKind; error: Problem}
 
-export function errorSummary(error: unknown): {kind: string; message: string; hint?: string; exitCode: number} {
-  if (error instanceof AtomOpsError) return {kind: error.kind, message: error.message, hint: error.hint, exitCode: error.exitCode}
-  return {kind: 'failed', message: describeError(error), exitCode: 6}
-}
+/** A thrown error as a host's Problem (one line, its kind and hint). */
+export const errorSummary = problemOf
 
 /** Runs fn on every host in parallel (this machine when none); one host's failure never stops the others. */
 export async function eachHost<T>(options: ServiceOptions, fn: (manager: ServiceManager, host: string) => Promise<T>): Promise<Array<HostOutcome<T>>> {
@@ -100,10 +99,3 @@ export async function eachHost<T>(options: ServiceOptions, fn: (manager: Service
   )
 }
 
-/** Exit 4 when a host was unreachable, else the worst other host error, else undefined. */
-export function hostsExitCode(outcomes: Array<HostOutcome<unknown>>): number | undefined {
-  const failed = outcomes.filter((o): o is Extract<HostOutcome<unknown>, {ok: false}> => !o.ok)
-  if (failed.length === 0) return undefined
-  if (failed.some((f) => f.error.exitCode === 4)) return 4
-  return Math.max(...failed.map((f) => f.error.exitCode))
-}

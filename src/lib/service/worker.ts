@@ -3,8 +3,9 @@ import {Database} from '../db/database.js'
 import {formatHostPort} from '../util/hostport.js'
 import {type GearmanServer, type ResolvedConfig} from '../config/resolve.js'
 import {describeError} from '../errors.js'
+import {problemOf, problemsOf} from '../util/answered.js'
 import {type ServerWorkers, installWorkers, waitForWorkers, type WaitResult} from './gearman-workers.js'
-import {eachHost, type HostOutcome, hostsExitCode, resolveServiceOptions, type ServiceFlags, type ServiceOptions} from './targets.js'
+import {eachHost, type HostOutcome, resolveServiceOptions, type ServiceFlags, type ServiceOptions} from './targets.js'
 import type {ManagerKind, ServiceManager, StepResult, UnitStatus} from './types.js'
 
 /** This install's Gearman side, when the install (prefix, servers) is known; else why not. */
@@ -48,8 +49,8 @@ export interface WorkerStatusReport {
   unitPattern: string
   hosts: Array<HostOutcome<HostUnits>>
   gearman: {prefix?: string; servers: ServerWorkers[]; error?: string}
+  /** Everything that needs attention: units not running, hosts or job servers that did not answer, no worker. */
   problems: string[]
-  exitCode: number
 }
 
 async function unitsOn(manager: ServiceManager, pattern: string): Promise<HostUnits> {
@@ -68,8 +69,8 @@ function unitProblems(host: string, status: UnitStatus[]): string[] {
 
 /**
  * `worker status`: each host's units (state, since, PID, restarts, memory, last exit, start limit) and,
- * from Gearman, this install's workers per job class. Exit 4 when a host or job server is unreachable,
- * 1 when a unit is not running or a job class has no worker, else 0.
+ * from Gearman, this install's workers per job class. Hosts and job servers that did not answer are
+ * reported with their Problem; every finding is in `problems`.
  */
 export async function workerStatus(cfg: ResolvedConfig, flags: ServiceFlags): Promise<WorkerStatusReport> {
   const options = resolveServiceOptions(cfg, flags)
@@ -89,14 +90,11 @@ export async function workerStatus(cfg: ResolvedConfig, flags: ServiceFlags): Pr
     if (!s.ok) problems.push(`${s.server}: ${s.error}`)
     else if (s === asked && s.classes.every((c) => c.availableWorkers === 0)) problems.push(`${s.server} (the server AtoM asks): no worker for this install`)
   }
-  const unreachable = hostsExitCode(hosts) === 4 || servers.some((s) => !s.ok)
-  const exitCode = unreachable ? 4 : (hostsExitCode(hosts) ?? (problems.length > 0 ? 1 : 0))
   return {
     unitPattern: options.unit,
     hosts,
     gearman: 'error' in g ? {servers, error: g.error} : {prefix: g.prefix, servers},
     problems,
-    exitCode,
   }
 }
 
@@ -136,7 +134,7 @@ export interface WorkerControlReport {
   verification?: VerifyReport
   /** From the first step to the end of the Gearman check. */
   durationMs?: number
-  exitCode: number
+  /** done: every host handled and verified (or not asked to be); partial: some step took effect; failed: none did. */
   outcome: 'done' | 'partial' | 'failed' | 'dry-run'
 }
 
@@ -185,7 +183,7 @@ export async function planWorkerControl(cfg: ResolvedConfig, flags: ServiceFlags
     return {units, before: status, plan: planFor(manager, action, units, status), steps: [], resetStartLimit: []}
   })
   const reachable = planned.filter((h) => h.ok).length
-  const report: WorkerControlReport = {action, dryRun: true, unitPattern: options.unit, hosts: planned, exitCode: hostsExitCode(planned) ?? 0, outcome: 'dry-run'}
+  const report: WorkerControlReport = {action, dryRun: true, unitPattern: options.unit, hosts: planned, outcome: 'dry-run'}
   return {report, reachable, managers, timeoutMs: options.timeoutMs}
 }
 
@@ -225,7 +223,7 @@ export async function applyWorkerControl(cfg: ResolvedConfig, plan: WorkerContro
         value.after = await manager.status(value.units).catch(() => undefined)
         return {...h, value}
       } catch (error) {
-        return {host: h.host, ok: false, manager: h.manager, error: {...errorOf(error)}}
+        return {host: h.host, ok: false, manager: h.manager, error: problemOf(error)}
       }
     }),
   )
@@ -257,11 +255,10 @@ export async function applyWorkerControl(cfg: ResolvedConfig, plan: WorkerContro
     }
   }
 
-  const unreachable = hostsExitCode(done)
-  const exitCode = unreachable ?? (stepsFailed ? 6 : verification.verified || verification.skipped ? 0 : 1)
+  const clean = problemsOf(done).length === 0 && !stepsFailed && Boolean(verification.verified || verification.skipped)
   const anyOk = done.some((h) => h.ok && h.value.steps.some((s) => s.ok))
-  const outcome = exitCode === 0 ? 'done' : anyOk ? 'partial' : 'failed'
-  return {action, dryRun: false, unitPattern, hosts: done, verification, durationMs: Date.now() - actionStarted, exitCode, outcome}
+  const outcome = clean ? 'done' : anyOk ? 'partial' : 'failed'
+  return {action, dryRun: false, unitPattern, hosts: done, verification, durationMs: Date.now() - actionStarted, outcome}
 }
 
 /** Plan and run at once, for callers that asked already (doctor --fix, jobs kill --restart-worker). */
@@ -283,10 +280,6 @@ async function run(manager: ServiceManager, step: PlannedStep): Promise<StepResu
   }
 }
 
-function errorOf(error: unknown): {kind: string; message: string; hint?: string; exitCode: number} {
-  const e = error as {kind?: string; hint?: string; exitCode?: number}
-  return {kind: e.kind ?? 'failed', message: describeError(error), hint: e.hint, exitCode: e.exitCode ?? 6}
-}
 
 export interface HostReset {
   units: string[]
@@ -301,7 +294,6 @@ export interface WorkerResetReport {
   dryRun: boolean
   unitPattern: string
   hosts: Array<HostOutcome<HostReset>>
-  exitCode: number
   outcome: 'done' | 'partial' | 'failed' | 'dry-run'
 }
 
@@ -333,9 +325,9 @@ export async function workerReset(cfg: ResolvedConfig, flags: ServiceFlags, dryR
     return {units, before: status, steps: await manager.resetFailed(targets), argv}
   })
   const failed = hosts.some((h) => h.ok && h.value.steps.some((s) => !s.ok))
-  const exitCode = hostsExitCode(hosts) ?? (failed ? 6 : 0)
+  const clean = problemsOf(hosts).length === 0 && !failed
   const anyOk = hosts.some((h) => h.ok && h.value.steps.some((s) => s.ok))
-  return {dryRun, unitPattern: options.unit, hosts, exitCode, outcome: dryRun ? 'dry-run' : exitCode === 0 ? 'done' : anyOk ? 'partial' : 'failed'}
+  return {dryRun, unitPattern: options.unit, hosts, outcome: dryRun ? 'dry-run' : clean ? 'done' : anyOk ? 'partial' : 'failed'}
 }
 
 export interface WorkerLogsReport {
@@ -345,7 +337,6 @@ export interface WorkerLogsReport {
   /** The lines were streamed as they came (--follow), not collected here. */
   followed: boolean
   hosts: Array<HostOutcome<{units: string[]; lines: string[]}>>
-  exitCode: number
 }
 
 export interface LogsOptions {
@@ -367,7 +358,7 @@ export async function workerLogs(cfg: ResolvedConfig, flags: ServiceFlags, logs:
     }
     return {units, lines: await manager.logs(units, {lines: logs.lines, since: logs.since})}
   })
-  return {unitPattern: options.unit, since: logs.since, followed: Boolean(logs.follow), hosts, exitCode: hostsExitCode(hosts) ?? 0}
+  return {unitPattern: options.unit, since: logs.since, followed: Boolean(logs.follow), hosts}
 }
 
 export type {ManagerKind, ServiceOptions}

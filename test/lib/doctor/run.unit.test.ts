@@ -10,7 +10,6 @@ function report(over: Partial<DoctorReport>): DoctorReport {
   return {
     install: {root: '/usr/share/nginx/atom', realRoot: '/usr/share/nginx/atom', prefix: null, profile: null},
     status: 'ok',
-    exitCode: 0,
     checks: [check('db', 'ok', 5), check('gearman.servers', 'ok', 3)],
     mostLikelyCause: null,
     metrics: {workers: 18, waitingJobs: 0, zombies: 0, oldestInProgressSeconds: null},
@@ -26,12 +25,12 @@ test('checks: critical, warning, unknown, then ok, info, skipped; within a statu
 
 test('the Nagios line: the status, the most likely cause or the count of passed checks, and performance data', () => {
   assert.equal(nagiosLine(report({})), 'ATOM-OPS OK - all 2 checks passed | workers=18;;1: waiting=0 zombies=0;;0 oldest_in_progress=Us')
-  const critical = report({status: 'critical', exitCode: 2, mostLikelyCause: {id: 'w', summary: 'no worker for 18 job classes', fix: null}, metrics: {workers: 0, waitingJobs: 3, zombies: null, oldestInProgressSeconds: 7200}})
+  const critical = report({status: 'critical', mostLikelyCause: {id: 'w', summary: 'no worker for 18 job classes', fix: null}, metrics: {workers: 0, waitingJobs: 3, zombies: null, oldestInProgressSeconds: 7200}})
   assert.equal(nagiosLine(critical), 'ATOM-OPS CRITICAL - no worker for 18 job classes | workers=0;;1: waiting=3 zombies=U;;0 oldest_in_progress=7200s')
 })
 
 test('the Nagios line stays one line: a pipe or a newline in a summary cannot start the performance data or a second line', () => {
-  const line = nagiosLine(report({status: 'warning', exitCode: 1, mostLikelyCause: {id: 'x', summary: 'unit a|b failed\nsecond line\r\n', fix: null}}))
+  const line = nagiosLine(report({status: 'warning', mostLikelyCause: {id: 'x', summary: 'unit a|b failed\nsecond line\r\n', fix: null}}))
   assert.equal(line.split('\n').length, 1)
   assert.equal(line.split('|').length, 2)
   assert.ok(line.startsWith('ATOM-OPS WARNING - unit a/b failed second line '), line)
