@@ -11,7 +11,11 @@ export async function fakeServer(onConnection: (socket: Socket) => void): Promis
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const port = (server.address() as {port: number}).port
-  return {port, close: () => new Promise<void>((r) => (open.forEach((s) => s.destroy()), server.close(() => r())))}
+  return {port, close: () =>
+      new Promise<void>((r) => {
+        for (const s of open) s.destroy()
+        server.close(() => r())
+      })}
 }
 
 /**

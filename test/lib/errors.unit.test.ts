@@ -19,7 +19,7 @@ test('each kind of error ends the process with its documented code', () => {
     assert.equal(error.exitCode, code, kind)
   }
   assert.deepEqual(
-    cases.map(([, , code]) => code),
+    cases.map((testCase) => testCase[2]),
     Object.values(ExitCode).filter((c) => c !== 0),
     'every failure code has its error',
   )

@@ -110,7 +110,7 @@ PS1='READY> '
   const child = spawn('script', ['-qfec', inner, '/dev/null'], {stdio: ['pipe', 'pipe', 'pipe']})
   let screen = ''
   let typedLine = false
-  return await new Promise<string>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`zsh completion gave no line; screen:\n${screen}`))

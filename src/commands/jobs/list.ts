@@ -5,8 +5,7 @@ import {BaseCommand} from '../../cli/base-command.js'
 import {UsageError} from '../../lib/errors.js'
 import {withJobsSession} from '../../lib/jobs/session.js'
 import {type JobList, listJobs, parseSort} from '../../lib/jobs/query.js'
-import {filterFlags, filterFromFlags} from '../../cli/flags.js'
-import {columnsFlag} from '../../cli/flags.js'
+import {columnsFlag, filterFlags, filterFromFlags} from '../../cli/flags.js'
 import {JOB_LIST_COLUMNS, jobListCsv, renderJobList} from '../../ui/jobs.js'
 
 export default class JobsList extends BaseCommand<typeof JobsList> {

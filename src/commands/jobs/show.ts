@@ -9,7 +9,7 @@ import {renderJobDetails} from '../../ui/jobs.js'
 
 export default class JobsShow extends BaseCommand<typeof JobsShow> {
   static summary = 'Show one job: its row, notes, output, properties, download file and what Gearman says about its function.'
-  static description = '' + exitCodesHelp('jobs:show')
+  static description = exitCodesHelp('jobs:show')
   static examples = ['<%= config.bin %> <%= command.id %> 1234', '<%= config.bin %> <%= command.id %> 1234 --json']
   static args = {id: Args.string({required: true, description: 'The job id (as `jobs list` shows it).'})}
 

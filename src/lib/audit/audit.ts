@@ -1,6 +1,5 @@
-import {appendFile, mkdir} from 'node:fs/promises'
 import {constants} from 'node:fs'
-import {access} from 'node:fs/promises'
+import {access, appendFile, mkdir} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 

@@ -1,9 +1,8 @@
-import {describeError} from '../errors.js'
+import {describeError, UsageError} from '../errors.js'
 import type {JobsSession} from './session.js'
 import {downloadExists} from './files.js'
 import {type FunctionState, gearmanPicture, type ServerAnswer} from './gearman.js'
 import {type JobNote, type JobProperty, type JobSummary, loadJob} from './query.js'
-import {UsageError} from '../errors.js'
 
 export interface JobDetails extends JobSummary {
   output: string | null

@@ -179,7 +179,9 @@ export function shellQuote(arg: string): string {
  * Splits ATOM_OPS_SSH_OPTIONS (or another command line from the environment, such as $PAGER) into words
  * as a shell would, without expanding anything (quotes group, a backslash keeps the next character).
  */
-export function splitWords(text: string, source = {what: 'ssh options', example: 'ATOM_OPS_SSH_OPTIONS="-p 2222 -i ~/.ssh/atom"'}): string[] {
+const SSH_OPTIONS_SOURCE = {what: 'ssh options', example: 'ATOM_OPS_SSH_OPTIONS="-p 2222 -i ~/.ssh/atom"'}
+
+export function splitWords(text: string, source: {what: string; example: string} = SSH_OPTIONS_SOURCE): string[] {
   const words = splitShellWords(text)
   if (!words) throw new UsageError(`${source.what}: unbalanced quote in ${JSON.stringify(text)}`, `Example: ${source.example}`)
   return words

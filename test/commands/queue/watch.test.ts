@@ -97,7 +97,10 @@ describe('queue watch on a terminal (a pseudo-terminal from script(1))', () => {
       })
       const code = await new Promise<number | null>((resolve) => {
         const kill = setTimeout(() => child.kill("SIGKILL"), 60_000)
-        child.on('close', (c) => (clearTimeout(kill), resolve(c)))
+        child.on('close', (c) => {
+          clearTimeout(kill)
+          resolve(c)
+        })
       })
       assert.equal(code, 0, out)
       assert.match(out, /\u001b\[\?1049h\u001b\[\?25l/, 'took over the screen, hid the cursor')
