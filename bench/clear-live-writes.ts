@@ -9,10 +9,10 @@
 import {spawn} from 'node:child_process'
 import {join} from 'node:path'
 
+import {seedMany} from '../test/commands/jobs/helpers.js'
 import {lostWrites, startLiveWriter} from '../test/support/testbed/live-writer.js'
 import {TERM} from '../test/support/testbed/schema.js'
 import {TestBed} from '../test/support/testbed/testbed.js'
-import {seedMany} from '../test/commands/jobs/helpers.js'
 import {CLI} from './lib.js'
 
 const bins = process.argv.slice(2).length > 0 ? process.argv.slice(2) : [CLI]
@@ -35,7 +35,11 @@ try {
       await bed.database.execute("DELETE FROM object WHERE class_name = 'QubitJob'")
       await seedMany(bed.database, JOBS / 2, {statusId: TERM.jobCompleted})
       const running = await seedMany(bed.database, JOBS / 2, {statusId: TERM.jobInProgress})
-      const writer = startLiveWriter(bed.database, Array.from({length: JOBS / 2}, (_, k) => running.first + k), {everyMs: 50, perTick: 10})
+      const writer = startLiveWriter(
+        bed.database,
+        Array.from({length: JOBS / 2}, (_, k) => running.first + k),
+        {everyMs: 50, perTick: 10},
+      )
       await new Promise((r) => setTimeout(r, 200))
       const file = join(bed.dir, `live-${bins.indexOf(bin)}-${i}.ndjson${bin === CLI ? '.gz' : ''}`)
       const clear = await run(bin, ['jobs', 'clear', '--force', '--backup', file])

@@ -21,11 +21,14 @@ import {spawnSync} from 'node:child_process'
 import {statSync} from 'node:fs'
 
 import {Database} from '../src/lib/db/database.js'
-import {TestBed} from '../test/support/testbed/testbed.js'
 import {seedMany} from '../test/commands/jobs/helpers.js'
+import {TestBed} from '../test/support/testbed/testbed.js'
 import {CLI} from './lib.js'
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0)
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0)
 const SAMPLE = 10_000
 const RUNS = Number(process.env.BENCH_RUNS ?? 2)
 const bed = await TestBed.start()
@@ -37,14 +40,18 @@ function ms(start: bigint): number {
 }
 
 // Seeding 100,000 jobs takes longer than the test bed's own 5 s statement timeout on a busy shared server.
-let seeder: Database
 
 async function reseed(n: number): Promise<void> {
   await seeder.execute("DELETE FROM object WHERE class_name = 'QubitJob'")
   // One note on every job, a second note on every other one.
   const {first, last} = await seedMany(seeder, n)
-  await seeder.execute(`INSERT INTO note (object_id, type_id, user_id, source_culture, serial_number) SELECT id, 197, NULL, 'en', 0 FROM object WHERE id BETWEEN ? AND ? AND id % 2 = 0`, [first, last])
-  await seeder.execute(`INSERT INTO note_i18n (id, culture, content) SELECT n.id, 'en', 'failed' FROM note n LEFT JOIN note_i18n x ON x.id = n.id WHERE x.id IS NULL`)
+  await seeder.execute(
+    `INSERT INTO note (object_id, type_id, user_id, source_culture, serial_number) SELECT id, 197, NULL, 'en', 0 FROM object WHERE id BETWEEN ? AND ? AND id % 2 = 0`,
+    [first, last],
+  )
+  await seeder.execute(
+    `INSERT INTO note_i18n (id, culture, content) SELECT n.id, 'en', 'failed' FROM note n LEFT JOIN note_i18n x ON x.id = n.id WHERE x.id IS NULL`,
+  )
 }
 
 let lastBackupBytes = 0
@@ -65,13 +72,17 @@ async function atomLike(limit: number): Promise<{ms: number; jobs: number}> {
   const db = await Database.open(t, 60_000, {connectionLimit: 1})
   try {
     const s = process.hrtime.bigint()
-    const jobs = await db.rows<{id: number}>('SELECT j.id FROM job j JOIN object o ON o.id = j.id ORDER BY j.id LIMIT ?', [String(limit)])
+    const jobs = await db.rows<{id: number}>(
+      'SELECT j.id FROM job j JOIN object o ON o.id = j.id ORDER BY j.id LIMIT ?',
+      [String(limit)],
+    )
     for (const {id} of jobs) {
       await db.execute('DELETE FROM job WHERE id = ?', [id])
       await db.execute('DELETE FROM slug WHERE object_id = ?', [id])
       await db.rows('SELECT id FROM property WHERE object_id = ?', [id])
       await db.execute('DELETE FROM object WHERE id = ?', [id])
     }
+
     return {ms: ms(s), jobs: jobs.length}
   } finally {
     await db.close()
@@ -80,10 +91,24 @@ async function atomLike(limit: number): Promise<{ms: number; jobs: number}> {
 
 function singleDelete(): number {
   const s = process.hrtime.bigint()
-  const r = spawnSync('mysql', ['-h', t.host ?? '127.0.0.1', '-P', String(t.port ?? 3306), '-u', t.user, t.database!, '-e', "DELETE FROM object WHERE class_name='QubitJob'"], {
-    env: {...process.env, MYSQL_PWD: t.password},
-    encoding: 'utf8',
-  })
+  const r = spawnSync(
+    'mysql',
+    [
+      '-h',
+      t.host ?? '127.0.0.1',
+      '-P',
+      String(t.port ?? 3306),
+      '-u',
+      t.user,
+      t.database!,
+      '-e',
+      "DELETE FROM object WHERE class_name='QubitJob'",
+    ],
+    {
+      env: {...process.env, MYSQL_PWD: t.password},
+      encoding: 'utf8',
+    },
+  )
   if (r.status !== 0) throw new Error(`mysql: ${r.stderr}`)
   return ms(s)
 }
@@ -94,30 +119,41 @@ async function best(n: number, run: () => number): Promise<number> {
     await reseed(n)
     min = Math.min(min, run())
   }
+
   return min
 }
 
 const fmt = (x: number) => `${x.toFixed(0).padStart(8)} ms`
+const seeder = await Database.open(t, 300_000, {connectionLimit: 1}).catch(async (error: unknown) => {
+  await bed.stop()
+  throw error
+})
 try {
-  seeder = await Database.open(t, 300_000, {connectionLimit: 1})
-  console.log(`jobs clear, process wall time, best of ${RUNS} (process start-up included for the CLI and the mysql client)`)
+  console.log(
+    `jobs clear, process wall time, best of ${RUNS} (process start-up included for the CLI and the mysql client)`,
+  )
   const summary: string[] = []
-  for (const n of sizes.length ? sizes : [10_000, 100_000]) {
+  for (const n of sizes.length > 0 ? sizes : [10_000, 100_000]) {
     const ours = await best(n, () => cli(['jobs', 'clear', '--force']))
     const backupBytes = lastBackupBytes
     // `jobs restore` of the backup the last of those clears wrote (its jobs are gone: all of it goes back).
     const restore = cli(['jobs', 'restore', lastBackup!])
-    const [{restored}] = await seeder.rows<{restored: number}>("SELECT COUNT(*) AS restored FROM object WHERE class_name = 'QubitJob'")
+    const [{restored}] = await seeder.rows<{restored: number}>(
+      "SELECT COUNT(*) AS restored FROM object WHERE class_name = 'QubitJob'",
+    )
     const oursNoBackup = await best(n, () => cli(['jobs', 'clear', '--force', '--no-backup']))
     const single = await best(n, singleDelete)
     await reseed(n)
     const sample = await atomLike(Math.min(n, SAMPLE))
     const atom = (sample.ms / sample.jobs) * n
-    const extrapolated = sample.jobs < n ? ` (measured on ${sample.jobs} of the ${n} jobs, extrapolated)` : ' (measured)'
+    const extrapolated =
+      sample.jobs < n ? ` (measured on ${sample.jobs} of the ${n} jobs, extrapolated)` : ' (measured)'
     console.log(`\n${n} jobs (1.5 notes each):`)
     console.log(`  atom-ops jobs clear --force (backup)    ${fmt(ours)}`)
     console.log(`  atom-ops jobs clear --force --no-backup ${fmt(oursNoBackup)}`)
-    console.log(`  atom-ops jobs restore (that backup)     ${fmt(restore)}  (${restored} jobs back; ${(restore / ours).toFixed(2)}x the clear that wrote it)`)
+    console.log(
+      `  atom-ops jobs restore (that backup)     ${fmt(restore)}  (${restored} jobs back; ${(restore / ours).toFixed(2)}x the clear that wrote it)`,
+    )
     console.log(`  AtoM-like per-row delete                ${fmt(atom)}${extrapolated}`)
     console.log(`  single DELETE (mysql client)            ${fmt(single)}`)
     const line = (label: string, t: number) =>
@@ -125,12 +161,17 @@ try {
     console.log(line('backup', ours))
     console.log(line('no backup', oursNoBackup))
     const cost = ours / oursNoBackup
-    console.log(`  backup / no backup ${cost.toFixed(2)}x (target <= 1.3x: ${cost <= 1.3 ? 'met' : 'MISSED'}); backup file ${(backupBytes / 1048576).toFixed(1)} MB (${((backupBytes / n) * 100_000 / 1048576).toFixed(1)} MB per 100,000 jobs)`)
-    summary.push(`${String(n).padStart(7)} jobs: backup ${(atom / ours).toFixed(1)}x / ${(ours / single).toFixed(2)}x; no backup ${(atom / oursNoBackup).toFixed(1)}x / ${(oursNoBackup / single).toFixed(2)}x; backup/no-backup ${cost.toFixed(2)}x; ${(backupBytes / 1048576).toFixed(1)} MB; restore ${restore.toFixed(0)} ms (${(restore / ours).toFixed(2)}x the clear)`)
+    console.log(
+      `  backup / no backup ${cost.toFixed(2)}x (target <= 1.3x: ${cost <= 1.3 ? 'met' : 'MISSED'}); backup file ${(backupBytes / 1_048_576).toFixed(1)} MB (${(((backupBytes / n) * 100_000) / 1_048_576).toFixed(1)} MB per 100,000 jobs)`,
+    )
+    summary.push(
+      `${String(n).padStart(7)} jobs: backup ${(atom / ours).toFixed(1)}x / ${(ours / single).toFixed(2)}x; no backup ${(atom / oursNoBackup).toFixed(1)}x / ${(oursNoBackup / single).toFixed(2)}x; backup/no-backup ${cost.toFixed(2)}x; ${(backupBytes / 1_048_576).toFixed(1)} MB; restore ${restore.toFixed(0)} ms (${(restore / ours).toFixed(2)}x the clear)`,
+    )
   }
+
   console.log('\nSummary (speed-up vs AtoM-like / ratio to the single DELETE; backup cost; backup size):')
   for (const l of summary) console.log(l)
 } finally {
-  await seeder!?.close()
+  await seeder.close()
   await bed.stop()
 }

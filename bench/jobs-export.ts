@@ -7,12 +7,12 @@ import {spawn} from 'node:child_process'
 import {readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {TestBed} from '../test/support/testbed/testbed.js'
 import {seedMany} from '../test/commands/jobs/helpers.js'
+import {TestBed} from '../test/support/testbed/testbed.js'
 import {CLI} from './lib.js'
 
 const n = Number(process.argv[2] ?? 1_000_000)
-const formats = process.argv.slice(3).length ? process.argv.slice(3) : ['csv', 'ndjson']
+const formats = process.argv.slice(3).length > 0 ? process.argv.slice(3) : ['csv', 'ndjson']
 const bed = await TestBed.start()
 
 function hwmKb(pid: number): number | undefined {
@@ -33,7 +33,11 @@ try {
     const [format, pageSize] = spec.split(':')
     const file = join(bed.dir, `export.${format}`)
     const started = process.hrtime.bigint()
-    const child = spawn(process.execPath, [CLI, 'jobs', 'export', '--format', format, '--output', file, ...(pageSize ? ['--page-size', pageSize] : [])], {env: {...process.env, ...bed.env()}, stdio: ['ignore', 'ignore', 'pipe']})
+    const child = spawn(
+      process.execPath,
+      [CLI, 'jobs', 'export', '--format', format, '--output', file, ...(pageSize ? ['--page-size', pageSize] : [])],
+      {env: {...process.env, ...bed.env()}, stdio: ['ignore', 'ignore', 'pipe']},
+    )
     let stderr = ''
     child.stderr.on('data', (d) => (stderr += d))
     let peak = 0
@@ -45,7 +49,9 @@ try {
     const secs = Number(process.hrtime.bigint() - started) / 1e9
     if (code !== 0) throw new Error(`export exited ${code}: ${stderr}`)
     const mb = statSync(file).size / 1e6
-    console.log(`${spec.padEnd(11)} ${n} jobs: ${secs.toFixed(1)} s, ${mb.toFixed(0)} MB written, peak RSS ${(peak / 1024).toFixed(0)} MB (target < 150 MB) ${peak / 1024 < 150 ? 'met' : 'MISSED'}`)
+    console.log(
+      `${spec.padEnd(11)} ${n} jobs: ${secs.toFixed(1)} s, ${mb.toFixed(0)} MB written, peak RSS ${(peak / 1024).toFixed(0)} MB (target < 150 MB) ${peak / 1024 < 150 ? 'met' : 'MISSED'}`,
+    )
   }
 } finally {
   await bed.stop()

@@ -14,7 +14,16 @@ import {CLI} from './lib.js'
 
 const n = Number(process.argv[2] ?? 1_000_000)
 const runs = Number(process.argv[3] ?? 3)
-const CLASSES = ['arUpdateEsIoDocumentsJob', 'arFindingAidJob', 'arInformationObjectCsvExportJob', 'arObjectMoveJob', 'arFileImportJob', 'arGenerateReportJob', 'arXmlExportSingleFileJob', 'arCalculateDescendantDatesJob']
+const CLASSES = [
+  'arUpdateEsIoDocumentsJob',
+  'arFindingAidJob',
+  'arInformationObjectCsvExportJob',
+  'arObjectMoveJob',
+  'arFileImportJob',
+  'arGenerateReportJob',
+  'arXmlExportSingleFileJob',
+  'arCalculateDescendantDatesJob',
+]
 const bed = await TestBed.start()
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -42,16 +51,22 @@ try {
       [...CLASSES, lo, lo + k - 1],
     )
   }
+
   console.log(`seeded ${n} jobs over 60 days in ${((Date.now() - s0) / 1000).toFixed(1)} s`)
 
   const env = {...process.env, ...bed.env()}
   const cli = (since: string) => {
     const t = process.hrtime.bigint()
-    const r = spawnSync(process.execPath, [CLI, 'jobs', 'stats', '--since', since, '--json', '--timeout', '60'], {env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024})
+    const r = spawnSync(process.execPath, [CLI, 'jobs', 'stats', '--since', since, '--json', '--timeout', '60'], {
+      env,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    })
     const ms = Number(process.hrtime.bigint() - t) / 1e6
     if (r.status !== 0) throw new Error(`jobs stats exited ${r.status}: ${r.stderr}`)
     return {ms, report: JSON.parse(r.stdout)}
   }
+
   // The baseline's reads take longer than the test bed's 5-second statement limit.
   const db = await Database.open(bed.db.target, 300_000)
   /** What a script would do: the window's rows to the client, aggregated there. */
@@ -69,11 +84,16 @@ try {
       if (Number(r.status_id) === 184 && r.completed_at) c.d.push(clock.secondsBetween(r.created_at, r.completed_at))
       byClass.set(r.name, c)
     }
+
     for (const c of byClass.values()) c.d.sort((a, b) => a - b)
     return {ms: Number(process.hrtime.bigint() - t) / 1e6, classes: byClass.size, rows: rows.length}
   }
 
-  for (const [label, since, sinceMs] of [['7d', '7d', 7 * 86_400_000], ['30d', '30d', 30 * 86_400_000], ['90d', '90d', 90 * 86_400_000]] as const) {
+  for (const [label, since, sinceMs] of [
+    ['7d', '7d', 7 * 86_400_000],
+    ['30d', '30d', 30 * 86_400_000],
+    ['90d', '90d', 90 * 86_400_000],
+  ] as const) {
     cli(since) // warm the buffer pool for both alike
     const ours = Array.from({length: runs}, () => cli(since))
     const base: number[] = []
@@ -83,12 +103,18 @@ try {
       base.push(b.ms)
       seen = b.rows
     }
+
     const o = median(ours.map((x) => x.ms))
     const b = median(base)
     const counted = ours[0].report.total.jobs
-    console.log(`jobs stats --since ${label}: ${ours.map((x) => x.ms.toFixed(0)).join(', ')} ms; baseline ${base.map((x) => x.toFixed(0)).join(', ')} ms`)
-    console.log(`jobs stats --since ${label.padEnd(4)} ${counted} jobs in the window: ours ${o.toFixed(0)} ms (whole process)   baseline ${b.toFixed(0)} ms (${seen} rows to the client, in-process)   ratio ${(o / b).toFixed(2)}`)
+    console.log(
+      `jobs stats --since ${label}: ${ours.map((x) => x.ms.toFixed(0)).join(', ')} ms; baseline ${base.map((x) => x.toFixed(0)).join(', ')} ms`,
+    )
+    console.log(
+      `jobs stats --since ${label.padEnd(4)} ${counted} jobs in the window: ours ${o.toFixed(0)} ms (whole process)   baseline ${b.toFixed(0)} ms (${seen} rows to the client, in-process)   ratio ${(o / b).toFixed(2)}`,
+    )
   }
+
   await db.close()
 } finally {
   await bed.stop()

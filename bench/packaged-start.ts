@@ -15,7 +15,19 @@ import {CLI, median, row, timeRun} from './lib.js'
 const runs = Number(process.argv[2] ?? 15)
 const work = mkdtempSync(join(tmpdir(), 'atom-ops-bench-package-'))
 try {
-  const packed = execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/package.mjs', import.meta.url)), '--fast', '--no-build', '--only', 'tar', '--out', work], {encoding: 'utf8'})
+  const packed = execFileSync(
+    process.execPath,
+    [
+      fileURLToPath(new URL('../scripts/package.mjs', import.meta.url)),
+      '--fast',
+      '--no-build',
+      '--only',
+      'tar',
+      '--out',
+      work,
+    ],
+    {encoding: 'utf8'},
+  )
   execFileSync('tar', ['-xzf', packed.split('\t')[0], '-C', work])
   const packaged = join(work, 'atom-ops/bin/atom-ops')
   const shippedNode = join(work, 'atom-ops/node/bin/node')
@@ -23,7 +35,9 @@ try {
   const node22 = median(runs, () => timeRun(shippedNode, ['-e', '0']))
   const dev = median(runs, () => timeRun(process.execPath, [CLI, '--version']))
   const pkg = median(runs, () => timeRun(packaged, ['--version']))
-  console.log(`cold start, median of ${runs} runs; host node ${process.version}, shipped node ${execFileSync(shippedNode, ['--version'], {encoding: 'utf8'}).trim()}`)
+  console.log(
+    `cold start, median of ${runs} runs; host node ${process.version}, shipped node ${execFileSync(shippedNode, ['--version'], {encoding: 'utf8'}).trim()}`,
+  )
   console.log(row('shipped node -e 0 vs host node -e 0', node22, node, '(the runtimes)'))
   console.log(row('packaged --version vs dev build --version', pkg, dev, '(no target)'))
   console.log(row('packaged --version vs host node -e 0', pkg, node, '<= 4'))

@@ -1,3 +1,5 @@
+import {resolveConfig} from '../src/lib/config/resolve.js'
+import {GearmanAdmin} from '../src/lib/gearman/admin.js'
 /**
  * `queue status` against 3 job servers holding 2,000 functions and 300 workers each, against the
  * baseline an operator runs today: `gearadmin --status` once per server, in sequence. Both sides are
@@ -5,10 +7,8 @@
  * Run: npm run build && npx tsx bench/queue-status.ts [runs]   (BENCH_NODE=/path/to/node: another Node)
  */
 import {BinaryConnection} from '../src/lib/gearman/binary.js'
-import {GearmanAdmin} from '../src/lib/gearman/admin.js'
 import {queueStatus} from '../src/lib/queue/inspect.js'
-import {resolveConfig} from '../src/lib/config/resolve.js'
-import {startGearmand, type RunningGearmand} from '../test/support/testbed/gearmand.js'
+import {type RunningGearmand, startGearmand} from '../test/support/testbed/gearmand.js'
 import {waitFor} from '../test/support/testbed/processes.js'
 import {TestBed} from '../test/support/testbed/testbed.js'
 import {CLI, median, row, timeRun} from './lib.js'
@@ -27,17 +27,29 @@ try {
     for (let i = 0; i < 300; i++) {
       const c = await BinaryConnection.open(g, 3000)
       conns.push(c)
-      c.registerWorker(Array.from({length: 7}, (_, k) => `${bed.prefix}BenchJob${(i * 7 + k) % 2000}`), `bench-${i}`)
+      c.registerWorker(
+        Array.from({length: 7}, (_, k) => `${bed.prefix}BenchJob${(i * 7 + k) % 2000}`),
+        `bench-${i}`,
+      )
     }
-    await waitFor('registrations', async () => {
-      const snap = await new GearmanAdmin(g, 5000).snapshot()
-      return snap.status.length === 2000 && snap.workers.length === 300 ? true : undefined
-    }, 30_000, 100)
+
+    await waitFor(
+      'registrations',
+      async () => {
+        const snap = await new GearmanAdmin(g, 5000).snapshot()
+        return snap.status.length === 2000 && snap.workers.length === 300 ? true : undefined
+      },
+      30_000,
+      100,
+    )
   }
+
   const gearmanFlags = servers.flatMap((g) => ['--gearman', `127.0.0.1:${g.port}`])
   const env = {...process.env, ...bed.env()}
 
-  const gearadmin = median(runs, () => servers.reduce((sum, g) => sum + timeRun('gearadmin', ['-h', '127.0.0.1', '-p', String(g.port), '--status']), 0))
+  const gearadmin = median(runs, () =>
+    servers.reduce((sum, g) => sum + timeRun('gearadmin', ['-h', '127.0.0.1', '-p', String(g.port), '--status']), 0),
+  )
   const cli = median(runs, () => timeRun(NODE, [CLI, 'queue', 'status', '--json', ...gearmanFlags], env))
   const cliHuman = median(runs, () => timeRun(NODE, [CLI, 'queue', 'status', ...gearmanFlags], env))
   const config = await resolveConfig({gearman: servers.map((g) => `127.0.0.1:${g.port}`)}, env)
@@ -48,6 +60,7 @@ try {
     if (report.servers.length !== 3) throw new Error('expected 3 servers')
     if (i > 0) lib.push(Number(process.hrtime.bigint() - started) / 1e6)
   }
+
   lib.sort((a, b) => a - b)
   const libMedian = lib[Math.floor(lib.length / 2)]
 

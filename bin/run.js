@@ -10,6 +10,7 @@ if (argv[0]?.startsWith('-')) {
   const {quickVersion} = await import('../dist/cli/quick-version.js')
   version = quickVersion(argv, fileURLToPath(new URL('..', import.meta.url)))
 }
+
 if (version === undefined) {
   const {enableCompileCache} = await import('../dist/cli/compile-cache.js')
   enableCompileCache()

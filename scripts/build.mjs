@@ -11,9 +11,13 @@ try {
   } catch {
     // no previous build
   }
+
   renameSync(tmp, 'dist')
   rmSync(old, {recursive: true, force: true})
-  execFileSync('npx', ['oclif', 'manifest'], {stdio: ['ignore', 'ignore', 'inherit'], env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
+  execFileSync('npx', ['oclif', 'manifest'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'},
+  })
   // Man pages from the manifest just written (npm installs them from dist/man; the packages ship them).
   execFileSync(process.execPath, ['scripts/manpages.mjs', 'dist/man'], {stdio: 'inherit'})
 } finally {

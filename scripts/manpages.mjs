@@ -13,11 +13,16 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 export function sourceDate() {
   if (process.env.SOURCE_DATE_EPOCH) return new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000)
   try {
-    const seconds = execFileSync('git', ['log', '-1', '--format=%ct'], {cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim()
+    const seconds = execFileSync('git', ['log', '-1', '--format=%ct'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim()
     if (seconds) return new Date(Number(seconds) * 1000)
   } catch {
     // not a git checkout
   }
+
   return new Date()
 }
 
@@ -27,11 +32,11 @@ export function sourceDate() {
  */
 export function roff(text) {
   return text
-    .replace(/\\/g, '\\e')
-    .replace(/-/g, '\\-')
-    .replace(/`([^`]+)`/g, '\\fB$1\\fR')
-    .replace(/[^\x00-\x7f]/gu, (c) => `\\[u${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}]`)
-    .replace(/^([.'])/gm, '\\&$1')
+    .replaceAll('\\', String.raw`\e`)
+    .replaceAll('-', String.raw`\-`)
+    .replaceAll(/`([^`]+)`/g, String.raw`\fB$1\fR`)
+    .replaceAll(/[^\u0000-\u007F]/gu, (c) => `\\[u${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}]`)
+    .replaceAll(/^([.'])/gm, String.raw`\&$1`)
 }
 
 const bold = (s) => `\\fB${roff(s)}\\fR`
@@ -45,7 +50,7 @@ function paragraphs(text) {
     let inList = false
     for (const line of block.split('\n')) {
       if (line.startsWith('- ')) {
-        out.push('.IP \\(bu 2', roff(line.slice(2)))
+        out.push(String.raw`.IP \(bu 2`, roff(line.slice(2)))
         inList = true
       } else {
         if (inList) out.push('.PP')
@@ -55,11 +60,12 @@ function paragraphs(text) {
       }
     }
   }
+
   return out
 }
 
-const pageName = (id) => `atom-ops-${id.replace(/:/g, '-')}`
-const spaced = (id) => id.replace(/:/g, ' ')
+const pageName = (id) => `atom-ops-${id.replaceAll(':', '-')}`
+const spaced = (id) => id.replaceAll(':', ' ')
 
 function header(name, version, date, title) {
   return [
@@ -74,26 +80,34 @@ function header(name, version, date, title) {
 function flagTerm(flag) {
   const long = flag.type === 'boolean' && flag.allowNo ? `--[no-]${flag.name}` : `--${flag.name}`
   const names = [flag.char ? bold(`-${flag.char}`) : undefined, bold(long)].filter(Boolean).join(', ')
-  return flag.type === 'option' ? `${names}=${italic(flag.helpValue ?? (flag.options ? flag.options.join('|') : 'value'))}` : names
+  return flag.type === 'option'
+    ? `${names}=${italic(flag.helpValue ?? (flag.options ? flag.options.join('|') : 'value'))}`
+    : names
 }
 
 function flagText(flag) {
   let text = flag.summary ?? flag.description ?? ''
   if (flag.multiple && !/repeatable/i.test(text)) text += ' (repeatable)'
-  if (flag.default !== undefined && flag.type === 'option' && !/default/i.test(text)) text += ` (default ${flag.default})`
+  if (flag.default !== undefined && flag.type === 'option' && !/default/i.test(text))
+    text += ` (default ${flag.default})`
   return roff(text)
 }
 
 /** Flags in the help's groups: the command's own first, then each named group, the global flags last. */
 function flagSections(flags) {
-  const visible = Object.values(flags).filter((f) => !f.hidden).sort((a, b) => a.name.localeCompare(b.name))
+  const visible = Object.values(flags)
+    .filter((f) => !f.hidden)
+    .sort((a, b) => a.name.localeCompare(b.name))
   const groups = new Map([['', []]])
   for (const f of visible) {
     const group = f.helpGroup ?? ''
     if (!groups.has(group)) groups.set(group, [])
     groups.get(group).push(f)
   }
-  const order = [...groups.keys()].sort((a, b) => (a === '' ? -1 : b === '' ? 1 : a === 'GLOBAL' ? 1 : b === 'GLOBAL' ? -1 : a.localeCompare(b)))
+
+  const order = [...groups.keys()].sort((a, b) =>
+    a === '' ? -1 : b === '' ? 1 : a === 'GLOBAL' ? 1 : b === 'GLOBAL' ? -1 : a.localeCompare(b),
+  )
   const out = []
   for (const group of order) {
     const list = groups.get(group)
@@ -101,6 +115,7 @@ function flagSections(flags) {
     out.push(`.SH ${group ? `${roff(group)} FLAGS` : 'FLAGS'}`)
     for (const f of list) out.push('.TP', flagTerm(f), flagText(f))
   }
+
   return out
 }
 
@@ -112,39 +127,50 @@ function exitStatus(table) {
 function examples(command, bin) {
   const list = (command.examples ?? []).map((e) => (typeof e === 'string' ? {command: e} : e))
   if (list.length === 0) return []
-  const expand = (s) => s.replace(/<%=\s*config\.bin\s*%>/g, bin).replace(/<%=\s*command\.id\s*%>/g, spaced(command.id))
+  const expand = (s) =>
+    s.replaceAll(/<%=\s*config\.bin\s*%>/g, bin).replaceAll(/<%=\s*command\.id\s*%>/g, spaced(command.id))
   const out = ['.SH EXAMPLES']
   for (const e of list) {
     if (e.description) out.push('.PP', roff(expand(e.description)))
     out.push('.PP', '.RS 4', '.nf', roff(`$ ${expand(e.command)}`), '.fi', '.RE')
   }
+
   return out
 }
 
 function commandPage(command, {bin, version, date, exitCodes, siblings}) {
   const summary = (command.summary ?? command.description ?? '').split('\n')[0]
   // The help carries the exit codes as a last paragraph; the page has them as a section of their own.
-  const description = (command.summary ? command.description ?? '' : (command.description ?? '').split('\n').slice(1).join('\n'))
-    .replace(/\n*Exit codes: [^\n]*$/, '')
+  const description = (
+    command.summary ? (command.description ?? '') : (command.description ?? '').split('\n').slice(1).join('\n')
+  ).replace(/\n*Exit codes: [^\n]*$/, '')
   const args = Object.values(command.args ?? {})
-  const synopsis = [bold(`${bin} ${spaced(command.id)}`), ...args.map((a) => (a.required ? italic(a.name.toUpperCase()) : `[${italic(a.name.toUpperCase())}]`)), `[${italic('flags')}]`]
+  const synopsis = [
+    bold(`${bin} ${spaced(command.id)}`),
+    ...args.map((a) => (a.required ? italic(a.name.toUpperCase()) : `[${italic(a.name.toUpperCase())}]`)),
+    `[${italic('flags')}]`,
+  ]
   // A command without its table yet still gets a page (test/cli/exit-codes.unit.test.ts insists on the table).
   const table = exitCodes[command.id] ?? []
-  return [
-    ...header(pageName(command.id), version, date, 'atom-ops manual'),
-    '.SH NAME',
-    `${roff(pageName(command.id))} \\- ${roff(summary.replace(/\.$/, ''))}`,
-    '.SH SYNOPSIS',
-    synopsis.join(' '),
-    '.SH DESCRIPTION',
-    ...paragraphs(`${summary}\n\n${description}`),
-    ...(args.length ? ['.SH ARGUMENTS', ...args.flatMap((a) => ['.TP', italic(a.name.toUpperCase()), roff(a.description ?? '')])] : []),
-    ...flagSections(command.flags ?? {}),
-    ...examples(command, bin),
-    ...exitStatus(table),
-    '.SH SEE ALSO',
-    [bin, ...siblings.filter((id) => id !== command.id).map(pageName)].map((name) => `${bold(name)}(1)`).join(',\n'),
-  ].join('\n') + '\n'
+  return (
+    [
+      ...header(pageName(command.id), version, date, 'atom-ops manual'),
+      '.SH NAME',
+      `${roff(pageName(command.id))} \\- ${roff(summary.replace(/\.$/, ''))}`,
+      '.SH SYNOPSIS',
+      synopsis.join(' '),
+      '.SH DESCRIPTION',
+      ...paragraphs(`${summary}\n\n${description}`),
+      ...(args.length > 0
+        ? ['.SH ARGUMENTS', ...args.flatMap((a) => ['.TP', italic(a.name.toUpperCase()), roff(a.description ?? '')])]
+        : []),
+      ...flagSections(command.flags ?? {}),
+      ...examples(command, bin),
+      ...exitStatus(table),
+      '.SH SEE ALSO',
+      [bin, ...siblings.filter((id) => id !== command.id).map(pageName)].map((name) => `${bold(name)}(1)`).join(',\n'),
+    ].join('\n') + '\n'
+  )
 }
 
 function mainPage({pkg, commands, bin, version, date, globalExitCodes}) {
@@ -155,35 +181,46 @@ function mainPage({pkg, commands, bin, version, date, globalExitCodes}) {
     if (!byTopic.has(topic)) byTopic.set(topic, [])
     byTopic.get(topic).push(c)
   }
+
   const globals = Object.values(commands[0].flags).filter((f) => f.helpGroup === 'GLOBAL' && !f.hidden)
-  return [
-    ...header(bin, version, date, 'atom-ops manual'),
-    '.SH NAME',
-    `${roff(bin)} \\- ${roff(pkg.description.split(':')[0])}`,
-    '.SH SYNOPSIS',
-    `${bold(bin)} ${italic('topic')} ${italic('command')} [${italic('flags')}]`,
-    '.br',
-    `${bold(`${bin} help`)} [${italic('topic command')}]`,
-    '.br',
-    `${bold(`${bin} --version`)}`,
-    '.SH DESCRIPTION',
-    ...paragraphs(`${pkg.description}.\n\nEvery command takes --json (the same data as the table, for scripts), prints one line and a hint on failure, and exits with a documented code. Each command has its own page, listed below. Bash and zsh complete commands and flags.`),
-    '.SH COMMANDS',
-    ...[...byTopic].flatMap(([topic, list]) => [
-      '.SS',
-      roff(topics[topic]?.description ? `${topic}: ${topics[topic].description}` : topic),
-      ...list.flatMap((c) => ['.TP', `${bold(`${bin} ${spaced(c.id)}`)} (${bold(pageName(c.id))}(1))`, roff((c.summary ?? c.description ?? '').split('\n')[0])]),
-    ]),
-    '.SH GLOBAL FLAGS',
-    ...globals.sort((a, b) => a.name.localeCompare(b.name)).flatMap((f) => ['.TP', flagTerm(f), flagText(f)]),
-    ...exitStatus(globalExitCodes),
-    '.PP',
-    roff('Each command\'s page lists its own codes; doctor follows the Nagios/Icinga convention instead.'),
-    '.SH SEE ALSO',
-    `${commands.map((c) => `${bold(pageName(c.id))}(1)`).join(',\n')}.`,
-    '.PP',
-    roff('The README (on Debian: /usr/share/doc/atom-ops/README.md.gz) describes the configuration, profiles and the files atom-ops writes.'),
-  ].join('\n') + '\n'
+  return (
+    [
+      ...header(bin, version, date, 'atom-ops manual'),
+      '.SH NAME',
+      `${roff(bin)} \\- ${roff(pkg.description.split(':')[0])}`,
+      '.SH SYNOPSIS',
+      `${bold(bin)} ${italic('topic')} ${italic('command')} [${italic('flags')}]`,
+      '.br',
+      `${bold(`${bin} help`)} [${italic('topic command')}]`,
+      '.br',
+      `${bold(`${bin} --version`)}`,
+      '.SH DESCRIPTION',
+      ...paragraphs(
+        `${pkg.description}.\n\nEvery command takes --json (the same data as the table, for scripts), prints one line and a hint on failure, and exits with a documented code. Each command has its own page, listed below. Bash and zsh complete commands and flags.`,
+      ),
+      '.SH COMMANDS',
+      ...[...byTopic].flatMap(([topic, list]) => [
+        '.SS',
+        roff(topics[topic]?.description ? `${topic}: ${topics[topic].description}` : topic),
+        ...list.flatMap((c) => [
+          '.TP',
+          `${bold(`${bin} ${spaced(c.id)}`)} (${bold(pageName(c.id))}(1))`,
+          roff((c.summary ?? c.description ?? '').split('\n')[0]),
+        ]),
+      ]),
+      '.SH GLOBAL FLAGS',
+      ...globals.sort((a, b) => a.name.localeCompare(b.name)).flatMap((f) => ['.TP', flagTerm(f), flagText(f)]),
+      ...exitStatus(globalExitCodes),
+      '.PP',
+      roff("Each command's page lists its own codes; doctor follows the Nagios/Icinga convention instead."),
+      '.SH SEE ALSO',
+      `${commands.map((c) => `${bold(pageName(c.id))}(1)`).join(',\n')}.`,
+      '.PP',
+      roff(
+        'The README (on Debian: /usr/share/doc/atom-ops/README.md.gz) describes the configuration, profiles and the files atom-ops writes.',
+      ),
+    ].join('\n') + '\n'
+  )
 }
 
 /** Every page as [file name, roff text]: atom-ops.1 first. */
@@ -191,14 +228,17 @@ export async function manPages(dir = root) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
   const manifest = JSON.parse(readFileSync(join(dir, 'oclif.manifest.json'), 'utf8'))
   const {EXIT_CODES, GLOBAL_EXIT_CODES} = await import(pathToFileURL(join(dir, 'dist/cli/exit-codes.js')).href)
-  const bin = pkg.oclif.bin
-  const commands = Object.values(manifest.commands).filter((c) => !c.hidden).sort((a, b) => a.id.localeCompare(b.id))
+  const {bin} = pkg.oclif
+  const commands = Object.values(manifest.commands)
+    .filter((c) => !c.hidden)
+    .sort((a, b) => a.id.localeCompare(b.id))
   const options = {bin, version: pkg.version, date: sourceDate(), exitCodes: EXIT_CODES}
   const pages = [[`${bin}.1`, mainPage({pkg, commands, ...options, globalExitCodes: GLOBAL_EXIT_CODES})]]
   for (const c of commands) {
     const siblings = commands.filter((o) => o.id.split(':')[0] === c.id.split(':')[0]).map((o) => o.id)
     pages.push([`${pageName(c.id)}.1`, commandPage(c, {...options, siblings})])
   }
+
   return pages
 }
 

@@ -10,7 +10,23 @@
 // (dpkg-dev) for the .deb, strip (binutils) for the runtime.
 import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {chmodSync, copyFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import {homedir, tmpdir} from 'node:os'
 import {dirname, join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -20,7 +36,8 @@ import {gzipSync} from 'node:zlib'
 import {manPages, sourceDate} from './manpages.mjs'
 
 const repo = fileURLToPath(new URL('..', import.meta.url))
-const run = (cmd, args, options = {}) => execFileSync(cmd, args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...options})
+const run = (cmd, args, options = {}) =>
+  execFileSync(cmd, args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...options})
 const log = (message) => process.stderr.write(`[package] ${message}\n`)
 
 /** Where things go in the packaged tree, relative to its root (/usr/lib/atom-ops, or atom-ops/ in the tarball). */
@@ -39,8 +56,23 @@ function productionPackages(lock) {
 
 // What a CLI never loads: TypeScript (types or sources), source maps, docs, tests, linters' and builders' files,
 // shell scripts. Licences stay.
-const PRUNE_DIRS = new Set(['test', 'tests', '__tests__', 'spec', 'example', 'examples', 'docs', 'doc', '.github', 'benchmark', 'benchmarks', 'coverage', 'typings'])
-const PRUNE_FILE = /(\.[cm]?ts|\.map|\.tsbuildinfo|\.flow|^\.npmignore|^\.eslintrc.*|^\.prettierrc.*|^\.editorconfig|^\.travis\.yml|^tsconfig.*\.json|^Makefile|^\.gitattributes|^yarn\.lock|^package-lock\.json|^\.nycrc.*|\.sh)$/
+const PRUNE_DIRS = new Set([
+  '.github',
+  '__tests__',
+  'benchmark',
+  'benchmarks',
+  'coverage',
+  'doc',
+  'docs',
+  'example',
+  'examples',
+  'spec',
+  'test',
+  'tests',
+  'typings',
+])
+const PRUNE_FILE =
+  /(\.[cm]?ts|\.map|\.tsbuildinfo|\.flow|^\.npmignore|^\.eslintrc.*|^\.prettierrc.*|^\.editorconfig|^\.travis\.yml|^tsconfig.*\.json|^Makefile|^\.gitattributes|^yarn\.lock|^package-lock\.json|^\.nycrc.*|\.sh)$/
 const DOC_FILE = /\.(md|markdown)$/i
 const LICENCE_FILE = /^(licen[cs]e|copying|notice)/i
 
@@ -69,19 +101,26 @@ function copyProductionModules(lock, target) {
       if (pkg.optional) continue // an optional package for another platform
       throw new Error(`${pkg.path} is missing: run npm ci`)
     }
+
     const installed = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8'))
-    if (installed.version !== pkg.version) throw new Error(`${pkg.path} is ${installed.version}, the lock file says ${pkg.version}: run npm ci`)
+    if (installed.version !== pkg.version)
+      throw new Error(`${pkg.path} is ${installed.version}, the lock file says ${pkg.version}: run npm ci`)
     // Type definitions only: nothing to run.
     if (pkg.path.split('node_modules/').at(-1).startsWith('@types/')) continue
     const dest = join(target, pkg.path)
     // A package's own node_modules holds other entries of the lock, copied (or not) on their own.
-    cpSync(source, dest, {recursive: true, dereference: false, filter: (src) => relative(source, src).split('/')[0] !== 'node_modules'})
+    cpSync(source, dest, {
+      recursive: true,
+      dereference: false,
+      filter: (src) => relative(source, src).split('/')[0] !== 'node_modules',
+    })
     prune(dest, true)
     // The command-line tools some libraries carry (ejs, jake, semver, yaml...): atom-ops only imports them.
     const bins = typeof installed.bin === 'string' ? [installed.bin] : Object.values(installed.bin ?? {})
     for (const bin of bins) rmSync(join(dest, bin), {force: true})
     packages.push({...pkg, name: pkg.name ?? installed.name, dir: dest, installed})
   }
+
   return packages
 }
 
@@ -89,9 +128,12 @@ function copyProductionModules(lock, target) {
 function nodeRuntime(pkg) {
   const spec = pkg.config?.nodeRuntime
   const integrity = pkg.config?.nodeRuntimeIntegrity
-  if (!spec || !integrity) throw new Error('package.json config.nodeRuntime and config.nodeRuntimeIntegrity name the Node.js runtime to ship')
-  const cacheRoot = process.env.ATOM_OPS_PACKAGE_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'atom-ops', 'package')
-  const cached = join(cacheRoot, spec.replace(/[^\w.@-]/g, '_'))
+  if (!spec || !integrity)
+    throw new Error('package.json config.nodeRuntime and config.nodeRuntimeIntegrity name the Node.js runtime to ship')
+  const cacheRoot =
+    process.env.ATOM_OPS_PACKAGE_CACHE ||
+    join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'atom-ops', 'package')
+  const cached = join(cacheRoot, spec.replaceAll(/[^\w.@-]/g, '_'))
   const stamp = join(cached, 'integrity')
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === integrity && existsSync(join(cached, 'node'))) return cached
 
@@ -105,7 +147,12 @@ function nodeRuntime(pkg) {
     if (actual !== expected) throw new Error(`${spec}: integrity ${algorithm}-${actual} is not the pinned ${integrity}`)
     run('tar', ['-xzf', tarball, '-C', work, 'package/bin/node', 'package/LICENSE'])
     // Its debug symbols are a sixth of its size and nothing a user runs needs them.
-    run('strip', ['--strip-unneeded', '--remove-section=.comment', '--remove-section=.note', join(work, 'package/bin/node')])
+    run('strip', [
+      '--strip-unneeded',
+      '--remove-section=.comment',
+      '--remove-section=.note',
+      join(work, 'package/bin/node'),
+    ])
     const staging = `${cached}.tmp-${process.pid}`
     rmSync(staging, {recursive: true, force: true})
     mkdirSync(staging, {recursive: true})
@@ -156,11 +203,17 @@ function applicationTree(target, {pkg, version, runtime}) {
   copyFileSync(join(repo, 'packaging/atom-ops.sh'), join(target, 'bin/atom-ops'))
   chmodSync(join(target, 'bin/atom-ops'), 0o755)
   // The test bed (and the man pages, installed on their own) are not part of the CLI.
-  cpSync(join(repo, 'dist'), join(target, 'dist'), {recursive: true, filter: (src) => !['man'].includes(relative(join(repo, 'dist'), src).split('/')[0]) && !src.endsWith('.map')})
+  cpSync(join(repo, 'dist'), join(target, 'dist'), {
+    recursive: true,
+    filter: (src) => !['man'].includes(relative(join(repo, 'dist'), src).split('/')[0]) && !src.endsWith('.map'),
+  })
   const manifest = JSON.parse(readFileSync(join(repo, 'oclif.manifest.json'), 'utf8'))
   writeFileSync(join(target, 'oclif.manifest.json'), JSON.stringify({...manifest, version}))
   const {name, description, type, license, bin, oclif, dependencies, engines} = pkg
-  writeFileSync(join(target, 'package.json'), JSON.stringify({name, version, description, type, license, bin, oclif, dependencies, engines}, null, 2) + '\n')
+  writeFileSync(
+    join(target, 'package.json'),
+    JSON.stringify({name, version, description, type, license, bin, oclif, dependencies, engines}, null, 2) + '\n',
+  )
   const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8'))
   const modules = copyProductionModules(lock, target)
   linkOrCopy(join(runtime, 'node'), join(target, NODE_BIN))
@@ -175,7 +228,9 @@ function applicationTree(target, {pkg, version, runtime}) {
 function completions(app) {
   const cache = mkdtempSync(join(tmpdir(), 'atom-ops-completion-'))
   try {
-    run(join(app, 'bin/atom-ops'), ['autocomplete:create'], {env: {PATH: process.env.PATH, HOME: cache, ATOM_OPS_CACHE_DIR: cache}})
+    run(join(app, 'bin/atom-ops'), ['autocomplete:create'], {
+      env: {PATH: process.env.PATH, HOME: cache, ATOM_OPS_CACHE_DIR: cache},
+    })
     return {
       bash: readFileSync(join(cache, 'autocomplete/functions/bash/atom-ops.bash'), 'utf8'),
       zsh: readFileSync(join(cache, 'autocomplete/functions/zsh/_atom-ops'), 'utf8'),
@@ -185,18 +240,43 @@ function completions(app) {
   }
 }
 
-const DEBIAN_LICENCE = {'MIT': 'Expat', 'BSD-3-Clause': 'BSD-3-clause', 'BSD-2-Clause': 'BSD-2-clause', 'ISC': 'ISC', 'Apache-2.0': 'Apache-2.0', 'BlueOak-1.0.0': 'BlueOak-1.0.0', 'CC0-1.0': 'CC0-1.0'}
+const DEBIAN_LICENCE = {
+  MIT: 'Expat',
+  'BSD-3-Clause': 'BSD-3-clause',
+  'BSD-2-Clause': 'BSD-2-clause',
+  ISC: 'ISC',
+  'Apache-2.0': 'Apache-2.0',
+  'BlueOak-1.0.0': 'BlueOak-1.0.0',
+  'CC0-1.0': 'CC0-1.0',
+}
 
 function debianLicence(spdx) {
-  return spdx.replace(/[()]/g, '').split(/\s+(OR|AND)\s+/).map((part) => (part === 'OR' ? 'or' : part === 'AND' ? 'and' : DEBIAN_LICENCE[part] ?? part)).join(' ')
+  return spdx
+    .replaceAll(/[()]/g, '')
+    .split(/\s+(OR|AND)\s+/)
+    .map((part) => (part === 'OR' ? 'or' : part === 'AND' ? 'and' : (DEBIAN_LICENCE[part] ?? part)))
+    .join(' ')
 }
 
 /** A licence text as a DEP-5 field continuation: each line indented, blank lines as " .". */
-const continuation = (text) => text.replace(/\r/g, '').trimEnd().split('\n').map((line) => (line.trim() ? ` ${line.trimEnd()}` : ' .')).join('\n')
+const continuation = (text) =>
+  text
+    .replaceAll('\r', '')
+    .trimEnd()
+    .split('\n')
+    .map((line) => (line.trim() ? ` ${line.trimEnd()}` : ' .'))
+    .join('\n')
 
 function copyrightHolders(dir, installed, licenceText) {
-  const lines = [...new Set((licenceText ?? '').split('\n').map((l) => l.trim()).filter((l) => /^(copyright\b|\(c\)|©)/i.test(l) && !/^copyright (notice|and permission|holders?\b)/i.test(l)))]
-  if (lines.length) return lines.map((l) => l.replace(/^copyright\s*(\(c\)|©)?\s*/i, '').trim() || l)
+  const lines = [
+    ...new Set(
+      (licenceText ?? '')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => /^(copyright\b|\(c\)|©)/i.test(l) && !/^copyright (notice|and permission|holders?\b)/i.test(l)),
+    ),
+  ]
+  if (lines.length > 0) return lines.map((l) => l.replace(/^copyright\s*(\(c\)|©)?\s*/i, '').trim() || l)
   const author = typeof installed.author === 'string' ? installed.author : installed.author?.name
   return [author ?? `${installed.name} contributors`]
 }
@@ -214,16 +294,32 @@ function copyright({modules, runtime, prefix}) {
       `Comment: atom-ops with the Node.js runtime and the npm packages it runs on, installed under ${prefix}; the Files paths below are relative to it.`,
     ].join('\n'),
     ['Files: *', 'Copyright: the atom-ops authors', 'License: AGPL-3+'].join('\n'),
-    ['Files: node/*', 'Copyright: Node.js contributors and the authors of the components listed below', 'License: Node.js', continuation(readFileSync(join(runtime, 'LICENSE'), 'utf8'))].join('\n'),
+    [
+      'Files: node/*',
+      'Copyright: Node.js contributors and the authors of the components listed below',
+      'License: Node.js',
+      continuation(readFileSync(join(runtime, 'LICENSE'), 'utf8')),
+    ].join('\n'),
   ]
   for (const m of modules) {
     const licenceFile = readdirSync(m.dir).find((f) => LICENCE_FILE.test(f) && statSync(join(m.dir, f)).isFile())
     const text = licenceFile ? readFileSync(join(m.dir, licenceFile), 'utf8') : undefined
     const spdx = m.license ?? m.installed.license ?? 'UNKNOWN'
     const licence = debianLicence(spdx)
-    const body = spdx === 'Apache-2.0' || !text ? `On Debian systems the full text of the ${spdx} licence is in /usr/share/common-licenses/${spdx}.` : text
-    stanzas.push([`Files: ${m.path}/*`, `Copyright: ${copyrightHolders(m.dir, m.installed, text).join('\n ')}`, `License: ${licence}`, continuation(body)].join('\n'))
+    const body =
+      spdx === 'Apache-2.0' || !text
+        ? `On Debian systems the full text of the ${spdx} licence is in /usr/share/common-licenses/${spdx}.`
+        : text
+    stanzas.push(
+      [
+        `Files: ${m.path}/*`,
+        `Copyright: ${copyrightHolders(m.dir, m.installed, text).join('\n ')}`,
+        `License: ${licence}`,
+        continuation(body),
+      ].join('\n'),
+    )
   }
+
   stanzas.push(['License: AGPL-3+', continuation(readFileSync(join(repo, 'LICENSE'), 'utf8'))].join('\n'))
   return stanzas.join('\n\n') + '\n'
 }
@@ -232,12 +328,15 @@ function copyright({modules, runtime, prefix}) {
 // The three artefacts
 
 /** npm's semver as a Debian version: a pre-release sorts before its release (1.0.0-rc.1 -> 1.0.0~rc.1). */
-const debianVersion = (version) => version.replace('-', '~').replace(/-/g, '.')
+const debianVersion = (version) => version.replace('-', '~').replaceAll('-', '.')
 
 function maintainer(pkg) {
   if (process.env.DEBFULLNAME && process.env.DEBEMAIL) return `${process.env.DEBFULLNAME} <${process.env.DEBEMAIL}>`
   const author = typeof pkg.author === 'string' ? pkg.author : pkg.author && `${pkg.author.name} <${pkg.author.email}>`
-  if (!author || !author.includes('<')) throw new Error('package.json "author" (name <email>), or DEBFULLNAME and DEBEMAIL, names the maintainer of the .deb')
+  if (!author || !author.includes('<'))
+    throw new Error(
+      'package.json "author" (name <email>), or DEBFULLNAME and DEBEMAIL, names the maintainer of the .deb',
+    )
   return author
 }
 
@@ -253,7 +352,11 @@ function shlibDepends(binary) {
     if (!depends) throw new Error(`dpkg-shlibdeps found no libraries for ${binary}`)
     // dpkg-shlibdeps dates the pthread and dl symbols at glibc 2.34, when they moved into libc.so.6 on this build
     // system; the runtime was linked against an older glibc and asks for no symbol version newer than this:
-    const glibc = run('objdump', ['-p', binary]).match(/\bGLIBC_[0-9.]+/g).map((v) => v.slice(6)).sort((a, b) => a.localeCompare(b, 'en', {numeric: true})).at(-1)
+    const glibc = run('objdump', ['-p', binary])
+      .match(/\bGLIBC_[0-9.]+/g)
+      .map((v) => v.slice(6))
+      .sort((a, b) => a.localeCompare(b, 'en', {numeric: true}))
+      .at(-1)
     return depends.replace(/libc6 \(>= [^)]+\)/, `libc6 (>= ${glibc})`)
   } finally {
     rmSync(work, {recursive: true, force: true})
@@ -271,9 +374,9 @@ function totalKiB(dir) {
   let kib = 0
   for (const entry of readdirSync(dir, {withFileTypes: true})) {
     const path = join(dir, entry.name)
-    if (entry.isDirectory()) kib += totalKiB(path) + 1
-    else kib += Math.ceil(lstatSync(path).size / 1024) || 1
+    kib += entry.isDirectory() ? totalKiB(path) + 1 : Math.ceil(lstatSync(path).size / 1024) || 1
   }
+
   return kib
 }
 
@@ -289,6 +392,7 @@ function md5sums(root) {
       }
     }
   }
+
   walk(root)
   return lines.join('\n') + '\n'
 }
@@ -309,6 +413,7 @@ function buildDeb({app, out, version, pkg, pages, completion, modules, runtime, 
     writeFileSync(join(root, path), content)
     chmodSync(join(root, path), mode)
   }
+
   // Sourced by bash-completion, not run: no #! line.
   write('usr/share/bash-completion/completions/atom-ops', completion.bash.replace(/^#!.*\n/, ''))
   write('usr/share/zsh/vendor-completions/_atom-ops', completion.zsh)
@@ -318,7 +423,9 @@ function buildDeb({app, out, version, pkg, pages, completion, modules, runtime, 
   write('usr/share/doc/atom-ops/README.md.gz', gzip(readFileSync(join(repo, 'README.md'))))
   write('usr/share/lintian/overrides/atom-ops', readFileSync(join(repo, 'packaging/lintian-overrides')))
   // Licence texts live in the copyright file; a second copy in the tree is what lintian calls an extra licence file.
-  for (const m of modules) for (const f of readdirSync(join(lib, m.path))) if (LICENCE_FILE.test(f)) rmSync(join(lib, m.path, f), {recursive: true})
+  for (const m of modules)
+    for (const f of readdirSync(join(lib, m.path)))
+      if (LICENCE_FILE.test(f)) rmSync(join(lib, m.path, f), {recursive: true})
   normaliseModes(join(root, 'usr/share'))
 
   const control = readFileSync(join(repo, 'packaging/control.in'), 'utf8')
@@ -331,7 +438,10 @@ function buildDeb({app, out, version, pkg, pages, completion, modules, runtime, 
   write('DEBIAN/md5sums', md5sums(root))
   chmodSync(join(root, 'DEBIAN'), 0o755)
   const file = join(out, `atom-ops_${debianVersion(version)}_amd64.deb`)
-  run('dpkg-deb', ['--root-owner-group', ...(fast ? ['-Zgzip', '-z1'] : ['-Zxz']), '--build', root, file], {env: {...process.env, SOURCE_DATE_EPOCH: String(Math.floor(date.getTime() / 1000))}, stdio: ['ignore', 'ignore', 'inherit']})
+  run('dpkg-deb', ['--root-owner-group', ...(fast ? ['-Zgzip', '-z1'] : ['-Zxz']), '--build', root, file], {
+    env: {...process.env, SOURCE_DATE_EPOCH: String(Math.floor(date.getTime() / 1000))},
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
   return file
 }
 
@@ -345,6 +455,7 @@ function buildTarball({app, out, version, pages, completion, modules, runtime, d
     mkdirSync(dirname(join(top, path)), {recursive: true})
     writeFileSync(join(top, path), content)
   }
+
   for (const [name, text] of pages) write(`share/man/man1/${name}`, text)
   write('share/bash-completion/completions/atom-ops', completion.bash)
   write('share/zsh/site-functions/_atom-ops', completion.zsh)
@@ -354,13 +465,29 @@ function buildTarball({app, out, version, pages, completion, modules, runtime, d
   write('COPYRIGHT', copyright({modules, runtime, prefix: 'atom-ops/'}))
   normaliseModes(top)
   const file = join(out, `atom-ops-${version}-linux-x64.tar.gz`)
-  run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', `--mtime=@${Math.floor(date.getTime() / 1000)}`, '--clamp-mtime', '-I', `gzip -n ${fast ? '-1' : '-9'}`, '-cf', file, '-C', stage, 'atom-ops'])
+  run('tar', [
+    '--sort=name',
+    '--owner=0',
+    '--group=0',
+    '--numeric-owner',
+    `--mtime=@${Math.floor(date.getTime() / 1000)}`,
+    '--clamp-mtime',
+    '-I',
+    `gzip -n ${fast ? '-1' : '-9'}`,
+    '-cf',
+    file,
+    '-C',
+    stage,
+    'atom-ops',
+  ])
   return file
 }
 
 function buildNpm(out) {
   // The build has just run: prepack's own build would only repeat it.
-  const [packed] = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', out, '--loglevel=error'], {cwd: repo}))
+  const [packed] = JSON.parse(
+    run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', out, '--loglevel=error'], {cwd: repo}),
+  )
   return join(out, packed.filename)
 }
 
@@ -376,12 +503,13 @@ const {values: options} = parseArgs({
   },
 })
 const wanted = new Set(options.only.split(','))
-const out = options.out
+const {out} = options
 mkdirSync(out, {recursive: true})
 if (!options['no-build']) {
   log('building')
   run('npm', ['run', '--silent', 'build'], {cwd: repo, stdio: ['ignore', 'ignore', 'inherit']})
 }
+
 const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'))
 const version = options.version ?? pkg.version
 const date = sourceDate()
@@ -398,6 +526,7 @@ if (wanted.has('deb') || wanted.has('tar')) {
   if (wanted.has('deb')) artefacts.push(buildDeb(shared))
   if (wanted.has('tar')) artefacts.push(buildTarball(shared))
 }
+
 if (wanted.has('npm')) artefacts.push(buildNpm(out))
 rmSync(join(out, 'stage'), {recursive: true, force: true})
 for (const file of artefacts) console.log(`${file}\t${(statSync(file).size / 1e6).toFixed(1)} MB`)

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm run --silent build >/dev/null
 npx tsc -p tsconfig.json --noEmit
+# Lint and format, as oclif's template has them (eslint-config-oclif, prettier at 120 columns).
+npm run --silent lint
 # The suite passes with and without php; say which case this run covers.
 if command -v php >/dev/null 2>&1; then
   echo "test.sh: php $(php -r 'echo PHP_VERSION;' 2>/dev/null) is installed: cache clear's 'php symfony cc' path is tested too"

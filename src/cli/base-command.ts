@@ -1,19 +1,22 @@
 import type {Interfaces} from '@oclif/core'
+
 import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
 
-import {type GlobalOptions, parseTimeoutSeconds, type ResolvedConfig, resolveConfig} from '../lib/config/resolve.js'
-import {AbortedError, AtomOpsError, describeError, ExitCode, OperationError, UsageError} from '../lib/errors.js'
-import {writeAudit, type AuditRecord} from '../lib/audit/audit.js'
+import {type AuditRecord, writeAudit} from '../lib/audit/audit.js'
+import {type GlobalOptions, parseTimeoutSeconds, resolveConfig, type ResolvedConfig} from '../lib/config/resolve.js'
 import {urlCarriesPassword} from '../lib/db/target.js'
+import {AbortedError, AtomOpsError, describeError, OperationError, UsageError} from '../lib/errors.js'
 import {nearest} from '../lib/util/nearest.js'
 import {scrub} from '../lib/util/secrets.js'
-import {secondsFlag} from './flags.js'
-import {IOStreams} from './io.js'
 import {inert} from '../lib/util/text.js'
 import {paint, type Style, type View} from '../ui/view.js'
+import {secondsFlag} from './flags.js'
+import {IOStreams} from './io.js'
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>
 type GlobalFlags = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
@@ -21,7 +24,8 @@ const GLOBAL = 'GLOBAL'
 
 const INTERRUPT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
-export const DB_PASSWORD_IN_ARGV = '--db carries a password: every local user can see it in ps; use ATOM_OPS_DB_PASSWORD or --db-password-file'
+export const DB_PASSWORD_IN_ARGV =
+  '--db carries a password: every local user can see it in ps; use ATOM_OPS_DB_PASSWORD or --db-password-file'
 
 /** What an interrupted destructive command says (see BaseCommand.guardInterrupts). */
 export interface InterruptReport {
@@ -70,24 +74,70 @@ export interface InterruptGuard {
  */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static enableJsonFlag = true
-
   static baseFlags = {
-    'atom-root': Flags.string({helpGroup: GLOBAL, summary: 'AtoM install directory [env: ATOM_OPS_ATOM_ROOT] (default /usr/share/nginx/atom).'}),
-    db: Flags.string({helpGroup: GLOBAL, summary: 'MySQL URL overriding config.php, mysql://user@host:3306/atom; its password from ATOM_OPS_DB_PASSWORD or --db-password-file (a password in the URL shows in ps) [env: ATOM_OPS_DB].'}),
-    'db-password-file': Flags.string({helpGroup: GLOBAL, summary: 'File whose first line is the password of the --db URL; readable by its owner only [env: ATOM_OPS_DB_PASSWORD_FILE].'}),
-    gearman: Flags.string({helpGroup: GLOBAL, multiple: true, summary: 'Gearman job server host:port, repeatable; overrides gearman.yml [env: ATOM_OPS_GEARMAN, comma-separated].'}),
-    'workers-key': Flags.string({helpGroup: GLOBAL, summary: "Override app.yml's workers_key [env: ATOM_OPS_WORKERS_KEY]."}),
-    profile: Flags.string({helpGroup: GLOBAL, summary: "Named AtoM install from atom-ops' config file [env: ATOM_OPS_PROFILE]."}),
-    timeout: secondsFlag((text) => parseTimeoutSeconds(text, '--timeout'))({helpGroup: GLOBAL, summary: 'Seconds to wait for any service, more than 0 and at most 3600 [env: ATOM_OPS_TIMEOUT] (default 5).'}),
-    timezone: Flags.string({helpGroup: GLOBAL, summary: "AtoM's timezone, when its settings.yml and php.ini do not give it [env: ATOM_OPS_TIMEZONE]."}),
+    'atom-root': Flags.string({
+      helpGroup: GLOBAL,
+      summary: 'AtoM install directory [env: ATOM_OPS_ATOM_ROOT] (default /usr/share/nginx/atom).',
+    }),
+    db: Flags.string({
+      helpGroup: GLOBAL,
+      summary:
+        'MySQL URL overriding config.php, mysql://user@host:3306/atom; its password from ATOM_OPS_DB_PASSWORD or --db-password-file (a password in the URL shows in ps) [env: ATOM_OPS_DB].',
+    }),
+    'db-password-file': Flags.string({
+      helpGroup: GLOBAL,
+      summary:
+        'File whose first line is the password of the --db URL; readable by its owner only [env: ATOM_OPS_DB_PASSWORD_FILE].',
+    }),
+    gearman: Flags.string({
+      helpGroup: GLOBAL,
+      multiple: true,
+      summary:
+        'Gearman job server host:port, repeatable; overrides gearman.yml [env: ATOM_OPS_GEARMAN, comma-separated].',
+    }),
+    'workers-key': Flags.string({
+      helpGroup: GLOBAL,
+      summary: "Override app.yml's workers_key [env: ATOM_OPS_WORKERS_KEY].",
+    }),
+    profile: Flags.string({
+      helpGroup: GLOBAL,
+      summary: "Named AtoM install from atom-ops' config file [env: ATOM_OPS_PROFILE].",
+    }),
+    timeout: secondsFlag((text) => parseTimeoutSeconds(text, '--timeout'))({
+      helpGroup: GLOBAL,
+      summary: 'Seconds to wait for any service, more than 0 and at most 3600 [env: ATOM_OPS_TIMEOUT] (default 5).',
+    }),
+    timezone: Flags.string({
+      helpGroup: GLOBAL,
+      summary: "AtoM's timezone, when its settings.yml and php.ini do not give it [env: ATOM_OPS_TIMEZONE].",
+    }),
     debug: Flags.boolean({helpGroup: GLOBAL, summary: 'Show stack traces of errors.'}),
-    color: Flags.boolean({helpGroup: GLOBAL, allowNo: true, summary: 'Colour always (--color) or never (--no-color). Default: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it.'}),
-    'no-pager': Flags.boolean({helpGroup: GLOBAL, summary: 'Never page output. Default: output longer than the terminal goes through $ATOM_OPS_PAGER, $PAGER or less -FRX (PAGER=cat or empty: no pager); never in a pipe or with --json.'}),
-    quiet: Flags.boolean({helpGroup: GLOBAL, char: 'q', exclusive: ['verbose'], summary: 'Errors and the essential result only: no previews, notes or progress.'}),
-    verbose: Flags.boolean({helpGroup: GLOBAL, summary: 'Everything in full: every row of a plan, every name of a list.'}),
-    wide: Flags.boolean({helpGroup: GLOBAL, summary: 'Tables at full width, every column, whatever the terminal width (a pipe always gets them so).'}),
+    color: Flags.boolean({
+      helpGroup: GLOBAL,
+      allowNo: true,
+      summary:
+        'Colour always (--color) or never (--no-color). Default: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it.',
+    }),
+    'no-pager': Flags.boolean({
+      helpGroup: GLOBAL,
+      summary:
+        'Never page output. Default: output longer than the terminal goes through $ATOM_OPS_PAGER, $PAGER or less -FRX (PAGER=cat or empty: no pager); never in a pipe or with --json.',
+    }),
+    quiet: Flags.boolean({
+      helpGroup: GLOBAL,
+      char: 'q',
+      exclusive: ['verbose'],
+      summary: 'Errors and the essential result only: no previews, notes or progress.',
+    }),
+    verbose: Flags.boolean({
+      helpGroup: GLOBAL,
+      summary: 'Everything in full: every row of a plan, every name of a list.',
+    }),
+    wide: Flags.boolean({
+      helpGroup: GLOBAL,
+      summary: 'Tables at full width, every column, whatever the terminal width (a pipe always gets them so).',
+    }),
   }
-
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
   /** The streams and what they allow (terminal, width, colour, pager, --quiet/--verbose), decided once. */
@@ -106,10 +156,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
     this.givenTargetFlags = targetFlagsGiven(raw)
-    this.io = new IOStreams({json: this.jsonEnabled(), color: flags.color, noPager: flags['no-pager'], quiet: flags.quiet, verbose: flags.verbose, wide: flags.wide})
+    this.io = new IOStreams({
+      json: this.jsonEnabled(),
+      color: flags.color,
+      noPager: flags['no-pager'],
+      quiet: flags.quiet,
+      verbose: flags.verbose,
+      wide: flags.wide,
+    })
     rejectBlankValues(flags as Record<string, unknown>)
     // Once per run, on stderr (never in --json's stdout): the whole command line is public on this host.
-    if (typeof flags.db === 'string' && urlCarriesPassword(flags.db)) process.stderr.write(`atom-ops: warning: ${DB_PASSWORD_IN_ARGV}\n`)
+    if (typeof flags.db === 'string' && urlCarriesPassword(flags.db))
+      process.stderr.write(`atom-ops: warning: ${DB_PASSWORD_IN_ARGV}\n`)
   }
 
   /** The effective configuration (flags, env, profile, the install's files), resolved once. */
@@ -133,7 +191,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected globalOptions(): GlobalOptions {
     // In this generic base the command's own flags are unknown; the global ones are these, as oclif parsed them.
     const f: GlobalFlags = this.flags
-    return {atomRoot: f['atom-root'], db: f.db, dbPasswordFile: f['db-password-file'], gearman: f.gearman, workersKey: f['workers-key'], profile: f.profile, timeout: f.timeout, timezone: f.timezone}
+    return {
+      atomRoot: f['atom-root'],
+      db: f.db,
+      dbPasswordFile: f['db-password-file'],
+      gearman: f.gearman,
+      workersKey: f['workers-key'],
+      profile: f.profile,
+      timeout: f.timeout,
+      timezone: f.timezone,
+    }
   }
 
   /** How renderers draw for this run: width, colour, --quiet, --verbose and the command's --columns. */
@@ -150,6 +217,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       const text = human(result, this.view())
       if (text) await this.io.print(scrub(text))
     }
+
     return result
   }
 
@@ -160,7 +228,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** The error object --json prints, scrubbed and made one line, with the exit code the process really ends with. */
   protected errorJson(error: AtomOpsError): {kind: string; message: string; hint?: string; exitCode: number} {
-    return {kind: error.kind, message: inert(scrub(error.message)), hint: error.hint ? inert(scrub(error.hint)) : undefined, exitCode: this.exitCodeFor(error)}
+    return {
+      kind: error.kind,
+      message: inert(scrub(error.message)),
+      hint: error.hint ? inert(scrub(error.hint)) : undefined,
+      exitCode: this.exitCodeFor(error),
+    }
   }
 
   /** Sets the exit code without throwing, for commands that report findings (1 = problems). */
@@ -172,28 +245,47 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * Destructive steps: --force goes ahead; otherwise a terminal asks (inquirer); with no terminal
    * it refuses, so a cron job never deletes anything it was not told to.
    */
-  protected async confirmOrAbort(question: string, force: boolean, auditDetails: Record<string, unknown> = {}): Promise<void> {
+  protected async confirmOrAbort(
+    question: string,
+    force: boolean,
+    auditDetails: Record<string, unknown> = {},
+  ): Promise<void> {
     if (force) return
     // Every attempt at a destructive command is on record, the ones that changed nothing too.
     if (!this.io.stdinIsTTY) {
-      await this.audit('refused', {question, ...auditDetails, reason: 'no --force and standard input is not a terminal'})
-      throw new AbortedError('refusing to continue without --force: standard input is not a terminal', 'Re-run with --dry-run to see what would happen, then with --force (or -y).')
+      await this.audit('refused', {
+        question,
+        ...auditDetails,
+        reason: 'no --force and standard input is not a terminal',
+      })
+      throw new AbortedError(
+        'refusing to continue without --force: standard input is not a terminal',
+        'Re-run with --dry-run to see what would happen, then with --force (or -y).',
+      )
     }
+
     const {confirm} = await import('@inquirer/prompts')
     let yes = false
     try {
       // The question may quote the database (a job's name): shown inert, like every other output.
-      yes = await confirm({message: inert(question), default: false, theme: promptTheme(this.io.stderrColour)}, {output: process.stderr})
+      yes = await confirm(
+        {message: inert(question), default: false, theme: promptTheme(this.io.stderrColour)},
+        {output: process.stderr},
+      )
     } catch {
       yes = false
     }
+
     if (!yes) {
       await this.audit('declined', {question, ...auditDetails})
       throw new AbortedError('cancelled: nothing was changed')
     }
   }
 
-  protected async audit(outcome: AuditRecord['outcome'], details: Record<string, unknown>): Promise<string | undefined> {
+  protected async audit(
+    outcome: AuditRecord['outcome'],
+    details: Record<string, unknown>,
+  ): Promise<string | undefined> {
     try {
       return await writeAudit(this.id ?? this.ctor.id ?? 'atom-ops', outcome, details)
     } catch (error) {
@@ -210,10 +302,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stdout.write(scrub(JSON.stringify(json, null, 2)) + '\n')
   }
 
-  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<unknown> {
+  protected override async catch(
+    error: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string},
+  ): Promise<unknown> {
     // this.exit() and oclif's own exits pass through untouched.
     if (error.code === 'EEXIT' || error.constructor?.name === 'ExitError') throw error
-    const mapped = toAtomOpsError(error, {bin: this.config.bin, id: this.id ?? this.ctor.id, examples: this.ctor.examples as CommandFacts['examples']})
+    const mapped = toAtomOpsError(error, {
+      bin: this.config.bin,
+      id: this.id ?? this.ctor.id,
+      examples: this.ctor.examples as CommandFacts['examples'],
+    })
     this.printError(mapped)
     const debug = (this.flags as {debug?: boolean} | undefined)?.debug || process.argv.includes('--debug')
     if (debug && error.stack) process.stderr.write(scrub(error.stack) + '\n')
@@ -239,19 +337,28 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    */
   protected guardInterrupts(what: InterruptReport): InterruptGuard {
     let begun = false
-    const interrupted = this.interrupted
+    const {interrupted} = this
     const onAbort = () => {
       const signal = String(interrupted.reason)
       const error = begun
-        ? new OperationError(`${signal} received after ${what.started}; the result was not verified`, `Check with: ${what.check}`)
-        : new AbortedError(`${signal} received: ${what.nothing ?? 'nothing was changed'}`, 'Run the same command again when you are ready.')
+        ? new OperationError(
+            `${signal} received after ${what.started}; the result was not verified`,
+            `Check with: ${what.check}`,
+          )
+        : new AbortedError(
+            `${signal} received: ${what.nothing ?? 'nothing was changed'}`,
+            'Run the same command again when you are ready.',
+          )
       this.printError(error)
-      const audited = begun ? this.audit('partial', {...what.audit(), interrupted: signal, error: error.message}) : Promise.resolve(undefined)
+      const audited = begun
+        ? this.audit('partial', {...what.audit(), interrupted: signal, error: error.message})
+        : Promise.resolve(undefined)
       void audited.finally(() => process.exit(error.exitCode))
     }
+
     interrupted.addEventListener('abort', onAbort, {once: true})
     return {
-      begin: () => {
+      begin() {
         begun = true
       },
       get begun() {
@@ -289,6 +396,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     } finally {
       guard.release()
     }
+
     const [outcome, details] = step.audited(result)
     await this.audit(outcome, details)
     return result
@@ -306,9 +414,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       const onSignal = (signal: NodeJS.Signals) => {
         if (!controller.signal.aborted) controller.abort(signal)
       }
+
       for (const s of INTERRUPT_SIGNALS) process.on(s, onSignal)
-      this.interrupts = {signal: controller.signal, release: () => INTERRUPT_SIGNALS.forEach((s) => process.off(s, onSignal))}
+      this.interrupts = {
+        signal: controller.signal,
+        release() {
+          for (const s of INTERRUPT_SIGNALS) process.off(s, onSignal)
+        },
+      }
     }
+
     return this.interrupts.signal
   }
 
@@ -348,19 +463,35 @@ function promptTheme(colour: boolean) {
 }
 
 /** Flags every command takes that say which install, database and Gearman servers (never a password). */
-const GLOBAL_TARGET_FLAGS = new Set(['atom-root', 'profile', 'db', 'db-password-file', 'gearman', 'workers-key', 'timezone'])
+const GLOBAL_TARGET_FLAGS = new Set([
+  'atom-root',
+  'db',
+  'db-password-file',
+  'gearman',
+  'profile',
+  'timezone',
+  'workers-key',
+])
 /** The worker commands' flags that say where and how the worker service runs. */
-const SERVICE_TARGET_FLAGS = new Set(['host', 'unit', 'manager', 'supervisor-config', 'ssh-option'])
+const SERVICE_TARGET_FLAGS = new Set(['host', 'manager', 'ssh-option', 'supervisor-config', 'unit'])
 
 /** From oclif's raw tokens: the target flags as given, each `--name value`; a --db URL with a password is left out. */
-function targetFlagsGiven(raw: ReadonlyArray<{type: string; flag?: string; input: string}>): {global: string[]; service: string[]} {
+function targetFlagsGiven(raw: ReadonlyArray<{type: string; flag?: string; input: string}>): {
+  global: string[]
+  service: string[]
+} {
   const given = {global: [] as string[], service: [] as string[]}
   for (const token of raw) {
     if (token.type !== 'flag' || !token.flag) continue
     if (token.flag === 'db' && urlCarriesPassword(token.input)) continue
-    const into = GLOBAL_TARGET_FLAGS.has(token.flag) ? given.global : SERVICE_TARGET_FLAGS.has(token.flag) ? given.service : undefined
+    const into = GLOBAL_TARGET_FLAGS.has(token.flag)
+      ? given.global
+      : SERVICE_TARGET_FLAGS.has(token.flag)
+        ? given.service
+        : undefined
     into?.push(`--${token.flag}`, token.input)
   }
+
   return given
 }
 
@@ -429,17 +560,27 @@ export function toAtomOpsError(error: unknown, command?: CommandFacts): AtomOpsE
     const line = oclifLine(error.message)
     return line === error.message ? error : new AtomOpsError(error.kind, line, error.hint)
   }
+
   const e = error as OclifParseError
   const firstLine = oclifLine(e.message ?? String(error)) || 'error'
   if (e.oclif?.exit === 2 || /Parse|Validation|Flag|Arg/i.test(e.name ?? '')) {
-    const spoken = command?.id ? `${command.bin} ${command.id.replace(/:/g, ' ')}` : undefined
-    const help = spoken ? `${spoken} --help lists the flags and arguments` : 'See --help for the flags and arguments this command takes.'
+    const spoken = command?.id ? `${command.bin} ${command.id.replaceAll(':', ' ')}` : undefined
+    const help = spoken
+      ? `${spoken} --help lists the flags and arguments`
+      : 'See --help for the flags and arguments this command takes.'
     const flags = e.parse?.input?.flags ?? {}
-    if (Array.isArray(e.flags) && /^Nonexistent flags?:/.test(e.message ?? '')) return unknownFlagError(e.flags.map(String), flags, help)
-    if (Array.isArray(e.args) && /^Missing \d+ required args?/.test(e.message ?? '')) return missingArgError(e, flags, command, help)
+    if (Array.isArray(e.flags) && /^Nonexistent flags?:/.test(e.message ?? ''))
+      return unknownFlagError(e.flags.map(String), flags, help)
+    if (Array.isArray(e.args) && /^Missing \d+ required args?/.test(e.message ?? ''))
+      return missingArgError(e, flags, command, help)
     return new UsageError(firstLine.trim(), spoken ? `See: ${spoken} --help` : help)
   }
-  const wrapped = new AtomOpsError('failed', `unexpected error: ${firstLine}`, 'Run again with --debug and report it if it persists.')
+
+  const wrapped = new AtomOpsError(
+    'failed',
+    `unexpected error: ${firstLine}`,
+    'Run again with --debug and report it if it persists.',
+  )
   wrapped.stack = (error as Error)?.stack
   return wrapped
 }
@@ -459,24 +600,39 @@ function unknownFlagError(typed: string[], flags: Record<string, ParserFlag>, he
       const hit = visible.find(([, f]) => f.char === other || f.charAliases?.includes(other))
       return hit ? `-${other} (--${hit[0]})` : undefined
     }
+
     const name = nearest(word.replace(/^--?/, ''), longNames)
     return name ? `--${name}` : undefined
   }
+
   const guess = words.map(suggest).find(Boolean)
-  return new UsageError(`unknown flag${words.length === 1 ? '' : 's'} ${words.join(', ')}`, guess ? `Did you mean ${guess}? (${help})` : `${help}.`)
+  return new UsageError(
+    `unknown flag${words.length === 1 ? '' : 's'} ${words.join(', ')}`,
+    guess ? `Did you mean ${guess}? (${help})` : `${help}.`,
+  )
 }
 
 /** A missing argument: which one and what it is, then an example of the command (or what swallowed it). */
-function missingArgError(e: OclifParseError, flags: Record<string, ParserFlag>, command: CommandFacts | undefined, help: string): UsageError {
+function missingArgError(
+  e: OclifParseError,
+  flags: Record<string, ParserFlag>,
+  command: CommandFacts | undefined,
+  help: string,
+): UsageError {
   const names = (e.args ?? []).map((a) => (a.name ?? 'argument').toUpperCase())
-  const missing = (e.args ?? []).map((a, i) => `${names[i]}${a.description ? `: ${a.description.replace(/\.$/, '').replace(/^\w/, (c) => c.toLowerCase())}` : ''}`)
+  const missing = (e.args ?? []).map(
+    (a, i) =>
+      `${names[i]}${a.description ? `: ${a.description.replace(/\.$/, '').replace(/^\w/, (c) => c.toLowerCase())}` : ''}`,
+  )
   const given = e.parse?.output?.flags ?? {}
   // `jobs kill --host a 1234`: a repeatable flag takes every word after it, the argument too.
   const swallowing = Object.keys(given).find((name) => flags[name]?.multiple && given[name] !== undefined)
   // The example to copy is a harmless one: a dry run first, never one that skips the question.
   const examples = (command?.examples ?? []).map((x) => (typeof x === 'string' ? x : x.command))
   const example = examples.find((x) => x.includes('--dry-run')) ?? examples.find((x) => !/--force\b/.test(x))
-  const rendered = example?.replace(/<%= config\.bin %>/g, command!.bin).replace(/<%= command\.id %>/g, (command!.id ?? '').replace(/:/g, ' '))
+  const rendered = example
+    ?.replace(/<%= config\.bin %>/g, command!.bin)
+    .replaceAll('<%= command.id %>', (command!.id ?? '').replaceAll(':', ' '))
   const hint = swallowing
     ? `--${swallowing} takes every value after it: put ${names.join(' ')} before it, or end its values with --`
     : rendered
@@ -485,4 +641,4 @@ function missingArgError(e: OclifParseError, flags: Record<string, ParserFlag>, 
   return new UsageError(`missing ${missing.join('; ')}`, hint)
 }
 
-export {ExitCode}
+export {ExitCode} from '../lib/errors.js'

@@ -12,7 +12,7 @@ export interface CompletableCommand {
  * what a flag's value such as --output or --root wants.
  */
 export function bashCompletionScript(bin: string, commands: CompletableCommand[]): string {
-  const fn = `_${bin.replace(/[^A-Za-z0-9_-]/g, '_')}_autocomplete`
+  const fn = `_${bin.replaceAll(/[^A-Za-z0-9_-]/g, '_')}_autocomplete`
   const list = commands
     .map((c) => [c.id, ...c.flags.map((f) => `--${f}`)].join(' '))
     .sort()

@@ -24,7 +24,10 @@ export function compileCacheDirectory(env: NodeJS.ProcessEnv = process.env): str
  * NODE_DISABLE_COMPILE_CACHE are Node's own switches and win. Any failure (a read-only state
  * directory, another user's) is ignored: the cache only saves time.
  */
-export function enableCompileCache(env: NodeJS.ProcessEnv = process.env, api: CompileCacheApi = nodeModule as CompileCacheApi): CompileCacheOutcome {
+export function enableCompileCache(
+  env: NodeJS.ProcessEnv = process.env,
+  api: CompileCacheApi = nodeModule as CompileCacheApi,
+): CompileCacheOutcome {
   if (typeof api.enableCompileCache !== 'function') return 'unavailable'
   if (env.NODE_DISABLE_COMPILE_CACHE || env.NODE_COMPILE_CACHE) return 'left-to-node'
   try {

@@ -3,9 +3,15 @@ import type {DoctorFixReport} from '../lib/doctor/fixes.js'
 import type {DoctorReport, MultiDoctorReport} from '../lib/doctor/run.js'
 import type {GuardStatusReport} from '../lib/guard/install.js'
 import type {GuardOutcome} from '../lib/guard/run.js'
-import {ExitCode} from '../lib/errors.js'
 import type {KillRestartReport} from '../lib/jobs/kill.js'
-import type {WorkerControlReport, WorkerLogsReport, WorkerResetReport, WorkerStatusReport} from '../lib/service/worker.js'
+import type {
+  WorkerControlReport,
+  WorkerLogsReport,
+  WorkerResetReport,
+  WorkerStatusReport,
+} from '../lib/service/worker.js'
+
+import {ExitCode} from '../lib/errors.js'
 import {type Problem, problemsOf} from '../lib/util/answered.js'
 
 /**
@@ -21,11 +27,17 @@ export const GLOBAL_EXIT_CODES: ExitCodeTable = [
   [0, 'success'],
   [1, 'the command ran and found problems that need attention (e.g. zombie jobs)'],
   [2, 'usage error: a bad flag, argument or value'],
-  [3, "configuration error: AtoM's or atom-ops' files missing, unreadable or not parsable; unknown profile; database login refused"],
+  [
+    3,
+    "configuration error: AtoM's or atom-ops' files missing, unreadable or not parsable; unknown profile; database login refused",
+  ],
   [4, 'a service (MySQL, gearmand, memcached, ssh, the service manager) could not be reached in time'],
   [5, 'a destructive command was not confirmed (declined, or no `--force` without a terminal)'],
   [6, 'an operation failed part way; the message says what was done'],
-  [127, 'unknown command (the hint names the nearest one: `Did you mean: atom-ops jobs list?`); a known command given words it does not take is 2'],
+  [
+    127,
+    'unknown command (the hint names the nearest one: `Did you mean: atom-ops jobs list?`); a known command given words it does not take is 2',
+  ],
 ]
 
 const READ_QUEUE: ExitCodeTable = [
@@ -53,7 +65,10 @@ export const EXIT_CODES: Record<string, ExitCodeTable> = {
   ],
   'config:init': [
     [0, 'the profile file written, already up to date, or --dry-run'],
-    [2, 'bad flags, --root not an AtoM install, --name naming none of several installs, or a profile of that name exists and differs (--force replaces it)'],
+    [
+      2,
+      'bad flags, --root not an AtoM install, --name naming none of several installs, or a profile of that name exists and differs (--force replaces it)',
+    ],
     [3, "no AtoM install found, or atom-ops' config file does not parse"],
     [5, 'not confirmed (or no --force without a terminal)'],
     [6, 'the profile file could not be written (the old one is unchanged)'],
@@ -72,7 +87,10 @@ export const EXIT_CODES: Record<string, ExitCodeTable> = {
   ],
   'jobs:export': [
     [0, 'exported'],
-    [2, 'a bad flag value, or FILE.partial cannot be created (no such directory, not writable, or an old one is there: never overwritten)'],
+    [
+      2,
+      'a bad flag value, or FILE.partial cannot be created (no such directory, not writable, or an old one is there: never overwritten)',
+    ],
     [3, 'configuration'],
     [4, 'MySQL unreachable before anything was written'],
     [6, 'stopped part way (a failure or SIGINT/SIGTERM; the message says how many jobs were written)'],
@@ -91,7 +109,10 @@ export const EXIT_CODES: Record<string, ExitCodeTable> = {
     [3, 'configuration'],
     [4, 'MySQL (or the service manager) unreachable'],
     [5, 'not confirmed, or interrupted (SIGINT/SIGTERM) before anything changed'],
-    [6, 'the job changed or vanished meanwhile, the backup could not be written, the service manager refused, or interrupted after the change began (audited; check with jobs show)'],
+    [
+      6,
+      'the job changed or vanished meanwhile, the backup could not be written, the service manager refused, or interrupted after the change began (audited; check with jobs show)',
+    ],
   ],
   'jobs:clear': [
     [0, 'done (or nothing to delete)'],
@@ -134,7 +155,10 @@ export const EXIT_CODES: Record<string, ExitCodeTable> = {
   'queue:cancel': [
     [0, 'cancelled (or already cancelled, or gone)'],
     [1, 'the job is running and was not stopped'],
-    [2, 'a bad handle or --server, a handle no server knows, or one several servers hold (they are named: choose with --server)'],
+    [
+      2,
+      'a bad handle or --server, a handle no server knows, or one several servers hold (they are named: choose with --server)',
+    ],
     [3, 'configuration'],
     [4, 'a server unreachable, and the handle not found on those that answered'],
     [5, 'not confirmed (or no --force without a terminal), or interrupted (SIGINT/SIGTERM) before anything was sent'],
@@ -146,7 +170,10 @@ export const EXIT_CODES: Record<string, ExitCodeTable> = {
     [3, "configuration (also a job class given when the install's prefix cannot be known)"],
     [4, 'a server did not answer'],
     [5, 'refused because jobs are queued (no --force), or not confirmed, or interrupted before the drop was sent'],
-    [6, 'not dropped somewhere (workers connected, gearmand refused, still listed), or interrupted after the drop was sent (audited)'],
+    [
+      6,
+      'not dropped somewhere (workers connected, gearmand refused, still listed), or interrupted after the drop was sent (audited)',
+    ],
   ],
   'worker:status': [
     [0, 'every unit runs and the install has workers'],
@@ -182,7 +209,10 @@ export const EXIT_CODES: Record<string, ExitCodeTable> = {
   ],
   'guard:run': [
     [0, 'everything OK after the run'],
-    [1, 'problems remain (the checks are not OK, a fix failed or the rate limit refused a restart), or another guard run holds the lock (this one did nothing)'],
+    [
+      1,
+      'problems remain (the checks are not OK, a fix failed or the rate limit refused a restart), or another guard run holds the lock (this one did nothing)',
+    ],
     [2, 'bad flags'],
     [3, "configuration: the guard policy or atom-ops' config file is invalid (nothing was done)"],
     [6, 'a notification could not be delivered (the run itself is done and audited)'],
@@ -230,12 +260,19 @@ export function exitCodesHelp(id: string): string {
 
 /** The README's global table (markdown). */
 export function globalExitCodesMarkdown(): string {
-  return ['| code | meaning |', '|---|---|', ...GLOBAL_EXIT_CODES.map(([code, meaning]) => `| ${code} | ${meaning} |`)].join('\n')
+  return [
+    '| code | meaning |',
+    '|---|---|',
+    ...GLOBAL_EXIT_CODES.map(([code, meaning]) => `| ${code} | ${meaning} |`),
+  ].join('\n')
 }
 
 /** The README's per-command table (markdown), generated from the same source. */
 export function exitCodesMarkdown(): string {
-  const rows = Object.entries(EXIT_CODES).map(([id, table]) => `| \`${id.replace(/:/g, ' ')}\` | ${table.map(([code, meaning]) => `${code} ${meaning}`).join('; ')} |`)
+  const rows = Object.entries(EXIT_CODES).map(
+    ([id, table]) =>
+      `| \`${id.replaceAll(':', ' ')}\` | ${table.map(([code, meaning]) => `${code} ${meaning}`).join('; ')} |`,
+  )
   return ['| command | exit codes |', '|---|---|', ...rows].join('\n')
 }
 
@@ -255,7 +292,9 @@ export function problemsExitCode(problems: Array<Pick<Problem, 'kind'>>): number
 export function cacheClearExitCode(report: CacheClearReport): number {
   if (report.outcome === 'done' || report.outcome === 'dry-run') return ExitCode.ok
   const memcached = Array.isArray(report.memcached) ? report.memcached : []
-  const problems = [report.symfony?.error, report.phpFpm?.error, ...memcached.map((m) => m.error)].filter((p): p is Problem => p !== undefined)
+  const problems = [report.symfony?.error, report.phpFpm?.error, ...memcached.map((m) => m.error)].filter(
+    (p): p is Problem => p !== undefined,
+  )
   return problems.some((p) => p.kind === 'unreachable') ? ExitCode.unreachable : ExitCode.failed
 }
 
@@ -278,7 +317,10 @@ export function workerControlExitCode(report: WorkerControlReport): number {
 
 /** worker reset: a host's error first; 6 systemctl refused; else 0. */
 export function workerResetExitCode(report: WorkerResetReport): number {
-  return problemsExitCode(problemsOf(report.hosts)) ?? (report.hosts.some((h) => h.ok && h.value.steps.some((s) => !s.ok)) ? ExitCode.failed : ExitCode.ok)
+  return (
+    problemsExitCode(problemsOf(report.hosts)) ??
+    (report.hosts.some((h) => h.ok && h.value.steps.some((s) => !s.ok)) ? ExitCode.failed : ExitCode.ok)
+  )
 }
 
 /** worker logs: a host's error, else 0. */
@@ -299,7 +341,12 @@ export function killRestartJson(report: KillRestartReport) {
 }
 
 /** doctor's verdict as Nagios/Icinga codes. */
-export const DOCTOR_EXIT_CODES: Readonly<Record<DoctorReport['status'], number>> = {ok: 0, warning: 1, critical: 2, unknown: 3}
+export const DOCTOR_EXIT_CODES: Readonly<Record<DoctorReport['status'], number>> = {
+  ok: 0,
+  warning: 1,
+  critical: 2,
+  unknown: 3,
+}
 
 /** A doctor report as --json shows it: its Nagios/Icinga code after its status. */
 export function doctorJson(report: DoctorReport): DoctorReport & {exitCode: number} {
@@ -309,16 +356,31 @@ export function doctorJson(report: DoctorReport): DoctorReport & {exitCode: numb
 
 /** doctor --all-profiles as --json shows it: the worst code, and each install's. */
 export function multiDoctorJson(report: MultiDoctorReport) {
-  return {status: report.status, exitCode: DOCTOR_EXIT_CODES[report.status], profiles: report.profiles.map((p) => ({profile: p.profile, report: doctorJson(p.report)}))}
+  return {
+    status: report.status,
+    exitCode: DOCTOR_EXIT_CODES[report.status],
+    profiles: report.profiles.map((p) => ({profile: p.profile, report: doctorJson(p.report)})),
+  }
 }
 
 /** doctor --fix as --json shows it: before and after with their codes, and the code the command ends with. */
 export function doctorFixJson(report: DoctorFixReport) {
-  return {dryRun: report.dryRun, before: doctorJson(report.before), fixes: report.fixes, after: report.after && doctorJson(report.after), status: report.status, exitCode: DOCTOR_EXIT_CODES[report.status]}
+  return {
+    dryRun: report.dryRun,
+    before: doctorJson(report.before),
+    fixes: report.fixes,
+    after: report.after && doctorJson(report.after),
+    status: report.status,
+    exitCode: DOCTOR_EXIT_CODES[report.status],
+  }
 }
 
 /** guard run: 0 OK after the run; 1 problems remain (or a fix failed or was refused); 6 a notification not delivered. */
-export const GUARD_RUN_EXIT_CODES: Readonly<Record<GuardOutcome, number>> = {ok: ExitCode.ok, problems: ExitCode.problems, undelivered: ExitCode.failed}
+export const GUARD_RUN_EXIT_CODES: Readonly<Record<GuardOutcome, number>> = {
+  ok: ExitCode.ok,
+  problems: ExitCode.problems,
+  undelivered: ExitCode.failed,
+}
 
 /** guard status: 0 installed, scheduled, and the last run found everything OK; else 1. */
 export function guardStatusExitCode(report: GuardStatusReport): number {

@@ -1,8 +1,9 @@
 import * as Flags from '@oclif/core/flags'
 
+import type {Column} from '../ui/table.js'
+
 import {type JobFilter, parseNames, parseStatuses} from '../lib/jobs/filter.js'
 import {parseDuration} from '../lib/util/duration.js'
-import type {Column} from '../ui/table.js'
 
 /** The flag sets commands share, with their oclif types (what they parse to is what the command reads). */
 
@@ -36,14 +37,29 @@ export function secondsFlag(parse: (text: string) => number) {
 
 /** The filter flags `jobs list`, `jobs export` and `jobs clear` share. */
 export const filterFlags = {
-  status: Flags.string({multiple: true, summary: 'Only jobs in this status: running, completed or error (repeatable, or comma-separated).'}),
-  name: Flags.string({multiple: true, summary: 'Only jobs of this class (arFindingAidJob); * is a wildcard (repeatable).'}),
-  user: Flags.string({summary: 'Only jobs started by this user (username or id); "none" for jobs with no user (command line).'}),
+  status: Flags.string({
+    multiple: true,
+    summary: 'Only jobs in this status: running, completed or error (repeatable, or comma-separated).',
+  }),
+  name: Flags.string({
+    multiple: true,
+    summary: 'Only jobs of this class (arFindingAidJob); * is a wildcard (repeatable).',
+  }),
+  user: Flags.string({
+    summary: 'Only jobs started by this user (username or id); "none" for jobs with no user (command line).',
+  }),
   'older-than': Flags.string({summary: 'Only jobs started longer ago than this: 90m, 2h, 7d.'}),
   'newer-than': Flags.string({summary: 'Only jobs started within this: 90m, 2h, 7d.'}),
 }
 
-export function filterFromFlags(flags: {status?: string[]; name?: string[]; user?: string; 'older-than'?: string; 'newer-than'?: string; inactive?: boolean}): JobFilter {
+export function filterFromFlags(flags: {
+  status?: string[]
+  name?: string[]
+  user?: string
+  'older-than'?: string
+  'newer-than'?: string
+  inactive?: boolean
+}): JobFilter {
   return {
     statuses: parseStatuses(flags.status),
     names: parseNames(flags.name),
@@ -61,14 +77,43 @@ export const serviceFlags = {
   host: Flags.string({
     helpGroup: SERVICE,
     multiple: true,
-    summary: "Run on this host over ssh (user@host, an ~/.ssh/config alias or ssh://user@host:port); repeatable. Default: the profile's hosts, else this machine.",
+    summary:
+      "Run on this host over ssh (user@host, an ~/.ssh/config alias or ssh://user@host:port); repeatable. Default: the profile's hosts, else this machine.",
   }),
-  unit: Flags.string({helpGroup: SERVICE, summary: "systemd unit or supervisord program: a name, a glob ('atom-worker@*'), a template ('atom-worker@') or a group ('atom-workers:*'). Default: the profile's unit, else atom-worker."}),
-  manager: Flags.string({helpGroup: SERVICE, options: ['systemd', 'supervisor'], summary: 'Service manager (default: detected per host; the profile may set it).'}),
-  'supervisor-config': Flags.string({helpGroup: SERVICE, summary: 'supervisord config file, passed as supervisorctl -c FILE (implies --manager supervisor).'}),
-  'ssh-option': Flags.string({helpGroup: SERVICE, multiple: true, summary: 'Extra ssh -o option (Port=2222, IdentityFile=..., UserKnownHostsFile=...); repeatable. Raw ssh words also from $ATOM_OPS_SSH_OPTIONS.'}),
+  unit: Flags.string({
+    helpGroup: SERVICE,
+    summary:
+      "systemd unit or supervisord program: a name, a glob ('atom-worker@*'), a template ('atom-worker@') or a group ('atom-workers:*'). Default: the profile's unit, else atom-worker.",
+  }),
+  manager: Flags.string({
+    helpGroup: SERVICE,
+    options: ['systemd', 'supervisor'],
+    summary: 'Service manager (default: detected per host; the profile may set it).',
+  }),
+  'supervisor-config': Flags.string({
+    helpGroup: SERVICE,
+    summary: 'supervisord config file, passed as supervisorctl -c FILE (implies --manager supervisor).',
+  }),
+  'ssh-option': Flags.string({
+    helpGroup: SERVICE,
+    multiple: true,
+    summary:
+      'Extra ssh -o option (Port=2222, IdentityFile=..., UserKnownHostsFile=...); repeatable. Raw ssh words also from $ATOM_OPS_SSH_OPTIONS.',
+  }),
 }
 
-export function serviceFlagValues(flags: {host?: string[]; unit?: string; manager?: string; 'supervisor-config'?: string; 'ssh-option'?: string[]}) {
-  return {host: flags.host, unit: flags.unit, manager: flags.manager, supervisorConfig: flags['supervisor-config'], sshOption: flags['ssh-option']}
+export function serviceFlagValues(flags: {
+  host?: string[]
+  unit?: string
+  manager?: string
+  'supervisor-config'?: string
+  'ssh-option'?: string[]
+}) {
+  return {
+    host: flags.host,
+    unit: flags.unit,
+    manager: flags.manager,
+    supervisorConfig: flags['supervisor-config'],
+    sshOption: flags['ssh-option'],
+  }
 }

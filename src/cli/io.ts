@@ -1,8 +1,9 @@
 import {spawn} from 'node:child_process'
 
+import type {View} from '../ui/view.js'
+
 import {CHILD_ENV_ALLOWED, splitWords} from '../lib/remote/runner.js'
 import {textWidth} from '../ui/table.js'
-import type {View} from '../ui/view.js'
 
 /** The pager when $ATOM_OPS_PAGER and $PAGER are unset: quits by itself when the text fits one screen, keeps colours. */
 export const DEFAULT_PAGER = 'less -FRX'
@@ -55,7 +56,8 @@ export function pagerArgv(env: NodeJS.ProcessEnv): string[] | undefined {
  */
 export function pagerEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {}
-  for (const name of [...CHILD_ENV_ALLOWED, 'LC_ALL', 'LC_CTYPE', 'LESSCHARSET', 'TERMINFO', 'COLORTERM']) if (env[name] !== undefined) out[name] = env[name]
+  for (const name of [...CHILD_ENV_ALLOWED, 'LC_ALL', 'LC_CTYPE', 'LESSCHARSET', 'TERMINFO', 'COLORTERM'])
+    if (env[name] !== undefined) out[name] = env[name]
   return {...out, LESS: env.LESS ?? 'FRX', LV: env.LV ?? '-c'}
 }
 
@@ -123,6 +125,7 @@ export class IOStreams {
       this.out.write(text + '\n')
       return
     }
+
     if (!(await this.page(this.pager, text + '\n'))) this.out.write(text + '\n')
   }
 
@@ -147,6 +150,7 @@ export class IOStreams {
         process.off('SIGINT', ignore)
         resolve(ran)
       }
+
       child.on('error', () => {
         if (!started) done(false)
       })

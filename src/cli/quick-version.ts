@@ -12,7 +12,11 @@ import {join} from 'node:path'
  * oclif.additionalVersionFlags (main.js versionAddition); its platform is 'wsl' under WSL (wsl-utils):
  * wherever that could be so, oclif decides. DEBUG (oclif's debug output) also leaves it to oclif.
  */
-export function quickVersion(argv: readonly string[], root: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function quickVersion(
+  argv: readonly string[],
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const first = argv[0]
   if (first === undefined || !first.startsWith('-')) return undefined
   if (env.DEBUG) return undefined
@@ -22,6 +26,7 @@ export function quickVersion(argv: readonly string[], root: string, env: NodeJS.
   } catch {
     return undefined
   }
+
   const extra = pjson.oclif?.additionalVersionFlags
   const flags = ['--version', ...(Array.isArray(extra) ? extra : [])]
   if (!flags.includes(first)) return undefined
@@ -41,5 +46,6 @@ function mayBeWsl(): boolean {
   } catch {
     // no /proc/version: is-wsl goes on to the files below
   }
+
   return existsSync('/proc/sys/fs/binfmt_misc/WSLInterop') || existsSync('/run/WSL')
 }

@@ -1,7 +1,7 @@
+import type {Hook} from '@oclif/core'
+
 import {stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-
-import type {Hook} from '@oclif/core'
 
 import {bashCompletionScript} from '../cli/bash-completion.js'
 
@@ -14,7 +14,13 @@ const hook: Hook<'postrun'> = async function ({Command, config}) {
   if (Command?.id !== 'autocomplete' && Command?.id !== 'autocomplete:create') return
   const file = join(config.cacheDir, 'autocomplete', 'functions', 'bash', `${config.bin}.bash`)
   // Only where the plugin has just written its own.
-  if (!(await stat(file).then(() => true, () => false))) return
+  if (
+    !(await stat(file).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return
   const commands = config.commands
     .filter((c) => !c.hidden)
     .flatMap((c) => {

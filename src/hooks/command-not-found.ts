@@ -1,4 +1,5 @@
 import type {Hook} from '@oclif/core'
+
 import {nearest} from '../lib/util/nearest.js'
 import {inert} from '../lib/util/text.js'
 
@@ -16,7 +17,14 @@ const hook: Hook<'command_not_found'> = async function (opts) {
   const json = process.argv.includes('--json')
   const fail = (message: string, hint: string, exitCode: number): void => {
     const text = inert(message)
-    if (json) process.stdout.write(JSON.stringify({error: {kind: exitCode === 2 ? 'usage' : 'unknown-command', message: text, hint, exitCode}}, null, 2) + '\n')
+    if (json)
+      process.stdout.write(
+        JSON.stringify(
+          {error: {kind: exitCode === 2 ? 'usage' : 'unknown-command', message: text, hint, exitCode}},
+          null,
+          2,
+        ) + '\n',
+      )
     else process.stderr.write(`${config.bin}: ${text}\n  hint: ${hint}\n`)
     this.exit(exitCode)
   }
@@ -25,14 +33,22 @@ const hook: Hook<'command_not_found'> = async function (opts) {
   for (let n = words.length - 1; n > 0; n--) {
     const id = words.slice(0, n).join(':')
     if (config.findCommand(id)) {
-      return fail(`"${spoken(id)}" does not take "${words.slice(n).join(' ')}"`, `See: ${config.bin} ${spoken(id)} --help`, 2)
+      return fail(
+        `"${spoken(id)}" does not take "${words.slice(n).join(' ')}"`,
+        `See: ${config.bin} ${spoken(id)} --help`,
+        2,
+      )
     }
   }
 
   const suggestion = nearest(opts.id, ids)
   const topic = config.findTopic(words[0]) ? words[0] : undefined
   const list = `${config.bin} help${topic ? ` ${topic}` : ''} lists the commands`
-  return fail(`"${spoken(opts.id)}" is not an ${config.bin} command`, suggestion ? `Did you mean: ${config.bin} ${spoken(suggestion)}? (${list})` : `${list}.`, 127)
+  return fail(
+    `"${spoken(opts.id)}" is not an ${config.bin} command`,
+    suggestion ? `Did you mean: ${config.bin} ${spoken(suggestion)}? (${list})` : `${list}.`,
+    127,
+  )
 }
 
 export default hook

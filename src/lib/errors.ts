@@ -47,6 +47,7 @@ export class ConfigError extends AtomOpsError {
 
 export class UnreachableError extends AtomOpsError {
   readonly service: string
+
   constructor(service: string, message: string, hint?: string, options?: {cause?: unknown}) {
     super('unreachable', message, hint, options)
     this.service = service

@@ -1,4 +1,5 @@
 import type {ConfigReport} from '../lib/config/report.js'
+
 import {type Column, renderTable} from './table.js'
 import {PLAIN_VIEW, type View} from './view.js'
 

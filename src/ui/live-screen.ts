@@ -9,7 +9,7 @@ export class LiveScreen {
   private started = false
   private readonly onKey = (data: Buffer | string) => {
     const s = data.toString()
-    if (s === 'q' || s === 'Q' || s.includes('\u0003') || s === '\u001b') this.controller.abort()
+    if (s === 'q' || s === 'Q' || s.includes('\u0003') || s === '\u001B') this.controller.abort()
   }
   readonly signal: AbortSignal
 
@@ -29,7 +29,7 @@ export class LiveScreen {
   start(tty: boolean): void {
     if (!tty) return
     this.started = true
-    this.out.write('\u001b[?1049h\u001b[?25l')
+    this.out.write('\u001B[?1049h\u001B[?25l')
     if (this.input.isTTY) {
       this.input.setRawMode(true)
       this.input.resume()
@@ -38,7 +38,7 @@ export class LiveScreen {
   }
 
   draw(text: string): void {
-    this.out.write('\u001b[H\u001b[2J' + text + '\n')
+    this.out.write('\u001B[H\u001B[2J' + text + '\n')
   }
 
   stop(): void {
@@ -49,6 +49,7 @@ export class LiveScreen {
       this.input.setRawMode(false)
       this.input.pause()
     }
-    this.out.write('\u001b[?25h\u001b[?1049l')
+
+    this.out.write('\u001B[?25h\u001B[?1049l')
   }
 }

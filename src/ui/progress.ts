@@ -22,11 +22,11 @@ export function progressBar(label: string, enabled = Boolean(process.stderr.isTT
       const filled = Math.round(ratio * width)
       const rate = done / Math.max(0.001, (now - started) / 1000)
       const text = `${phase ?? label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total || '?'} ${Math.round(rate)}/s`
-      process.stderr.write(`\r\u001b[2K${text}`)
+      process.stderr.write(`\r\u001B[2K${text}`)
       drawn = true
     },
     done() {
-      if (drawn) process.stderr.write('\r\u001b[2K')
+      if (drawn) process.stderr.write('\r\u001B[2K')
     },
   }
 }
@@ -37,11 +37,11 @@ export function statusLine(enabled = Boolean(process.stderr.isTTY)): {show(text:
   let drawn = false
   return {
     show(text) {
-      process.stderr.write(`\r\u001b[2K${text}`)
+      process.stderr.write(`\r\u001B[2K${text}`)
       drawn = true
     },
     done() {
-      if (drawn) process.stderr.write('\r\u001b[2K')
+      if (drawn) process.stderr.write('\r\u001B[2K')
     },
   }
 }

@@ -1,6 +1,6 @@
-import {createRequire} from 'node:module'
-
 import type CliTableType from 'cli-table3'
+
+import {createRequire} from 'node:module'
 
 import {inert} from './text.js'
 import {paint, PLAIN_VIEW, type Style, type View} from './view.js'
@@ -44,7 +44,7 @@ export interface Column {
   hide?: number
 }
 
-type Spec = Required<Pick<Column, 'key' | 'head'>> & Column
+type Spec = Column & Required<Pick<Column, 'key' | 'head'>>
 
 /** A cell drawn in a style (when the view has colour), e.g. a value that changed since the last refresh. */
 export interface StyledCell {
@@ -71,17 +71,26 @@ function isStyled(cell: unknown): cell is StyledCell {
  * shown as a `key: value` block. `select` (--columns) picks and orders the columns: those are never left
  * out. Every cell is made inert; the header is bold when the view has colour.
  */
-export function renderTable(columns: ReadonlyArray<Column | string>, rows: readonly unknown[][], view: View = PLAIN_VIEW, options: TableOptions = {}): string {
+export function renderTable(
+  columns: ReadonlyArray<Column | string>,
+  rows: readonly unknown[][],
+  view: View = PLAIN_VIEW,
+  options: TableOptions = {},
+): string {
   const all: Spec[] = columns.map((c) => (typeof c === 'string' ? {key: c, head: c} : {...c, head: c.head ?? c.key}))
   const select = options.select?.length ? options.select : undefined
-  const chosen = select ? select.map((k) => all.findIndex((c) => c.key === k)).filter((i) => i >= 0) : all.map((_, i) => i)
+  const chosen = select
+    ? select.map((k) => all.findIndex((c) => c.key === k)).filter((i) => i >= 0)
+    : all.map((_, i) => i)
   const table: Table = {
     specs: chosen.map((i) => all[i]),
     cells: rows.map((row) => chosen.map((i) => inert(isStyled(row[i]) ? row[i].value : row[i]))),
     styles: rows.map((row) => chosen.map((i) => (isStyled(row[i]) ? row[i].style : undefined))),
   }
   if (view.width !== undefined) return fit(table, view, view.width, Boolean(select))
-  return options.borders !== false && rows.length <= LARGE_TABLE ? drawBordered(table, view) : drawPlain(table, naturalWidths(table), view)
+  return options.borders !== false && rows.length <= LARGE_TABLE
+    ? drawBordered(table, view)
+    : drawPlain(table, naturalWidths(table), view)
 }
 
 interface Table {
@@ -99,7 +108,7 @@ export function renderPairs(pairs: Array<[string, unknown]>): string {
 /** How many columns a text takes (one per code point: wide characters are not told apart). */
 export function textWidth(text: string): number {
   // Without surrogate pairs every UTF-16 unit is one code point.
-  if (!/[\ud800-\udfff]/.test(text)) return text.length
+  if (!/[\uD800-\uDFFF]/.test(text)) return text.length
   return [...text].length
 }
 
@@ -132,7 +141,8 @@ function drawBordered({specs, cells, styles}: Table, view: View): string {
     style: {head: [], border: [], compact: true},
     chars: {mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': ''},
   })
-  cells.forEach((row, r) => table.push(row.map((cell, i) => (styles[r][i] ? paint(view, styles[r][i]!, cell) : cell))))
+  for (const [r, row] of cells.entries())
+    table.push(row.map((cell, i) => (styles[r][i] ? paint(view, styles[r][i]!, cell) : cell)))
   return table.toString()
 }
 
@@ -149,7 +159,11 @@ function drawPlain({specs, cells, styles}: Table, widths: number[], view: View):
       .join(' '.repeat(GAP))
       .trimEnd()
   const head = line(specs.map((s) => s.head))
-  return [paint(view, 'bold', head), widths.map((w) => '-'.repeat(w)).join(' '.repeat(GAP)), ...cells.map((row, r) => line(row, styles[r]))].join('\n')
+  return [
+    paint(view, 'bold', head),
+    widths.map((w) => '-'.repeat(w)).join(' '.repeat(GAP)),
+    ...cells.map((row, r) => line(row, styles[r])),
+  ].join('\n')
 }
 
 function plainWidth(widths: number[]): number {
@@ -165,6 +179,7 @@ function minimumWidth(spec: Spec, values: string[], natural: number): number {
   for (let w = floor; w < natural; w++) {
     if (new Set(distinct.map((v) => truncateMiddle(v, w))).size === distinct.length) return w
   }
+
   return natural
 }
 
@@ -176,8 +191,16 @@ function fit(table: Table, view: View, width: number, chosen: boolean): string {
   // Measured once per column (60,000 rows are measured in a blink, but not twenty times over).
   const naturals = new Map<number, number>()
   const minimums = new Map<number, number>()
-  const natural = (i: number) => naturals.get(i) ?? naturals.set(i, values[i].reduce((w, v) => Math.max(w, textWidth(v)), textWidth(specs[i].head))).get(i)!
-  const minimum = (i: number) => minimums.get(i) ?? minimums.set(i, minimumWidth(specs[i], values[i], natural(i))).get(i)!
+  const natural = (i: number) =>
+    naturals.get(i) ??
+    naturals
+      .set(
+        i,
+        values[i].reduce((w, v) => Math.max(w, textWidth(v)), textWidth(specs[i].head)),
+      )
+      .get(i)!
+  const minimum = (i: number) =>
+    minimums.get(i) ?? minimums.set(i, minimumWidth(specs[i], values[i], natural(i))).get(i)!
   const total = (measure: (i: number) => number) => plainWidth(shown.map(measure))
   const captions: string[] = []
   const notes: string[] = []
@@ -189,6 +212,7 @@ function fit(table: Table, view: View, width: number, chosen: boolean): string {
       shown = shown.filter((x) => x !== i)
     }
   }
+
   for (const i of shown.filter((i) => specs[i].footnote)) {
     if (total(natural) <= width) break
     const numbers = new Map<string, number>()
@@ -200,9 +224,11 @@ function fit(table: Table, view: View, width: number, chosen: boolean): string {
         numbers.set(v, numbers.size + 1)
         notes.push(`[${numbers.size}] ${v}`)
       }
+
       return `[${numbers.get(v)}]`
     })
   }
+
   // Low-value columns go before anything is cut; the others only when cutting is not enough.
   const hideNext = (rank: (hide: number) => boolean) => {
     const candidates = shown.filter((i) => specs[i].hide !== undefined && rank(specs[i].hide!))
@@ -213,6 +239,7 @@ function fit(table: Table, view: View, width: number, chosen: boolean): string {
     shown = shown.filter((i) => i !== gone)
     return true
   }
+
   while (total(natural) > width && hideNext((h) => h <= 1));
   while (total(minimum) > width && hideNext(() => true));
   if (total(minimum) > width) return renderBlocks(table)
@@ -231,17 +258,32 @@ function fit(table: Table, view: View, width: number, chosen: boolean): string {
       excess--
     }
   }
-  const fitted: Table = {specs: shown.map((i) => specs[i]), cells: cells.map((_, r) => shown.map((i) => values[i][r])), styles: styles.map((row) => shown.map((i) => row[i]))}
-  const out = [...captions, drawPlain(fitted, shown.map((i) => widths.get(i)!), view)]
+
+  const fitted: Table = {
+    specs: shown.map((i) => specs[i]),
+    cells: cells.map((_, r) => shown.map((i) => values[i][r])),
+    styles: styles.map((row) => shown.map((i) => row[i])),
+  }
+  const out = [
+    ...captions,
+    drawPlain(
+      fitted,
+      shown.map((i) => widths.get(i)!),
+      view,
+    ),
+  ]
   for (const note of notes) out.push(wrap(note, width, '    '))
-  if (hidden.length && !view.quiet) out.push(`(not shown at ${width} columns: ${hidden.join(', ')}; --wide shows all)`)
+  if (hidden.length > 0 && !view.quiet)
+    out.push(`(not shown at ${width} columns: ${hidden.join(', ')}; --wide shows all)`)
   return out.join('\n')
 }
 
 /** Below the narrowest table: each row as aligned `key: value` lines, a blank line between rows. */
 function renderBlocks({specs, cells}: Table): string {
   const keyWidth = Math.max(...specs.map((s) => textWidth(s.head))) + 1
-  return cells.map((row) => row.map((v, i) => `${`${specs[i].head}:`.padEnd(keyWidth)} ${v}`.trimEnd()).join('\n')).join('\n\n')
+  return cells
+    .map((row) => row.map((v, i) => `${`${specs[i].head}:`.padEnd(keyWidth)} ${v}`.trimEnd()).join('\n'))
+    .join('\n\n')
 }
 
 /** Words filled to `width`, the lines after the first indented. */
@@ -255,6 +297,7 @@ function wrap(text: string, width: number, indent: string): string {
       line = indent + word
     } else line = candidate
   }
+
   lines.push(line)
   return lines.join('\n')
 }

@@ -1,3 +1,5 @@
+// A namespace import: node before 20.12 has no styleText, and a named import of it would not even load there.
+// eslint-disable-next-line unicorn/import-style
 import * as util from 'node:util'
 
 /**

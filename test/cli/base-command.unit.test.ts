@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
+import type {CliResult} from '../helpers/cli.js'
+
 import {toAtomOpsError} from '../../src/cli/base-command.js'
 import {AtomOpsError, ConfigError, ExitCode} from '../../src/lib/errors.js'
-import type {CliResult} from '../helpers/cli.js'
 import {runInProcess} from '../helpers/in-process.js'
 
 /** No install and no config file: nothing the developer has configured is read. */
@@ -42,32 +43,64 @@ describe('toAtomOpsError: anything thrown becomes an error of a kind', () => {
 
 describe('flags and arguments: usage errors (2), one line and a hint naming the command', () => {
   test('a value of the wrong type', async () => {
-    assertError(await runInProcess('jobs:list', ['--limit', 'abc'], NOTHING), 2, /--limit: expected an integer but received: abc$/, /See: atom-ops jobs list --help$/)
+    assertError(
+      await runInProcess('jobs:list', ['--limit', 'abc'], NOTHING),
+      2,
+      /--limit: expected an integer but received: abc$/,
+      /See: atom-ops jobs list --help$/,
+    )
   })
 
   test('a mistyped flag: the nearest one', async () => {
-    assertError(await runInProcess('queue:drop', ['x', '--dryrun'], NOTHING), 2, /unknown flag --dryrun$/, /Did you mean --dry-run\? \(atom-ops queue drop --help/)
+    assertError(
+      await runInProcess('queue:drop', ['x', '--dryrun'], NOTHING),
+      2,
+      /unknown flag --dryrun$/,
+      /Did you mean --dry-run\? \(atom-ops queue drop --help/,
+    )
   })
 
   test('a missing argument: what it is, and a harmless example', async () => {
-    assertError(await runInProcess('jobs:kill', [], NOTHING), 2, /missing ID: the job id$/, /Example: atom-ops jobs kill \d+ .*--dry-run$/)
+    assertError(
+      await runInProcess('jobs:kill', [], NOTHING),
+      2,
+      /missing ID: the job id$/,
+      /Example: atom-ops jobs kill \d+ .*--dry-run$/,
+    )
   })
 
   test('out of range, checked by our own parser', async () => {
-    assertError(await runInProcess('jobs:list', ['--timeout', '0'], NOTHING), 2, /--timeout "0" is not a number of seconds between 0 and 3600$/, /Seconds as a number/)
+    assertError(
+      await runInProcess('jobs:list', ['--timeout', '0'], NOTHING),
+      2,
+      /--timeout "0" is not a number of seconds between 0 and 3600$/,
+      /Seconds as a number/,
+    )
   })
 
   test('with --json: the error as JSON on stdout, with the same exit code', async () => {
     const r = await runInProcess('jobs:list', ['--limit', 'abc', '--json'], NOTHING)
     assert.equal(r.code, 2)
     assert.equal(r.stderr, '')
-    assert.deepEqual(r.json, {error: {kind: 'usage', message: '--limit: expected an integer but received: abc', hint: 'See: atom-ops jobs list --help', exitCode: 2}})
+    assert.deepEqual(r.json, {
+      error: {
+        kind: 'usage',
+        message: '--limit: expected an integer but received: abc',
+        hint: 'See: atom-ops jobs list --help',
+        exitCode: 2,
+      },
+    })
   })
 })
 
 describe('configuration: errors of kind config (3)', () => {
   test('an unknown profile', async () => {
-    assertError(await runInProcess('jobs:list', ['--profile', 'nope'], NOTHING), 3, /unknown profile "nope"$/, /No profiles are defined; add one to \/nonexistent\/atom-ops\.yml\.$/)
+    assertError(
+      await runInProcess('jobs:list', ['--profile', 'nope'], NOTHING),
+      3,
+      /unknown profile "nope"$/,
+      /No profiles are defined; add one to \/nonexistent\/atom-ops\.yml\.$/,
+    )
   })
 
   test('config show of a root that is not there: the report, then the error; exit 3', async () => {

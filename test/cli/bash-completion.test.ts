@@ -3,8 +3,8 @@ import {spawnSync} from 'node:child_process'
 import {mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {after, before, describe, test} from 'node:test'
+import {fileURLToPath} from 'node:url'
 
 import {runCli} from '../helpers/cli.js'
 import {until} from '../helpers/wait.js'
@@ -18,7 +18,12 @@ let bashrc: string
 
 before(async () => {
   home = await realpath(await mkdtemp(join(tmpdir(), 'atom-ops-completion-')))
-  env = {HOME: home, XDG_CACHE_HOME: join(home, 'cache'), XDG_CONFIG_HOME: join(home, 'config'), XDG_DATA_HOME: join(home, 'data')}
+  env = {
+    HOME: home,
+    XDG_CACHE_HOME: join(home, 'cache'),
+    XDG_CONFIG_HOME: join(home, 'config'),
+    XDG_DATA_HOME: join(home, 'data'),
+  }
   // As the setup instructions say: printf "$(atom-ops autocomplete script bash)" >> ~/.bashrc
   const built = await runCli(['autocomplete', 'bash'], {env})
   assert.equal(built.code, 0, built.stderr)
@@ -38,10 +43,17 @@ after(async () => {
 /** What the completion function answers for each line (the last word being completed), in one real bash that sourced ~/.bashrc. */
 function complete(lines: string[][]): {spec: string; replies: string[][]} {
   const calls = lines
-    .map((words) => `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMPREPLY=(); "$fn"; echo "reply:\${COMPREPLY[*]}"`)
+    .map(
+      (words) =>
+        `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMPREPLY=(); "$fn"; echo "reply:\${COMPREPLY[*]}"`,
+    )
     .join('\n')
   const script = `source "$HOME/.bashrc"\nspec=$(complete -p atom-ops) || exit 9\necho "spec:$spec"\nfn=$(sed -n 's/.* -F \\([^ ]*\\) .*/\\1/p' <<< "$spec")\n${calls}\n`
-  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', script], {env: {PATH: process.env.PATH, ...env}, encoding: 'utf8', timeout: 30_000})
+  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', script], {
+    env: {PATH: process.env.PATH, ...env},
+    encoding: 'utf8',
+    timeout: 30_000,
+  })
   assert.equal(r.status, 0, r.stderr)
   const out = r.stdout.split('\n')
   return {
@@ -54,16 +66,28 @@ describe('bash completion from `atom-ops autocomplete`', () => {
   test('the generated script registers a completion function for atom-ops', async () => {
     const {spec} = complete([])
     assert.match(spec, /^complete -o default -F _atom-ops_autocomplete atom-ops$/)
-    assert.match(await readFile(join(home, 'cache', 'atom-ops', 'autocomplete', 'functions', 'bash', 'atom-ops.bash'), 'utf8'), /^_atom-ops_autocomplete\(\)$/m)
+    assert.match(
+      await readFile(join(home, 'cache', 'atom-ops', 'autocomplete', 'functions', 'bash', 'atom-ops.bash'), 'utf8'),
+      /^_atom-ops_autocomplete\(\)$/m,
+    )
   })
 
   test('commands complete word by word, each once; flags complete for the command, also after other flags and values', () => {
     const cases: Array<[string[], string[]]> = [
       [['atom-ops', 'jo'], ['jobs']],
       [['atom-ops', 'jobs', 'cl'], ['clear']],
-      [['atom-ops', 'worker', 're'], ['reset', 'restart']],
-      [['atom-ops', 'config', ''], ['init', 'show']],
-      [['atom-ops', ''], ['autocomplete', 'cache', 'config', 'doctor', 'guard', 'help', 'jobs', 'metrics', 'queue', 'worker']],
+      [
+        ['atom-ops', 'worker', 're'],
+        ['reset', 'restart'],
+      ],
+      [
+        ['atom-ops', 'config', ''],
+        ['init', 'show'],
+      ],
+      [
+        ['atom-ops', ''],
+        ['autocomplete', 'cache', 'config', 'doctor', 'guard', 'help', 'jobs', 'metrics', 'queue', 'worker'],
+      ],
       [['atom-ops', 'jobs', 'clear', '--dr'], ['--dry-run']],
       [['atom-ops', 'jobs', 'clear', '--force', '--dr'], ['--dry-run']],
       [['atom-ops', 'jobs', 'list', '--status', 'error', '--li'], ['--limit']],
@@ -80,40 +104,46 @@ describe('bash completion from `atom-ops autocomplete`', () => {
     )
   })
 
-  test('in an interactive bash (tmux): Tab turns `atom-ops jo` into `atom-ops jobs `, then `cl` into `clear `, then `--dr` into `--dry-run`', {skip: !hasTmux && 'needs tmux'}, async () => {
-    const socket = join(home, 'tmux.sock')
-    const tmux = (...args: string[]) => spawnSync('tmux', ['-S', socket, ...args], {encoding: 'utf8', timeout: 30_000})
-    const shell = `env -i HOME=${home} XDG_CACHE_HOME=${env.XDG_CACHE_HOME} PATH=${join(home, 'bin')}:${process.env.PATH} TERM=xterm PS1='$ ' HISTFILE= bash --noprofile --norc -i`
-    assert.equal(tmux('new-session', '-d', '-x', '150', '-y', '20', shell).status, 0)
-    // -N keeps the spaces at the ends of lines: the space completion adds after a whole word shows.
-    const screen = () => tmux('capture-pane', '-p', '-N').stdout
-    const shows = async (what: string, re: RegExp) => {
-      try {
-        await until(`the terminal to show ${what}`, async () => re.test(screen()), 30_000, 50)
-      } catch (error) {
-        throw new Error(`${(error as Error).message}; it shows:\n${screen()}`)
+  test(
+    'in an interactive bash (tmux): Tab turns `atom-ops jo` into `atom-ops jobs `, then `cl` into `clear `, then `--dr` into `--dry-run`',
+    {skip: !hasTmux && 'needs tmux'},
+    async () => {
+      const socket = join(home, 'tmux.sock')
+      const tmux = (...args: string[]) =>
+        spawnSync('tmux', ['-S', socket, ...args], {encoding: 'utf8', timeout: 30_000})
+      const shell = `env -i HOME=${home} XDG_CACHE_HOME=${env.XDG_CACHE_HOME} PATH=${join(home, 'bin')}:${process.env.PATH} TERM=xterm PS1='$ ' HISTFILE= bash --noprofile --norc -i`
+      assert.equal(tmux('new-session', '-d', '-x', '150', '-y', '20', shell).status, 0)
+      // -N keeps the spaces at the ends of lines: the space completion adds after a whole word shows.
+      const screen = () => tmux('capture-pane', '-p', '-N').stdout
+      const shows = async (what: string, re: RegExp) => {
+        try {
+          await until(`the terminal to show ${what}`, async () => re.test(screen()), 30_000, 50)
+        } catch (error) {
+          throw new Error(`${(error as Error).message}; it shows:\n${screen()}`)
+        }
       }
-    }
-    try {
-      await shows('the prompt', /^\$ $/m)
-      // As the setup instructions end: source ~/.bashrc
-      tmux('send-keys', '-l', '--', 'source ~/.bashrc; echo sourced')
-      tmux('send-keys', 'Enter')
-      await shows('the bashrc sourced', /^sourced\n\$ $/m)
-      tmux('send-keys', '-l', '--', 'atom-ops jo')
-      tmux('send-keys', 'Tab')
-      await shows('jobs', /^\$ atom-ops jobs $/m)
-      tmux('send-keys', '-l', '--', 'cl')
-      tmux('send-keys', 'Tab')
-      await shows('clear', /^\$ atom-ops jobs clear $/m)
-      tmux('send-keys', '-l', '--', '--force --dr')
-      tmux('send-keys', 'Tab')
-      await shows('--dry-run', /^\$ atom-ops jobs clear --force --dry-run $/m)
-    } finally {
-      // Wait until no server answers on the socket, so nothing writes to the folder while after() removes it
-      // (the shell keeps no history either: HISTFILE is empty).
-      tmux('kill-server')
-      await until('the tmux server to exit', async () => tmux('has-session').status !== 0, 30_000, 50)
-    }
-  })
+
+      try {
+        await shows('the prompt', /^\$ $/m)
+        // As the setup instructions end: source ~/.bashrc
+        tmux('send-keys', '-l', '--', 'source ~/.bashrc; echo sourced')
+        tmux('send-keys', 'Enter')
+        await shows('the bashrc sourced', /^sourced\n\$ $/m)
+        tmux('send-keys', '-l', '--', 'atom-ops jo')
+        tmux('send-keys', 'Tab')
+        await shows('jobs', /^\$ atom-ops jobs $/m)
+        tmux('send-keys', '-l', '--', 'cl')
+        tmux('send-keys', 'Tab')
+        await shows('clear', /^\$ atom-ops jobs clear $/m)
+        tmux('send-keys', '-l', '--', '--force --dr')
+        tmux('send-keys', 'Tab')
+        await shows('--dry-run', /^\$ atom-ops jobs clear --force --dry-run $/m)
+      } finally {
+        // Wait until no server answers on the socket, so nothing writes to the folder while after() removes it
+        // (the shell keeps no history either: HISTFILE is empty).
+        tmux('kill-server')
+        await until('the tmux server to exit', async () => tmux('has-session').status !== 0, 30_000, 50)
+      }
+    },
+  )
 })

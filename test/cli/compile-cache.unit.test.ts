@@ -14,7 +14,14 @@ const STATUS = {FAILED: 0, ENABLED: 1, ALREADY_ENABLED: 2, DISABLED: 3}
 /** A stand-in with Node 22's API (module.enableCompileCache): records the directory asked for. */
 function node22Double(status = STATUS.ENABLED): CompileCacheApi & {asked: string[]} {
   const asked: string[] = []
-  return {asked, constants: {compileCacheStatus: STATUS}, enableCompileCache: (directory?: string) => (asked.push(directory!), {status, directory})}
+  return {
+    asked,
+    constants: {compileCacheStatus: STATUS},
+    enableCompileCache(directory?: string) {
+      asked.push(directory!)
+      return {status, directory}
+    },
+  }
 }
 
 describe("Node's compile cache, where the running Node has it", () => {
@@ -33,11 +40,14 @@ describe("Node's compile cache, where the running Node has it", () => {
     await assert.rejects(stat(join(temp.path, 'node20')), {code: 'ENOENT'})
   })
 
-  test("the running Node: the API is there from 22.1 on and missing before (this run: Node " + process.versions.node + ')', () => {
-    const [major, minor] = process.versions.node.split('.').map(Number)
-    const has = typeof (nodeModule as CompileCacheApi).enableCompileCache === 'function'
-    assert.equal(has, major > 22 || (major === 22 && minor >= 1))
-  })
+  test(
+    'the running Node: the API is there from 22.1 on and missing before (this run: Node ' + process.versions.node + ')',
+    () => {
+      const [major, minor] = process.versions.node.split('.').map(Number)
+      const has = typeof (nodeModule as CompileCacheApi).enableCompileCache === 'function'
+      assert.equal(has, major > 22 || (major === 22 && minor >= 1))
+    },
+  )
 
   test("NODE_COMPILE_CACHE and NODE_DISABLE_COMPILE_CACHE are Node's own switches: left to Node", async () => {
     for (const env of [{NODE_COMPILE_CACHE: join(temp.path, 'theirs')}, {NODE_DISABLE_COMPILE_CACHE: '1'}]) {
@@ -45,6 +55,7 @@ describe("Node's compile cache, where the running Node has it", () => {
       assert.equal(enableCompileCache({...env, ATOM_OPS_STATE_DIR: join(temp.path, 'switch')}, api), 'left-to-node')
       assert.deepEqual(api.asked, [])
     }
+
     await assert.rejects(stat(join(temp.path, 'switch')), {code: 'ENOENT'})
   })
 
@@ -52,8 +63,16 @@ describe("Node's compile cache, where the running Node has it", () => {
     const file = join(temp.path, 'a-file')
     await writeFile(file, '')
     assert.equal(enableCompileCache({ATOM_OPS_STATE_DIR: join(file, 'state')}, node22Double()), 'failed')
-    assert.equal(enableCompileCache({ATOM_OPS_STATE_DIR: join(temp.path, 'refused')}, node22Double(STATUS.FAILED)), 'failed')
-    const throwing: CompileCacheApi = {constants: {compileCacheStatus: STATUS}, enableCompileCache: () => { throw new Error('boom') }}
+    assert.equal(
+      enableCompileCache({ATOM_OPS_STATE_DIR: join(temp.path, 'refused')}, node22Double(STATUS.FAILED)),
+      'failed',
+    )
+    const throwing: CompileCacheApi = {
+      constants: {compileCacheStatus: STATUS},
+      enableCompileCache() {
+        throw new Error('boom')
+      },
+    }
     assert.equal(enableCompileCache({ATOM_OPS_STATE_DIR: join(temp.path, 'throwing')}, throwing), 'failed')
     if (process.getuid?.() !== 0) {
       const locked = join(temp.path, 'locked')

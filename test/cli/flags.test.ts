@@ -18,29 +18,49 @@ let commands: Record<string, {flags: Record<string, ManifestFlag>}>
 let env: NodeJS.ProcessEnv
 
 before(async () => {
-  const manifest = JSON.parse(await readFile(new URL('oclif.manifest.json', root), 'utf8')) as {commands: typeof commands}
-  commands = Object.fromEntries(Object.entries(manifest.commands).filter(([id]) => !id.startsWith('autocomplete') && id !== 'help'))
+  const manifest = JSON.parse(await readFile(new URL('oclif.manifest.json', root), 'utf8')) as {
+    commands: typeof commands
+  }
+  commands = Object.fromEntries(
+    Object.entries(manifest.commands).filter(([id]) => !id.startsWith('autocomplete') && id !== 'help'),
+  )
   // No install, no config file: whatever fails here fails while the flags are parsed, or it is a configuration error (3).
   const dir = await mkdtemp(join(tmpdir(), 'atom-ops-flags-'))
-  env = {ATOM_OPS_ATOM_ROOT: join(dir, 'no-atom'), ATOM_OPS_CONFIG: join(dir, 'none.yml'), ATOM_OPS_STATE_DIR: join(dir, 'state'), ATOM_OPS_AUDIT_LOG: join(dir, 'audit.log')}
+  env = {
+    ATOM_OPS_ATOM_ROOT: join(dir, 'no-atom'),
+    ATOM_OPS_CONFIG: join(dir, 'none.yml'),
+    ATOM_OPS_STATE_DIR: join(dir, 'state'),
+    ATOM_OPS_AUDIT_LOG: join(dir, 'audit.log'),
+  }
 })
 
 describe('one meaning per short flag', () => {
   test('every short letter stands for one long flag in every command, and a long flag has the same letter wherever it has one', () => {
-    const shortOf = (f: ManifestFlag) => [f.char, ...(f.charAliases ?? [])].filter((x): x is string => Boolean(x)).sort().join(',')
+    const shortOf = (f: ManifestFlag) =>
+      [f.char, ...(f.charAliases ?? [])]
+        .filter((x): x is string => Boolean(x))
+        .sort()
+        .join(',')
     const meaning = new Map<string, Set<string>>()
     const letters = new Map<string, Set<string>>()
     for (const c of Object.values(commands)) {
       for (const [name, f] of Object.entries(c.flags)) {
-        for (const char of shortOf(f).split(',').filter(Boolean)) meaning.set(char, (meaning.get(char) ?? new Set()).add(`--${name}`))
+        for (const char of shortOf(f).split(',').filter(Boolean))
+          meaning.set(char, (meaning.get(char) ?? new Set()).add(`--${name}`))
         if (shortOf(f)) letters.set(name, (letters.get(name) ?? new Set()).add(shortOf(f)))
       }
     }
+
     assert.ok(meaning.size > 0, 'the manifest has short flags')
     for (const [char, names] of meaning) assert.equal(names.size, 1, `-${char} means ${[...names].join(' and ')}`)
     for (const [id, c] of Object.entries(commands)) {
       for (const [name, f] of Object.entries(c.flags)) {
-        if (letters.has(name)) assert.deepEqual(new Set([shortOf(f)]), letters.get(name), `${id} --${name}: -${shortOf(f) || '(none)'}, elsewhere -${[...letters.get(name)!].join(', -')}`)
+        if (letters.has(name))
+          assert.deepEqual(
+            new Set([shortOf(f)]),
+            letters.get(name),
+            `${id} --${name}: -${shortOf(f) || '(none)'}, elsewhere -${[...letters.get(name)!].join(', -')}`,
+          )
       }
     }
   })
@@ -66,12 +86,20 @@ function assertUsage(r: {code: number | null; stdout: string; stderr: string}, m
 describe('a mistyped flag gets the nearest one, as a mistyped command does', () => {
   test('jobs list --staus running: "Did you mean --status?", exit 2', async () => {
     const r = await runCli(['jobs', 'list', '--staus', 'running'], {env})
-    assertUsage(r, /^atom-ops: unknown flag --staus$/, /^ {2}hint: Did you mean --status\? \(atom-ops jobs list --help lists the flags and arguments\)$/)
+    assertUsage(
+      r,
+      /^atom-ops: unknown flag --staus$/,
+      /^ {2}hint: Did you mean --status\? \(atom-ops jobs list --help lists the flags and arguments\)$/,
+    )
   })
 
   test('--limt=5 (with its value attached) and a global flag: --atom-rot', async () => {
     assertUsage(await runCli(['jobs', 'list', '--limt=5'], {env}), /unknown flag --limt$/, /Did you mean --limit\?/)
-    assertUsage(await runCli(['queue', 'status', '--atom-rot', '/x'], {env}), /unknown flag --atom-rot$/, /Did you mean --atom-root\?/)
+    assertUsage(
+      await runCli(['queue', 'status', '--atom-rot', '/x'], {env}),
+      /unknown flag --atom-rot$/,
+      /Did you mean --atom-root\?/,
+    )
   })
 
   test('a short flag of the other case: worker logs -f means -F (--follow)', async () => {
@@ -79,17 +107,26 @@ describe('a mistyped flag gets the nearest one, as a mistyped command does', () 
   })
 
   test('nothing near: no guess, where to look', async () => {
-    assertUsage(await runCli(['jobs', 'list', '--frobnicate'], {env}), /unknown flag --frobnicate$/, /^ {2}hint: atom-ops jobs list --help lists the flags and arguments\.$/)
+    assertUsage(
+      await runCli(['jobs', 'list', '--frobnicate'], {env}),
+      /unknown flag --frobnicate$/,
+      /^ {2}hint: atom-ops jobs list --help lists the flags and arguments\.$/,
+    )
   })
 
   test('--json: the error object, kind usage', async () => {
     const r = await runCli(['queue', 'drop', 'x', '--dryrun', '--json'], {env})
     assert.equal(r.code, 2)
-    assert.deepEqual(r.json.error, {kind: 'usage', message: 'unknown flag --dryrun', hint: 'Did you mean --dry-run? (atom-ops queue drop --help lists the flags and arguments)', exitCode: 2})
+    assert.deepEqual(r.json.error, {
+      kind: 'usage',
+      message: 'unknown flag --dryrun',
+      hint: 'Did you mean --dry-run? (atom-ops queue drop --help lists the flags and arguments)',
+      exitCode: 2,
+    })
   })
 })
 
-describe('a missing argument: one line naming it and a hint, not oclif\'s text', () => {
+describe("a missing argument: one line naming it and a hint, not oclif's text", () => {
   test('jobs kill: "missing ID: the job id" and an example to copy that changes nothing', async () => {
     const r = await runCli(['jobs', 'kill'], {env})
     assertUsage(r, /^atom-ops: missing ID: the job id$/, /^ {2}hint: Example: atom-ops jobs kill 1234 .*--dry-run$/)
@@ -97,12 +134,24 @@ describe('a missing argument: one line naming it and a hint, not oclif\'s text',
   })
 
   test('queue drop and jobs restore name what is missing the same way', async () => {
-    assertUsage(await runCli(['queue', 'drop'], {env}), /^atom-ops: missing FUNCTION: a job class of this install \(arFindingAidJob\)/, /^ {2}hint: Example: atom-ops queue drop arFindingAidJob --dry-run$/)
-    assertUsage(await runCli(['jobs', 'restore'], {env}), /^atom-ops: missing FILE: the backup file$/, /^ {2}hint: Example: atom-ops jobs restore /)
+    assertUsage(
+      await runCli(['queue', 'drop'], {env}),
+      /^atom-ops: missing FUNCTION: a job class of this install \(arFindingAidJob\)/,
+      /^ {2}hint: Example: atom-ops queue drop arFindingAidJob --dry-run$/,
+    )
+    assertUsage(
+      await runCli(['jobs', 'restore'], {env}),
+      /^atom-ops: missing FILE: the backup file$/,
+      /^ {2}hint: Example: atom-ops jobs restore /,
+    )
   })
 
   test('jobs kill --host h 1234: the repeatable flag took the id, and the hint says so', async () => {
-    assertUsage(await runCli(['jobs', 'kill', '--host', 'h', '1234'], {env}), /missing ID/, /--host takes every value after it: put ID before it, or end its values with --/)
+    assertUsage(
+      await runCli(['jobs', 'kill', '--host', 'h', '1234'], {env}),
+      /missing ID/,
+      /--host takes every value after it: put ID before it, or end its values with --/,
+    )
   })
 })
 

@@ -21,6 +21,7 @@ describe('colour: NO_COLOR, FORCE_COLOR, --color/--no-color, terminals', () => {
   for (const [name, flag, env, tty, want] of cases) {
     test(name, () => assert.equal(colourWanted(flag, env, tty), want))
   }
+
   test('--json never colours', () => {
     assert.equal(new IOStreams({json: true}, {FORCE_COLOR: '1'}, screen()).colour, false)
   })
@@ -30,11 +31,21 @@ describe('pager', () => {
   test('$ATOM_OPS_PAGER, then $PAGER, then less -FRX; split into words, never a shell', () => {
     assert.deepEqual(pagerArgv({}), ['less', '-FRX'])
     assert.deepEqual(pagerArgv({PAGER: 'most'}), ['most'])
-    assert.deepEqual(pagerArgv({PAGER: 'most', ATOM_OPS_PAGER: "'/opt/my pager/bin/view' -x"}), ['/opt/my pager/bin/view', '-x'])
+    assert.deepEqual(pagerArgv({PAGER: 'most', ATOM_OPS_PAGER: "'/opt/my pager/bin/view' -x"}), [
+      '/opt/my pager/bin/view',
+      '-x',
+    ])
     assert.deepEqual(pagerArgv({PAGER: 'less; rm -rf /'}), ['less;', 'rm', '-rf', '/'])
   })
-  test('the pager sees no ATOM_OPS_* variable, keeps the locale and the user\'s LESS', () => {
-    const env = pagerEnv({PATH: '/bin', LANG: 'en_CA.UTF-8', LC_ALL: 'fr_CA.UTF-8', ATOM_OPS_DB_PASSWORD: 's3cr3t', MYSQL_PWD: 'x', LESS: 'R'})
+  test("the pager sees no ATOM_OPS_* variable, keeps the locale and the user's LESS", () => {
+    const env = pagerEnv({
+      PATH: '/bin',
+      LANG: 'en_CA.UTF-8',
+      LC_ALL: 'fr_CA.UTF-8',
+      ATOM_OPS_DB_PASSWORD: 's3cr3t',
+      MYSQL_PWD: 'x',
+      LESS: 'R',
+    })
     assert.deepEqual(env, {PATH: '/bin', LANG: 'en_CA.UTF-8', LC_ALL: 'fr_CA.UTF-8', LESS: 'R', LV: '-c'})
   })
   test('PAGER=cat or empty: no pager', () => {
@@ -62,12 +73,15 @@ describe('pager', () => {
       assert.equal(out.written, long + '\n')
     })
   }
+
   test('short output on a terminal is not paged', async () => {
     const out = screen(true)
-    await new IOStreams({json: false}, {PAGER: '/nonexistent/pager'}, out, {isTTY: true}, {isTTY: true}).print('one\ntwo')
+    await new IOStreams({json: false}, {PAGER: '/nonexistent/pager'}, out, {isTTY: true}, {isTTY: true}).print(
+      'one\ntwo',
+    )
     assert.equal(out.written, 'one\ntwo\n')
   })
-  test('width: the terminal\'s, none in a pipe or with --wide', () => {
+  test("width: the terminal's, none in a pipe or with --wide", () => {
     assert.equal(new IOStreams({json: false}, {}, screen(true)).columns, 80)
     assert.equal(new IOStreams({json: false}, {}, screen(false)).columns, undefined)
     assert.equal(new IOStreams({json: false, wide: true}, {}, screen(true)).columns, undefined)

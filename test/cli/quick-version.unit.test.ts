@@ -1,11 +1,10 @@
+import {Config} from '@oclif/core/config'
+import {versionAddition} from '@oclif/core/run'
 import assert from 'node:assert/strict'
 import {mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {describe, test} from 'node:test'
-
-import {Config} from '@oclif/core/config'
-import {versionAddition} from '@oclif/core/run'
+import {fileURLToPath} from 'node:url'
 
 import {quickVersion} from '../../src/cli/quick-version.js'
 import {tempDirectory} from '../helpers/temp-install.js'
@@ -13,7 +12,16 @@ import {tempDirectory} from '../helpers/temp-install.js'
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const temp = tempDirectory('quick-version')
 
-const ARGVS = [['--version'], ['--version', 'queue'], ['-v'], ['-V'], ['--help'], ['version'], ['queue', '--version'], []]
+const ARGVS = [
+  ['--version'],
+  ['--version', 'queue'],
+  ['-v'],
+  ['-V'],
+  ['--help'],
+  ['version'],
+  ['queue', '--version'],
+  [],
+]
 
 /** For every argv: answered early exactly when oclif would print the version, and then with oclif's line. */
 async function assertAsOclif(root: string): Promise<void> {
@@ -35,7 +43,15 @@ describe('--version answered before oclif loads (bin/run.js)', () => {
   test("a package.json with oclif.additionalVersionFlags (-v): oclif's flags, the same line", async () => {
     const root = join(temp.path, 'extra')
     await mkdir(root, {recursive: true})
-    await writeFile(join(root, 'package.json'), JSON.stringify({name: 'other-cli', version: '2.3.4-beta.1', type: 'module', oclif: {bin: 'other-cli', additionalVersionFlags: ['-v']}}))
+    await writeFile(
+      join(root, 'package.json'),
+      JSON.stringify({
+        name: 'other-cli',
+        version: '2.3.4-beta.1',
+        type: 'module',
+        oclif: {bin: 'other-cli', additionalVersionFlags: ['-v']},
+      }),
+    )
     await assertAsOclif(root)
   })
 

@@ -9,14 +9,14 @@ import {readFile, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, beforeEach, describe, test} from 'node:test'
 
-import {insertDescription, insertJob, insertUser} from '../support/testbed/seed.js'
-import {TestBed} from '../support/testbed/testbed.js'
 import {runCli} from '../helpers/cli.js'
 import {hasScript, plainScreen, runInPty} from '../helpers/pty.js'
+import {insertDescription, insertJob, insertUser} from '../support/testbed/seed.js'
+import {TestBed} from '../support/testbed/testbed.js'
 
 const CSV = 'arInformationObjectCsvExportJob'
 const XML = 'arInformationObjectXmlExportJob'
-const HOUR = 3600_000
+const HOUR = 3_600_000
 const noScript = !hasScript && 'script(1) not installed'
 
 let bed: TestBed
@@ -27,15 +27,29 @@ before(async () => {
   bed = await TestBed.start()
   const db = bed.database
   const archivist = await insertUser(db, 'digitisation-lead')
-  const fonds = await insertDescription(db, 'Hudson Bay Company fonds', 'hudson-bay-company-fonds-series-3-correspondence')
+  const fonds = await insertDescription(
+    db,
+    'Hudson Bay Company fonds',
+    'hudson-bay-company-fonds-series-3-correspondence',
+  )
   const now = Date.now()
   for (let i = 0; i < 14; i++) {
-    await insertJob(db, {name: i % 2 ? CSV : XML, status: i < 12 ? 'running' : 'completed', userId: archivist, objectId: fonds, createdAt: new Date(now - (2 + i) * HOUR)})
+    await insertJob(db, {
+      name: i % 2 ? CSV : XML,
+      status: i < 12 ? 'running' : 'completed',
+      userId: archivist,
+      objectId: fonds,
+      createdAt: new Date(now - (2 + i) * HOUR),
+    })
   }
+
   await bed.startWorker([CSV, XML, 'arFindingAidJob'])
   const script = join(bed.dir, 'pager.sh')
   pager = {command: `sh ${script} --from-test`, log: join(bed.dir, 'pager.log'), input: join(bed.dir, 'pager.in')}
-  await writeFile(script, `echo "called $*" >> '${pager.log}'\nenv > '${pager.log}.env'\ncat > '${pager.input}'\necho PAGER-SHOWED-IT\n`)
+  await writeFile(
+    script,
+    `echo "called $*" >> '${pager.log}'\nenv > '${pager.log}.env'\ncat > '${pager.input}'\necho PAGER-SHOWED-IT\n`,
+  )
 })
 after(async () => {
   await bed?.stop()
@@ -75,7 +89,9 @@ describe('tables fit the terminal the CLI runs in', {skip: noScript}, () => {
   })
 
   test('--wide on a narrow terminal, and a pipe: the full table with borders', async () => {
-    const wide = plainScreen((await runInPty(['jobs', 'list', '--wide', '--no-pager'], {env: bed.env(), columns: 80})).output)
+    const wide = plainScreen(
+      (await runInPty(['jobs', 'list', '--wide', '--no-pager'], {env: bed.env(), columns: 80})).output,
+    )
     const piped = await runCli(['jobs', 'list'], {env: bed.env()})
     for (const text of [wide, piped.stdout]) {
       assert.match(text, /│ id +│ name +│ status +│ user +│ started +│ completed +│ duration\/age │ related +│/)
@@ -104,7 +120,11 @@ describe('tables fit the terminal the CLI runs in', {skip: noScript}, () => {
     [50, (s: string) => /arInformat…CsvExportJob/.test(s) && /arInformat…XmlExportJob/.test(s)],
   ] as const) {
     test(`queue watch at ${columns} columns: the two export jobs stay apart`, async () => {
-      const r = await runInPty(['queue', 'watch', '--interval', '0.3'], {env: bed.env(), columns, answers: [{when: /arFindingAidJob/, type: 'q'}]})
+      const r = await runInPty(['queue', 'watch', '--interval', '0.3'], {
+        env: bed.env(),
+        columns,
+        answers: [{when: /arFindingAidJob/, type: 'q'}],
+      })
       assert.equal(r.code, 0, r.output)
       const screen = plainScreen(r.output)
       assert.ok(shown(screen), screen)
@@ -130,7 +150,11 @@ describe('long output goes through $PAGER on a terminal only', {skip: noScript},
     assert.match(r.output, /PAGER-SHOWED-IT/)
     assert.doesNotMatch(r.output, /XmlExportJob/, 'the pager, not atom-ops, drew the table')
     const env = await readFile(`${pager.log}.env`, 'utf8')
-    assert.doesNotMatch(env, /^ATOM_OPS_/m, 'the pager sees no ATOM_OPS_* variable (the database password may be there)')
+    assert.doesNotMatch(
+      env,
+      /^ATOM_OPS_/m,
+      'the pager sees no ATOM_OPS_* variable (the database password may be there)',
+    )
     assert.match(env, /^LESS=FRX$/m)
     assert.match(env, /^TERM=xterm$/m)
   })
@@ -165,7 +189,7 @@ describe('long output goes through $PAGER on a terminal only', {skip: noScript},
 })
 
 describe('colour: on a terminal only, NO_COLOR, --no-color, FORCE_COLOR', {skip: noScript}, () => {
-  const bold = /\u001b\[1m +id {2}name/
+  const bold = /\u001B\[1m +id {2}name/
 
   test('a terminal: a bold header (util.styleText)', async () => {
     assert.match((await runInPty(['jobs', 'list', '--no-pager'], {env: bed.env(), columns: 200})).output, bold)
@@ -180,13 +204,18 @@ describe('colour: on a terminal only, NO_COLOR, --no-color, FORCE_COLOR', {skip:
       const r = await runInPty(['jobs', 'list', '--no-pager', ...args], {env: bed.env(env), columns: 200})
       assert.equal(r.code, 0, r.output)
       assert.match(r.output, new RegExp(XML))
-      assert.doesNotMatch(r.output, /\u001b/)
+      assert.doesNotMatch(r.output, /\u001B/)
     })
   }
 
-  test('--no-color: the confirmation prompt is plain too (it is coloured without it, also where CI is set, which turns off inquirer\'s own colour check)', async () => {
-    const colours = /\u001b\[(1|2|3\d|9\d)m/
-    const ask = (flags: string[]) => runInPty(['jobs', 'clear', ...flags, '--name', CSV], {env: bed.env({CI: 'true'}), columns: 200, answers: [{when: /Delete \d+ job/, type: 'n\r'}]})
+  test("--no-color: the confirmation prompt is plain too (it is coloured without it, also where CI is set, which turns off inquirer's own colour check)", async () => {
+    const colours = /\u001B\[(1|2|3\d|9\d)m/
+    const ask = (flags: string[]) =>
+      runInPty(['jobs', 'clear', ...flags, '--name', CSV], {
+        env: bed.env({CI: 'true'}),
+        columns: 200,
+        answers: [{when: /Delete \d+ job/, type: 'n\r'}],
+      })
     const coloured = await ask([])
     assert.equal(coloured.code, 5, coloured.output)
     assert.match(coloured.output.slice(coloured.output.indexOf('Delete')), colours)
@@ -197,12 +226,18 @@ describe('colour: on a terminal only, NO_COLOR, --no-color, FORCE_COLOR', {skip:
   })
 
   test('a pipe: no colour, unless FORCE_COLOR or --color', async () => {
-    assert.doesNotMatch((await runCli(['jobs', 'list'], {env: bed.env()})).stdout, /\u001b/)
-    assert.match((await runCli(['jobs', 'list'], {env: bed.env({FORCE_COLOR: '1'})})).stdout, /│ \u001b\[1mid\u001b\[22m +│/)
-    assert.match((await runCli(['jobs', 'list', '--color'], {env: bed.env({NO_COLOR: '1'})})).stdout, /│ \u001b\[1mid\u001b\[22m +│/)
+    assert.doesNotMatch((await runCli(['jobs', 'list'], {env: bed.env()})).stdout, /\u001B/)
+    assert.match(
+      (await runCli(['jobs', 'list'], {env: bed.env({FORCE_COLOR: '1'})})).stdout,
+      /│ \u001B\[1mid\u001B\[22m +│/,
+    )
+    assert.match(
+      (await runCli(['jobs', 'list', '--color'], {env: bed.env({NO_COLOR: '1'})})).stdout,
+      /│ \u001B\[1mid\u001B\[22m +│/,
+    )
     const json = await runCli(['jobs', 'list', '--json'], {env: bed.env({FORCE_COLOR: '1'})})
     assert.equal(json.json.total, 14)
-    assert.doesNotMatch(json.stdout, /\u001b/)
+    assert.doesNotMatch(json.stdout, /\u001B/)
   })
 })
 
@@ -233,7 +268,11 @@ describe('--quiet, --verbose, -y/--yes', () => {
   })
 
   test('-y is --force: a scripted clear, with --quiet printing only what was deleted and the backup', async () => {
-    const id = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'completed', createdAt: new Date(Date.now() - 30 * HOUR)})
+    const id = await insertJob(bed.database, {
+      name: 'arFindingAidJob',
+      status: 'completed',
+      createdAt: new Date(Date.now() - 30 * HOUR),
+    })
     const refused = await runCli(['jobs', 'clear', '--name', 'arFindingAidJob'], {env: bed.env()})
     assert.equal(refused.code, 5)
     assert.match(refused.stderr, /--force \(or -y\)/)
@@ -245,7 +284,9 @@ describe('--quiet, --verbose, -y/--yes', () => {
     assert.equal(lines.length, 2, r.stdout)
     assert.equal((await bed.database.rows('SELECT id FROM job WHERE id = ?', [id])).length, 0)
     const again = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'completed'})
-    const yes = await runCli(['jobs', 'clear', '--name', 'arFindingAidJob', '--yes', '--no-backup', '--json'], {env: bed.env()})
+    const yes = await runCli(['jobs', 'clear', '--name', 'arFindingAidJob', '--yes', '--no-backup', '--json'], {
+      env: bed.env(),
+    })
     assert.equal(yes.code, 0, yes.stderr)
     assert.equal(yes.json.deleted, 1)
     assert.equal((await bed.database.rows('SELECT id FROM job WHERE id = ?', [again])).length, 0)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import {fileURLToPath} from 'node:url'
 import {describe, test} from 'node:test'
+import {fileURLToPath} from 'node:url'
 
 import {runCli, runProgram} from '../helpers/cli.js'
 
@@ -9,7 +9,15 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 describe('atom-ops --version', () => {
   test("bin/run.js answers before loading oclif, byte for byte what oclif's execute() prints; other arguments still reach oclif", async () => {
-    const oclif = await runProgram(process.execPath, ['--input-type=module', '-e', `const {execute} = await import('@oclif/core'); await execute({dir: ${JSON.stringify(BIN_URL)}, args: ['--version']})`], {cwd: ROOT})
+    const oclif = await runProgram(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const {execute} = await import('@oclif/core'); await execute({dir: ${JSON.stringify(BIN_URL)}, args: ['--version']})`,
+      ],
+      {cwd: ROOT},
+    )
     const ours = await runCli(['--version'])
     assert.equal(oclif.code, 0, oclif.stderr)
     assert.equal(ours.code, 0, ours.stderr)

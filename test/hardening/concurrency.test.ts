@@ -3,12 +3,12 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, beforeEach, describe, test} from 'node:test'
 
-import {insertJob} from '../support/testbed/seed.js'
 import {readBackup, summariseBackup} from '../../src/lib/jobs/backup.js'
-import {TestBed} from '../support/testbed/testbed.js'
-import {type CliResult, runCli} from '../helpers/cli.js'
 import {assertNoOrphans, holdJobRowLock, seedMany, tableCounts} from '../commands/jobs/helpers.js'
+import {type CliResult, runCli} from '../helpers/cli.js'
 import {until} from '../helpers/wait.js'
+import {insertJob} from '../support/testbed/seed.js'
+import {TestBed} from '../support/testbed/testbed.js'
 
 /**
  * Destructive job commands run at the same time on the same rows (two operators, or cron and an
@@ -23,14 +23,17 @@ after(async () => {
   await bed?.stop()
 })
 
-
 async function jobCount(): Promise<number> {
   return (await tableCounts(bed.database)).jobs
 }
 
 async function audit(): Promise<Array<Record<string, any>>> {
   const text = await readFile(join(bed.dir, 'audit.log'), 'utf8').catch(() => '')
-  return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  return text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
 }
 
 /** The object ids held by a backup file, after checking it is complete (its trailer matches). */
@@ -38,7 +41,8 @@ async function backupIds(file: string): Promise<number[]> {
   const summary = await summariseBackup(file)
   assert.equal(summary.complete, true, `${file} has its trailer`)
   const ids: number[] = []
-  for await (const e of readBackup(file)) if (e.kind === 'job' && !summary.rolledBack.includes(e.batch)) ids.push(Number(e.job.object.id))
+  for await (const e of readBackup(file))
+    if (e.kind === 'job' && !summary.rolledBack.includes(e.batch)) ids.push(Number(e.job.object.id))
   assert.equal(summary.jobs, new Set(ids).size)
   return ids
 }
@@ -69,6 +73,7 @@ describe('two jobs clear --force at once on the same rows', () => {
       assert.equal(r.stderr.trim(), '', 'nothing on stderr')
       noStack(r)
     }
+
     // Every row went exactly once: the two deleted counts add up to the rows there were.
     assert.equal(ra.json.deleted + rb.json.deleted, N, `A deleted ${ra.json.deleted}, B ${rb.json.deleted}`)
     assert.ok(rb.json.deleted + rb.json.alreadyGone <= rb.json.plan.total)
@@ -80,16 +85,24 @@ describe('two jobs clear --force at once on the same rows', () => {
     for (let id = first; id <= last; id++) assert.ok(held.has(id), `job ${id} is in a backup`)
     const records = (await audit()).slice(auditBefore).filter((x) => x.command === 'jobs:clear')
     assert.equal(records.length, 2, JSON.stringify(records))
-    assert.deepEqual(records.map((x) => x.outcome), ['done', 'done'])
+    assert.deepEqual(
+      records.map((x) => x.outcome),
+      ['done', 'done'],
+    )
     assert.equal(records[0].deleted + records[1].deleted, N)
     assert.deepEqual(new Set(records.map((x) => x.backup)), new Set([fileA, fileB]))
   })
 
   test('a second clear of the same rows, started when the first is nearly done: nothing left for it is an ordinary result', async () => {
     await seedMany(bed.database, 2000)
-    const a = runCli(['jobs', 'clear', '--force', '--no-backup', '--batch-size', '400', '--batch-pause', '150', '--json'], {env: bed.env()})
+    const a = runCli(
+      ['jobs', 'clear', '--force', '--no-backup', '--batch-size', '400', '--batch-pause', '150', '--json'],
+      {env: bed.env()},
+    )
     await until('the first clear to delete a batch', async () => (await jobCount()) < 2000)
-    const b = await runCli(['jobs', 'clear', '--force', '--no-backup', '--batch-size', '400', '--json'], {env: bed.env()})
+    const b = await runCli(['jobs', 'clear', '--force', '--no-backup', '--batch-size', '400', '--json'], {
+      env: bed.env(),
+    })
     const ra = await a
     assert.equal(ra.code, 0, ra.stderr)
     assert.equal(b.code, 0, b.stderr)
@@ -110,9 +123,14 @@ describe('jobs clear and jobs kill at once', () => {
     const holder = await holdJobRowLock(bed.db.target, 1500)
     let r: CliResult
     try {
-      const clear = runCli(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '300', '--json'], {env: bed.env(), timeoutMs: 120_000})
+      const clear = runCli(['jobs', 'clear', '--force', '--backup', file, '--batch-size', '300', '--json'], {
+        env: bed.env(),
+        timeoutMs: 120_000,
+      })
       await until('the clear to delete a batch', async () => (await jobCount()) < 3001)
-      const kill = await runCli(['jobs', 'kill', String(target), '--force', '--reason', 'test', '--json'], {env: bed.env()})
+      const kill = await runCli(['jobs', 'kill', String(target), '--force', '--reason', 'test', '--json'], {
+        env: bed.env(),
+      })
       assert.equal(kill.code, 0, kill.stdout + kill.stderr)
       assert.ok((await jobCount()) > 1, 'the clear was still working on older rows')
       await holder.release()
@@ -120,6 +138,7 @@ describe('jobs clear and jobs kill at once', () => {
     } finally {
       await holder.release().catch(() => undefined)
     }
+
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.json.deleted, 3001)
     const counts = await tableCounts(bed.database)
@@ -133,8 +152,14 @@ describe('jobs clear and jobs kill at once', () => {
   test('kill of a row the clear already deleted: one line saying there is no such job, exit 2, nothing changed', async () => {
     const target = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running'})
     await seedMany(bed.database, 2000)
-    const clear = runCli(['jobs', 'clear', '--force', '--no-backup', '--batch-size', '250', '--batch-pause', '150', '--json'], {env: bed.env()})
-    await until('the clear to delete the target', async () => (await bed.database.rows('SELECT id FROM job WHERE id = ?', [target])).length === 0)
+    const clear = runCli(
+      ['jobs', 'clear', '--force', '--no-backup', '--batch-size', '250', '--batch-pause', '150', '--json'],
+      {env: bed.env()},
+    )
+    await until(
+      'the clear to delete the target',
+      async () => (await bed.database.rows('SELECT id FROM job WHERE id = ?', [target])).length === 0,
+    )
     const kill = await runCli(['jobs', 'kill', String(target), '--force'], {env: bed.env()})
     assert.equal(kill.code, 2, kill.stderr)
     assert.match(kill.stderr, /^atom-ops: there is no job with id \d+\n {2}hint: /)
@@ -153,14 +178,19 @@ describe('jobs clear and jobs kill at once', () => {
     const lock = await holdJobRowLock(bed.db.target, 1000)
     const clear = runCli(['jobs', 'clear', '--force', '--no-backup', '--batch-size', '250', '--json'], {env: bed.env()})
     await until('the clear to delete the rows before the held one', async () => (await jobCount()) === 1001)
-    const kill = await runCli(['jobs', 'kill', String(target), '--delete', '--no-backup', '--force', '--json'], {env: bed.env()})
+    const kill = await runCli(['jobs', 'kill', String(target), '--delete', '--no-backup', '--force', '--json'], {
+      env: bed.env(),
+    })
     await lock.release()
     assert.equal(kill.code, 0, kill.stderr)
     const r = await clear
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.json.deleted, 2000)
     assert.equal(r.json.alreadyGone, 1)
-    assert.match((await runCli(['jobs', 'clear', '--force', '--no-backup'], {env: bed.env()})).stdout, /0 jobs|nothing/i)
+    assert.match(
+      (await runCli(['jobs', 'clear', '--force', '--no-backup'], {env: bed.env()})).stdout,
+      /0 jobs|nothing/i,
+    )
     assertNoOrphans(await tableCounts(bed.database))
   })
 

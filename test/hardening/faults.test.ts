@@ -3,15 +3,15 @@ import {spawn} from 'node:child_process'
 import {existsSync, writeFileSync} from 'node:fs'
 import {mkdir, readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {after, before, describe, test} from 'node:test'
+import {fileURLToPath} from 'node:url'
 
+import {seedMany} from '../commands/jobs/helpers.js'
+import {type CliResult, runCli} from '../helpers/cli.js'
 import {startGearmand} from '../support/testbed/gearmand.js'
 import {adminTarget} from '../support/testbed/mariadb.js'
 import {freePort, startBlackhole} from '../support/testbed/processes.js'
 import {TestBed} from '../support/testbed/testbed.js'
-import {type CliResult, runCli} from '../helpers/cli.js'
-import {seedMany} from '../commands/jobs/helpers.js'
 
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
@@ -43,16 +43,18 @@ const DB_PASSWORD = {ATOM_OPS_DB_PASSWORD: 'secret-pw'}
 const UNREACHABLE = /refused the connection|did not answer in time|did not answer|unreachable|timed out/i
 const MYSQL_DOWN = /^atom-ops: MySQL at atom@127\.0\.0\.1:\d+\/atom did not answer/
 /** supervisorctl's own "refused connection", or our runner's timeout for a supervisorctl that never returns. */
-const SUPERVISOR_DOWN = /supervisord is not answering: http:\/\/127\.0\.0\.1:\d+ refused connection|supervisorctl status did not finish within 6s \(commands get 3x --timeout\)/
+const SUPERVISOR_DOWN =
+  /supervisord is not answering: http:\/\/127\.0\.0\.1:\d+ refused connection|supervisorctl status did not finish within 6s \(commands get 3x --timeout\)/
 
 /** doctor's check of the service: UNKN with supervisorctl's refusal, or the runner's timeout naming its budget and the flag that raises it. */
-const DOCTOR_SUPERVISOR_DOWN = /UNKN[^\n]*(supervisord is not answering: http:\/\/127\.0\.0\.1:\d+ refused connection|supervisorctl status did not finish within 6s \(commands get 3x --timeout\))/
+const DOCTOR_SUPERVISOR_DOWN =
+  /UNKN[^\n]*(supervisord is not answering: http:\/\/127\.0\.0\.1:\d+ refused connection|supervisorctl status did not finish within 6s \(commands get 3x --timeout\))/
 
 /** Scratch files of the cases (export targets, supervisord.conf files); created in before(). */
 let work = ''
 /** A backup file written by `jobs clear` on the real bed, so `jobs restore` fails on MySQL and nothing else. */
 let backupFile = ''
-const slug = (addr: string) => addr.replace(/[^0-9A-Za-z]/g, '_')
+const slug = (addr: string) => addr.replaceAll(/[^0-9A-Za-z]/g, '_')
 const exportFile = (addr: string) => join(work, `export-${slug(addr)}.csv`)
 /** A supervisord.conf whose [supervisorctl] section points at addr (refused or silent). */
 function supervisorConf(addr: string): string {
@@ -60,45 +62,167 @@ function supervisorConf(addr: string): string {
   writeFileSync(file, `[supervisorctl]\nserverurl=http://${addr}\n`)
   return file
 }
+
 const SV = (addr: string) => ['--manager', 'supervisor', '--supervisor-config', supervisorConf(addr)]
 
 const CASES: Case[] = [
-  {name: 'queue status', service: 'gearman', args: (a) => ['queue', 'status', ...G(a)], code: 4, message: UNREACHABLE, stdout: true},
-  {name: 'queue workers', service: 'gearman', args: (a) => ['queue', 'workers', ...G(a)], code: 4, message: UNREACHABLE, stdout: true},
-  {name: 'queue jobs', service: 'gearman', args: (a) => ['queue', 'jobs', ...G(a)], code: 4, message: UNREACHABLE, stdout: true},
-  {name: 'queue ping', service: 'gearman', args: (a) => ['queue', 'ping', ...G(a)], code: 4, message: UNREACHABLE, stdout: true},
-  {name: 'queue watch', service: 'gearman', args: (a) => ['queue', 'watch', '--count', '1', ...G(a)], code: 4, message: UNREACHABLE, stdout: true},
-  {name: 'queue cancel', service: 'gearman', args: (a) => ['queue', 'cancel', 'H:vm:1', '--server', a, '--force', ...G(a)], code: 4, message: UNREACHABLE},
-  {name: 'queue drop', service: 'gearman', args: (a) => ['queue', 'drop', 'x-arFindingAidJob', '--force', ...G(a)], code: 4, message: UNREACHABLE, stdout: true},
-  {name: 'cache clear --memcached', service: 'memcached', args: (a) => ['cache', 'clear', '--memcached-server', a, '--force'], code: 4, message: UNREACHABLE, stdout: true},
-  {name: 'doctor (Gearman)', service: 'gearman', args: (a) => ['doctor', ...G(a)], code: 2, message: UNREACHABLE, stdout: true},
-  {name: 'doctor (MySQL)', service: 'mysql', args: (a) => ['doctor', ...DB(a)], code: 2, message: /MySQL at .* did not answer/, stdout: true},
-  {name: 'metrics (Gearman and MySQL)', service: 'gearman', args: (a) => ['metrics', ...G(a), ...DB(a)], code: 0, message: /atom_ops_gearman_up\{server="[^"]+"\} 0/, stdout: true},
+  {
+    name: 'queue status',
+    service: 'gearman',
+    args: (a) => ['queue', 'status', ...G(a)],
+    code: 4,
+    message: UNREACHABLE,
+    stdout: true,
+  },
+  {
+    name: 'queue workers',
+    service: 'gearman',
+    args: (a) => ['queue', 'workers', ...G(a)],
+    code: 4,
+    message: UNREACHABLE,
+    stdout: true,
+  },
+  {
+    name: 'queue jobs',
+    service: 'gearman',
+    args: (a) => ['queue', 'jobs', ...G(a)],
+    code: 4,
+    message: UNREACHABLE,
+    stdout: true,
+  },
+  {
+    name: 'queue ping',
+    service: 'gearman',
+    args: (a) => ['queue', 'ping', ...G(a)],
+    code: 4,
+    message: UNREACHABLE,
+    stdout: true,
+  },
+  {
+    name: 'queue watch',
+    service: 'gearman',
+    args: (a) => ['queue', 'watch', '--count', '1', ...G(a)],
+    code: 4,
+    message: UNREACHABLE,
+    stdout: true,
+  },
+  {
+    name: 'queue cancel',
+    service: 'gearman',
+    args: (a) => ['queue', 'cancel', 'H:vm:1', '--server', a, '--force', ...G(a)],
+    code: 4,
+    message: UNREACHABLE,
+  },
+  {
+    name: 'queue drop',
+    service: 'gearman',
+    args: (a) => ['queue', 'drop', 'x-arFindingAidJob', '--force', ...G(a)],
+    code: 4,
+    message: UNREACHABLE,
+    stdout: true,
+  },
+  {
+    name: 'cache clear --memcached',
+    service: 'memcached',
+    args: (a) => ['cache', 'clear', '--memcached-server', a, '--force'],
+    code: 4,
+    message: UNREACHABLE,
+    stdout: true,
+  },
+  {
+    name: 'doctor (Gearman)',
+    service: 'gearman',
+    args: (a) => ['doctor', ...G(a)],
+    code: 2,
+    message: UNREACHABLE,
+    stdout: true,
+  },
+  {
+    name: 'doctor (MySQL)',
+    service: 'mysql',
+    args: (a) => ['doctor', ...DB(a)],
+    code: 2,
+    message: /MySQL at .* did not answer/,
+    stdout: true,
+  },
+  {
+    name: 'metrics (Gearman and MySQL)',
+    service: 'gearman',
+    args: (a) => ['metrics', ...G(a), ...DB(a)],
+    code: 0,
+    message: /atom_ops_gearman_up\{server="[^"]+"\} 0/,
+    stdout: true,
+  },
   // The jobs commands: MySQL down or silent, everything else (the install, its good gearmand) as configured.
   {name: 'jobs list', service: 'mysql', args: (a) => ['jobs', 'list', ...DB(a)], code: 4, message: MYSQL_DOWN},
   {name: 'jobs show 1', service: 'mysql', args: (a) => ['jobs', 'show', '1', ...DB(a)], code: 4, message: MYSQL_DOWN},
-  {name: 'jobs export (stdout)', service: 'mysql', args: (a) => ['jobs', 'export', ...DB(a)], code: 4, message: MYSQL_DOWN},
+  {
+    name: 'jobs export (stdout)',
+    service: 'mysql',
+    args: (a) => ['jobs', 'export', ...DB(a)],
+    code: 4,
+    message: MYSQL_DOWN,
+  },
   {
     name: 'jobs export --output',
     service: 'mysql',
     args: (a) => ['jobs', 'export', '--output', exportFile(a), ...DB(a)],
     code: 4,
     message: MYSQL_DOWN,
-    check: async (r, a) => {
+    async check(r, a) {
       assert.equal(r.stdout, '')
       assert.ok(!existsSync(exportFile(a)), 'no export file')
       assert.ok(!existsSync(`${exportFile(a)}.partial`), 'no .partial file left')
     },
   },
   {name: 'jobs stalled', service: 'mysql', args: (a) => ['jobs', 'stalled', ...DB(a)], code: 4, message: MYSQL_DOWN},
-  {name: 'jobs kill 1 --force', service: 'mysql', args: (a) => ['jobs', 'kill', '1', '--force', ...DB(a)], code: 4, message: MYSQL_DOWN},
-  {name: 'jobs clear --force', service: 'mysql', args: (a) => ['jobs', 'clear', '--force', ...DB(a)], code: 4, message: MYSQL_DOWN},
-  {name: 'jobs restore FILE', service: 'mysql', args: (a) => ['jobs', 'restore', backupFile, ...DB(a)], code: 4, message: MYSQL_DOWN},
+  {
+    name: 'jobs kill 1 --force',
+    service: 'mysql',
+    args: (a) => ['jobs', 'kill', '1', '--force', ...DB(a)],
+    code: 4,
+    message: MYSQL_DOWN,
+  },
+  {
+    name: 'jobs clear --force',
+    service: 'mysql',
+    args: (a) => ['jobs', 'clear', '--force', ...DB(a)],
+    code: 4,
+    message: MYSQL_DOWN,
+  },
+  {
+    name: 'jobs restore FILE',
+    service: 'mysql',
+    args: (a) => ['jobs', 'restore', backupFile, ...DB(a)],
+    code: 4,
+    message: MYSQL_DOWN,
+  },
   // The worker commands under supervisord: supervisorctl against a server that refuses or never answers.
-  {name: 'worker status (supervisord)', service: 'supervisor', args: (a) => ['worker', 'status', ...SV(a)], code: 4, message: SUPERVISOR_DOWN, stdout: true},
+  {
+    name: 'worker status (supervisord)',
+    service: 'supervisor',
+    args: (a) => ['worker', 'status', ...SV(a)],
+    code: 4,
+    message: SUPERVISOR_DOWN,
+    stdout: true,
+  },
   // doctor's worker-service check under the service-manager budget: an UNKNOWN that says which budget ran out, or supervisorctl's own refusal (CRITICAL overall: the bed has no worker then).
-  {name: 'doctor (supervisord)', service: 'supervisor', args: (a) => ['doctor', ...SV(a)], code: 2, message: DOCTOR_SUPERVISOR_DOWN, stdout: true},
-  {name: 'worker restart (supervisord)', service: 'supervisor', args: (a) => ['worker', 'restart', ...SV(a), '--force', '--wait', '0'], code: 4, message: SUPERVISOR_DOWN, stdout: true},
+  {
+    name: 'doctor (supervisord)',
+    service: 'supervisor',
+    args: (a) => ['doctor', ...SV(a)],
+    code: 2,
+    message: DOCTOR_SUPERVISOR_DOWN,
+    stdout: true,
+  },
+  {
+    name: 'worker restart (supervisord)',
+    service: 'supervisor',
+    args: (a) => ['worker', 'restart', ...SV(a), '--force', '--wait', '0'],
+    code: 4,
+    message: SUPERVISOR_DOWN,
+    stdout: true,
+  },
 ]
 
 let bed: TestBed
@@ -131,7 +255,10 @@ describe('a service down or silent: clear message, documented code, no hang', ()
     for (const fault of ['refused', 'silent'] as const) {
       test(`${c.name}: ${c.service} ${fault}`, async () => {
         const addr = await address(fault)
-        const r: CliResult = await runCli([...c.args(addr), '--timeout', String(TIMEOUT_S)], {env: bed.env(DB_PASSWORD), timeoutMs: 60_000})
+        const r: CliResult = await runCli([...c.args(addr), '--timeout', String(TIMEOUT_S)], {
+          env: bed.env(DB_PASSWORD),
+          timeoutMs: 60_000,
+        })
         // Bounded by its own timeouts, not by this harness (which kills it after 60 s); the time it
         // takes is measured in bench/, never asserted here (a busy machine must not fail this test).
         assert.equal(r.signal, null, `killed by the harness: ${r.stdout}\n${r.stderr}`)
@@ -149,7 +276,10 @@ describe('a service down or silent: clear message, documented code, no hang', ()
 
 /** The CLI as a child whose output can be watched while it runs (runCli only reports at the end). */
 function spawnCli(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [BIN, ...args], {env: {PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: {PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...env},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const out = {stdout: '', stderr: '', bytes: 0, lines: 0}
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     out.bytes += d.length
@@ -176,6 +306,7 @@ function spawnCli(args: string[], env: NodeJS.ProcessEnv) {
           resolve(true)
         }
       }
+
       child.stdout.on('data', onData)
       void exited.then(() => resolve(out.bytes >= n))
     })
@@ -205,7 +336,22 @@ describe('a service killed mid-operation: reported, documented code, no stack tr
   test('queue watch: gearmand killed after the first snapshot; the later snapshots show it down, exit 4', async () => {
     const g = await startGearmand(bed.dir)
     try {
-      const run = spawnCli(['queue', 'watch', '--interval', '1', '--count', '3', '--json', '--gearman', `${g.host}:${g.port}`, '--timeout', String(TIMEOUT_S)], bed.env())
+      const run = spawnCli(
+        [
+          'queue',
+          'watch',
+          '--interval',
+          '1',
+          '--count',
+          '3',
+          '--json',
+          '--gearman',
+          `${g.host}:${g.port}`,
+          '--timeout',
+          String(TIMEOUT_S),
+        ],
+        bed.env(),
+      )
       // The first snapshot is out (one whole JSON line): the server was up for it.
       const before = await Promise.race([
         new Promise<boolean>((resolve) => {
@@ -215,6 +361,7 @@ describe('a service killed mid-operation: reported, documented code, no stack tr
               resolve(true)
             }
           }
+
           run.child.stdout.on('data', onData)
         }),
         run.exited.then(() => false),
@@ -235,6 +382,7 @@ describe('a service killed mid-operation: reported, documented code, no stack tr
         assert.equal(s.unreachable, 1)
         assert.equal(s.exitCode, 4)
       }
+
       assert.equal(code, 4, `exit code: ${run.out.stderr}`)
       assert.doesNotMatch(run.out.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace')
     } finally {
@@ -253,7 +401,13 @@ describe('a service killed mid-operation: reported, documented code, no stack tr
       // The CLI logs in as its own user, so only its connections are killed.
       const mysql = (await import('mysql2/promise')).default
       const t = adminTarget()
-      admin = await mysql.createConnection({host: t.host, port: t.port, user: t.user, password: t.password, socketPath: t.socketPath})
+      admin = await mysql.createConnection({
+        host: t.host,
+        port: t.port,
+        user: t.user,
+        password: t.password,
+        socketPath: t.socketPath,
+      })
       cliUser = `${bed.db.user}_exp`
       await admin.query('CREATE USER ?@? IDENTIFIED BY ?', [cliUser, '127.0.0.1', 'cli-pw'])
       await admin.query(`GRANT ALL PRIVILEGES ON \`${bed.db.name}\`.* TO ?@?`, [cliUser, '127.0.0.1'])
@@ -271,15 +425,20 @@ describe('a service killed mid-operation: reported, documented code, no stack tr
       void ended.then(() => (done = true))
       let kills = 0
       while (!done) {
-        const [conns] = await admin.query<Array<{id: number} & import('mysql2').RowDataPacket>>('SELECT id FROM information_schema.PROCESSLIST WHERE user = ?', [cliUser])
+        const [conns] = await admin.query<Array<import('mysql2').RowDataPacket & {id: number}>>(
+          'SELECT id FROM information_schema.PROCESSLIST WHERE user = ?',
+          [cliUser],
+        )
         for (const c of conns) {
           await admin.query('KILL ?', [Number(c.id)]).then(
             () => kills++,
             () => undefined,
           )
         }
+
         await new Promise((r) => setTimeout(r, 10))
       }
+
       return kills
     }
 
@@ -294,18 +453,30 @@ describe('a service killed mid-operation: reported, documented code, no stack tr
 
     test('to --output FILE: exit 6, one line saying how far it got, and no file left (neither FILE nor FILE.partial)', async () => {
       const file = join(work, 'killed-export.csv')
-      const run = spawnCli(['jobs', 'export', '--db', cliDb, '--output', file, '--timeout', String(TIMEOUT_S)], bed.env(CLI_PASSWORD))
+      const run = spawnCli(
+        ['jobs', 'export', '--db', cliDb, '--output', file, '--timeout', String(TIMEOUT_S)],
+        bed.env(CLI_PASSWORD),
+      )
       // Mid-stream: rows are being written (to whichever file the export writes first).
       const written = async () => {
         let n = 0
-        for (const f of (await readdir(work)).filter((x) => x.startsWith('killed-export'))) n += await stat(join(work, f)).then((s) => s.size, () => 0)
+        for (const f of (await readdir(work)).filter((x) => x.startsWith('killed-export')))
+          n += await stat(join(work, f)).then(
+            (s) => s.size,
+            () => 0,
+          )
         return n
       }
+
       for (;;) {
         if ((await written()) > 100_000) break
-        const ended = await Promise.race([run.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10))])
+        const ended = await Promise.race([
+          run.exited.then(() => true),
+          new Promise<false>((r) => setTimeout(() => r(false), 10)),
+        ])
         assert.ok(!ended, `the export ended before it was interrupted: ${run.out.stderr}`)
       }
+
       const kills = await killConnectionsUntil(run.exited)
       const {code} = await run.exited
       assert.ok(kills > 0, 'a connection was killed')
@@ -313,7 +484,10 @@ describe('a service killed mid-operation: reported, documented code, no stack tr
       assert.equal(run.out.stdout, '', 'no "Exported ..." line')
       assert.ok(!existsSync(file), 'no file under the final name')
       assert.ok(!existsSync(`${file}.partial`), 'no .partial file left behind')
-      assert.deepEqual((await readdir(work)).filter((f) => f.startsWith('killed-export')), [])
+      assert.deepEqual(
+        (await readdir(work)).filter((f) => f.startsWith('killed-export')),
+        [],
+      )
     })
 
     test('to standard output: exit 6, one line saying the output is incomplete, the output cut short', async () => {
@@ -329,16 +503,32 @@ describe('a service killed mid-operation: reported, documented code, no stack tr
 
     test('to --output FILE, interrupted by SIGINT: exit 6, how many jobs were written, no FILE and no FILE.partial', async () => {
       const file = join(work, 'interrupted-export.csv')
-      const run = spawnCli(['jobs', 'export', '--db', cliDb, '--output', file, '--page-size', '200'], bed.env(CLI_PASSWORD))
+      const run = spawnCli(
+        ['jobs', 'export', '--db', cliDb, '--output', file, '--page-size', '200'],
+        bed.env(CLI_PASSWORD),
+      )
       for (;;) {
-        if ((await stat(`${file}.partial`).then((s) => s.size, () => 0)) > 100_000) break
-        const ended = await Promise.race([run.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10))])
+        if (
+          (await stat(`${file}.partial`).then(
+            (s) => s.size,
+            () => 0,
+          )) > 100_000
+        )
+          break
+        const ended = await Promise.race([
+          run.exited.then(() => true),
+          new Promise<false>((r) => setTimeout(() => r(false), 10)),
+        ])
         assert.ok(!ended, `the export ended before it was interrupted: ${run.out.stderr}`)
       }
+
       run.child.kill('SIGINT')
       const {code} = await run.exited
       assert.equal(code, 6, run.out.stderr)
-      assert.match(run.out.stderr, /^atom-ops: interrupted: the export stopped after [1-9]\d* jobs\n {2}hint: Nothing was written to .*interrupted-export\.csv/)
+      assert.match(
+        run.out.stderr,
+        /^atom-ops: interrupted: the export stopped after [1-9]\d* jobs\n {2}hint: Nothing was written to .*interrupted-export\.csv/,
+      )
       assert.ok(!existsSync(file) && !existsSync(`${file}.partial`), 'nothing left behind')
     })
   })

@@ -2,20 +2,21 @@ import assert from 'node:assert/strict'
 import {existsSync, readFileSync} from 'node:fs'
 import {chmod, cp, mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {after, before, describe, test} from 'node:test'
+import {fileURLToPath} from 'node:url'
+
+import type {DatabaseTarget} from '../../src/lib/db/target.js'
 
 import {DB_PASSWORD_IN_ARGV} from '../../src/cli/base-command.js'
 import {findOnPath} from '../../src/lib/cache/symfony.js'
-import type {DatabaseTarget} from '../../src/lib/db/target.js'
 import {MASK} from '../../src/lib/util/secrets.js'
+import {type CliResult, runCli} from '../helpers/cli.js'
 import {freePort} from '../support/testbed/processes.js'
-import {insertJob} from '../support/testbed/seed.js'
 import {STOCK_REGISTERED_CLASSES} from '../support/testbed/schema.js'
+import {insertJob} from '../support/testbed/seed.js'
 import {gearmanWorkerCommand, type RunningSupervisord, startSupervisord} from '../support/testbed/supervisord.js'
 import {TestBed} from '../support/testbed/testbed.js'
 import {submitBackgroundJob} from '../support/testbed/workers.js'
-import {type CliResult, runCli} from '../helpers/cli.js'
 
 /**
  * The bed's database password (quotes, a backslash, `$`, non-ASCII) never appears, raw, percent-encoded or
@@ -23,8 +24,12 @@ import {type CliResult, runCli} from '../helpers/cli.js'
  * on success paths (destructive commands really run with --force against the bed) and on error paths
  * (MySQL refused with the password in --db, the login refused, Gearman down).
  */
-const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../../oclif.manifest.json', import.meta.url)), 'utf8')) as {commands: Record<string, unknown>}
-const commands = Object.keys(manifest.commands).filter((id) => !id.startsWith('autocomplete') && id !== 'help').sort()
+const manifest = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../../oclif.manifest.json', import.meta.url)), 'utf8'),
+) as {commands: Record<string, unknown>}
+const commands = Object.keys(manifest.commands)
+  .filter((id) => !id.startsWith('autocomplete') && id !== 'help')
+  .sort()
 
 let bed: TestBed
 let sup: RunningSupervisord
@@ -41,17 +46,27 @@ const SUCCESS: Record<string, {args: () => string[] | Promise<string[]>}> = {
   'config:init': {args: () => ['--root', bed.realRoot, '--dry-run']},
   doctor: {args: () => ['--fix', '--force', ...sv()]},
   'jobs:clear': {
-    args: async () => {
+    async args() {
       await insertJob(bed.database, {name: 'arFindingAidJob', status: 'completed'})
       return ['--inactive', '--force', '--backup', join(bed.dir, 'secrets-backup.ndjson')]
     },
   },
   'jobs:backups': {args: () => ['--prune', '--keep', '5', '--force']},
   'jobs:export': {args: () => ['--format', 'json']},
-  'jobs:kill': {args: async () => [String(await insertJob(bed.database, {name: 'arObjectMoveJob', status: 'running', notes: ['n']})), '--force', '--no-queue']},
+  'jobs:kill': {
+    args: async () => [
+      String(await insertJob(bed.database, {name: 'arObjectMoveJob', status: 'running', notes: ['n']})),
+      '--force',
+      '--no-queue',
+    ],
+  },
   'jobs:list': {args: () => []},
   'jobs:restore': {args: () => [join(bed.dir, 'secrets-backup.ndjson')]},
-  'jobs:show': {args: async () => [String(await insertJob(bed.database, {name: 'arFindingAidJob', status: 'error', errorNote: 'boom'}))]},
+  'jobs:show': {
+    args: async () => [
+      String(await insertJob(bed.database, {name: 'arFindingAidJob', status: 'error', errorNote: 'boom'})),
+    ],
+  },
   'jobs:stalled': {args: () => []},
   'jobs:stats': {args: () => []},
   'guard:run': {args: () => [...sv()]},
@@ -60,7 +75,7 @@ const SUCCESS: Record<string, {args: () => string[] | Promise<string[]>}> = {
   'guard:uninstall': {args: () => ['--force']},
   metrics: {args: () => []},
   'queue:cancel': {
-    args: async () => {
+    async args() {
       await submitBackgroundJob(bed.servers[0], bed.fn('arSecretsCancelJob'), 'w')
       const r = await runCli(['queue', 'jobs', '--json'], {env: bed.env()})
       const handle = /"(H:[^"]+)"/.exec(r.stdout)?.[1]
@@ -69,7 +84,7 @@ const SUCCESS: Record<string, {args: () => string[] | Promise<string[]>}> = {
     },
   },
   'queue:drop': {
-    args: async () => {
+    async args() {
       await submitBackgroundJob(bed.servers[0], bed.fn(DROP_CLASS), 'w')
       return [bed.fn(DROP_CLASS), '--force']
     },
@@ -88,12 +103,27 @@ const SUCCESS: Record<string, {args: () => string[] | Promise<string[]>}> = {
 }
 
 /** A plausible value for each required argument name, for the error paths. */
-const SAMPLE_ARG: Record<string, string[]> = {'jobs:kill': ['1', '--force'], 'jobs:show': ['1'], 'jobs:restore': ['/nonexistent/backup.ndjson'], 'queue:cancel': ['H:x:1', '--force'], 'queue:drop': ['fn', '--force'], 'queue:watch': ['--count', '1']}
+const SAMPLE_ARG: Record<string, string[]> = {
+  'jobs:kill': ['1', '--force'],
+  'jobs:show': ['1'],
+  'jobs:restore': ['/nonexistent/backup.ndjson'],
+  'queue:cancel': ['H:x:1', '--force'],
+  'queue:drop': ['fn', '--force'],
+  'queue:watch': ['--count', '1'],
+}
 
 before(async () => {
   bed = await TestBed.start()
   sup = await startSupervisord(join(bed.dir, 'supervisor'), {
-    programs: [{name: 'atom-worker', command: gearmanWorkerCommand(bed.servers[0], STOCK_REGISTERED_CLASSES.map((c) => bed.fn(c)))}],
+    programs: [
+      {
+        name: 'atom-worker',
+        command: gearmanWorkerCommand(
+          bed.servers[0],
+          STOCK_REGISTERED_CLASSES.map((c) => bed.fn(c)),
+        ),
+      },
+    ],
   })
   const pw = bed.db.target.password!
   assert.match(pw, /['"\\$]/, 'the bed password is the distinctive one')
@@ -107,34 +137,65 @@ after(async () => {
 async function assertNoSecret(r: CliResult, what: string, extra: string[] = []): Promise<void> {
   const audit = existsSync(join(bed.dir, 'audit.log')) ? await readFile(join(bed.dir, 'audit.log'), 'utf8') : ''
   for (const form of [...forms, ...extra]) {
-    assert.ok(!r.stdout.includes(form), `${what}: the password (${JSON.stringify(form)}) on stdout:\n${r.stdout.slice(0, 3000)}`)
+    assert.ok(
+      !r.stdout.includes(form),
+      `${what}: the password (${JSON.stringify(form)}) on stdout:\n${r.stdout.slice(0, 3000)}`,
+    )
     assert.ok(!r.stderr.includes(form), `${what}: the password on stderr:\n${r.stderr}`)
     assert.ok(!audit.includes(form), `${what}: the password in the audit log`)
   }
+
   assert.doesNotMatch(r.stderr, /\bat .+:\d+:\d+\)?$/m, `${what}: no stack trace`)
 }
 
 describe('the database password never appears', () => {
   test('every command has a success-path case', () => {
-    assert.deepEqual(commands.filter((id) => !SUCCESS[id]), [])
+    assert.deepEqual(
+      commands.filter((id) => !SUCCESS[id]),
+      [],
+    )
   })
 
   /** Commands that change nothing run concurrently first; the others one after the other (clear before restore, stop before start). */
-  const READ_ONLY = new Set(['config:show', 'guard:status', 'jobs:export', 'jobs:list', 'jobs:show', 'jobs:stalled', 'jobs:stats', 'metrics', 'queue:jobs', 'queue:ping', 'queue:status', 'queue:watch', 'queue:workers', 'worker:logs', 'worker:status'])
-  for (const readOnly of [true, false]) describe(`success paths, human and --json (${readOnly ? 'read-only, concurrently' : 'destructive, in order'})`, {concurrency: readOnly ? 3 : 1}, () => {
-    for (const id of Object.keys(SUCCESS).filter((c) => READ_ONLY.has(c) === readOnly)) {
-      // start and restart wait for Gearman to show the workers again (seconds): one form each.
-      const forms = id === 'worker:restart' ? [false] : id === 'worker:start' ? [true] : [false, true]
-      for (const json of forms) {
-        test(`${id.replace(/:/g, ' ')}${json ? ' --json' : ''}`, async () => {
-          const r = await runCli([...id.split(':'), ...(await SUCCESS[id].args()), ...(json ? ['--json'] : []), '--timeout', '3'], {env: bed.env(), timeoutMs: 60_000})
-          assert.notEqual(r.signal, 'SIGKILL', `hung: ${r.stderr}`)
-          assert.ok(r.code !== null && r.code <= 6, `exit ${r.code}: ${r.stderr}`)
-          await assertNoSecret(r, id)
-        })
-      }
-    }
-  })
+  const READ_ONLY = new Set([
+    'config:show',
+    'guard:status',
+    'jobs:export',
+    'jobs:list',
+    'jobs:show',
+    'jobs:stalled',
+    'jobs:stats',
+    'metrics',
+    'queue:jobs',
+    'queue:ping',
+    'queue:status',
+    'queue:watch',
+    'queue:workers',
+    'worker:logs',
+    'worker:status',
+  ])
+  for (const readOnly of [true, false])
+    describe(
+      `success paths, human and --json (${readOnly ? 'read-only, concurrently' : 'destructive, in order'})`,
+      {concurrency: readOnly ? 3 : 1},
+      () => {
+        for (const id of Object.keys(SUCCESS).filter((c) => READ_ONLY.has(c) === readOnly)) {
+          // start and restart wait for Gearman to show the workers again (seconds): one form each.
+          const forms = id === 'worker:restart' ? [false] : id === 'worker:start' ? [true] : [false, true]
+          for (const json of forms) {
+            test(`${id.replaceAll(':', ' ')}${json ? ' --json' : ''}`, async () => {
+              const r = await runCli(
+                [...id.split(':'), ...(await SUCCESS[id].args()), ...(json ? ['--json'] : []), '--timeout', '3'],
+                {env: bed.env(), timeoutMs: 60_000},
+              )
+              assert.notEqual(r.signal, 'SIGKILL', `hung: ${r.stderr}`)
+              assert.ok(r.code !== null && r.code <= 6, `exit ${r.code}: ${r.stderr}`)
+              await assertNoSecret(r, id)
+            })
+          }
+        }
+      },
+    )
 
   test('the destructive commands really ran (the success paths are not vacuous)', async () => {
     const audit = await readFile(join(bed.dir, 'audit.log'), 'utf8')
@@ -162,7 +223,10 @@ describe('the database password never appears', () => {
     const user = () => encodeURIComponent(bed.db.target.user)
     const pw = () => encodeURIComponent(bed.db.target.password!)
     const FAULTS: Record<string, () => string[]> = {
-      'MySQL refused, the password in --db': () => ['--db', `mysql://${user()}:${pw()}@127.0.0.1:${refused}/${bed.db.target.database}`],
+      'MySQL refused, the password in --db': () => [
+        '--db',
+        `mysql://${user()}:${pw()}@127.0.0.1:${refused}/${bed.db.target.database}`,
+      ],
       'the login refused (a wrong password that contains the real one)': () => [
         '--db',
         `mysql://${user()}:${pw()}${encodeURIComponent('-wrong')}@${bed.db.target.host}:${bed.db.target.port}/${bed.db.target.database}`,
@@ -174,9 +238,20 @@ describe('the database password never appears', () => {
       // The worker commands talk to Gearman, not MySQL (the --db URL itself is covered by every other command).
       for (const id of commands.filter((c) => fault === 'Gearman down' || !c.startsWith('worker:'))) {
         const json = i++ % 2 === 1
-        test(`${fault}: ${id.replace(/:/g, ' ')}${json ? ' --json' : ''}`, async () => {
+        test(`${fault}: ${id.replaceAll(':', ' ')}${json ? ' --json' : ''}`, async () => {
           const extra = id.startsWith('worker') || id === 'doctor' ? sv() : []
-          const r = await runCli([...id.split(':'), ...(SAMPLE_ARG[id] ?? []), ...extra, ...flags(), ...(json ? ['--json'] : []), '--timeout', '2'], {env: bed.env(), timeoutMs: 60_000})
+          const r = await runCli(
+            [
+              ...id.split(':'),
+              ...(SAMPLE_ARG[id] ?? []),
+              ...extra,
+              ...flags(),
+              ...(json ? ['--json'] : []),
+              '--timeout',
+              '2',
+            ],
+            {env: bed.env(), timeoutMs: 60_000},
+          )
           assert.notEqual(r.signal, 'SIGKILL', `hung: ${r.stderr}`)
           await assertNoSecret(r, `${id} (${fault})`, [`${bed.db.target.password}-wrong`])
         })
@@ -188,8 +263,11 @@ describe('the database password never appears', () => {
 /** The bed's database as a URL without its password. */
 function urlWithoutPassword(t: DatabaseTarget): string {
   const user = encodeURIComponent(t.user)
-  return t.socketPath ? `mysql://${user}@localhost/${t.database}?socket=${encodeURIComponent(t.socketPath)}` : `mysql://${user}@${t.host}:${t.port}/${t.database}`
+  return t.socketPath
+    ? `mysql://${user}@localhost/${t.database}?socket=${encodeURIComponent(t.socketPath)}`
+    : `mysql://${user}@${t.host}:${t.port}/${t.database}`
 }
+
 function urlWithPassword(t: DatabaseTarget): string {
   return urlWithoutPassword(t).replace('@', `:${encodeURIComponent(t.password)}@`)
 }
@@ -212,7 +290,10 @@ describe('programs atom-ops runs inherit no secret', () => {
   function assertClean(env: Record<string, string>, what: string): void {
     const leaked = names(env).filter((n) => n.startsWith('ATOM_OPS_') || n === 'MYSQL_PWD' || n === 'SOME_OTHER_TOKEN')
     assert.deepEqual(leaked, [], `${what}: ${leaked.join(', ')} reached the program`)
-    assert.ok(!Object.values(env).some((v) => forms.some((f) => v.includes(f))), `${what}: the password is in the program's environment`)
+    assert.ok(
+      !Object.values(env).some((v) => forms.some((f) => v.includes(f))),
+      `${what}: the password is in the program's environment`,
+    )
     assert.equal(env.LC_ALL, 'C', `${what}: the runner's own settings are there`)
     assert.ok(env.PATH, `${what}: PATH reaches it (programs are found through it)`)
   }
@@ -222,133 +303,216 @@ describe('programs atom-ops runs inherit no secret', () => {
     await mkdir(dir, {recursive: true})
     const dump = join(dir, 'systemctl.env.json')
     // A stand-in systemctl that records the environment it was given, then fails as a broken manager would.
-    await writeFile(join(dir, 'systemctl'), `#!${process.execPath}\nrequire('fs').writeFileSync(${JSON.stringify(dump)}, JSON.stringify(process.env))\nprocess.exit(1)\n`)
+    await writeFile(
+      join(dir, 'systemctl'),
+      `#!${process.execPath}\nrequire('fs').writeFileSync(${JSON.stringify(dump)}, JSON.stringify(process.env))\nprocess.exit(1)\n`,
+    )
     await chmod(join(dir, 'systemctl'), 0o755)
-    const r = await runCli(['worker', 'status', '--manager', 'systemd', '--unit', 'atom-worker', '--json', '--timeout', '3'], {
-      env: bed.env({...HOSTILE_ENV(), PATH: `${dir}:${process.env.PATH}`}),
-      timeoutMs: 60_000,
-    })
+    const r = await runCli(
+      ['worker', 'status', '--manager', 'systemd', '--unit', 'atom-worker', '--json', '--timeout', '3'],
+      {
+        env: bed.env({...HOSTILE_ENV(), PATH: `${dir}:${process.env.PATH}`}),
+        timeoutMs: 60_000,
+      },
+    )
     assert.ok(existsSync(dump), `systemctl was run: ${r.stdout} ${r.stderr}`)
     assertClean(JSON.parse(await readFile(dump, 'utf8')), 'systemctl')
     await assertNoSecret(r, 'worker status with secrets in the environment')
   })
 
-  test('php symfony cc (cache clear) sees no ATOM_OPS_* and no MYSQL_PWD', {skip: php ? false : 'php is not installed here: the php path is not exercised'}, async () => {
-    const root = join(bed.dir, 'env-php-root')
-    await cp(bed.realRoot, root, {recursive: true})
-    const dump = join(bed.dir, 'php.env.json')
-    // Our stand-in for AtoM's symfony entry point: records getenv(), clears nothing.
-    await writeFile(join(root, 'symfony'), `<?php\nfile_put_contents(${JSON.stringify(dump)}, json_encode(getenv()));\necho ">> cache    Clearing cache\\n";\n`)
-    const r = await runCli(['cache', 'clear', '--symfony', '--force', '--atom-root', root, '--timeout', '5'], {env: bed.env(HOSTILE_ENV()), timeoutMs: 120_000})
-    assert.equal(r.code, 0, r.stdout + r.stderr)
-    assert.match(r.stdout, /php symfony cc/)
-    assertClean(JSON.parse(await readFile(dump, 'utf8')), 'php symfony cc')
-    await assertNoSecret(r, 'cache clear with secrets in the environment')
-  })
+  test(
+    'php symfony cc (cache clear) sees no ATOM_OPS_* and no MYSQL_PWD',
+    {skip: php ? false : 'php is not installed here: the php path is not exercised'},
+    async () => {
+      const root = join(bed.dir, 'env-php-root')
+      await cp(bed.realRoot, root, {recursive: true})
+      const dump = join(bed.dir, 'php.env.json')
+      // Our stand-in for AtoM's symfony entry point: records getenv(), clears nothing.
+      await writeFile(
+        join(root, 'symfony'),
+        `<?php\nfile_put_contents(${JSON.stringify(dump)}, json_encode(getenv()));\necho ">> cache    Clearing cache\\n";\n`,
+      )
+      const r = await runCli(['cache', 'clear', '--symfony', '--force', '--atom-root', root, '--timeout', '5'], {
+        env: bed.env(HOSTILE_ENV()),
+        timeoutMs: 120_000,
+      })
+      assert.equal(r.code, 0, r.stdout + r.stderr)
+      assert.match(r.stdout, /php symfony cc/)
+      assertClean(JSON.parse(await readFile(dump, 'utf8')), 'php symfony cc')
+      await assertNoSecret(r, 'cache clear with secrets in the environment')
+    },
+  )
 })
 
-describe('the password without --db carrying it: ATOM_OPS_DB_PASSWORD, --db-password-file, db_password_file', {concurrency: 3}, () => {
-  let file = ''
-  let openFile = ''
-  before(async () => {
-    file = join(bed.dir, 'db.password')
-    // The password alone on the first line; the line ending is not part of it.
-    await writeFile(file, `${bed.db.target.password}\nignored second line\n`, {mode: 0o600})
-    await chmod(file, 0o600)
-    openFile = join(bed.dir, 'db-open.password')
-    await writeFile(openFile, `${bed.db.target.password}\n`)
-    await chmod(openFile, 0o644)
-  })
+describe(
+  'the password without --db carrying it: ATOM_OPS_DB_PASSWORD, --db-password-file, db_password_file',
+  {concurrency: 3},
+  () => {
+    let file = ''
+    let openFile = ''
+    before(async () => {
+      file = join(bed.dir, 'db.password')
+      // The password alone on the first line; the line ending is not part of it.
+      await writeFile(file, `${bed.db.target.password}\nignored second line\n`, {mode: 0o600})
+      await chmod(file, 0o600)
+      openFile = join(bed.dir, 'db-open.password')
+      await writeFile(openFile, `${bed.db.target.password}\n`)
+      await chmod(openFile, 0o644)
+    })
 
-  /** A real query against the bed's database, human and --json; no warning, no password anywhere. */
-  async function works(args: string[], env: NodeJS.ProcessEnv, source: RegExp): Promise<void> {
-    await insertJob(bed.database, {name: 'arPasswordSourceJob', status: 'completed'})
-    const list = await runCli(['jobs', 'list', '--name', 'arPasswordSourceJob', '--json', ...args], {env: bed.env(env)})
-    assert.equal(list.code, 0, list.stderr)
-    assert.ok(list.json.total >= 1, list.stdout)
-    assert.equal(list.stderr, '', 'no warning: the command line holds no password')
-    await assertNoSecret(list, `jobs list ${args.join(' ')}`)
-    const show = await runCli(['config', 'show', '--json', ...args], {env: bed.env(env)})
-    assert.equal(show.code, 0, show.stderr)
-    assert.equal(show.json.database.password, MASK)
-    assert.match(show.json.database.passwordSource, source)
-    const human = await runCli(['config', 'show', ...args], {env: bed.env(env)})
-    assert.match(human.stdout, /password\s*│\s*\*{8}\s*│/)
-    await assertNoSecret(show, 'config show --json')
-    await assertNoSecret(human, 'config show')
-  }
-
-  test('--db without a password and ATOM_OPS_DB_PASSWORD', () => works(['--db', urlWithoutPassword(bed.db.target)], {ATOM_OPS_DB_PASSWORD: bed.db.target.password}, /^env ATOM_OPS_DB_PASSWORD$/))
-
-  test('--db without a password and --db-password-file FILE (first line)', () => works(['--db', urlWithoutPassword(bed.db.target), '--db-password-file', file], {}, new RegExp(`^flag --db-password-file ${file}$`)))
-
-  test('ATOM_OPS_DB without a password and ATOM_OPS_DB_PASSWORD_FILE', () => works([], {ATOM_OPS_DB: urlWithoutPassword(bed.db.target), ATOM_OPS_DB_PASSWORD_FILE: file}, /^env ATOM_OPS_DB_PASSWORD_FILE /))
-
-  test("a profile's db and db_password_file", async () => {
-    const config = join(bed.dir, 'password-profile.yml')
-    await writeFile(config, `default: site\nprofiles:\n  site:\n    atom_root: ${bed.root}\n    db: ${JSON.stringify(urlWithoutPassword(bed.db.target))}\n    db_password_file: ${file}\n`)
-    await works([], {ATOM_OPS_CONFIG: config}, /^profile site .*db_password_file /)
-  })
-
-  test('--db-password-file wins over ATOM_OPS_DB_PASSWORD; a password inside the URL wins over both', async () => {
-    const flag = await runCli(['config', 'show', '--json', '--db', urlWithoutPassword(bed.db.target), '--db-password-file', file], {env: bed.env({ATOM_OPS_DB_PASSWORD: 'not-this-one'})})
-    assert.match(flag.json.database.passwordSource, /^flag --db-password-file /)
-    const inUrl = await runCli(['config', 'show', '--json'], {env: bed.env({ATOM_OPS_DB: urlWithPassword(bed.db.target), ATOM_OPS_DB_PASSWORD: 'not-this-one'})})
-    assert.equal(inUrl.json.database.passwordSource, 'env ATOM_OPS_DB')
-    await assertNoSecret(inUrl, 'config show, password in ATOM_OPS_DB')
-  })
-
-  test('a password file other users can read is refused, unread: exit 3, one line and a hint', async () => {
-    for (const json of [false, true]) {
-      const r = await runCli(['jobs', 'list', '--db', urlWithoutPassword(bed.db.target), '--db-password-file', openFile, ...(json ? ['--json'] : [])], {env: bed.env()})
-      assert.equal(r.code, 3, r.stdout + r.stderr)
-      if (json) assert.match(r.json.error.message, /readable by other users \(mode 0644\)/)
-      else assert.match(r.stderr, /^atom-ops: --db-password-file \S+ is readable by other users \(mode 0644\): not read\n {2}hint: chmod 600 \S+: .*\n$/)
-      await assertNoSecret(r, 'a group/other-readable password file')
+    /** A real query against the bed's database, human and --json; no warning, no password anywhere. */
+    async function works(args: string[], env: NodeJS.ProcessEnv, source: RegExp): Promise<void> {
+      await insertJob(bed.database, {name: 'arPasswordSourceJob', status: 'completed'})
+      const list = await runCli(['jobs', 'list', '--name', 'arPasswordSourceJob', '--json', ...args], {
+        env: bed.env(env),
+      })
+      assert.equal(list.code, 0, list.stderr)
+      assert.ok(list.json.total >= 1, list.stdout)
+      assert.equal(list.stderr, '', 'no warning: the command line holds no password')
+      await assertNoSecret(list, `jobs list ${args.join(' ')}`)
+      const show = await runCli(['config', 'show', '--json', ...args], {env: bed.env(env)})
+      assert.equal(show.code, 0, show.stderr)
+      assert.equal(show.json.database.password, MASK)
+      assert.match(show.json.database.passwordSource, source)
+      const human = await runCli(['config', 'show', ...args], {env: bed.env(env)})
+      assert.match(human.stdout, /password\s*│\s*\*{8}\s*│/)
+      await assertNoSecret(show, 'config show --json')
+      await assertNoSecret(human, 'config show')
     }
-  })
 
-  test('a wrong password from the file: the login is refused, neither password shown', async () => {
-    const wrong = join(bed.dir, 'wrong.password')
-    await writeFile(wrong, `${bed.db.target.password}-wrong\n`, {mode: 0o600})
-    const r = await runCli(['jobs', 'list', '--db', urlWithoutPassword(bed.db.target), '--db-password-file', wrong], {env: bed.env()})
-    assert.ok(r.code === 3 || r.code === 4, r.stderr)
-    assert.match(r.stderr, /^atom-ops: [^\n]*\n {2}hint: [^\n]*\n$/)
-    await assertNoSecret(r, 'a wrong password file', [`${bed.db.target.password}-wrong`])
-  })
+    test('--db without a password and ATOM_OPS_DB_PASSWORD', () =>
+      works(
+        ['--db', urlWithoutPassword(bed.db.target)],
+        {ATOM_OPS_DB_PASSWORD: bed.db.target.password},
+        /^env ATOM_OPS_DB_PASSWORD$/,
+      ))
 
-  test('usage errors: a password file with no --db URL, or with a URL that has a password; a missing file is exit 3', async () => {
-    const noUrl = await runCli(['jobs', 'list', '--db-password-file', file], {env: bed.env()})
-    assert.equal(noUrl.code, 2, noUrl.stderr)
-    assert.match(noUrl.stderr, /^atom-ops: --db-password-file needs a --db URL/)
-    const both = await runCli(['config', 'show', '--db', urlWithPassword(bed.db.target), '--db-password-file', file], {env: bed.env()})
-    assert.equal(both.code, 2, both.stderr)
-    assert.match(both.stderr, /--db-password-file: --db already carries a password/)
-    const missing = await runCli(['jobs', 'list', '--db', urlWithoutPassword(bed.db.target), '--db-password-file', join(bed.dir, 'no-such-file')], {env: bed.env()})
-    assert.equal(missing.code, 3, missing.stderr)
-    assert.match(missing.stderr, /^atom-ops: --db-password-file not found: /)
-    for (const r of [noUrl, both, missing]) await assertNoSecret(r, 'usage errors')
-  })
+    test('--db without a password and --db-password-file FILE (first line)', () =>
+      works(
+        ['--db', urlWithoutPassword(bed.db.target), '--db-password-file', file],
+        {},
+        new RegExp(`^flag --db-password-file ${file}$`),
+      ))
 
-  test('a password inside --db: one warning on stderr (also with --json, whose stdout stays JSON); none from ATOM_OPS_DB or config.php', async () => {
-    const warning = `atom-ops: warning: ${DB_PASSWORD_IN_ARGV}\n`
-    assert.equal(DB_PASSWORD_IN_ARGV, '--db carries a password: every local user can see it in ps; use ATOM_OPS_DB_PASSWORD or --db-password-file')
-    const human = await runCli(['jobs', 'list', '--db', urlWithPassword(bed.db.target)], {env: bed.env()})
-    assert.equal(human.code, 0, human.stderr)
-    assert.equal(human.stderr, warning)
-    const json = await runCli(['jobs', 'list', '--json', '--db', urlWithPassword(bed.db.target)], {env: bed.env()})
-    assert.equal(json.code, 0, json.stderr)
-    assert.equal(json.stderr, warning)
-    assert.ok(json.json, 'stdout is the JSON document alone')
-    // A failing command still warns once, before its one-line error.
-    const failing = await runCli(['jobs', 'show', '999999', '--db', urlWithPassword(bed.db.target)], {env: bed.env()})
-    assert.equal(failing.code, 2)
-    assert.match(failing.stderr, new RegExp(`^${warning.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}atom-ops: [^\n]*\n {2}hint: [^\n]*\n$`))
-    for (const r of [human, json, failing]) await assertNoSecret(r, 'a password in --db')
-    for (const env of [{ATOM_OPS_DB: urlWithPassword(bed.db.target)}, {}]) {
-      const quiet = await runCli(['jobs', 'list'], {env: bed.env(env)})
-      assert.equal(quiet.code, 0, quiet.stderr)
-      assert.equal(quiet.stderr, '', `no warning for ${Object.keys(env).join(', ') || 'config.php'}`)
-    }
-  })
-})
+    test('ATOM_OPS_DB without a password and ATOM_OPS_DB_PASSWORD_FILE', () =>
+      works(
+        [],
+        {ATOM_OPS_DB: urlWithoutPassword(bed.db.target), ATOM_OPS_DB_PASSWORD_FILE: file},
+        /^env ATOM_OPS_DB_PASSWORD_FILE /,
+      ))
+
+    test("a profile's db and db_password_file", async () => {
+      const config = join(bed.dir, 'password-profile.yml')
+      await writeFile(
+        config,
+        `default: site\nprofiles:\n  site:\n    atom_root: ${bed.root}\n    db: ${JSON.stringify(urlWithoutPassword(bed.db.target))}\n    db_password_file: ${file}\n`,
+      )
+      await works([], {ATOM_OPS_CONFIG: config}, /^profile site .*db_password_file /)
+    })
+
+    test('--db-password-file wins over ATOM_OPS_DB_PASSWORD; a password inside the URL wins over both', async () => {
+      const flag = await runCli(
+        ['config', 'show', '--json', '--db', urlWithoutPassword(bed.db.target), '--db-password-file', file],
+        {env: bed.env({ATOM_OPS_DB_PASSWORD: 'not-this-one'})},
+      )
+      assert.match(flag.json.database.passwordSource, /^flag --db-password-file /)
+      const inUrl = await runCli(['config', 'show', '--json'], {
+        env: bed.env({ATOM_OPS_DB: urlWithPassword(bed.db.target), ATOM_OPS_DB_PASSWORD: 'not-this-one'}),
+      })
+      assert.equal(inUrl.json.database.passwordSource, 'env ATOM_OPS_DB')
+      await assertNoSecret(inUrl, 'config show, password in ATOM_OPS_DB')
+    })
+
+    test('a password file other users can read is refused, unread: exit 3, one line and a hint', async () => {
+      for (const json of [false, true]) {
+        const r = await runCli(
+          [
+            'jobs',
+            'list',
+            '--db',
+            urlWithoutPassword(bed.db.target),
+            '--db-password-file',
+            openFile,
+            ...(json ? ['--json'] : []),
+          ],
+          {env: bed.env()},
+        )
+        assert.equal(r.code, 3, r.stdout + r.stderr)
+        if (json) assert.match(r.json.error.message, /readable by other users \(mode 0644\)/)
+        else
+          assert.match(
+            r.stderr,
+            /^atom-ops: --db-password-file \S+ is readable by other users \(mode 0644\): not read\n {2}hint: chmod 600 \S+: .*\n$/,
+          )
+        await assertNoSecret(r, 'a group/other-readable password file')
+      }
+    })
+
+    test('a wrong password from the file: the login is refused, neither password shown', async () => {
+      const wrong = join(bed.dir, 'wrong.password')
+      await writeFile(wrong, `${bed.db.target.password}-wrong\n`, {mode: 0o600})
+      const r = await runCli(['jobs', 'list', '--db', urlWithoutPassword(bed.db.target), '--db-password-file', wrong], {
+        env: bed.env(),
+      })
+      assert.ok(r.code === 3 || r.code === 4, r.stderr)
+      assert.match(r.stderr, /^atom-ops: [^\n]*\n {2}hint: [^\n]*\n$/)
+      await assertNoSecret(r, 'a wrong password file', [`${bed.db.target.password}-wrong`])
+    })
+
+    test('usage errors: a password file with no --db URL, or with a URL that has a password; a missing file is exit 3', async () => {
+      const noUrl = await runCli(['jobs', 'list', '--db-password-file', file], {env: bed.env()})
+      assert.equal(noUrl.code, 2, noUrl.stderr)
+      assert.match(noUrl.stderr, /^atom-ops: --db-password-file needs a --db URL/)
+      const both = await runCli(
+        ['config', 'show', '--db', urlWithPassword(bed.db.target), '--db-password-file', file],
+        {env: bed.env()},
+      )
+      assert.equal(both.code, 2, both.stderr)
+      assert.match(both.stderr, /--db-password-file: --db already carries a password/)
+      const missing = await runCli(
+        [
+          'jobs',
+          'list',
+          '--db',
+          urlWithoutPassword(bed.db.target),
+          '--db-password-file',
+          join(bed.dir, 'no-such-file'),
+        ],
+        {env: bed.env()},
+      )
+      assert.equal(missing.code, 3, missing.stderr)
+      assert.match(missing.stderr, /^atom-ops: --db-password-file not found: /)
+      for (const r of [noUrl, both, missing]) await assertNoSecret(r, 'usage errors')
+    })
+
+    test('a password inside --db: one warning on stderr (also with --json, whose stdout stays JSON); none from ATOM_OPS_DB or config.php', async () => {
+      const warning = `atom-ops: warning: ${DB_PASSWORD_IN_ARGV}\n`
+      assert.equal(
+        DB_PASSWORD_IN_ARGV,
+        '--db carries a password: every local user can see it in ps; use ATOM_OPS_DB_PASSWORD or --db-password-file',
+      )
+      const human = await runCli(['jobs', 'list', '--db', urlWithPassword(bed.db.target)], {env: bed.env()})
+      assert.equal(human.code, 0, human.stderr)
+      assert.equal(human.stderr, warning)
+      const json = await runCli(['jobs', 'list', '--json', '--db', urlWithPassword(bed.db.target)], {env: bed.env()})
+      assert.equal(json.code, 0, json.stderr)
+      assert.equal(json.stderr, warning)
+      assert.ok(json.json, 'stdout is the JSON document alone')
+      // A failing command still warns once, before its one-line error.
+      const failing = await runCli(['jobs', 'show', '999999', '--db', urlWithPassword(bed.db.target)], {env: bed.env()})
+      assert.equal(failing.code, 2)
+      assert.match(
+        failing.stderr,
+        new RegExp(
+          `^${warning.replaceAll(/[.*+?^${}()|[\]\\]/g, String.raw`\$&`)}atom-ops: [^\n]*\n {2}hint: [^\n]*\n$`,
+        ),
+      )
+      for (const r of [human, json, failing]) await assertNoSecret(r, 'a password in --db')
+      for (const env of [{ATOM_OPS_DB: urlWithPassword(bed.db.target)}, {}]) {
+        const quiet = await runCli(['jobs', 'list'], {env: bed.env(env)})
+        assert.equal(quiet.code, 0, quiet.stderr)
+        assert.equal(quiet.stderr, '', `no warning for ${Object.keys(env).join(', ') || 'config.php'}`)
+      }
+    })
+  },
+)

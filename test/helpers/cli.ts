@@ -34,11 +34,13 @@ export interface RunOptions {
 export function runProgram(command: string, args: string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
-      env: options.exactEnv ? options.env : {PATH: process.env.PATH, HOME: options.env?.HOME ?? process.env.HOME, NODE_ENV: 'production', ...options.env},
+      env: options.exactEnv
+        ? options.env
+        : {PATH: process.env.PATH, HOME: options.env?.HOME ?? process.env.HOME, NODE_ENV: 'production', ...options.env},
       stdio: ['pipe', 'pipe', 'pipe'],
       cwd: options.cwd,
       // As another (unprivileged) user: the test runs as root.
-      ...(options.user ?? {}),
+      ...options.user,
     })
     let stdout = ''
     let stderr = ''
@@ -54,6 +56,7 @@ export function runProgram(command: string, args: string[], options: RunOptions 
       } catch {
         json = undefined
       }
+
       resolve({code, signal, stdout, stderr, json})
     })
     // A program that exits without reading its input (man -w, a failed start) closes the pipe first: not an error.

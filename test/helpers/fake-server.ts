@@ -1,7 +1,9 @@
 import {createServer, type Server, type Socket} from 'node:net'
 
 /** A TCP server on a free loopback port that answers as onConnection makes it: for pathological answers no real gearmand gives. */
-export async function fakeServer(onConnection: (socket: Socket) => void): Promise<{port: number; close(): Promise<void>}> {
+export async function fakeServer(
+  onConnection: (socket: Socket) => void,
+): Promise<{port: number; close(): Promise<void>}> {
   const open = new Set<Socket>()
   const server: Server = createServer((s) => {
     open.add(s)
@@ -10,12 +12,15 @@ export async function fakeServer(onConnection: (socket: Socket) => void): Promis
     onConnection(s)
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as {port: number}).port
-  return {port, close: () =>
+  const {port} = server.address() as {port: number}
+  return {
+    port,
+    close: () =>
       new Promise<void>((r) => {
         for (const s of open) s.destroy()
         server.close(() => r())
-      })}
+      }),
+  }
 }
 
 /**
@@ -30,6 +35,7 @@ export function endlessLine(onClose?: () => void): (socket: Socket) => void {
       const pump = (): void => {
         while (!s.destroyed) if (!s.write(chunk)) return void s.once('drain', pump)
       }
+
       pump()
     })
   }

@@ -6,7 +6,7 @@ const ROOT = new URL('../../', import.meta.url)
 
 /** The source of a command by its id: `jobs:list` is src/commands/jobs/list.ts, a topic's own command (`doctor`) its index.ts. */
 export function commandSource(id: string): URL {
-  const path = id.includes(':') ? id.replace(/:/g, '/') : `${id}/index`
+  const path = id.includes(':') ? id.replaceAll(':', '/') : `${id}/index`
   return new URL(`src/commands/${path}.ts`, ROOT)
 }
 
@@ -20,7 +20,12 @@ export function commandSource(id: string): URL {
 export async function runInProcess(id: string, argv: string[], env: Record<string, string> = {}): Promise<CliResult> {
   const command = (await import(commandSource(id).href)).default as Command.Class
   command.id = id
-  const saved = {env: {...process.env}, exitCode: process.exitCode, out: process.stdout.write, err: process.stderr.write}
+  const saved = {
+    env: {...process.env},
+    exitCode: process.exitCode,
+    out: process.stdout.write,
+    err: process.stderr.write,
+  }
   let stdout = ''
   let stderr = ''
   // Text is the command's; anything else (the test runner's own reports) goes through.
@@ -51,11 +56,13 @@ export async function runInProcess(id: string, argv: string[], env: Record<strin
     for (const key of Object.keys(process.env)) if (!(key in saved.env)) delete process.env[key]
     Object.assign(process.env, saved.env)
   }
+
   let json: unknown
   try {
     json = stdout.trim() ? JSON.parse(stdout) : undefined
   } catch {
     json = undefined
   }
+
   return {code, signal: null, stdout, stderr, json}
 }

@@ -7,13 +7,12 @@ const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 export const hasScript = spawnSync('script', ['--version']).status === 0
 
 export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`
+  return `'${s.replaceAll("'", `'\\''`)}'`
 }
 
 /** What a person sees: escape sequences and the terminal's carriage returns taken out. */
 export function plainScreen(output: string): string {
-  // eslint-disable-next-line no-control-regex
-  return output.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '')
+  return output.replaceAll(/\u001B\[[0-9;?]*[A-Za-z]/g, '').replaceAll('\r', '')
 }
 
 export interface PtyResult {
@@ -26,8 +25,19 @@ export interface PtyResult {
  * Runs atom-ops on a pseudo-terminal of `columns` columns. Each answer is typed once its prompt (a
  * regular expression on what the screen shows) has appeared: the test waits on the screen, not on time.
  */
-export function runInPty(args: string[], options: {env: NodeJS.ProcessEnv; answers?: Array<{when: RegExp; type: string}>; columns?: number; rows?: number; timeoutMs?: number}): Promise<PtyResult> {
-  const env = Object.entries({TERM: 'xterm', ...options.env}).map(([k, v]) => `${k}=${shellQuote(String(v))}`).join(' ')
+export function runInPty(
+  args: string[],
+  options: {
+    env: NodeJS.ProcessEnv
+    answers?: Array<{when: RegExp; type: string}>
+    columns?: number
+    rows?: number
+    timeoutMs?: number
+  },
+): Promise<PtyResult> {
+  const env = Object.entries({TERM: 'xterm', ...options.env})
+    .map(([k, v]) => `${k}=${shellQuote(String(v))}`)
+    .join(' ')
   const inner = `stty cols ${options.columns ?? 120} rows ${options.rows ?? 50}; env ${env} ${shellQuote(process.execPath)} ${shellQuote(BIN)} ${args.map(shellQuote).join(' ')}`
   const child = spawn('script', ['-qfec', inner, '/dev/null'], {stdio: ['pipe', 'pipe', 'pipe']})
   let output = ''

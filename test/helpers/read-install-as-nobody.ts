@@ -3,8 +3,8 @@
 import {readAtomInstall, readDatabaseSettings} from '../../src/lib/atom/install.js'
 import {AtomOpsError} from '../../src/lib/errors.js'
 
-process.setgid!(65534)
-process.setuid!(65534)
+process.setgid!(65_534)
+process.setuid!(65_534)
 try {
   await readDatabaseSettings((await readAtomInstall(process.argv[2])).configPhp)
   console.log(JSON.stringify({ok: true}))

@@ -26,26 +26,57 @@ export async function startSmtpReceiver(): Promise<{port: number; mails: Receive
     const address = (arg: string) => /<([^>]*)>/.exec(arg)?.[1] ?? ''
     const command = (line: string) => {
       const verb = line.slice(0, 4).toUpperCase()
-      if (verb === 'EHLO' || verb === 'HELO') reply('250 stand-in.localhost')
-      else if (verb === 'MAIL') {
-        envelope = {from: address(line), to: []}
-        reply('250 OK')
-      } else if (verb === 'RCPT') {
-        if (!envelope) return reply('503 MAIL first')
-        envelope.to.push(address(line))
-        reply('250 OK')
-      } else if (verb === 'DATA') {
-        if (!envelope || envelope.to.length === 0) return reply('503 RCPT first')
-        data = []
-        reply('354 End data with <CR><LF>.<CR><LF>')
-      } else if (verb === 'RSET' || verb === 'NOOP') {
-        if (verb === 'RSET') envelope = undefined
-        reply('250 OK')
-      } else if (verb === 'QUIT') {
-        reply('221 Bye')
-        socket.end()
-      } else reply('502 Command not implemented')
+      switch (verb) {
+        case 'EHLO':
+        case 'HELO': {
+          reply('250 stand-in.localhost')
+          break
+        }
+
+        case 'MAIL': {
+          envelope = {from: address(line), to: []}
+          reply('250 OK')
+
+          break
+        }
+
+        case 'RCPT': {
+          if (!envelope) return reply('503 MAIL first')
+          envelope.to.push(address(line))
+          reply('250 OK')
+
+          break
+        }
+
+        case 'DATA': {
+          if (!envelope || envelope.to.length === 0) return reply('503 RCPT first')
+          data = []
+          reply('354 End data with <CR><LF>.<CR><LF>')
+
+          break
+        }
+
+        case 'RSET':
+        case 'NOOP': {
+          if (verb === 'RSET') envelope = undefined
+          reply('250 OK')
+
+          break
+        }
+
+        case 'QUIT': {
+          reply('221 Bye')
+          socket.end()
+
+          break
+        }
+
+        default: {
+          reply('502 Command not implemented')
+        }
+      }
     }
+
     socket.on('data', (chunk: string) => {
       pending += chunk
       for (let end = pending.indexOf('\r\n'); end !== -1; end = pending.indexOf('\r\n')) {
@@ -55,6 +86,7 @@ export async function startSmtpReceiver(): Promise<{port: number; mails: Receive
           command(line)
           continue
         }
+
         if (line === '.') {
           mails.push({from: envelope!.from, to: envelope!.to, data: data.join('\n')})
           envelope = undefined

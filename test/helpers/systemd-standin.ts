@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-const FIXTURES = fileURLToPath(new URL('./fixtures/systemd/', import.meta.url))
+const FIXTURES = fileURLToPath(new URL('fixtures/systemd/', import.meta.url))
 
 /**
  * The recording stand-in for systemctl and journalctl: an executable on a PATH the test prepends.
@@ -78,13 +78,18 @@ export async function systemdStandIn(state: string): Promise<SystemdStandIn> {
     await writeFile(join(dir, name), SCRIPT)
     await chmod(join(dir, name), 0o755)
   }
+
   await writeFile(join(dir, 'state'), state)
   await writeFile(join(dir, 'calls.log'), '')
   return {
     dir,
     path: `${dir}:${process.env.PATH}`,
     setState: (s) => writeFile(join(dir, 'state'), s),
-    calls: async () => (await readFile(join(dir, 'calls.log'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l)),
+    calls: async () =>
+      (await readFile(join(dir, 'calls.log'), 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
     resetCalls: () => writeFile(join(dir, 'calls.log'), ''),
   }
 }

@@ -25,7 +25,8 @@ export interface UserSystemd {
 
 export function userSystemdAvailable(): boolean {
   if (process.getuid?.() !== 0) return false
-  for (const tool of ['unshare', 'nsenter', 'systemctl']) if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return false
+  for (const tool of ['unshare', 'nsenter', 'systemctl'])
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return false
   return spawnSync('test', ['-x', '/lib/systemd/systemd']).status === 0
 }
 
@@ -43,35 +44,56 @@ export async function startUserSystemd(dir: string): Promise<UserSystemd> {
   const env = {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, XDG_RUNTIME_DIR: runtime, XDG_CONFIG_HOME: config}
   // bash writes its own pid, then becomes systemd (exec): that pid is the manager, inside the namespace.
   const script = `mount -t tmpfs tmpfs /run/systemd && mkdir -p /run/systemd/system && echo $$ > ${JSON.stringify(pidFile)} && exec /lib/systemd/systemd --user --log-target=console --log-level=notice`
-  const child = spawn('unshare', ['--mount', '--fork', 'bash', '-c', script], {env, stdio: ['ignore', 'ignore', 'pipe'], detached: true})
+  const child = spawn('unshare', ['--mount', '--fork', 'bash', '-c', script], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  })
   let log = ''
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d))
   child.unref()
-  const pid = await waitFor('systemd --user to start', async () => {
-    const text = await readFile(pidFile, 'utf8').catch(() => '')
-    return /^\d+/.test(text) ? Number(text.trim()) : undefined
-  }, 10_000)
+  const pid = await waitFor(
+    'systemd --user to start',
+    async () => {
+      const text = await readFile(pidFile, 'utf8').catch(() => '')
+      return /^\d+/.test(text) ? Number(text.trim()) : undefined
+    },
+    10_000,
+  )
 
   const systemctl = spawnSync('sh', ['-c', 'command -v systemctl'], {encoding: 'utf8'}).stdout.trim()
   const shim = join(bin, 'systemctl')
-  await writeFile(shim, `#!/bin/sh\nXDG_RUNTIME_DIR=${runtime} exec nsenter --mount=/proc/${pid}/ns/mnt -- ${systemctl} --user "$@"\n`)
+  await writeFile(
+    shim,
+    `#!/bin/sh\nXDG_RUNTIME_DIR=${runtime} exec nsenter --mount=/proc/${pid}/ns/mnt -- ${systemctl} --user "$@"\n`,
+  )
   await chmod(shim, 0o755)
   const ctl = (...args: string[]) => {
     const r = spawnSync(shim, args, {encoding: 'utf8', timeout: 30_000})
     return {code: r.status, stdout: r.stdout, stderr: r.stderr}
   }
+
   const stop = async () => {
     if (!isAlive(pid)) return
     ctl('stop', '*.service')
     process.kill(pid, 'SIGTERM')
-    await waitFor('systemd --user to exit', async () => (isAlive(pid) ? undefined : true), 15_000).catch(() => process.kill(pid, 'SIGKILL'))
+    await waitFor('systemd --user to exit', async () => (isAlive(pid) ? undefined : true), 15_000).catch(() =>
+      process.kill(pid, 'SIGKILL'),
+    )
   }
+
   try {
-    await waitFor('systemd --user to answer', async () => (/^(running|degraded)/.test(ctl('is-system-running').stdout) ? true : undefined), 15_000, 100)
+    await waitFor(
+      'systemd --user to answer',
+      async () => (/^(running|degraded)/.test(ctl('is-system-running').stdout) ? true : undefined),
+      15_000,
+      100,
+    )
   } catch (error) {
     await stop()
     throw new Error(`${(error as Error).message}: ${log}`)
   }
+
   return {
     path: `${bin}:${env.PATH}`,
     async writeUnit(name, text) {

@@ -4,12 +4,18 @@ import assert from 'node:assert/strict'
 export function tableLines(text: string): string[] {
   const lines = text.split('\n')
   const out: string[] = []
-  lines.forEach((line, i) => {
+  for (const [i, line] of lines.entries()) {
     if (/^-+( {2}-+)*$/.test(line)) {
       out.push(lines[i - 1], line)
-      for (let j = i + 1; j < lines.length && lines[j] !== '' && !/^(\(|\[|\d+ jobs? |\.\.\. |[A-Z])/.test(lines[j]); j++) out.push(lines[j])
+      for (
+        let j = i + 1;
+        j < lines.length && lines[j] !== '' && !/^(\(|\[|\d+ jobs? |\.\.\. |[A-Z])/.test(lines[j]);
+        j++
+      )
+        out.push(lines[j])
     }
-  })
+  }
+
   return out
 }
 

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {after, before} from 'node:test'
 
 import type {DatabaseTarget} from '../../src/lib/db/target.js'
+
 import {type InstallOptions, writeAtomInstall} from '../support/testbed/fixture.js'
 
 /**
@@ -23,9 +24,20 @@ export function tempDirectory(name: string, setup?: (path: string) => Promise<vo
 }
 
 /** What the fixture's config.php holds; nothing listens there. */
-export const FIXTURE_DATABASE: DatabaseTarget = {host: '127.0.0.1', port: 3306, user: 'atom', password: 'config-php-secret', database: 'atom'}
+export const FIXTURE_DATABASE: DatabaseTarget = {
+  host: '127.0.0.1',
+  port: 3306,
+  user: 'atom',
+  password: 'config-php-secret',
+  database: 'atom',
+}
 
 /** An AtoM install of config files only (no job code): config.php, gearman.yml, app.yml, settings.yml. */
 export function writeConfigOnlyInstall(root: string, options: Partial<InstallOptions> = {}): Promise<void> {
-  return writeAtomInstall(root, {database: FIXTURE_DATABASE, gearmanServers: [{host: '127.0.0.1', port: 4730}], code: false, ...options})
+  return writeAtomInstall(root, {
+    database: FIXTURE_DATABASE,
+    gearmanServers: [{host: '127.0.0.1', port: 4730}],
+    code: false,
+    ...options,
+  })
 }

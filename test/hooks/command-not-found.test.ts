@@ -16,7 +16,10 @@ describe('an unknown command', () => {
       const r = await runCli([...typed], {input: 'y\n'})
       assert.equal(r.code, 127, r.stderr)
       assert.equal(r.stdout, '', 'nothing ran')
-      assert.match(r.stderr, /^atom-ops: "[^"\n]+" is not an atom-ops command\n {2}hint: Did you mean: atom-ops ([a-z ]+)\? \(([^)]+)\)\n$/)
+      assert.match(
+        r.stderr,
+        /^atom-ops: "[^"\n]+" is not an atom-ops command\n {2}hint: Did you mean: atom-ops ([a-z ]+)\? \(([^)]+)\)\n$/,
+      )
       assert.equal(/Did you mean: atom-ops ([a-z ]+)\?/.exec(r.stderr)![1], nearest)
       assert.ok(r.stderr.includes(topicHelp), r.stderr)
     })
@@ -25,7 +28,10 @@ describe('an unknown command', () => {
   test('a word far from every command: no guess, where to look', async () => {
     const r = await runCli(['frobnicate'])
     assert.equal(r.code, 127)
-    assert.equal(r.stderr, 'atom-ops: "frobnicate" is not an atom-ops command\n  hint: atom-ops help lists the commands.\n')
+    assert.equal(
+      r.stderr,
+      'atom-ops: "frobnicate" is not an atom-ops command\n  hint: atom-ops help lists the commands.\n',
+    )
   })
 
   test('a known command given a word it does not take: a usage error (exit 2) naming it', async () => {
@@ -37,12 +43,17 @@ describe('an unknown command', () => {
   test('--json: the error object on stdout, exit 127', async () => {
     const r = await runCli(['jobs', 'lisst', '--json'])
     assert.equal(r.code, 127)
-    assert.deepEqual(JSON.parse(r.stdout).error, {kind: 'unknown-command', message: '"jobs lisst" is not an atom-ops command', hint: 'Did you mean: atom-ops jobs list? (atom-ops help jobs lists the commands)', exitCode: 127})
+    assert.deepEqual(JSON.parse(r.stdout).error, {
+      kind: 'unknown-command',
+      message: '"jobs lisst" is not an atom-ops command',
+      hint: 'Did you mean: atom-ops jobs list? (atom-ops help jobs lists the commands)',
+      exitCode: 127,
+    })
   })
 
   test('escape sequences typed as a command are shown inert', async () => {
-    const r = await runCli(['\u001b[2Jboom'])
+    const r = await runCli(['\u001B[2Jboom'])
     assert.equal(r.code, 127)
-    assert.doesNotMatch(r.stderr, /\u001b/)
+    assert.doesNotMatch(r.stderr, /\u001B/)
   })
 })

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {AbortedError, AtomOpsError, ConfigError, describeError, ExitCode, OperationError, UnreachableError, UsageError} from '../../src/lib/errors.js'
+import {
+  AbortedError,
+  AtomOpsError,
+  ConfigError,
+  describeError,
+  ExitCode,
+  OperationError,
+  UnreachableError,
+  UsageError,
+} from '../../src/lib/errors.js'
 
 test('each kind of error ends the process with its documented code', () => {
   const cases: Array<[AtomOpsError, string, number]> = [
@@ -18,6 +27,7 @@ test('each kind of error ends the process with its documented code', () => {
     assert.equal(error.kind, kind)
     assert.equal(error.exitCode, code, kind)
   }
+
   assert.deepEqual(
     cases.map((testCase) => testCase[2]),
     Object.values(ExitCode).filter((c) => c !== 0),

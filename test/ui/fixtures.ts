@@ -29,11 +29,27 @@ export const configReport = {
   settings: [
     {setting: 'atom root', value: '/usr/share/nginx/atom', source: 'default (/usr/share/nginx/atom)'},
     {setting: 'real root', value: '/srv/releases/atom-2.8.2-20261101', source: 'derived: realpath of the atom root'},
-    {setting: 'database', value: 'atom@db.archives.example.org:3306/atom_production', source: 'file /srv/releases/atom-2.8.2-20261101/config/config.php'},
+    {
+      setting: 'database',
+      value: 'atom@db.archives.example.org:3306/atom_production',
+      source: 'file /srv/releases/atom-2.8.2-20261101/config/config.php',
+    },
     {setting: 'password', value: '********', source: 'file /srv/releases/atom-2.8.2-20261101/config/config.php'},
-    {setting: 'gearman servers', value: `${SERVER}, 10.20.30.41:4730`, source: 'file /srv/releases/atom-2.8.2-20261101/apps/qubit/config/gearman.yml (all)'},
-    {setting: 'function prefix', value: PREFIX, source: 'derived: md5("/srv/releases/atom-2.8.2-20261101" . workers_key) . "-"'},
-    {setting: 'timezone', value: 'America/Vancouver', source: 'file /srv/releases/atom-2.8.2-20261101/apps/qubit/config/settings.yml (all: .settings.default_timezone)'},
+    {
+      setting: 'gearman servers',
+      value: `${SERVER}, 10.20.30.41:4730`,
+      source: 'file /srv/releases/atom-2.8.2-20261101/apps/qubit/config/gearman.yml (all)',
+    },
+    {
+      setting: 'function prefix',
+      value: PREFIX,
+      source: 'derived: md5("/srv/releases/atom-2.8.2-20261101" . workers_key) . "-"',
+    },
+    {
+      setting: 'timezone',
+      value: 'America/Vancouver',
+      source: 'file /srv/releases/atom-2.8.2-20261101/apps/qubit/config/settings.yml (all: .settings.default_timezone)',
+    },
     {setting: 'timeout', value: '5s', source: 'default (5s)'},
   ],
   problems: [],
@@ -113,13 +129,30 @@ export const clearPlan: ClearPlan = {
 }
 
 function fn(jobClass: string, waiting: number, running: number, workers: number, install = 'this install') {
-  return {function: PREFIX + jobClass, owner: 'current' as const, install, jobClass, waiting, running, total: waiting + running, availableWorkers: workers}
+  return {
+    function: PREFIX + jobClass,
+    owner: 'current' as const,
+    install,
+    jobClass,
+    waiting,
+    running,
+    total: waiting + running,
+    availableWorkers: workers,
+  }
 }
 
 export const queueStatus: QueueStatusReport = {
   scope: 'this install',
   prefix: PREFIX,
-  servers: [{server: SERVER, ok: true, hidden: 0, workers: 2, functions: CLASSES.map((c, i) => fn(c, i === 1 ? 3 : 0, i === 1 ? 1 : 0, i === 1 ? 0 : 1))}],
+  servers: [
+    {
+      server: SERVER,
+      ok: true,
+      hidden: 0,
+      workers: 2,
+      functions: CLASSES.map((c, i) => fn(c, i === 1 ? 3 : 0, i === 1 ? 1 : 0, i === 1 ? 0 : 1)),
+    },
+  ],
   totals: {waiting: 3, running: 1, functions: CLASSES.length},
   unreachable: 0,
   skippedProfiles: [],
@@ -154,14 +187,51 @@ export const workerStatus: WorkerStatusReport = {
       value: {
         units: ['atom-worker@1.service', 'atom-worker@2.service'],
         status: [
-          {unit: 'atom-worker@1.service', condition: 'running', rawState: 'active/running', since: 'Tue 2026-12-01 09:15:35 PST', mainPid: 20_431, restarts: 2, memoryBytes: 187_000_000, lastExitStatus: 111, startLimitHit: false},
-          {unit: 'atom-worker@2.service', condition: 'failed', rawState: 'failed/failed', since: 'Tue 2026-12-01 09:20:01 PST', restarts: 5, startLimitHit: true},
+          {
+            unit: 'atom-worker@1.service',
+            condition: 'running',
+            rawState: 'active/running',
+            since: 'Tue 2026-12-01 09:15:35 PST',
+            mainPid: 20_431,
+            restarts: 2,
+            memoryBytes: 187_000_000,
+            lastExitStatus: 111,
+            startLimitHit: false,
+          },
+          {
+            unit: 'atom-worker@2.service',
+            condition: 'failed',
+            rawState: 'failed/failed',
+            since: 'Tue 2026-12-01 09:20:01 PST',
+            restarts: 5,
+            startLimitHit: true,
+          },
         ],
       },
     },
   ],
-  gearman: {prefix: PREFIX, servers: [{server: SERVER, ok: true, workerConnections: 1, classes: CLASSES.map((c, i) => ({jobClass: c, function: PREFIX + c, availableWorkers: i === 1 ? 0 : 1, connections: 1, waiting: i === 1 ? 3 : 0, running: 0, registered: true}))}]},
-  problems: ['deploy@worker-1.archives.example.org atom-worker@2.service: at its start limit (run: atom-ops worker reset, or worker restart)'],
+  gearman: {
+    prefix: PREFIX,
+    servers: [
+      {
+        server: SERVER,
+        ok: true,
+        workerConnections: 1,
+        classes: CLASSES.map((c, i) => ({
+          jobClass: c,
+          function: PREFIX + c,
+          availableWorkers: i === 1 ? 0 : 1,
+          connections: 1,
+          waiting: i === 1 ? 3 : 0,
+          running: 0,
+          registered: true,
+        })),
+      },
+    ],
+  },
+  problems: [
+    'deploy@worker-1.archives.example.org atom-worker@2.service: at its start limit (run: atom-ops worker reset, or worker restart)',
+  ],
   exitCode: 1,
 } as unknown as WorkerStatusReport
 
@@ -169,7 +239,11 @@ export const workerStatus: WorkerStatusReport = {
 export const watchSnapshot: WatchSnapshot = {
   time: '2026-12-01T17:15:35.123Z',
   seq: 2,
-  rows: queueStatus.servers[0].functions.map((f, i) => ({...f, server: SERVER, changed: i === 0 ? ['new'] : i === 1 ? ['waiting'] : []})),
+  rows: queueStatus.servers[0].functions.map((f, i) => ({
+    ...f,
+    server: SERVER,
+    changed: i === 0 ? ['new'] : i === 1 ? ['waiting'] : [],
+  })),
   gone: [],
   servers: queueStatus.servers,
   totals: queueStatus.totals,

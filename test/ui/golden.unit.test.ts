@@ -14,9 +14,18 @@ import {renderQueueStatus, renderQueueWorkers, renderWatch} from '../../src/ui/q
 import {PLAIN_VIEW, type View} from '../../src/ui/view.js'
 import {renderWorkerStatus} from '../../src/ui/worker.js'
 import {assertTablesFit} from '../helpers/table-lines.js'
-import {clearPlan, configReport, jobList, queueStatus, queueWorkers, stalledReport, watchSnapshot, workerStatus} from './fixtures.js'
+import {
+  clearPlan,
+  configReport,
+  jobList,
+  queueStatus,
+  queueWorkers,
+  stalledReport,
+  watchSnapshot,
+  workerStatus,
+} from './fixtures.js'
 
-const DIR = fileURLToPath(new URL('./golden/', import.meta.url))
+const DIR = fileURLToPath(new URL('golden/', import.meta.url))
 const WIDTHS = [80, 120, 200]
 
 const RENDERS: Record<string, (view: View) => string> = {
@@ -36,7 +45,12 @@ function golden(name: string, text: string): void {
     mkdirSync(DIR, {recursive: true})
     writeFileSync(file, text + '\n')
   }
-  assert.equal(text + '\n', readFileSync(file, 'utf8'), `${name} differs from ${file} (UPDATE_GOLDEN=1 rewrites it after a deliberate change)`)
+
+  assert.equal(
+    text + '\n',
+    readFileSync(file, 'utf8'),
+    `${name} differs from ${file} (UPDATE_GOLDEN=1 rewrites it after a deliberate change)`,
+  )
 }
 
 describe('every table fits 80, 120 and 200 columns (golden renders)', () => {
@@ -53,7 +67,8 @@ describe('every table fits 80, 120 and 200 columns (golden renders)', () => {
   test('a pipe (no width) gets every column in full, with borders', () => {
     const text = renderJobList(jobList, PLAIN_VIEW)
     golden('jobs-list.pipe', text)
-    for (const head of ['id', 'name', 'status', 'user', 'started', 'completed', 'duration/age', 'related']) assert.match(text.split('\n')[1], new RegExp(`│ ${head.replace('/', '\\/')} `))
+    for (const head of ['id', 'name', 'status', 'user', 'started', 'completed', 'duration/age', 'related'])
+      assert.match(text.split('\n')[1], new RegExp(`│ ${head.replace('/', String.raw`\/`)} `))
     assert.match(text, /arInformationObjectCsvExportJob/)
     assert.match(text, /hudson-bay-company-fonds-series-3-correspondence/)
   })

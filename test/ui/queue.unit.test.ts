@@ -6,8 +6,9 @@ import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
 import type {CancelReport, DropReport} from '../../src/lib/queue/control.js'
-import {FunctionDecoder} from '../../src/lib/queue/decode.js'
 import type {QueueJobsReport, QueuePingReport} from '../../src/lib/queue/inspect.js'
+
+import {FunctionDecoder} from '../../src/lib/queue/decode.js'
 import {renderCancel, renderDrop, renderQueueJobs, renderQueuePing, summariseFunctions} from '../../src/ui/queue.js'
 import {PLAIN_VIEW} from '../../src/ui/view.js'
 import {assertTablesFit} from '../helpers/table-lines.js'
@@ -29,7 +30,13 @@ describe('queue jobs', () => {
         ],
         uniqueIds: ['', '3f9a0c1d-export-48210'],
       },
-      {server: '10.20.30.41:4730', ok: false, error: {kind: 'refused', message: 'connect ECONNREFUSED 10.20.30.41:4730'}, jobs: [], uniqueIds: []},
+      {
+        server: '10.20.30.41:4730',
+        ok: false,
+        error: {kind: 'refused', message: 'connect ECONNREFUSED 10.20.30.41:4730'},
+        jobs: [],
+        uniqueIds: [],
+      },
     ],
     jobs: 2,
     unreachable: 1,
@@ -49,7 +56,13 @@ describe('queue jobs', () => {
 
   test('--quiet leaves out the explanation; nothing queued is said', () => {
     assert.doesNotMatch(renderQueueJobs(report, {...AT_80, quiet: true}), /does not tell/)
-    assert.match(renderQueueJobs({servers: [{server: 's:1', ok: true, jobs: [], uniqueIds: []}], jobs: 0, unreachable: 0, exitCode: 0}, PLAIN_VIEW), /^No jobs queued or running on any answering server\.$/m)
+    assert.match(
+      renderQueueJobs(
+        {servers: [{server: 's:1', ok: true, jobs: [], uniqueIds: []}], jobs: 0, unreachable: 0, exitCode: 0},
+        PLAIN_VIEW,
+      ),
+      /^No jobs queued or running on any answering server\.$/m,
+    )
   })
 
   test('in a pipe: bordered tables with every column', () => {
@@ -63,7 +76,11 @@ describe('queue ping', () => {
   const report: QueuePingReport = {
     servers: [
       {server: '10.20.30.40:4730', ok: true, latencyMs: 0.4321, version: '1.1.21', pid: 812},
-      {server: 'gearman-behind-a-very-long-host-name.archives.example.org:4730', ok: false, error: {kind: 'timeout', message: 'no answer within 5s (timeout)'}},
+      {
+        server: 'gearman-behind-a-very-long-host-name.archives.example.org:4730',
+        ok: false,
+        error: {kind: 'timeout', message: 'no answer within 5s (timeout)'},
+      },
     ],
     unreachable: 1,
     exitCode: 4,
@@ -80,7 +97,10 @@ describe('queue ping', () => {
 
   test('in a pipe: the long host name and the whole error', () => {
     const text = renderQueuePing(report, PLAIN_VIEW)
-    assert.match(text, /│ gearman-behind-a-very-long-host-name\.archives\.example\.org:4730 │ DOWN +│ - +│ - +│ no answer within 5s \(timeout\) │/)
+    assert.match(
+      text,
+      /│ gearman-behind-a-very-long-host-name\.archives\.example\.org:4730 │ DOWN +│ - +│ - +│ no answer within 5s \(timeout\) │/,
+    )
   })
 })
 
@@ -98,13 +118,16 @@ describe('queue cancel', () => {
     ],
     dryRun: false,
     outcome: 'cancelled',
-    message: `Cancelled: a worker will discard it.\u001b[2J`,
+    message: `Cancelled: a worker will discard it.\u001B[2J`,
     exitCode: 0,
   }
 
   test('where it was found and where it was asked, its state before and after, the outcome; the message inert', () => {
     const text = renderCancel(report)
-    assert.match(text, /^server +10\.20\.30\.40:4730 \(found there; asked 10\.20\.30\.40:4730, 10\.20\.30\.41:4730: not there, 10\.20\.30\.42:4730: no answer\)$/m)
+    assert.match(
+      text,
+      /^server +10\.20\.30\.40:4730 \(found there; asked 10\.20\.30\.40:4730, 10\.20\.30\.41:4730: not there, 10\.20\.30\.42:4730: no answer\)$/m,
+    )
     assert.match(text, /^before +waiting$/m)
     assert.match(text, /^after +waiting, marked cancelled$/m)
     assert.match(text, /^outcome +cancelled$/m)
@@ -112,7 +135,14 @@ describe('queue cancel', () => {
   })
 
   test('a dry run says nothing was sent, and has no after', () => {
-    const text = renderCancel({...report, dryRun: true, after: undefined, lookup: undefined, outcome: 'would-not-stop', before: {...waiting, running: true}})
+    const text = renderCancel({
+      ...report,
+      dryRun: true,
+      after: undefined,
+      lookup: undefined,
+      outcome: 'would-not-stop',
+      before: {...waiting, running: true},
+    })
     assert.match(text, /^server +10\.20\.30\.40:4730$/m)
     assert.match(text, /^before +running$/m)
     assert.doesNotMatch(text, /^after/m)
@@ -127,16 +157,46 @@ describe('queue drop', () => {
     dryRun: true,
     force: false,
     servers: [
-      {server: '10.20.30.40:4730', ok: true, found: true, total: 0, running: 0, availableWorkers: 0, action: 'drop', outcome: 'would-drop', message: 'no jobs and no workers: would be dropped'},
-      {server: '10.20.30.41:4730', ok: true, found: true, total: 4, running: 0, availableWorkers: 0, action: 'has-jobs', outcome: 'refused', message: '4 queued jobs would be orphaned: not dropped without --force (they are lost with the function)'},
-      {server: '10.20.30.42:4730', ok: true, found: false, action: 'not-found', outcome: 'not-found', message: 'not registered here'},
+      {
+        server: '10.20.30.40:4730',
+        ok: true,
+        found: true,
+        total: 0,
+        running: 0,
+        availableWorkers: 0,
+        action: 'drop',
+        outcome: 'would-drop',
+        message: 'no jobs and no workers: would be dropped',
+      },
+      {
+        server: '10.20.30.41:4730',
+        ok: true,
+        found: true,
+        total: 4,
+        running: 0,
+        availableWorkers: 0,
+        action: 'has-jobs',
+        outcome: 'refused',
+        message: '4 queued jobs would be orphaned: not dropped without --force (they are lost with the function)',
+      },
+      {
+        server: '10.20.30.42:4730',
+        ok: true,
+        found: false,
+        action: 'not-found',
+        outcome: 'not-found',
+        message: 'not registered here',
+      },
     ],
     exitCode: 5,
   }
 
   test('at 80 columns: the function named in full above a table that fits, the long reasons as notes', () => {
     const text = renderDrop(report, AT_80)
-    assert.equal(text.split('\n')[0], `function ${PREFIX}arInformationObjectCsvExportJob (this install, arInformationObjectCsvExportJob) - dry run, nothing sent`)
+    assert.equal(
+      text.split('\n')[0],
+      `function ${PREFIX}arInformationObjectCsvExportJob (this install, arInformationObjectCsvExportJob) - dry run, nothing sent`,
+    )
     assertTablesFit(text, 80)
     assert.match(text, /^10\.20\.30\.41:4730 +4 +0 +refused/m)
     assert.match(text, /^10\.20\.30\.42:4730 +- +- +not-found/m)
@@ -151,18 +211,43 @@ describe('queue drop', () => {
 })
 
 describe("a worker's job classes, summarised", () => {
-  const classes = ['arFindingAidJob', 'arObjectMoveJob', 'arFileImportJob', 'arInformationObjectCsvExportJob', 'arActorCsvExportJob', 'arUpdateEsIoDocumentsJob']
+  const classes = [
+    'arFindingAidJob',
+    'arObjectMoveJob',
+    'arFileImportJob',
+    'arInformationObjectCsvExportJob',
+    'arActorCsvExportJob',
+    'arUpdateEsIoDocumentsJob',
+  ]
 
   test("this install's classes by name; another install's under its profile; cut at the limit with how many more", () => {
-    assert.equal(summariseFunctions(classes.slice(0, 2).map((c) => decoder.decode(PREFIX + c))), 'arFindingAidJob, arObjectMoveJob')
-    assert.equal(summariseFunctions([decoder.decode(PREFIX + 'arFindingAidJob'), decoder.decode(OTHER + 'arFindingAidJob')]), 'this install: arFindingAidJob; profile staging: arFindingAidJob')
-    const cut = summariseFunctions(classes.map((c) => decoder.decode(PREFIX + c)), 70)
+    assert.equal(
+      summariseFunctions(classes.slice(0, 2).map((c) => decoder.decode(PREFIX + c))),
+      'arFindingAidJob, arObjectMoveJob',
+    )
+    assert.equal(
+      summariseFunctions([decoder.decode(PREFIX + 'arFindingAidJob'), decoder.decode(OTHER + 'arFindingAidJob')]),
+      'this install: arFindingAidJob; profile staging: arFindingAidJob',
+    )
+    const cut = summariseFunctions(
+      classes.map((c) => decoder.decode(PREFIX + c)),
+      70,
+    )
     assert.ok(cut.length <= 70 + ' (+6 more)'.length, cut)
     assert.match(cut, /^arFindingAidJob, arObjectMoveJob, arFileImportJob, \.\.\. \(\+3 more\)$/)
-    assert.equal(summariseFunctions(classes.map((c) => decoder.decode(PREFIX + c)), Infinity), classes.join(', '))
+    assert.equal(
+      summariseFunctions(
+        classes.map((c) => decoder.decode(PREFIX + c)),
+        Infinity,
+      ),
+      classes.join(', '),
+    )
   })
 
   test('a function of no known install shows its whole name, so the install can be found', () => {
-    assert.equal(summariseFunctions([decoder.decode('0123456789abcdef0123456789abcdef-arFindingAidJob')]), 'unknown prefix: 0123456789abcdef0123456789abcdef-arFindingAidJob')
+    assert.equal(
+      summariseFunctions([decoder.decode('0123456789abcdef0123456789abcdef-arFindingAidJob')]),
+      'unknown prefix: 0123456789abcdef0123456789abcdef-arFindingAidJob',
+    )
   })
 })

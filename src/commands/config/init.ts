@@ -1,12 +1,12 @@
 import * as Flags from '@oclif/core/flags'
 
-import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
+import {exitCodesHelp} from '../../cli/exit-codes.js'
+import {forceFlag} from '../../cli/flags.js'
 import {DISCOVERY_DEFAULTS, DISCOVERY_ENV} from '../../lib/discover/installs.js'
 import {ConfigError, UsageError} from '../../lib/errors.js'
 import {applyConfigInit, type ConfigInitPlan, type ConfigInitResult, planConfigInit} from '../../lib/settings/init.js'
 import {renderConfigInit} from '../../ui/config-init.js'
-import {forceFlag} from '../../cli/flags.js'
 
 /** `config init --json`: what was found, what the profile file holds after (or would, with --dry-run). */
 /** config init's --json: the outcome, and the error when it could not write. */
@@ -26,28 +26,43 @@ ${exitCodesHelp('config:init')}`
     '<%= config.bin %> <%= command.id %> --root /var/www/atom --name live --force',
     '<%= config.bin %> <%= command.id %> --search-path /home/atom --json --dry-run',
   ]
-
   static flags = {
-    root: Flags.string({summary: 'Write a profile for this AtoM install only (no search; its worker is still looked up).'}),
-    name: Flags.string({summary: 'Profile name (default: the install directory name); with several installs, picks the one of that name.'}),
-    'search-path': Flags.string({multiple: true, summary: `Look here instead of the usual places: an install, or a directory holding installs; repeatable [env: ${DISCOVERY_ENV.searchPaths}, colon-separated].`}),
+    root: Flags.string({
+      summary: 'Write a profile for this AtoM install only (no search; its worker is still looked up).',
+    }),
+    name: Flags.string({
+      summary: 'Profile name (default: the install directory name); with several installs, picks the one of that name.',
+    }),
+    'search-path': Flags.string({
+      multiple: true,
+      summary: `Look here instead of the usual places: an install, or a directory holding installs; repeatable [env: ${DISCOVERY_ENV.searchPaths}, colon-separated].`,
+    }),
     'dry-run': Flags.boolean({summary: 'Show what was found and the file that would be written; write nothing.'}),
-    force: forceFlag('Do not ask (needed without a terminal); replace a profile of the same name that differs.', {char: 'f'}),
+    force: forceFlag('Do not ask (needed without a terminal); replace a profile of the same name that differs.', {
+      char: 'f',
+    }),
   }
 
   async run(): Promise<ConfigInitJson> {
     const f = this.flags
     // Global flags are checked as every command checks them (a typo in --db is an error here too).
     await this.settings()
-    const plan = await planConfigInit({root: f.root ?? f['atom-root'], name: f.name, searchPaths: f['search-path'], force: f.force})
+    const plan = await planConfigInit({
+      root: f.root ?? f['atom-root'],
+      name: f.name,
+      searchPaths: f['search-path'],
+      force: f.force,
+    })
     const result: ConfigInitJson = {...plan, dryRun: f['dry-run'], written: false, backup: null}
-    const profiles = plan.profiles
-    const problem = !profiles
-      ? new ConfigError(
-          plan.discovery.installs.length > 0 ? 'the AtoM installs found are not installed yet (no config/config.php): no profile to write' : 'no AtoM install found',
+    const {profiles} = plan
+    const problem = profiles
+      ? conflictError(plan)
+      : new ConfigError(
+          plan.discovery.installs.length > 0
+            ? 'the AtoM installs found are not installed yet (no config/config.php): no profile to write'
+            : 'no AtoM install found',
           'Give it with --root DIR, or add places to look with --search-path DIR (run as root to see every worker process).',
         )
-      : conflictError(plan)
     if (problem) {
       this.setExitCode(problem.exitCode)
       if (this.jsonEnabled()) return {...result, error: this.errorJson(problem)}
@@ -55,12 +70,22 @@ ${exitCodesHelp('config:init')}`
       this.printError(problem)
       return result
     }
-    if (f['dry-run'] || !profiles!.changed) return this.output(result, (r) => renderConfigInit(r, f['dry-run'] ? 'dry-run' : 'up-to-date'))
+
+    if (f['dry-run'] || !profiles!.changed)
+      return this.output(result, (r) => renderConfigInit(r, f['dry-run'] ? 'dry-run' : 'up-to-date'))
     if (!this.jsonEnabled()) this.log(renderConfigInit(result, 'plan'))
     const names = profiles!.changes.filter((c) => c.action === 'add' || c.action === 'replace').map((c) => c.name)
-    await this.confirmOrAbort(`Write ${names.length === 1 ? `profile ${names[0]}` : `${names.length} profiles (${names.join(', ')})`} to ${plan.settingsFile}?`, f.force, {file: plan.settingsFile, profiles: names})
+    await this.confirmOrAbort(
+      `Write ${names.length === 1 ? `profile ${names[0]}` : `${names.length} profiles (${names.join(', ')})`} to ${plan.settingsFile}?`,
+      f.force,
+      {file: plan.settingsFile, profiles: names},
+    )
     const {backup} = await applyConfigInit(plan)
-    await this.audit('done', {file: plan.settingsFile, backup, profiles: profiles!.changes.map((c) => ({name: c.name, action: c.action, atomRoot: c.entry.atomRoot}))})
+    await this.audit('done', {
+      file: plan.settingsFile,
+      backup,
+      profiles: profiles!.changes.map((c) => ({name: c.name, action: c.action, atomRoot: c.entry.atomRoot})),
+    })
     return this.output({...result, written: true, backup}, (r) => renderConfigInit(r, 'written'))
   }
 }

@@ -1,9 +1,9 @@
-import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand, ExitCode} from '../../cli/base-command.js'
-import {ConfigError} from '../../lib/errors.js'
-import {configReport, type ConfigReport} from '../../lib/config/report.js'
-import {CONFIG_COLUMNS, renderConfigReport} from '../../ui/config.js'
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {columnsFlag} from '../../cli/flags.js'
+import {configReport, type ConfigReport} from '../../lib/config/report.js'
+import {ConfigError} from '../../lib/errors.js'
+import {CONFIG_COLUMNS, renderConfigReport} from '../../ui/config.js'
 
 type ConfigShowResult = ConfigReport & {error?: ReturnType<BaseCommand<typeof ConfigShow>['errorJson']>}
 
@@ -19,7 +19,6 @@ ${exitCodesHelp('config:show')}`
     '<%= config.bin %> <%= command.id %> --atom-root /var/www/atom --json',
     '<%= config.bin %> <%= command.id %> --profile staging',
   ]
-
   static flags = {
     columns: columnsFlag(CONFIG_COLUMNS),
   }

@@ -1,12 +1,18 @@
 import * as Flags from '@oclif/core/flags'
 
-import {DOCTOR_EXIT_CODES, doctorFixJson, doctorJson, exitCodesHelp, multiDoctorJson} from '../../cli/exit-codes.js'
 import {BaseCommand, ExitCode} from '../../cli/base-command.js'
-import {AbortedError, type AtomOpsError} from '../../lib/errors.js'
-import {applyDoctorFixes, type DoctorFixReport, planDoctorFix} from '../../lib/doctor/fixes.js'
-import {type DoctorReport, type MultiDoctorReport, nagiosLine, runDoctor, runDoctorForProfiles} from '../../lib/doctor/run.js'
-import {renderDoctorFixPlan, renderDoctorFixResult, renderDoctorReport} from '../../ui/doctor.js'
+import {DOCTOR_EXIT_CODES, doctorFixJson, doctorJson, exitCodesHelp, multiDoctorJson} from '../../cli/exit-codes.js'
 import {forceFlag, serviceFlags, serviceFlagValues} from '../../cli/flags.js'
+import {applyDoctorFixes, type DoctorFixReport, planDoctorFix} from '../../lib/doctor/fixes.js'
+import {
+  type DoctorReport,
+  type MultiDoctorReport,
+  nagiosLine,
+  runDoctor,
+  runDoctorForProfiles,
+} from '../../lib/doctor/run.js'
+import {AbortedError, type AtomOpsError} from '../../lib/errors.js'
+import {renderDoctorFixPlan, renderDoctorFixResult, renderDoctorReport} from '../../ui/doctor.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static summary = 'Diagnose "No Gearman worker available" and stalled queues; name the most likely cause and the fix.'
@@ -21,9 +27,11 @@ ${exitCodesHelp('doctor')}`
     '<%= config.bin %> <%= command.id %> --fix --dry-run',
     '<%= config.bin %> <%= command.id %> --all-profiles --json',
   ]
-
   static flags = {
-    nagios: Flags.boolean({summary: 'Print one Nagios/Icinga plugin line with performance data.', exclusive: ['json', 'fix']}),
+    nagios: Flags.boolean({
+      summary: 'Print one Nagios/Icinga plugin line with performance data.',
+      exclusive: ['json', 'fix'],
+    }),
     'all-profiles': Flags.boolean({summary: 'Check every install configured as a profile.', exclusive: ['fix']}),
     fix: Flags.boolean({summary: 'Show the safe fixes found, ask, apply them, then check again.'}),
     'dry-run': Flags.boolean({summary: 'With --fix: show the fixes without applying them.', dependsOn: ['fix']}),
@@ -34,13 +42,20 @@ ${exitCodesHelp('doctor')}`
   async run(): Promise<DoctorReport | MultiDoctorReport | DoctorFixReport> {
     const service = serviceFlagValues(this.flags)
     if (this.flags.fix) return this.fix(service)
-    const result = this.flags['all-profiles'] ? await runDoctorForProfiles(this.globalOptions(), {service}) : await runDoctor(await this.settings(), {service, commandArgs: this.targetArgs()})
+    const result = this.flags['all-profiles']
+      ? await runDoctorForProfiles(this.globalOptions(), {service})
+      : await runDoctor(await this.settings(), {service, commandArgs: this.targetArgs()})
     this.setExitCode(DOCTOR_EXIT_CODES[result.status])
     if (this.flags.nagios) {
-      const worst = 'profiles' in result ? result.profiles.find((p) => p.report.status === result.status)!.report : result
-      this.log(nagiosLine(worst) + ('profiles' in result && result.profiles.length > 1 ? ` (${result.profiles.length} installs)` : ''))
+      const worst =
+        'profiles' in result ? result.profiles.find((p) => p.report.status === result.status)!.report : result
+      this.log(
+        nagiosLine(worst) +
+          ('profiles' in result && result.profiles.length > 1 ? ` (${result.profiles.length} installs)` : ''),
+      )
       return result
     }
+
     return this.output('profiles' in result ? multiDoctorJson(result) : doctorJson(result), renderDoctorReport)
   }
 
@@ -49,23 +64,41 @@ ${exitCodesHelp('doctor')}`
     const config = await this.settings()
     const plan = await planDoctorFix(config, {service, commandArgs: this.targetArgs()})
     if (!this.jsonEnabled()) this.log(renderDoctorFixPlan(plan, this.view()))
-    const planned: DoctorFixReport = {dryRun: this.flags['dry-run'], before: plan.before, fixes: plan.fixes, status: plan.before.status}
+    const planned: DoctorFixReport = {
+      dryRun: this.flags['dry-run'],
+      before: plan.before,
+      fixes: plan.fixes,
+      status: plan.before.status,
+    }
     if (plan.fixes.length === 0 || this.flags['dry-run']) {
       this.setExitCode(DOCTOR_EXIT_CODES[plan.before.status])
-      return this.output(doctorFixJson(planned), (r, view) => (r.dryRun && r.fixes.length > 0 ? renderDoctorFixResult(r, view) : ''))
+      return this.output(doctorFixJson(planned), (r, view) =>
+        r.dryRun && r.fixes.length > 0 ? renderDoctorFixResult(r, view) : '',
+      )
     }
+
     try {
-      await this.confirmOrAbort(`Apply the ${plan.fixes.length === 1 ? 'fix' : `${plan.fixes.length} fixes`} listed above?`, this.flags.force, {fixes: plan.fixes.map((f) => f.action.kind), before: plan.before.status})
+      await this.confirmOrAbort(
+        `Apply the ${plan.fixes.length === 1 ? 'fix' : `${plan.fixes.length} fixes`} listed above?`,
+        this.flags.force,
+        {fixes: plan.fixes.map((f) => f.action.kind), before: plan.before.status},
+      )
     } catch (error) {
       if (!(error instanceof AbortedError)) throw error
       if (this.jsonEnabled()) {
         this.setExitCode(ExitCode.aborted)
         return {...doctorFixJson(planned), declined: true}
       }
+
       throw error
     }
+
     const report = await applyDoctorFixes(config, plan, {service, commandArgs: this.targetArgs()})
-    await this.audit(report.status === 'ok' ? 'done' : 'partial', {fixes: report.fixes, before: report.before.status, after: report.status})
+    await this.audit(report.status === 'ok' ? 'done' : 'partial', {
+      fixes: report.fixes,
+      before: report.before.status,
+      after: report.status,
+    })
     this.setExitCode(DOCTOR_EXIT_CODES[report.status])
     return this.output(doctorFixJson(report), renderDoctorFixResult)
   }

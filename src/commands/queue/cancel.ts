@@ -1,11 +1,11 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
+import {exitCodesHelp} from '../../cli/exit-codes.js'
+import {forceFlag} from '../../cli/flags.js'
 import {applyCancel, cancelDryRun, type CancelReport, prepareCancel} from '../../lib/queue/control.js'
 import {renderCancel} from '../../ui/queue.js'
-import {forceFlag} from '../../cli/flags.js'
 
 export default class QueueCancel extends BaseCommand<typeof QueueCancel> {
   static summary = 'Cancel a queued Gearman job by handle (a running job cannot be stopped: said so).'
@@ -21,13 +21,14 @@ ${exitCodesHelp('queue:cancel')}`
     '<%= config.bin %> <%= command.id %> H:atom-host:42 --server 127.0.0.1:4730',
     '<%= config.bin %> <%= command.id %> H:atom-host:42 --force --json',
   ]
-
   static args = {
     handle: Args.string({required: true, description: 'Job handle as queue jobs shows it, e.g. H:atom-host:42.'}),
   }
-
   static flags = {
-    server: Flags.string({summary: 'host:port of the job server holding the job (default: every configured server is asked; needed when several hold the handle).'}),
+    server: Flags.string({
+      summary:
+        'host:port of the job server holding the job (default: every configured server is asked; needed when several hold the handle).',
+    }),
     'dry-run': Flags.boolean({summary: 'Show the job and what cancelling would do; send nothing.'}),
     force: forceFlag('Do not ask for confirmation.', {char: 'f'}),
   }
@@ -35,9 +36,15 @@ ${exitCodesHelp('queue:cancel')}`
   async run(): Promise<CancelReport> {
     const cfg = await this.settings()
     const report = await this.carryOut({
-      interrupt: {started: `the cancel of ${this.args.handle} was sent`, nothing: 'nothing was sent', check: 'atom-ops queue jobs', audit: () => ({server: this.flags.server, handle: this.args.handle})},
+      interrupt: {
+        started: `the cancel of ${this.args.handle} was sent`,
+        nothing: 'nothing was sent',
+        check: 'atom-ops queue jobs',
+        audit: () => ({server: this.flags.server, handle: this.args.handle}),
+      },
       plan: () => prepareCancel(cfg, {handle: this.args.handle, server: this.flags.server}),
-      question: ({plan: p}) => `Cancel job ${p.handle} on ${p.server}? It is ${p.before.running ? 'RUNNING: cancelling will not stop it' : 'waiting: it will be discarded when a worker pulls it'}.`,
+      question: ({plan: p}) =>
+        `Cancel job ${p.handle} on ${p.server}? It is ${p.before.running ? 'RUNNING: cancelling will not stop it' : 'waiting: it will be discarded when a worker pulls it'}.`,
       force: this.flags.force,
       dryRun: this.flags['dry-run'],
       unapplied: cancelDryRun,

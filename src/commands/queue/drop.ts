@@ -1,11 +1,11 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
-import {applyDrop, dropDryRun, dropsToSend, type DropReport, prepareDrop} from '../../lib/queue/control.js'
-import {renderDrop} from '../../ui/queue.js'
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {forceFlag} from '../../cli/flags.js'
+import {applyDrop, dropDryRun, type DropReport, dropsToSend, prepareDrop} from '../../lib/queue/control.js'
+import {renderDrop} from '../../ui/queue.js'
 
 export default class QueueDrop extends BaseCommand<typeof QueueDrop> {
   static summary = 'Remove a Gearman function from the job servers, only when that is safe.'
@@ -17,11 +17,13 @@ ${exitCodesHelp('queue:drop')}`
     '<%= config.bin %> <%= command.id %> 424b6ef096d623432cfda8de25d8db88-arFindingAidJob',
     '<%= config.bin %> <%= command.id %> 5f0c...-arObjectMoveJob --server 127.0.0.1:4730 --force --json',
   ]
-
   static args = {
-    function: Args.string({required: true, description: "A job class of this install (arFindingAidJob), or a full function name as queue status --all shows it."}),
+    function: Args.string({
+      required: true,
+      description:
+        'A job class of this install (arFindingAidJob), or a full function name as queue status --all shows it.',
+    }),
   }
-
   static flags = {
     server: Flags.string({summary: 'Only this job server (host:port); default every configured server.'}),
     'dry-run': Flags.boolean({summary: 'Show what would be dropped or refused; send nothing.'}),
@@ -31,22 +33,34 @@ ${exitCodesHelp('queue:drop')}`
   async run(): Promise<DropReport> {
     const cfg = await this.settings()
     const report = await this.carryOut({
-      interrupt: {started: `the drop of ${this.args.function} was sent`, nothing: 'nothing was sent', check: 'atom-ops queue status --all', audit: () => ({function: this.args.function})},
+      interrupt: {
+        started: `the drop of ${this.args.function} was sent`,
+        nothing: 'nothing was sent',
+        check: 'atom-ops queue status --all',
+        audit: () => ({function: this.args.function}),
+      },
       plan: () => prepareDrop(cfg, {name: this.args.function, server: this.flags.server, force: this.flags.force}),
-      question: (prepared) => {
+      question(prepared) {
         const where = dropsToSend(prepared)
         const fn = prepared.plan.function
-        return where.length === 0 ? undefined : `Drop function ${fn.function} (${fn.install}, ${fn.jobClass}) on ${where.map((t) => t.server).join(', ')}?`
+        return where.length === 0
+          ? undefined
+          : `Drop function ${fn.function} (${fn.install}, ${fn.jobClass}) on ${where.map((t) => t.server).join(', ')}?`
       },
       force: this.flags.force,
       dryRun: this.flags['dry-run'],
       unapplied: (prepared) => dropDryRun(prepared, this.flags['dry-run']),
       apply: applyDrop,
-      audited: (r) => {
+      audited(r) {
         const dropped = r.servers.filter((s) => s.outcome === 'dropped').length
         return [
           r.dryRun ? 'dry-run' : r.exitCode === 0 ? 'done' : dropped > 0 ? 'partial' : 'failed',
-          {function: r.function.function, typed: r.typed, force: r.force, servers: r.servers.map((s) => ({server: s.server, outcome: s.outcome, jobs: s.total}))},
+          {
+            function: r.function.function,
+            typed: r.typed,
+            force: r.force,
+            servers: r.servers.map((s) => ({server: s.server, outcome: s.outcome, jobs: s.total})),
+          },
         ]
       },
     })

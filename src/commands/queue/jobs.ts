@@ -1,7 +1,7 @@
-import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
-import {queueJobs, type QueueJobsReport} from '../../lib/queue/inspect.js'
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {columnsFlag} from '../../cli/flags.js'
+import {queueJobs, type QueueJobsReport} from '../../lib/queue/inspect.js'
 import {QUEUE_JOBS_COLUMNS, renderQueueJobs} from '../../ui/queue.js'
 
 export default class QueueJobs extends BaseCommand<typeof QueueJobs> {
@@ -10,7 +10,6 @@ export default class QueueJobs extends BaseCommand<typeof QueueJobs> {
 
 ${exitCodesHelp('queue:jobs')}`
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
-
   static flags = {
     columns: columnsFlag(QUEUE_JOBS_COLUMNS),
   }

@@ -1,7 +1,7 @@
-import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
-import {queuePing, type QueuePingReport} from '../../lib/queue/inspect.js'
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {columnsFlag} from '../../cli/flags.js'
+import {queuePing, type QueuePingReport} from '../../lib/queue/inspect.js'
 import {QUEUE_PING_COLUMNS, renderQueuePing} from '../../ui/queue.js'
 
 export default class QueuePing extends BaseCommand<typeof QueuePing> {
@@ -9,8 +9,10 @@ export default class QueuePing extends BaseCommand<typeof QueuePing> {
   static description = `Sends an ECHO packet (binary protocol) to every server concurrently and times the answer, then asks "version" and "getpid". Every step is bounded by --timeout; a refused, closed or silent server is reported as DOWN with the reason.
 
 ${exitCodesHelp('queue:ping')}`
-  static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --gearman 127.0.0.1:4730 --timeout 2 --json']
-
+  static examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --gearman 127.0.0.1:4730 --timeout 2 --json',
+  ]
   static flags = {
     columns: columnsFlag(QUEUE_PING_COLUMNS),
   }

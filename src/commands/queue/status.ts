@@ -1,9 +1,9 @@
 import * as Flags from '@oclif/core/flags'
 
-import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
-import {queueStatus, type QueueStatusReport} from '../../lib/queue/inspect.js'
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {columnsFlag} from '../../cli/flags.js'
+import {queueStatus, type QueueStatusReport} from '../../lib/queue/inspect.js'
 import {QUEUE_STATUS_COLUMNS, renderQueueStatus} from '../../ui/queue.js'
 
 export default class QueueStatus extends BaseCommand<typeof QueueStatus> {
@@ -18,7 +18,6 @@ ${exitCodesHelp('queue:status')}`
     '<%= config.bin %> <%= command.id %> --all',
     '<%= config.bin %> <%= command.id %> --gearman 10.0.0.5:4730 --gearman 10.0.0.6:4730 --all --json',
   ]
-
   static flags = {
     columns: columnsFlag(QUEUE_STATUS_COLUMNS),
     all: Flags.boolean({summary: 'Show the functions of every install (and of none), not only this one.'}),

@@ -1,11 +1,11 @@
 import * as Flags from '@oclif/core/flags'
 
-import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
+import {exitCodesHelp} from '../../cli/exit-codes.js'
+import {secondsFlag} from '../../cli/flags.js'
 import {validateInterval, watchQueue, type WatchSnapshot} from '../../lib/queue/watch.js'
 import {scrub} from '../../lib/util/secrets.js'
 import {LiveScreen} from '../../ui/live-screen.js'
-import {secondsFlag} from '../../cli/flags.js'
 import {renderWatch} from '../../ui/queue.js'
 
 export default class QueueWatch extends BaseCommand<typeof QueueWatch> {
@@ -18,7 +18,6 @@ ${exitCodesHelp('queue:watch')}`
     '<%= config.bin %> <%= command.id %> --all --interval 5',
     '<%= config.bin %> <%= command.id %> --count 3 --json > queue.jsonl',
   ]
-
   static flags = {
     all: Flags.boolean({summary: 'Show the functions of every install, not only this one.'}),
     interval: secondsFlag(validateInterval)({summary: 'Seconds between refreshes (0.2 to 3600).', default: 2}),
@@ -42,13 +41,23 @@ ${exitCodesHelp('queue:watch')}`
         onSnapshot: (s) => {
           last = s
           if (json) process.stdout.write(scrub(JSON.stringify(s)) + '\n')
-          else if (tty) screen.draw(scrub(renderWatch(s, {...this.view(), width: screen.size.columns}, {live: true, rows: screen.size.rows, interval})))
+          else if (tty)
+            screen.draw(
+              scrub(
+                renderWatch(
+                  s,
+                  {...this.view(), width: screen.size.columns},
+                  {live: true, rows: screen.size.rows, interval},
+                ),
+              ),
+            )
           else process.stdout.write(scrub(renderWatch(s, this.view(), {live: false, interval})) + '\n\n')
         },
       })
     } finally {
       screen.stop()
     }
+
     if (last) this.setExitCode(last.exitCode)
   }
 }

@@ -1,9 +1,9 @@
 import * as Flags from '@oclif/core/flags'
 
-import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
-import {queueWorkers, type QueueWorkersReport} from '../../lib/queue/inspect.js'
+import {exitCodesHelp} from '../../cli/exit-codes.js'
 import {columnsFlag} from '../../cli/flags.js'
+import {queueWorkers, type QueueWorkersReport} from '../../lib/queue/inspect.js'
 import {QUEUE_WORKERS_COLUMNS, renderQueueWorkers} from '../../ui/queue.js'
 
 export default class QueueWorkers extends BaseCommand<typeof QueueWorkers> {
@@ -12,7 +12,6 @@ export default class QueueWorkers extends BaseCommand<typeof QueueWorkers> {
 
 ${exitCodesHelp('queue:workers')}`
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --all --json']
-
   static flags = {
     columns: columnsFlag(QUEUE_WORKERS_COLUMNS),
     all: Flags.boolean({summary: 'Show every worker connection, not only those of this install.'}),

@@ -1,11 +1,12 @@
-import {exitCodesHelp, workerStatusExitCode} from '../../cli/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
-import {workerStatus, type WorkerStatusReport} from '../../lib/service/worker.js'
+import {exitCodesHelp, workerStatusExitCode} from '../../cli/exit-codes.js'
 import {columnsFlag, serviceFlags, serviceFlagValues} from '../../cli/flags.js'
+import {workerStatus, type WorkerStatusReport} from '../../lib/service/worker.js'
 import {renderWorkerStatus, UNIT_COLUMNS} from '../../ui/worker.js'
 
 export default class WorkerStatus extends BaseCommand<typeof WorkerStatus> {
-  static summary = "The worker service on each host (state, since, PID, restarts, memory, last exit, start limit) and this install's workers per job class in Gearman."
+  static summary =
+    "The worker service on each host (state, since, PID, restarts, memory, last exit, start limit) and this install's workers per job class in Gearman."
   static description = `systemd: \`systemctl show\` (ActiveState, SubState, Result, MainPID, NRestarts, MemoryCurrent, ExecMainStatus, timestamps); a unit whose Result is start-limit-hit is flagged. supervisord: \`supervisorctl status\` (RUNNING, BACKOFF, FATAL, EXITED, STOPPED; pid, uptime) and the exit statuses in supervisord's log. An exit status of 111 is AtoM's planned exit at --max-job-count/--max-mem-usage. Hosts (--host, or the profile's) are asked in parallel over ssh; an unreachable host is reported and the others still are.
 
 From every job server: how many workers this install (its function prefix) has per job class right now.

@@ -10,8 +10,7 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0')
 /** Whether the running Node knows this IANA zone (it uses the same tz database as PHP). */
 export function isKnownZone(zone: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', {timeZone: zone})
-    return true
+    return Intl.DateTimeFormat('en-US', {timeZone: zone}).resolvedOptions().timeZone !== undefined
   } catch {
     return false
   }
@@ -76,6 +75,7 @@ class ZoneOffsets {
       if (this.hours.size >= CACHED_HOURS) this.hours.clear()
       this.hours.set(hour, h)
     }
+
     return ms < h.switchAt ? h.before : h.after
   }
 
@@ -92,6 +92,7 @@ class ZoneOffsets {
       if (this.exact(mid) === before) lo = mid
       else hi = mid
     }
+
     return {switchAt: hi, before, after}
   }
 
@@ -99,7 +100,14 @@ class ZoneOffsets {
   private exact(ms: number): number {
     const p: Record<string, string> = {}
     for (const part of this.format.formatToParts(new Date(ms))) p[part.type] = part.value
-    const local = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second))
+    const local = Date.UTC(
+      Number(p.year),
+      Number(p.month) - 1,
+      Number(p.day),
+      Number(p.hour),
+      Number(p.minute),
+      Number(p.second),
+    )
     return (local - Math.floor(ms / 1000) * 1000) / 1000
   }
 }
@@ -227,6 +235,7 @@ export function displayTime(at: string | number | Date | null | undefined, zone:
     const m = ISO_WITH_OFFSET.exec(at)
     if (m) return `${m[1]} ${m[2]} ${m[3]}`
   }
+
   const ms = at instanceof Date ? at.getTime() : typeof at === 'number' ? at : Date.parse(at)
   return Number.isFinite(ms) ? new AtomClock(zone).displayAt(ms) : String(at)
 }
@@ -244,6 +253,7 @@ function number(s: string, from: number, length: number): number {
     if (d < 0) return -1
     n = n * 10 + d
   }
+
   return n
 }
 
@@ -267,13 +277,29 @@ function parseWall(wall: WallTime): ParsedWall {
   const hour = number(s, 11, 2)
   const minute = number(s, 14, 2)
   const second = number(s, 17, 2)
-  const shaped = s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && (s.charCodeAt(10) === 32 || s.charCodeAt(10) === 84) && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58
-  if (!shaped || year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) throw new Error(`not a date and time: ${JSON.stringify(wall)}`)
+  const shaped =
+    s.charCodeAt(4) === 45 &&
+    s.charCodeAt(7) === 45 &&
+    (s.charCodeAt(10) === 32 || s.charCodeAt(10) === 84) &&
+    s.charCodeAt(13) === 58 &&
+    s.charCodeAt(16) === 58
+  if (!shaped || year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0)
+    throw new Error(`not a date and time: ${JSON.stringify(wall)}`)
   const text = s.length === 19 && s.charCodeAt(10) === 32 ? s : `${s.slice(0, 10)} ${s.slice(11, 19)}`
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
-  const valid = year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && leap ? 29 : MONTH_DAYS[month - 1]) && hour < 24 && minute < 60 && second < 60
+  const valid =
+    year >= 100 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= (month === 2 && leap ? 29 : MONTH_DAYS[month - 1]) &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60
   // Out of range (2024-02-30, 25:00, years 0-99): no clock shows it; read as Date.UTC reads it (rolled over).
-  const t = valid ? daysFromCivil(year, month, day) * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 : Date.UTC(year, month - 1, day, hour, minute, second)
+  const t = valid
+    ? daysFromCivil(year, month, day) * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000
+    : Date.UTC(year, month - 1, day, hour, minute, second)
   return {t, valid, text}
 }
 

@@ -1,5 +1,6 @@
 import type {Queryable} from '../db/database.js'
 import type {AtomInstall} from './install.js'
+
 import {enabledPlugins, type EnabledPlugins, locateClasses} from './plugins.js'
 
 /**
@@ -47,18 +48,35 @@ export interface ExpectedAbilities {
  * (always-on, or in the database's `plugins` setting); a class with no code at all is skipped
  * ("Ability not defined"). Without a database, classes of optional plugins are uncertain.
  */
-export async function expectedAbilities(install: AtomInstall, db: Queryable | undefined, dbError?: string): Promise<ExpectedAbilities> {
+export async function expectedAbilities(
+  install: AtomInstall,
+  db: Queryable | undefined,
+  dbError?: string,
+): Promise<ExpectedAbilities> {
   const classes = jobClassesOf(install.worker.workerTypes)
-  const [plugins, located] = await Promise.all([enabledPlugins(install.realRoot, db, dbError), locateClasses(install.realRoot, classes)])
+  const [plugins, located] = await Promise.all([
+    enabledPlugins(install.realRoot, db, dbError),
+    locateClasses(install.realRoot, classes),
+  ])
   const out: ExpectedAbilities = {expected: [], skipped: [], uncertain: [], plugins, codeInspected: located.inspected}
   for (const jobClass of classes) {
     const home = located.homes.get(jobClass)
     if (!located.inspected || home?.kind === 'core') out.expected.push(jobClass)
-    else if (!home) out.skipped.push({jobClass, reason: `no ${jobClass}.class.php under lib/ or an enabled plugin: the worker logs "Ability not defined"`})
+    else if (!home)
+      out.skipped.push({
+        jobClass,
+        reason: `no ${jobClass}.class.php under lib/ or an enabled plugin: the worker logs "Ability not defined"`,
+      })
     else if (plugins.names.has(home.plugin)) out.expected.push(jobClass)
-    else if (plugins.settingError !== undefined) out.uncertain.push({jobClass, reason: `plugin ${home.plugin} may be enabled: its setting could not be read (${plugins.settingError})`})
-    else out.skipped.push({jobClass, reason: `plugin ${home.plugin} is not enabled, no worker expected`})
+    else if (plugins.settingError === undefined) {
+      out.skipped.push({jobClass, reason: `plugin ${home.plugin} is not enabled, no worker expected`})
+    } else {
+      out.uncertain.push({
+        jobClass,
+        reason: `plugin ${home.plugin} may be enabled: its setting could not be read (${plugins.settingError})`,
+      })
+    }
   }
+
   return out
 }
-

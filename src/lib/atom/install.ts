@@ -1,13 +1,14 @@
 import {readdir} from 'node:fs/promises'
 import {join} from 'node:path'
+
 import type {DatabaseTarget} from '../db/target.js'
 
 import {ConfigError} from '../errors.js'
 import {readConfigFile, resolveRealDirectory} from '../util/files.js'
 import {type HostPort, parseHostPort} from '../util/hostport.js'
 import {registerSecret} from '../util/secrets.js'
-import {type PdoMysqlDsn, parsePdoMysqlDsn} from './dsn.js'
-import {type PhpValue, parsePhpReturnArray} from './php-array.js'
+import {parsePdoMysqlDsn, type PdoMysqlDsn} from './dsn.js'
+import {parsePhpReturnArray, type PhpValue} from './php-array.js'
 import {pluginDirectories, readAlwaysOnPlugins} from './plugins.js'
 import {functionPrefix} from './prefix.js'
 import {type CascadedConfig, type ConfigOrigin, readCascade, type SymfonyEnvironment} from './symfony-config.js'
@@ -16,7 +17,8 @@ import {isRecord} from './yaml.js'
 export const DEFAULT_ATOM_ROOT = '/usr/share/nginx/atom'
 export const DEFAULT_GEARMAN_PORT = 4730
 /** What to do when the root is wrong: every command that needs the install says it. */
-export const ROOT_HINT = 'Point --atom-root (or ATOM_OPS_ATOM_ROOT, or a profile) at the directory holding config/config.php, or run `atom-ops config init` to find the installs and write a profile.'
+export const ROOT_HINT =
+  'Point --atom-root (or ATOM_OPS_ATOM_ROOT, or a profile) at the directory holding config/config.php, or run `atom-ops config init` to find the installs and write a profile.'
 /** Where PDO connects when the DSN names no host (Debian's and Ubuntu's default socket). */
 export const DEFAULT_MYSQL_SOCKET = '/var/run/mysqld/mysqld.sock'
 
@@ -45,7 +47,9 @@ export interface AtomSide {
   cacheParams?: Record<string, unknown>
   /** settings.yml's default_timezone for this environment, when set. */
   timezone?: string
-  origins: Partial<Record<'servers' | 'workerTypes' | 'workersKey' | 'cacheEngine' | 'cacheParams' | 'timezone', ConfigOrigin>>
+  origins: Partial<
+    Record<'servers' | 'workerTypes' | 'workersKey' | 'cacheEngine' | 'cacheParams' | 'timezone', ConfigOrigin>
+  >
 }
 
 export interface AtomInstall {
@@ -88,7 +92,7 @@ export async function readAtomInstall(root: string): Promise<AtomInstall> {
 }
 
 /** The files of a plugin's config/ that take part in the install's configuration. */
-const CASCADE_FILES = ['gearman.yml', 'app.yml', 'settings.yml']
+const CASCADE_FILES = new Set(['app.yml', 'gearman.yml', 'settings.yml'])
 
 /**
  * The directories of the plugins whose config/ is a layer of the cascades, in ProjectConfiguration's
@@ -103,10 +107,10 @@ async function configuringPlugins(realRoot: string): Promise<string[]> {
   await Promise.all(
     [...onDisk.values()].map(async (dir) => {
       try {
-        if ((await readdir(join(dir, 'config'))).some((name) => CASCADE_FILES.includes(name))) withFiles.add(dir)
+        if ((await readdir(join(dir, 'config'))).some((name) => CASCADE_FILES.has(name))) withFiles.add(dir)
       } catch (error) {
         // No config/: no layer. Unreadable as a listing: its files may still be readable, let readLayers decide.
-        const code = (error as NodeJS.ErrnoException).code
+        const {code} = error as NodeJS.ErrnoException
         if (code !== 'ENOENT' && code !== 'ENOTDIR') withFiles.add(dir)
       }
     }),
@@ -121,13 +125,24 @@ function where(config: CascadedConfig, path: string[]): string {
   return o ? `${o.file} (${o.section}: ${path.join('.')})` : `${config.name}: ${path.join('.')}`
 }
 
-function atomSide(realRoot: string, environment: SymfonyEnvironment, gearman: CascadedConfig, app: CascadedConfig, settings: CascadedConfig): AtomSide {
+function atomSide(
+  realRoot: string,
+  environment: SymfonyEnvironment,
+  gearman: CascadedConfig,
+  app: CascadedConfig,
+  settings: CascadedConfig,
+): AtomSide {
   const g = gearman.value
   const a = app.value
   const rawKey = a.workers_key
   const workersKey = scalarText(rawKey, where(app, ['workers_key']))
   const engine = a.cache_engine
-  const cacheEngine = typeof engine === 'string' ? engine : isRecord(engine) && typeof engine.class === 'string' ? engine.class : undefined
+  const cacheEngine =
+    typeof engine === 'string'
+      ? engine
+      : isRecord(engine) && typeof engine.class === 'string'
+        ? engine.class
+        : undefined
   const sfSettings = isRecord(settings.value['.settings']) ? settings.value['.settings'] : {}
   const zone = sfSettings.default_timezone
   return {
@@ -156,16 +171,28 @@ function atomSide(realRoot: string, environment: SymfonyEnvironment, gearman: Ca
  * access to config.php can still look at Gearman.
  */
 export async function readDatabaseSettings(configPhp: string): Promise<AtomDatabaseSettings> {
-  const php = await readConfigFile(configPhp, "AtoM's config.php", 'Is --atom-root the AtoM install directory? It must contain config/config.php.')
+  const php = await readConfigFile(
+    configPhp,
+    "AtoM's config.php",
+    'Is --atom-root the AtoM install directory? It must contain config/config.php.',
+  )
   return databaseSettings(await parsePhpReturnArray(php, configPhp), configPhp)
 }
 
 function databaseSettings(config: PhpValue, file: string): AtomDatabaseSettings {
   const param = dig(config, ['all', 'propel', 'param'])
   if (!isRecord(param)) {
-    throw new ConfigError(`${file} has no all.propel.param section`, 'Re-run the AtoM installer or restore config.php from a backup.')
+    throw new ConfigError(
+      `${file} has no all.propel.param section`,
+      'Re-run the AtoM installer or restore config.php from a backup.',
+    )
   }
-  if (typeof param.dsn !== 'string') throw new ConfigError(`${file}: all.propel.param.dsn is missing`, 'Add the PDO DSN, e.g. mysql:dbname=atom;port=3306')
+
+  if (typeof param.dsn !== 'string')
+    throw new ConfigError(
+      `${file}: all.propel.param.dsn is missing`,
+      'Add the PDO DSN, e.g. mysql:dbname=atom;port=3306',
+    )
   const dsn = parsePdoMysqlDsn(param.dsn, file)
   const password = scalarText(param.password, `${file}: all.propel.param.password`)
   registerSecret(password)
@@ -180,7 +207,11 @@ function databaseSettings(config: PhpValue, file: string): AtomDatabaseSettings 
 /** A setting that must be a single value (absent or null is empty): a list or map is a config error. */
 function scalarText(value: unknown, where: string): string {
   if (value === null || value === undefined) return ''
-  if (typeof value === 'object') throw new ConfigError(`${where} must be a single value, not a ${Array.isArray(value) ? 'list' : 'map'}`, 'Write it as a plain quoted string.')
+  if (typeof value === 'object')
+    throw new ConfigError(
+      `${where} must be a single value, not a ${Array.isArray(value) ? 'list' : 'map'}`,
+      'Write it as a plain quoted string.',
+    )
   return String(value)
 }
 
@@ -190,6 +221,7 @@ function dig(value: unknown, path: string[]): unknown {
     if (!isRecord(v)) return undefined
     v = v[key]
   }
+
   return v
 }
 
@@ -202,30 +234,58 @@ function gearmanServers(raw: unknown, config: CascadedConfig): GearmanServer[] {
   if (typeof raw === 'string') entries = [['default', raw]]
   else if (Array.isArray(raw)) entries = raw.map((v, i) => [String(i), v])
   else if (isRecord(raw)) entries = Object.entries(raw)
-  else throw new ConfigError(`${at}: servers must be a map of name to host:port`, 'Example: all: { servers: { default: 127.0.0.1:4730 } }')
-  if (entries.length === 0) throw new ConfigError(`${at}: servers is empty`, 'List at least one Gearman server, e.g. default: 127.0.0.1:4730')
+  else
+    throw new ConfigError(
+      `${at}: servers must be a map of name to host:port`,
+      'Example: all: { servers: { default: 127.0.0.1:4730 } }',
+    )
+  if (entries.length === 0)
+    throw new ConfigError(`${at}: servers is empty`, 'List at least one Gearman server, e.g. default: 127.0.0.1:4730')
   return entries.map(([name, value]) => {
-    const hp = typeof value === 'string' || typeof value === 'number' ? parseHostPort(String(value), DEFAULT_GEARMAN_PORT) : undefined
-    if (!hp) throw new ConfigError(`${at}: server "${name}" has an invalid address ${JSON.stringify(value)}`, 'Write it as host:port, e.g. 127.0.0.1:4730')
+    const hp =
+      typeof value === 'string' || typeof value === 'number'
+        ? parseHostPort(String(value), DEFAULT_GEARMAN_PORT)
+        : undefined
+    if (!hp)
+      throw new ConfigError(
+        `${at}: server "${name}" has an invalid address ${JSON.stringify(value)}`,
+        'Write it as host:port, e.g. 127.0.0.1:4730',
+      )
     return {name, ...hp}
   })
 }
 
 function workerTypes(raw: unknown, at: string): Record<string, string[]> {
   if (raw === undefined || raw === null) return {}
-  if (!isRecord(raw)) throw new ConfigError(`${at}: worker_types must be a map of type to job classes`, 'Compare with the stock config/gearman.yml.')
+  if (!isRecord(raw))
+    throw new ConfigError(
+      `${at}: worker_types must be a map of type to job classes`,
+      'Compare with the stock config/gearman.yml.',
+    )
   const out: Record<string, string[]> = {}
   for (const [type, classes] of Object.entries(raw)) {
-    const list = Array.isArray(classes) ? classes : classes === null ? [] : isRecord(classes) ? Object.values(classes) : [classes]
+    const list = Array.isArray(classes)
+      ? classes
+      : classes === null
+        ? []
+        : isRecord(classes)
+          ? Object.values(classes)
+          : [classes]
     out[type] = list.map(String)
   }
+
   return out
 }
 
 /** From AtoM's config.php: a DSN without host (or with localhost) means PDO's local socket. */
 export function targetFromAtom(settings: AtomDatabaseSettings): DatabaseTarget {
   const {dsn} = settings
-  const base = {user: settings.username, password: settings.password, database: dsn.dbname, charset: dsn.charset ?? settings.encoding}
+  const base = {
+    user: settings.username,
+    password: settings.password,
+    database: dsn.dbname,
+    charset: dsn.charset ?? settings.encoding,
+  }
   if (dsn.unixSocket) return {...base, socketPath: dsn.unixSocket}
   if (!dsn.host || dsn.host === 'localhost') return {...base, socketPath: DEFAULT_MYSQL_SOCKET}
   return {...base, host: dsn.host, port: dsn.port ?? 3306}

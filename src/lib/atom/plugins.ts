@@ -2,6 +2,7 @@ import {readdir} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import type {Queryable} from '../db/database.js'
+
 import {AtomOpsError} from '../errors.js'
 import {readOptionalConfigFile} from '../util/files.js'
 import {parsePhpProgram, type PhpNode} from './php-array.js'
@@ -44,7 +45,8 @@ function* walk(node: unknown): Generator<PhpNode> {
     for (const n of node) yield* walk(n)
   } else if (node && typeof node === 'object' && typeof (node as PhpNode).kind === 'string') {
     yield node as PhpNode
-    for (const [key, value] of Object.entries(node)) if (key !== 'loc' && value && typeof value === 'object') yield* walk(value)
+    for (const [key, value] of Object.entries(node))
+      if (key !== 'loc' && value && typeof value === 'object') yield* walk(value)
   }
 }
 
@@ -61,6 +63,7 @@ export async function readAlwaysOnPlugins(realRoot: string): Promise<AlwaysOnPlu
   } catch {
     return fallback
   }
+
   if (text === undefined) return fallback
   let program: PhpNode
   try {
@@ -68,6 +71,7 @@ export async function readAlwaysOnPlugins(realRoot: string): Promise<AlwaysOnPlu
   } catch {
     return fallback
   }
+
   const assigned = new Map<string, string[]>()
   const names: string[] = []
   let found = false
@@ -76,7 +80,12 @@ export async function readAlwaysOnPlugins(realRoot: string): Promise<AlwaysOnPlu
       const items = stringItems(node.right as PhpNode)
       if (items) assigned.set(String((node.left as PhpNode).name), items)
     }
-    if (node.kind === 'call' && (node.what as PhpNode).kind === 'propertylookup' && ((node.what as PhpNode).offset as PhpNode).name === 'enablePlugins') {
+
+    if (
+      node.kind === 'call' &&
+      (node.what as PhpNode).kind === 'propertylookup' &&
+      ((node.what as PhpNode).offset as PhpNode).name === 'enablePlugins'
+    ) {
       found = true
       for (const arg of node.arguments as PhpNode[]) {
         if (arg.kind === 'string') names.push(String(arg.value))
@@ -85,6 +94,7 @@ export async function readAlwaysOnPlugins(realRoot: string): Promise<AlwaysOnPlu
       }
     }
   }
+
   return found ? {names, source: file} : fallback
 }
 
@@ -98,8 +108,11 @@ export async function pluginDirectories(realRoot: string): Promise<Map<string, s
     } catch {
       continue
     }
-    for (const e of entries) if ((e.isDirectory() || e.isSymbolicLink()) && e.name.endsWith('Plugin')) found.set(e.name, join(base, e.name))
+
+    for (const e of entries)
+      if ((e.isDirectory() || e.isSymbolicLink()) && e.name.endsWith('Plugin')) found.set(e.name, join(base, e.name))
   }
+
   return found
 }
 
@@ -113,6 +126,7 @@ export async function parsePluginSetting(value: string): Promise<string[] | null
   } catch {
     return null
   }
+
   const list = Array.isArray(parsed) ? parsed : parsed && typeof parsed === 'object' ? Object.values(parsed) : null
   if (!list || !list.every((v) => typeof v === 'string')) return null
   return list as string[]
@@ -132,7 +146,11 @@ export interface EnabledPlugins {
  * PHP-serialized array in setting_i18n.value, source culture), minus names with no directory on disk
  * (sfPluginAdminPluginConfiguration ignores those).
  */
-export async function enabledPlugins(realRoot: string, db: Queryable | undefined, dbError?: string): Promise<EnabledPlugins> {
+export async function enabledPlugins(
+  realRoot: string,
+  db: Queryable | undefined,
+  dbError?: string,
+): Promise<EnabledPlugins> {
   const [alwaysOn, onDisk] = await Promise.all([readAlwaysOnPlugins(realRoot), pluginDirectories(realRoot)])
   const names = new Set(alwaysOn.names)
   if (!db) return {names, alwaysOn, settingError: dbError ?? 'no database'}
@@ -144,9 +162,11 @@ export async function enabledPlugins(realRoot: string, db: Queryable | undefined
   } catch (error) {
     return {names, alwaysOn, settingError: error instanceof AtomOpsError ? error.message : String(error)}
   }
+
   if (rows.length !== 1 || rows[0].value === null) return {names, alwaysOn, fromSetting: []}
   const fromSetting = await parsePluginSetting(rows[0].value)
-  if (fromSetting === null) return {names, alwaysOn, settingError: 'the "plugins" setting is not a serialized list of names'}
+  if (fromSetting === null)
+    return {names, alwaysOn, settingError: 'the "plugins" setting is not a serialized list of names'}
   for (const name of fromSetting) if (onDisk.has(name)) names.add(name)
   return {names, alwaysOn, fromSetting}
 }
@@ -161,12 +181,16 @@ const MAX_ENTRIES = 50_000
  * and plugins/<P>/lib/ (plugin P), as symfony's autoloader would. `inspected` is false when the
  * install has no lib/ at all: nothing can then be said about which classes load.
  */
-export async function locateClasses(realRoot: string, classes: string[]): Promise<{inspected: boolean; homes: Map<string, ClassHome>}> {
+export async function locateClasses(
+  realRoot: string,
+  classes: string[],
+): Promise<{inspected: boolean; homes: Map<string, ClassHome>}> {
   const wanted = new Map<string, string>()
   for (const c of classes) {
     wanted.set(`${c}.class.php`, c)
     wanted.set(`${c}.php`, c)
   }
+
   const homes = new Map<string, ClassHome>()
   let seen = 0
   const scan = async (dir: string, home: (file: string) => ClassHome, depth: number): Promise<boolean> => {
@@ -176,6 +200,7 @@ export async function locateClasses(realRoot: string, classes: string[]): Promis
     } catch {
       return false
     }
+
     for (const e of entries) {
       if (++seen > MAX_ENTRIES) return true
       const path = join(dir, e.name)
@@ -185,12 +210,15 @@ export async function locateClasses(realRoot: string, classes: string[]): Promis
         if (c && !homes.has(c)) homes.set(c, home(path))
       }
     }
+
     return true
   }
+
   const inspected = await scan(join(realRoot, 'lib'), (file) => ({kind: 'core', file}), 0)
   await scan(join(realRoot, 'apps', 'qubit', 'lib'), (file) => ({kind: 'core', file}), 0)
   for (const [plugin, dir] of await pluginDirectories(realRoot)) {
     await scan(join(dir, 'lib'), (file) => ({kind: 'plugin', plugin, file}), 0)
   }
+
   return {inspected, homes}
 }

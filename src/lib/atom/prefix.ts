@@ -2,7 +2,11 @@ import {createHash} from 'node:crypto'
 
 /** AtoM's Gearman function prefix: md5(realpath of the install root . workers_key) . '-'. */
 export function functionPrefix(realRoot: string, workersKey: string): string {
-  return createHash('md5').update(realRoot + workersKey).digest('hex') + '-'
+  return (
+    createHash('md5')
+      .update(realRoot + workersKey)
+      .digest('hex') + '-'
+  )
 }
 
 export interface FunctionNameParts {

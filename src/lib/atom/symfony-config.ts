@@ -51,6 +51,7 @@ function has(doc: unknown, path: string[]): boolean {
     if (!m.has(key)) return false
     v = m.get(key)
   }
+
   return true
 }
 
@@ -93,6 +94,7 @@ export class CascadedConfig {
         if (has(this.layers[i].sections[section], path)) return {file: this.layers[i].file, section}
       }
     }
+
     return undefined
   }
 }
@@ -102,7 +104,11 @@ export class CascadedConfig {
  * getConfigPaths): each enabled plugin's config/, the project's config/, then apps/qubit/config/.
  */
 export function configLayerPaths(realRoot: string, name: string, pluginDirs: string[]): string[] {
-  return [...pluginDirs.map((dir) => join(dir, 'config', name)), join(realRoot, 'config', name), join(realRoot, 'apps', 'qubit', 'config', name)]
+  return [
+    ...pluginDirs.map((dir) => join(dir, 'config', name)),
+    join(realRoot, 'config', name),
+    join(realRoot, 'apps', 'qubit', 'config', name),
+  ]
 }
 
 /** Reads the layers that exist (a missing file is simply not a layer) and parses each; never executes PHP inside them. */
@@ -113,12 +119,17 @@ export async function readLayers(paths: string[], what: string): Promise<Layer[]
     if (text === undefined) continue
     const doc = await parseYamlFile(text, file)
     if (!isRecord(doc)) {
-      throw new ConfigError(`${file}: expected a map of environments (all:, prod:), found ${Array.isArray(doc) ? 'a list' : `a ${typeof doc}`}`, 'Compare it with the file the AtoM release ships.')
+      throw new ConfigError(
+        `${file}: expected a map of environments (all:, prod:), found ${Array.isArray(doc) ? 'a list' : `a ${typeof doc}`}`,
+        'Compare it with the file the AtoM release ships.',
+      )
     }
+
     const sections: Doc = {}
     for (const [env, value] of Object.entries(doc)) if (value !== null && value !== undefined) sections[env] = value
     layers.push({file, sections})
   }
+
   return layers
 }
 
@@ -130,5 +141,8 @@ export async function readCascade<E extends SymfonyEnvironment>(
   pluginDirs: string[] = [],
 ): Promise<Record<E, CascadedConfig>> {
   const layers = await readLayers(configLayerPaths(realRoot, name, pluginDirs), `AtoM's ${name}`)
-  return Object.fromEntries(environments.map((env) => [env, new CascadedConfig(name, env, layers)])) as Record<E, CascadedConfig>
+  return Object.fromEntries(environments.map((env) => [env, new CascadedConfig(name, env, layers)])) as Record<
+    E,
+    CascadedConfig
+  >
 }

@@ -15,10 +15,17 @@ export async function parseYamlFile(text: string, file: string): Promise<unknown
     return YAML.parse(text, {prettyErrors: true, uniqueKeys: false, maxAliasCount: MAX_YAML_ALIAS_COUNT}) ?? {}
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
-    if (/^Excessive alias count/.test(message)) {
-      throw new ConfigError(`${file}: its YAML aliases (*name) expand too far to be read, as in a "billion laughs" document`, 'Write the values out instead of nesting aliases (*name) inside aliased blocks.')
+    if (message.startsWith('Excessive alias count')) {
+      throw new ConfigError(
+        `${file}: its YAML aliases (*name) expand too far to be read, as in a "billion laughs" document`,
+        'Write the values out instead of nesting aliases (*name) inside aliased blocks.',
+      )
     }
-    throw new ConfigError(`${file} is not valid YAML: ${message.split('\n')[0]}`, 'Fix the indentation or quoting on that line.')
+
+    throw new ConfigError(
+      `${file} is not valid YAML: ${message.split('\n')[0]}`,
+      'Fix the indentation or quoting on that line.',
+    )
   }
 }
 

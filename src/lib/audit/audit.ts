@@ -3,9 +3,9 @@ import {access, appendFile, mkdir} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 
+import {stateDirectory} from '../settings/paths.js'
 import {operatorName} from '../util/operator.js'
 import {scrub} from '../util/secrets.js'
-import {stateDirectory} from '../settings/paths.js'
 
 export const SYSTEM_AUDIT_LOG = '/var/log/atom-ops/audit.log'
 
@@ -33,7 +33,12 @@ export async function auditLogPath(env: NodeJS.ProcessEnv = process.env): Promis
 }
 
 /** Appends one JSON line; secrets are scrubbed. Returns the log's path. */
-export async function writeAudit(command: string, outcome: AuditRecord['outcome'], details: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function writeAudit(
+  command: string,
+  outcome: AuditRecord['outcome'],
+  details: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   const path = await auditLogPath(env)
   const record: AuditRecord = {
     time: new Date().toISOString(),

@@ -3,9 +3,9 @@ import {access, lstat, readdir, stat} from 'node:fs/promises'
 import {delimiter, join} from 'node:path'
 
 import {ConfigError, OperationError} from '../errors.js'
-import {userName} from '../util/files.js'
-import {LocalRunner, type RunResult} from '../remote/runner.js'
 import {removeContents} from '../remote/remove.js'
+import {LocalRunner, type RunResult} from '../remote/runner.js'
+import {userName} from '../util/files.js'
 
 export interface CacheTally {
   files: number
@@ -44,15 +44,18 @@ export async function walkCache(dir: string, errors: string[] = []): Promise<Cac
       errors.push(`${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
       return
     }
+
     for (const name of entries) {
       const child = join(path, name)
       let st
       try {
         st = await lstat(child)
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') errors.push(`${child}: ${(error as NodeJS.ErrnoException).code}`)
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+          errors.push(`${child}: ${(error as NodeJS.ErrnoException).code}`)
         continue
       }
+
       try {
         if (st.isSymbolicLink()) {
           tally.symlinks++
@@ -64,11 +67,12 @@ export async function walkCache(dir: string, errors: string[] = []): Promise<Cac
           tally.bytes += st.size
         }
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code
+        const {code} = error as NodeJS.ErrnoException
         if (code !== 'ENOENT') errors.push(`${child}: ${code ?? (error as Error).message}`)
       }
     }
   }
+
   await visit(dir)
   return tally
 }
@@ -85,6 +89,7 @@ export async function findOnPath(program: string, env: NodeJS.ProcessEnv = proce
       // not here
     }
   }
+
   return undefined
 }
 
@@ -94,9 +99,14 @@ export async function phpClearArgv(realRoot: string): Promise<string[]> {
   const me = process.getuid?.() ?? -1
   if (me === 0 && owner !== 0) {
     const name = await userName(owner)
-    if (!name) throw new ConfigError(`the owner of ${realRoot} (uid ${owner}) has no name in /etc/passwd`, 'Run php symfony cc by hand as that user, or chown the install.')
+    if (!name)
+      throw new ConfigError(
+        `the owner of ${realRoot} (uid ${owner}) has no name in /etc/passwd`,
+        'Run php symfony cc by hand as that user, or chown the install.',
+      )
     return ['runuser', '-u', name, '--', 'php', 'symfony', 'cc']
   }
+
   return ['php', 'symfony', 'cc']
 }
 
@@ -111,6 +121,7 @@ export async function phpClearPossible(realRoot: string): Promise<{ok: true} | {
   } catch {
     // no script
   }
+
   return {ok: false, why: `there is no symfony script in ${realRoot}`}
 }
 
@@ -119,18 +130,36 @@ export async function phpClearPossible(realRoot: string): Promise<{ok: true} | {
  * as the root's owner so the files it writes back belong to the web server), else everything inside
  * <root>/cache/ is removed without following symlinks out of it. The cache directory itself stays.
  */
-export async function clearSymfonyCache(realRoot: string, options: {dryRun: boolean; timeoutMs: number; usePhp?: boolean}): Promise<SymfonyClearResult> {
+export async function clearSymfonyCache(
+  realRoot: string,
+  options: {dryRun: boolean; timeoutMs: number; usePhp?: boolean},
+): Promise<SymfonyClearResult> {
   const cacheDir = join(realRoot, 'cache')
   let st
   try {
     st = await lstat(cacheDir)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {cacheDir, method: 'files', dryRun: options.dryRun, before: empty(), after: options.dryRun ? undefined : empty(), removed: options.dryRun ? undefined : empty(), errors: []}
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return {
+        cacheDir,
+        method: 'files',
+        dryRun: options.dryRun,
+        before: empty(),
+        after: options.dryRun ? undefined : empty(),
+        removed: options.dryRun ? undefined : empty(),
+        errors: [],
+      }
     throw new OperationError(`cannot read ${cacheDir}: ${(error as NodeJS.ErrnoException).code}`)
   }
-  if (st.isSymbolicLink()) throw new ConfigError(`${cacheDir} is a symlink; atom-ops does not clear a cache outside the install`, 'Clear it with `php symfony cc` in the install root.')
+
+  if (st.isSymbolicLink())
+    throw new ConfigError(
+      `${cacheDir} is a symlink; atom-ops does not clear a cache outside the install`,
+      'Clear it with `php symfony cc` in the install root.',
+    )
   if (!st.isDirectory()) throw new ConfigError(`${cacheDir} is not a directory`)
-  const possible = options.usePhp === false ? {ok: false as const, why: 'asked to remove the files'} : await phpClearPossible(realRoot)
+  const possible =
+    options.usePhp === false ? {ok: false as const, why: 'asked to remove the files'} : await phpClearPossible(realRoot)
   const usePhp = possible.ok
   const why = possible.ok ? undefined : possible.why
   const errors: string[] = []
@@ -139,14 +168,34 @@ export async function clearSymfonyCache(realRoot: string, options: {dryRun: bool
     const argv = await phpClearArgv(realRoot)
     if (options.dryRun) return {cacheDir, method: 'php symfony cc', argv, dryRun: true, before, errors}
     // Symfony rebuilds nothing on cc, but a big cache takes a while to delete.
-    const r: RunResult = await new LocalRunner().run(argv, {timeoutMs: Math.max(options.timeoutMs, 120_000), cwd: realRoot})
+    const r: RunResult = await new LocalRunner().run(argv, {
+      timeoutMs: Math.max(options.timeoutMs, 120_000),
+      cwd: realRoot,
+    })
     if (r.code !== 0) {
-      const why = r.timedOut ? 'did not finish in time' : (r.stderr || r.stdout).trim().split('\n').pop() || `exit ${r.code}`
-      throw new OperationError(`${argv.join(' ')} in ${realRoot} failed: ${why}`, 'Run it by hand to see the whole error; --symfony without php removes the files instead.')
+      const why = r.timedOut
+        ? 'did not finish in time'
+        : (r.stderr || r.stdout).trim().split('\n').pop() || `exit ${r.code}`
+      throw new OperationError(
+        `${argv.join(' ')} in ${realRoot} failed: ${why}`,
+        'Run it by hand to see the whole error; --symfony without php removes the files instead.',
+      )
     }
+
     const after = await walkCache(cacheDir)
-    return {cacheDir, method: 'php symfony cc', argv, dryRun: false, before, after, removed: diff(before, after), output: r.stdout.trim().split('\n').slice(-3).join('\n'), errors}
+    return {
+      cacheDir,
+      method: 'php symfony cc',
+      argv,
+      dryRun: false,
+      before,
+      after,
+      removed: diff(before, after),
+      output: r.stdout.trim().split('\n').slice(-3).join('\n'),
+      errors,
+    }
   }
+
   if (options.dryRun) return {cacheDir, method: 'files', why, dryRun: true, before, errors}
   // Not by walking it here: www-data owns cache/ and could swap a directory for a symlink mid-walk.
   const run = await removeContents(cacheDir, {top: realRoot, timeoutMs: Math.max(options.timeoutMs, 120_000)})
@@ -157,5 +206,10 @@ export async function clearSymfonyCache(realRoot: string, options: {dryRun: bool
 }
 
 function diff(a: CacheTally, b: CacheTally): CacheTally {
-  return {files: a.files - b.files, directories: a.directories - b.directories, symlinks: a.symlinks - b.symlinks, bytes: a.bytes - b.bytes}
+  return {
+    files: a.files - b.files,
+    directories: a.directories - b.directories,
+    symlinks: a.symlinks - b.symlinks,
+    bytes: a.bytes - b.bytes,
+  }
 }

@@ -27,7 +27,11 @@ export class Database implements Queryable {
     readonly statementTimeoutMs: number = timeoutMs,
   ) {}
 
-  static async open(target: DatabaseTarget, timeoutMs: number, options: {connectionLimit?: number; statementTimeoutMs?: number} = {}): Promise<Database> {
+  static async open(
+    target: DatabaseTarget,
+    timeoutMs: number,
+    options: {connectionLimit?: number; statementTimeoutMs?: number} = {},
+  ): Promise<Database> {
     const mysql = (await import('mysql2/promise')).default
     const pool = mysql.createPool({
       host: target.socketPath ? undefined : target.host,
@@ -54,6 +58,7 @@ export class Database implements Queryable {
       await pool.end().catch(() => undefined)
       throw mapMysqlError(error, target, 'connect')
     }
+
     return db
   }
 
@@ -68,7 +73,10 @@ export class Database implements Queryable {
 
   async arrays(sql: string, values: SqlValue[] = []): Promise<SqlValue[][]> {
     try {
-      const [rows] = await this.pool.execute<RowDataPacket[][]>({sql, timeout: this.timeoutMs, rowsAsArray: true}, values)
+      const [rows] = await this.pool.execute<RowDataPacket[][]>(
+        {sql, timeout: this.timeoutMs, rowsAsArray: true},
+        values,
+      )
       return rows as unknown as SqlValue[][]
     } catch (error) {
       throw mapMysqlError(error, this.target)
@@ -93,7 +101,10 @@ export class Database implements Queryable {
    * another connection: a wait on a row lock ends at once, not at the lock or statement timeout), so
    * the transaction rolls back.
    */
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: {retryDeadlocks?: number; readCommitted?: boolean; signal?: AbortSignal} = {}): Promise<T> {
+  async transaction<T>(
+    fn: (tx: Queryable) => Promise<T>,
+    options: {retryDeadlocks?: number; readCommitted?: boolean; signal?: AbortSignal} = {},
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.transactionOnce(fn, options.readCommitted ?? false, options.signal)
@@ -104,20 +115,26 @@ export class Database implements Queryable {
     }
   }
 
-  private async transactionOnce<T>(fn: (tx: Queryable) => Promise<T>, readCommitted: boolean, signal?: AbortSignal): Promise<T> {
+  private async transactionOnce<T>(
+    fn: (tx: Queryable) => Promise<T>,
+    readCommitted: boolean,
+    signal?: AbortSignal,
+  ): Promise<T> {
     let conn: PoolConnection
     try {
       conn = await this.pool.getConnection()
     } catch (error) {
       throw mapMysqlError(error, this.target, 'connect')
     }
+
     let interrupted = false
     const interrupt = () => {
       interrupted = true
       this.pool.execute({sql: 'KILL QUERY ?', timeout: this.timeoutMs}, [conn.threadId]).catch(() => undefined)
     }
+
     signal?.addEventListener('abort', interrupt, {once: true})
-    const target = this.target
+    const {target} = this
     const timeout = this.timeoutMs
     const tx: Queryable = {
       async rows<R = Row>(sql: string, values: SqlValue[] = []) {
@@ -176,34 +193,85 @@ export function isLockConflict(error: unknown): boolean {
   let e: unknown = error
   for (let i = 0; i < 4 && e; i++) {
     const x = e as {code?: string; errno?: number; cause?: unknown}
-    if (x.code === 'ER_LOCK_DEADLOCK' || x.code === 'ER_LOCK_WAIT_TIMEOUT' || x.errno === 1213 || x.errno === 1205) return true
+    if (x.code === 'ER_LOCK_DEADLOCK' || x.code === 'ER_LOCK_WAIT_TIMEOUT' || x.errno === 1213 || x.errno === 1205)
+      return true
     e = x.cause
   }
+
   return false
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ENOENT', 'PROTOCOL_SEQUENCE_TIMEOUT'])
+const UNREACHABLE_CODES = new Set([
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOENT',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+])
 /** An open connection lost mid-statement: the server answered before, so "is it running?" would mislead. */
-const LOST_CODES = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN'])
-const LOST_ERRNOS = new Set([1927, 1053, 2013])
+const LOST_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ER_CONNECTION_KILLED',
+  'ER_SERVER_SHUTDOWN',
+  'PROTOCOL_CONNECTION_LOST',
+])
+const LOST_ERRNOS = new Set([1053, 1927, 2013])
 
 /** `phase`: a connection lost while connecting is an unreachable server; one lost during a statement was cut. */
-export function mapMysqlError(error: unknown, target: DatabaseTarget, phase: 'connect' | 'statement' = 'statement'): AtomOpsError {
+export function mapMysqlError(
+  error: unknown,
+  target: DatabaseTarget,
+  phase: 'connect' | 'statement' = 'statement',
+): AtomOpsError {
   if (error instanceof AtomOpsError) return error
   const e = error as {code?: string; message?: string; errno?: number}
   const where = describeTarget(target)
   const message = scrub(e.message ?? String(error))
   const code = e.code ?? ''
   if (phase === 'statement' && (LOST_CODES.has(code) || (e.errno !== undefined && LOST_ERRNOS.has(e.errno)))) {
-    return new UnreachableError('mysql', `MySQL at ${where} closed the connection during a statement (${code || e.errno})`, 'The connection was killed (KILL, a proxy, wait_timeout) or the server restarted: see its log.', {cause: error})
+    return new UnreachableError(
+      'mysql',
+      `MySQL at ${where} closed the connection during a statement (${code || e.errno})`,
+      'The connection was killed (KILL, a proxy, wait_timeout) or the server restarted: see its log.',
+      {cause: error},
+    )
   }
+
   if (UNREACHABLE_CODES.has(code) || LOST_CODES.has(code) || /timeout|timed out/i.test(message)) {
-    return new UnreachableError('mysql', `MySQL at ${where} did not answer: ${code || message}`, 'Is MariaDB/MySQL running (systemctl status mariadb)? Check host, port or socket in config.php or --db.', {cause: error})
+    return new UnreachableError(
+      'mysql',
+      `MySQL at ${where} did not answer: ${code || message}`,
+      'Is MariaDB/MySQL running (systemctl status mariadb)? Check host, port or socket in config.php or --db.',
+      {cause: error},
+    )
   }
-  if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR' || code === 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR') {
-    return new ConfigError(`MySQL refused the login for ${where}: access denied`, 'Check the username and password in config.php (or --db).')
+
+  if (
+    code === 'ER_ACCESS_DENIED_ERROR' ||
+    code === 'ER_DBACCESS_DENIED_ERROR' ||
+    code === 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR'
+  ) {
+    return new ConfigError(
+      `MySQL refused the login for ${where}: access denied`,
+      'Check the username and password in config.php (or --db).',
+    )
   }
-  if (code === 'ER_BAD_DB_ERROR') return new ConfigError(`MySQL database does not exist: ${where}`, 'Check dbname in the DSN of config.php (or --db).')
-  if (code === 'ER_NO_SUCH_TABLE') return new ConfigError(`not an AtoM database: ${message}`, 'Check that config.php (or --db) names the AtoM database.')
-  return new OperationError(`MySQL error at ${where}: ${message}`, 'Run again with --debug for details.', {cause: error})
+
+  if (code === 'ER_BAD_DB_ERROR')
+    return new ConfigError(
+      `MySQL database does not exist: ${where}`,
+      'Check dbname in the DSN of config.php (or --db).',
+    )
+  if (code === 'ER_NO_SUCH_TABLE')
+    return new ConfigError(
+      `not an AtoM database: ${message}`,
+      'Check that config.php (or --db) names the AtoM database.',
+    )
+  return new OperationError(`MySQL error at ${where}: ${message}`, 'Run again with --debug for details.', {
+    cause: error,
+  })
 }

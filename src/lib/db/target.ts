@@ -1,6 +1,6 @@
 import {AtomOpsError, ConfigError, UsageError} from '../errors.js'
-import {registerSecret} from '../util/secrets.js'
 import {readOwnerOnlyFile} from '../util/files.js'
+import {registerSecret} from '../util/secrets.js'
 
 /** Everything needed to open a MySQL connection; either host/port or a Unix socket. */
 export interface DatabaseTarget {
@@ -22,13 +22,16 @@ export function parseDatabaseUrl(text: string, origin: string, kind: 'usage' | '
     const hint = 'Expected mysql://user:password@host:3306/database (or ?socket=/run/mysqld/mysqld.sock)'
     return kind === 'usage' ? new UsageError(`${origin}: ${why}`, hint) : new ConfigError(`${origin}: ${why}`, hint)
   }
+
   let url: URL
   try {
     url = new URL(text)
   } catch {
     throw fail('not a valid URL')
   }
-  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') throw fail(`scheme must be mysql://, not ${url.protocol}//`)
+
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:')
+    throw fail(`scheme must be mysql://, not ${url.protocol}//`)
   const decode = (part: string, what: string): string => {
     try {
       return decodeURIComponent(part)
@@ -36,6 +39,7 @@ export function parseDatabaseUrl(text: string, origin: string, kind: 'usage' | '
       throw fail(`the ${what} has a malformed %-escape`)
     }
   }
+
   const database = decode(url.pathname.replace(/^\//, ''), 'database name')
   if (!database || database.includes('/')) throw fail('no database name in the path')
   registerSecret(url.password)
@@ -46,13 +50,14 @@ export function parseDatabaseUrl(text: string, origin: string, kind: 'usage' | '
   for (const key of url.searchParams.keys()) {
     if (key !== 'socket' && key !== 'charset') throw fail(`unknown option "${key}" (known: socket, charset)`)
   }
+
   const socket = url.searchParams.get('socket') ?? undefined
   if (socket !== undefined && !socket.startsWith('/')) throw fail('?socket= must be an absolute path')
   const charset = url.searchParams.get('charset') ?? undefined
   if (socket) return {user, password, database, charset, socketPath: socket}
   if (!url.hostname) throw fail('no host (or ?socket=)')
   const port = url.port ? Number(url.port) : 3306
-  return {user, password, database, charset, host: url.hostname.replace(/^\[|\]$/g, ''), port}
+  return {user, password, database, charset, host: url.hostname.replaceAll(/^\[|\]$/g, ''), port}
 }
 
 /** For display: never includes the password. */
@@ -78,6 +83,10 @@ export async function readPasswordFile(path: string, what: string): Promise<stri
   const text = await readOwnerOnlyFile(path, what)
   const password = text.split(/\r?\n/)[0]
   registerSecret(password)
-  if (password === '') throw new ConfigError(`${what} ${path}: the first line is empty`, 'Write the password alone on the first line of the file.')
+  if (password === '')
+    throw new ConfigError(
+      `${what} ${path}: the first line is empty`,
+      'Write the password alone on the first line of the file.',
+    )
   return password
 }

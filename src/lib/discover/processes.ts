@@ -49,6 +49,7 @@ async function readProcFile(path: string): Promise<string | undefined> {
       n = (await handle.read(buffer, total, buffer.length - total, null)).bytesRead
       total += n
     } while (n > 0 && total < buffer.length)
+
     return buffer.subarray(0, total).toString('utf8')
   } catch {
     // gone, or not ours to read
@@ -58,7 +59,8 @@ async function readProcFile(path: string): Promise<string | undefined> {
   }
 }
 
-const nulSeparated = (text: string): string[] => text.split('\0').filter((word, i, all) => word !== '' || i < all.length - 1)
+const nulSeparated = (text: string): string[] =>
+  text.split('\0').filter((word, i, all) => word !== '' || i < all.length - 1)
 
 async function processCwd(dir: string): Promise<{cwd?: string; deleted: boolean}> {
   try {
@@ -84,6 +86,7 @@ export function supervisordConfigArgument(argv: string[], cwd: string | undefine
     else if (/^-c./.test(word)) file = word.slice(2)
     if (file) return isAbsolute(file) || cwd === undefined ? file : resolve(cwd, file)
   }
+
   return undefined
 }
 
@@ -95,8 +98,10 @@ export function unitFromCgroup(cgroup: string): {unit: string; user: boolean} | 
     const path = line.split(':').slice(2).join(':')
     const parts = path.split('/').filter(Boolean)
     const service = parts.filter((p) => p.endsWith('.service')).pop()
-    if (service && !/^user@\d+\.service$/.test(service)) return {unit: service.replace(/\.service$/, ''), user: parts.some((p) => /^user@\d+\.service$/.test(p))}
+    if (service && !/^user@\d+\.service$/.test(service))
+      return {unit: service.replace(/\.service$/, ''), user: parts.some((p) => /^user@\d+\.service$/.test(p))}
   }
+
   return undefined
 }
 
@@ -113,12 +118,19 @@ export async function scanWorkerProcesses(procRoot: string): Promise<ProcessScan
   } catch {
     return {procRoot, processes: 0, workers: [], supervisordConfigs: [], readable: false}
   }
-  const commandLines = await Promise.all(entries.map(async (name) => ({pid: Number(name), cmdline: await readProcFile(join(procRoot, name, 'cmdline'))})))
+
+  const commandLines = await Promise.all(
+    entries.map(async (name) => ({pid: Number(name), cmdline: await readProcFile(join(procRoot, name, 'cmdline'))})),
+  )
   const argvOf = new Map(commandLines.filter((p) => p.cmdline).map((p) => [p.pid, nulSeparated(p.cmdline!)]))
   const candidates = [...argvOf].filter(([, argv]) => argv.some((word) => word.includes(WORKER_TASK)))
   const workers = await Promise.all(candidates.map(([pid, argv]) => readWorker(procRoot, pid, argv, argvOf)))
   const supervisords = [...argvOf].filter(([, argv]) => isSupervisord(argv))
-  const configs = await Promise.all(supervisords.map(async ([pid, argv]) => supervisordConfigArgument(argv, (await processCwd(join(procRoot, String(pid)))).cwd)))
+  const configs = await Promise.all(
+    supervisords.map(async ([pid, argv]) =>
+      supervisordConfigArgument(argv, (await processCwd(join(procRoot, String(pid)))).cwd),
+    ),
+  )
   return {
     procRoot,
     processes: argvOf.size,
@@ -128,32 +140,63 @@ export async function scanWorkerProcesses(procRoot: string): Promise<ProcessScan
   }
 }
 
-async function readWorker(procRoot: string, pid: number, argv: string[], argvOf: Map<number, string[]>): Promise<WorkerProcess | undefined> {
+async function readWorker(
+  procRoot: string,
+  pid: number,
+  argv: string[],
+  argvOf: Map<number, string[]>,
+): Promise<WorkerProcess | undefined> {
   const dir = join(procRoot, String(pid))
   const {cwd, deleted} = await processCwd(dir)
   const command = parseWorkerCommand(argv, cwd)
   if (!command) return undefined
-  const [status, environ, cgroup] = await Promise.all([readProcFile(join(dir, 'status')), readProcFile(join(dir, 'environ')), readProcFile(join(dir, 'cgroup'))])
+  const [status, environ, cgroup] = await Promise.all([
+    readProcFile(join(dir, 'status')),
+    readProcFile(join(dir, 'environ')),
+    readProcFile(join(dir, 'cgroup')),
+  ])
   const uid = statusField(status, 'Uid')
-  const env = new Map(nulSeparated(environ ?? '').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+  const env = new Map(
+    nulSeparated(environ ?? '').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  )
   let manager: ProcessManager | undefined
   const program = env.get('SUPERVISOR_PROCESS_NAME')
   if (program) {
-    manager = {kind: 'supervisor', program, group: env.get('SUPERVISOR_GROUP_NAME') || program, configFile: await supervisordConfigOf(procRoot, status, argvOf)}
+    manager = {
+      kind: 'supervisor',
+      program,
+      group: env.get('SUPERVISOR_GROUP_NAME') || program,
+      configFile: await supervisordConfigOf(procRoot, status, argvOf),
+    }
   } else if (cgroup) {
     const unit = unitFromCgroup(cgroup)
     if (unit) manager = {kind: 'systemd', ...unit}
   }
-  return {pid, argv, cwd, root: command.root, deleted, user: uid === undefined ? undefined : ((await userName(Number(uid))) ?? `uid ${uid}`), manager}
+
+  return {
+    pid,
+    argv,
+    cwd,
+    root: command.root,
+    deleted,
+    user: uid === undefined ? undefined : ((await userName(Number(uid))) ?? `uid ${uid}`),
+    manager,
+  }
 }
 
 /** The -c of the supervisord above a process (its parent, or further up behind a wrapper shell). */
-async function supervisordConfigOf(procRoot: string, status: string | undefined, argvOf: Map<number, string[]>): Promise<string | undefined> {
+async function supervisordConfigOf(
+  procRoot: string,
+  status: string | undefined,
+  argvOf: Map<number, string[]>,
+): Promise<string | undefined> {
   let parent = Number(statusField(status, 'PPid'))
   for (let depth = 0; depth < 8 && parent > 1; depth++) {
     const argv = argvOf.get(parent)
-    if (argv && isSupervisord(argv)) return supervisordConfigArgument(argv, (await processCwd(join(procRoot, String(parent)))).cwd)
+    if (argv && isSupervisord(argv))
+      return supervisordConfigArgument(argv, (await processCwd(join(procRoot, String(parent)))).cwd)
     parent = Number(statusField(await readProcFile(join(procRoot, String(parent), 'status')), 'PPid'))
   }
+
   return undefined
 }

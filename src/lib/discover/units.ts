@@ -2,8 +2,8 @@ import {readdir} from 'node:fs/promises'
 import {basename, dirname, isAbsolute, join, resolve} from 'node:path'
 
 import {describeError} from '../errors.js'
-import {parseUnit} from '../service/unit-file.js'
 import {globToRegExp, isPattern} from '../service/types.js'
+import {parseUnit} from '../service/unit-file.js'
 import {readOptionalConfigFile} from '../util/files.js'
 import {splitShellWords} from '../util/words.js'
 import {parseWorkerCommand, WORKER_TASK} from './worker-command.js'
@@ -37,7 +37,10 @@ async function expandGlob(path: string): Promise<string[]> {
   if (!isPattern(basename(path))) return [path]
   const re = globToRegExp(basename(path))
   try {
-    return (await readdir(dirname(path))).filter((name) => re.test(name)).sort().map((name) => join(dirname(path), name))
+    return (await readdir(dirname(path)))
+      .filter((name) => re.test(name))
+      .sort()
+      .map((name) => join(dirname(path), name))
   } catch {
     return []
   }
@@ -73,7 +76,9 @@ export async function scanSystemdUnits(dirs: string[]): Promise<ConfigScan> {
     } catch {
       continue
     }
-    for (const name of names.filter((n) => n.endsWith('.service')).sort()) if (!units.has(name)) units.set(name, join(dir, name))
+
+    for (const name of names.filter((n) => n.endsWith('.service')).sort())
+      if (!units.has(name)) units.set(name, join(dir, name))
     for (const name of names.filter((n) => n.endsWith('.service.d'))) {
       for (const file of await expandGlob(join(dir, name, '*.conf'))) {
         const key = `${name.slice(0, -2)}/${basename(file)}`
@@ -81,21 +86,27 @@ export async function scanSystemdUnits(dirs: string[]): Promise<ConfigScan> {
       }
     }
   }
+
   let files = 0
   const workers: ConfiguredWorker[] = []
   for (const [name, file] of units) {
-    const extra = [...dropIns].filter(([key]) => key.startsWith(`${name}/`)).sort(([a], [b]) => a.localeCompare(b)).map(([, f]) => f)
+    const extra = [...dropIns]
+      .filter(([key]) => key.startsWith(`${name}/`))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([, f]) => f)
     const texts: string[] = []
     for (const f of [file, ...extra]) {
       const text = await readFileText(f, 'a systemd unit file', unreadable)
       files++
       if (text !== undefined) texts.push(text)
     }
+
     const all = texts.join('\n')
     if (!all.includes(WORKER_TASK)) continue
     const worker = workerFromUnit(name, file, all)
     if (worker) workers.push(worker)
   }
+
   return {files, workers, unreadable}
 }
 
@@ -118,9 +129,14 @@ function workerFromUnit(name: string, file: string, text: string): ConfiguredWor
       unit,
       root: root ? undefined : command.root,
       user: last('User'),
-      problem: root ?? (command.root ? undefined : `runs ${command.symfony} relative to WorkingDirectory=${workingDirectory ?? '(none)'}`),
+      problem:
+        root ??
+        (command.root
+          ? undefined
+          : `runs ${command.symfony} relative to WorkingDirectory=${workingDirectory ?? '(none)'}`),
     }
   }
+
   return undefined
 }
 
@@ -152,6 +168,7 @@ export function parseSupervisorIni(text: string): IniSection[] {
       current.values.set(key, `${current.values.get(key)}\n${line.trim()}`)
       continue
     }
+
     const header = /^\[([^\]]+)\]/.exec(line)
     if (header) {
       current = {name: header[1].trim(), values: new Map()}
@@ -159,17 +176,21 @@ export function parseSupervisorIni(text: string): IniSection[] {
       key = undefined
       continue
     }
+
     const at = line.search(/[=:]/)
     if (!current || at < 0) continue
     key = line.slice(0, at).trim().toLowerCase()
     current.values.set(key, line.slice(at + 1).trim())
   }
+
   return sections
 }
 
 /** supervisord's %(name)s expansions that atom-ops knows; others are left for `unexpanded` to report. */
 function expand(value: string, vars: Record<string, string>): string {
-  return value.replace(/%\((\w+)\)[-#0 +]*\d*[sd]/g, (whole, name: string) => vars[name] ?? whole).replace(/%%/g, '%')
+  return value
+    .replaceAll(/%\((\w+)\)[-#0 +]*\d*[sd]/g, (whole, name: string) => vars[name] ?? whole)
+    .replaceAll('%%', '%')
 }
 
 interface SupervisorFile {
@@ -194,6 +215,7 @@ export async function scanSupervisorConfigs(entries: string[]): Promise<ConfigSc
       known.configFile ??= configFile
       return known
     }
+
     const text = await readFileText(key, 'a supervisord configuration file', unreadable)
     if (text === undefined) return undefined
     const sections = parseSupervisorIni(text)
@@ -202,14 +224,22 @@ export async function scanSupervisorConfigs(entries: string[]): Promise<ConfigSc
     parsed.set(key, file)
     return file
   }
+
   const listed = (await Promise.all(entries.map(expandGlob))).flat()
-  const mains = (await Promise.all(listed.map((path) => read(path)))).filter((f): f is SupervisorFile => f !== undefined && f.configFile === f.path)
+  const mains = (await Promise.all(listed.map((path) => read(path)))).filter(
+    (f): f is SupervisorFile => f !== undefined && f.configFile === f.path,
+  )
   for (const main of mains) {
     const include = main.sections.find((s) => s.name === 'include')?.values.get('files')
-    for (const pattern of include ? expand(include, {here: dirname(main.path)}).split(/\s+/).filter(Boolean) : []) {
+    for (const pattern of include
+      ? expand(include, {here: dirname(main.path)})
+          .split(/\s+/)
+          .filter(Boolean)
+      : []) {
       for (const path of await expandGlob(resolve(dirname(main.path), pattern))) await read(path, main.path)
     }
   }
+
   const files = [...parsed.values()]
   const workers: ConfiguredWorker[] = []
   for (const file of files) {
@@ -217,15 +247,27 @@ export async function scanSupervisorConfigs(entries: string[]): Promise<ConfigSc
     const groups = tree.flatMap((f) => f.sections.filter((s) => s.name.startsWith('group:')))
     for (const section of file.sections.filter((s) => s.name.startsWith('program:'))) {
       const program = section.name.slice('program:'.length)
-      const group = groups.find((g) => (g.values.get('programs') ?? '').split(',').map((p) => p.trim()).includes(program))
-      const vars = {program_name: program, group_name: group ? group.name.slice('group:'.length) : program, here: dirname(file.path), process_num: '0'}
+      const group = groups.find((g) =>
+        (g.values.get('programs') ?? '')
+          .split(',')
+          .map((p) => p.trim())
+          .includes(program),
+      )
+      const vars = {
+        program_name: program,
+        group_name: group ? group.name.slice('group:'.length) : program,
+        here: dirname(file.path),
+        process_num: '0',
+      }
       const commandText = section.values.get('command')
       if (!commandText?.includes(WORKER_TASK)) continue
       const directory = section.values.has('directory') ? expand(section.values.get('directory')!, vars) : undefined
       const words = splitShellWords(expand(commandText, vars))
       const command = words && parseWorkerCommand(words, directory)
       if (!command) continue
-      const problem = command.root ? unexpanded(command.root) : `runs ${command.symfony} without a directory= to run it in`
+      const problem = command.root
+        ? unexpanded(command.root)
+        : `runs ${command.symfony} without a directory= to run it in`
       workers.push({
         manager: 'supervisor',
         file: file.path,
@@ -237,5 +279,6 @@ export async function scanSupervisorConfigs(entries: string[]): Promise<ConfigSc
       })
     }
   }
+
   return {files: files.length, workers, unreadable}
 }

@@ -15,14 +15,27 @@ export interface WorkerCommand {
 }
 
 const PHP = /^php[\d.]*(-cli)?$/
-const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh'])
+const SHELLS = new Set(['bash', 'dash', 'sh', 'zsh'])
 /** Programs that run the command after their own options: `sudo -u www-data php …`, `exec php …`. */
-const WRAPPERS = new Set(['exec', 'env', 'sudo', 'runuser', 'setpriv', 'nice', 'ionice', 'nohup', 'setsid', 'stdbuf', 'timeout', 'chpst'])
+const WRAPPERS = new Set([
+  'chpst',
+  'env',
+  'exec',
+  'ionice',
+  'nice',
+  'nohup',
+  'runuser',
+  'setpriv',
+  'setsid',
+  'stdbuf',
+  'sudo',
+  'timeout',
+])
 
 /** php runs the script: it is the program, a shell's script (a php wrapper script), or behind a wrapper. */
 function runsPhp(argv: string[], script: number): boolean {
   const php = argv.slice(0, script).findIndex((word) => PHP.test(basename(word)))
-  if (php < 0) return false
+  if (php === -1) return false
   const program = basename(argv[0])
   return php === 0 || (php === 1 && SHELLS.has(program)) || WRAPPERS.has(program)
 }
@@ -35,7 +48,7 @@ function runsPhp(argv: string[], script: number): boolean {
  */
 export function parseWorkerCommand(argv: string[], dir?: string): WorkerCommand | undefined {
   const task = argv.indexOf(WORKER_TASK)
-  if (task < 0) return viaShell(argv, dir)
+  if (task === -1) return viaShell(argv, dir)
   let script = -1
   for (let i = task - 1; i >= 0 && script < 0; i--) if (basename(argv[i]) === 'symfony') script = i
   if (script < 0 || !runsPhp(argv, script)) return undefined
@@ -47,7 +60,7 @@ export function parseWorkerCommand(argv: string[], dir?: string): WorkerCommand 
 /** `sh -c "cd /srv/atom && php symfony jobs:worker"`: the script's steps, following its `cd`s. */
 function viaShell(argv: string[], dir: string | undefined): WorkerCommand | undefined {
   const c = argv.indexOf('-c')
-  if (c < 0 || c + 1 >= argv.length || !argv.slice(0, c).some((word) => SHELLS.has(basename(word)))) return undefined
+  if (c === -1 || c + 1 >= argv.length || !argv.slice(0, c).some((word) => SHELLS.has(basename(word)))) return undefined
   const words = splitShellWords(argv[c + 1])
   if (!words) return undefined
   let here = dir
@@ -59,10 +72,13 @@ function viaShell(argv: string[], dir: string | undefined): WorkerCommand | unde
       step.push(word)
       continue
     }
-    if (step[0] === 'cd' && step.length === 2) here = isAbsolute(step[1]) ? step[1] : here === undefined ? undefined : resolve(here, step[1])
+
+    if (step[0] === 'cd' && step.length === 2)
+      here = isAbsolute(step[1]) ? step[1] : here === undefined ? undefined : resolve(here, step[1])
     const found = parseWorkerCommand(step, here)
     if (found) return found
     step = []
   }
+
   return undefined
 }

@@ -1,13 +1,14 @@
 import {existsSync} from 'node:fs'
 
-import {askedServer, expectedAbilities, type ExpectedAbilities, jobClassesOf} from '../atom/facts.js'
-import {AtomClock} from '../atom/clock.js'
 import type {AtomInstall} from '../atom/install.js'
-import {type GearmanServer, type ResolvedConfig, requireInstall} from '../config/resolve.js'
+import type {ServiceFlags} from '../service/targets.js'
+
+import {AtomClock} from '../atom/clock.js'
+import {askedServer, expectedAbilities, type ExpectedAbilities, jobClassesOf} from '../atom/facts.js'
+import {type GearmanServer, requireInstall, type ResolvedConfig} from '../config/resolve.js'
 import {Database} from '../db/database.js'
 import {describeError} from '../errors.js'
 import {fetchServerView, type ServerView} from '../gearman/view.js'
-import type {ServiceFlags} from '../service/targets.js'
 import {shellQuote} from '../remote/runner.js'
 import {ownerName} from '../util/files.js'
 
@@ -45,7 +46,9 @@ export class DoctorEvidence {
    * the database and the worker, so that it works when copied as printed.
    */
   command(words: string): string {
-    const args = words.startsWith('worker ') ? [...this.commandArgs.global, ...this.commandArgs.service] : this.commandArgs.global
+    const args = words.startsWith('worker ')
+      ? [...this.commandArgs.global, ...this.commandArgs.service]
+      : this.commandArgs.global
     return ['atom-ops', words, ...args.map(shellQuote)].join(' ')
   }
 
@@ -53,7 +56,15 @@ export class DoctorEvidence {
   get managerKnown(): boolean {
     const f = this.service
     const p = this.config.profileSettings
-    return Boolean(f.manager || f.supervisorConfig || f.host?.length || p?.manager || p?.supervisorConfig || p?.hosts?.length || existsSync('/run/systemd/system'))
+    return Boolean(
+      f.manager ||
+      f.supervisorConfig ||
+      f.host?.length ||
+      p?.manager ||
+      p?.supervisorConfig ||
+      p?.hosts?.length ||
+      existsSync('/run/systemd/system'),
+    )
   }
 
   get install(): AtomInstall {

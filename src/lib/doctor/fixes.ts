@@ -1,11 +1,12 @@
-import {clearSymfonyCache} from '../cache/symfony.js'
-import {type ResolvedConfig, requireInstall} from '../config/resolve.js'
 import type {ServiceFlags} from '../service/targets.js'
-import {workerControl} from '../service/worker.js'
-import {withJobsSession} from '../jobs/session.js'
-import {planKill, runKill} from '../jobs/kill.js'
-import {type DoctorOptions, type DoctorReport, runDoctor} from './run.js'
 import type {FixAction} from './types.js'
+
+import {clearSymfonyCache} from '../cache/symfony.js'
+import {requireInstall, type ResolvedConfig} from '../config/resolve.js'
+import {planKill, runKill} from '../jobs/kill.js'
+import {withJobsSession} from '../jobs/session.js'
+import {workerControl} from '../service/worker.js'
+import {type DoctorOptions, type DoctorReport, runDoctor} from './run.js'
 
 export interface PlannedFix {
   action: FixAction
@@ -32,9 +33,12 @@ export interface DoctorFixReport {
 }
 
 const DESCRIBE: Record<FixAction['kind'], (a: FixAction) => string> = {
-  'reset-and-restart-worker': () => 'reset the worker unit\'s start limit if hit, restart it and wait until Gearman shows its workers',
-  'clear-symfony-cache': () => "clear Symfony's cache so the web app and the worker read the current gearman.yml, app.yml and settings.yml",
-  'kill-zombies': (a) => `mark zombie job${a.kind === 'kill-zombies' && a.jobIds.length === 1 ? '' : 's'} ${a.kind === 'kill-zombies' ? a.jobIds.map((id) => `#${id}`).join(', ') : ''} as failed (status 185, with a note), as jobs kill does`,
+  'reset-and-restart-worker': () =>
+    "reset the worker unit's start limit if hit, restart it and wait until Gearman shows its workers",
+  'clear-symfony-cache': () =>
+    "clear Symfony's cache so the web app and the worker read the current gearman.yml, app.yml and settings.yml",
+  'kill-zombies': (a) =>
+    `mark zombie job${a.kind === 'kill-zombies' && a.jobIds.length === 1 ? '' : 's'} ${a.kind === 'kill-zombies' ? a.jobIds.map((id) => `#${id}`).join(', ') : ''} as failed (status 185, with a note), as jobs kill does`,
 }
 
 /** A fix in plain words, as --fix and the guard show it. */
@@ -51,6 +55,7 @@ export function planFixes(report: DoctorReport): PlannedFix[] {
     seen.add(check.action.kind)
     plan.push({action: check.action, because: check.id, description: DESCRIBE[check.action.kind](check.action)})
   }
+
   return plan
 }
 
@@ -58,20 +63,40 @@ export function planFixes(report: DoctorReport): PlannedFix[] {
  * Applies one fix and says how it went (never throws). `reason` is the note a zombie marked failed gets
  * (who decided: doctor --fix, or the guard's policy).
  */
-export async function applyFix(config: ResolvedConfig, fix: PlannedFix, service: ServiceFlags, reason = 'doctor --fix: zombie, nothing in Gearman behind it'): Promise<AppliedFix> {
+export async function applyFix(
+  config: ResolvedConfig,
+  fix: PlannedFix,
+  service: ServiceFlags,
+  reason = 'doctor --fix: zombie, nothing in Gearman behind it',
+): Promise<AppliedFix> {
   try {
     switch (fix.action.kind) {
       case 'reset-and-restart-worker': {
         const r = await workerControl(config, service, 'restart', {waitSeconds: 60})
         const reset = r.hosts.flatMap((h) => (h.ok ? h.value.resetStartLimit : []))
-        const verified = r.verification?.verified ? 'restart verified through Gearman' : `not verified: ${r.verification?.skipped ?? `still missing ${r.verification?.missing.join(', ')}`}`
-        return {...fix, ok: r.outcome === 'done', message: `${reset.length ? `start limit reset for ${reset.join(', ')}; ` : ''}${verified}`}
+        const verified = r.verification?.verified
+          ? 'restart verified through Gearman'
+          : `not verified: ${r.verification?.skipped ?? `still missing ${r.verification?.missing.join(', ')}`}`
+        return {
+          ...fix,
+          ok: r.outcome === 'done',
+          message: `${reset.length > 0 ? `start limit reset for ${reset.join(', ')}; ` : ''}${verified}`,
+        }
       }
+
       case 'clear-symfony-cache': {
         const install = requireInstall(config)
         const r = await clearSymfonyCache(install.realRoot, {dryRun: false, timeoutMs: config.timeoutMs.value})
-        return {...fix, ok: r.errors.length === 0, message: r.errors.length ? r.errors.join('; ') : `${r.method}: ${r.removed?.files ?? 0} files removed from ${r.cacheDir}`}
+        return {
+          ...fix,
+          ok: r.errors.length === 0,
+          message:
+            r.errors.length > 0
+              ? r.errors.join('; ')
+              : `${r.method}: ${r.removed?.files ?? 0} files removed from ${r.cacheDir}`,
+        }
       }
+
       case 'kill-zombies': {
         const ids = fix.action.jobIds
         const done = await withJobsSession(config, {install: true}, async (ctx) => {
@@ -87,9 +112,13 @@ export async function applyFix(config: ResolvedConfig, fix: PlannedFix, service:
               skipped.push(`#${id}: ${(error as Error).message}`)
             }
           }
+
           return {killed, skipped}
         })
-        const message = [`marked failed: ${done.killed.map((id) => `#${id}`).join(', ') || 'none'}`, ...done.skipped].join('; ')
+        const message = [
+          `marked failed: ${done.killed.map((id) => `#${id}`).join(', ') || 'none'}`,
+          ...done.skipped,
+        ].join('; ')
         return {...fix, ok: done.skipped.length === 0, message}
       }
     }
@@ -113,7 +142,11 @@ export async function planDoctorFix(config: ResolvedConfig, options: DoctorOptio
  * `doctor --fix`, step two (after the operator agreed to the plan): applies the fixes one at a time (a
  * restart must not race a cache clear of the same install), then diagnoses again for before and after.
  */
-export async function applyDoctorFixes(config: ResolvedConfig, plan: DoctorFixPlan, options: DoctorOptions): Promise<DoctorFixReport> {
+export async function applyDoctorFixes(
+  config: ResolvedConfig,
+  plan: DoctorFixPlan,
+  options: DoctorOptions,
+): Promise<DoctorFixReport> {
   const fixes: AppliedFix[] = []
   for (const fix of plan.fixes) fixes.push(await applyFix(config, fix, options.service ?? {}))
   const after = await runDoctor(config, options)

@@ -1,20 +1,21 @@
+import type {ServiceFlags} from '../service/targets.js'
+import type {CheckResult, CheckStatus} from './types.js'
+
 import {isInstallFunction} from '../atom/facts.js'
-import {type GlobalOptions, type ResolvedConfig, resolveConfig} from '../config/resolve.js'
+import {type GlobalOptions, resolveConfig, type ResolvedConfig} from '../config/resolve.js'
 import {ConfigError} from '../errors.js'
+import {COMMAND_TIMEOUT_FACTOR} from '../service/types.js'
+import {loadProfileInstalls} from '../settings/installs.js'
 import {loadSettingsFile} from '../settings/profiles.js'
-import {type CommandArgs, DoctorEvidence, restartCommandFor} from './evidence.js'
+import {inert} from '../util/text.js'
 import {checkStaleConfigCache} from './checks/cache.js'
 import {checkWebAndWorkerAgree} from './checks/config.js'
 import {checkDatabase} from './checks/database.js'
 import {checkServers, checkWaitingWithoutWorker, checkWorkersForJobClasses} from './checks/gearman.js'
+import {checkStalledJobs} from './checks/jobs.js'
 import {checkSharedPrefix, prefixOwners} from './checks/profiles.js'
 import {checkWorkerService} from './checks/service.js'
-import {checkStalledJobs} from './checks/jobs.js'
-import type {ServiceFlags} from '../service/targets.js'
-import {COMMAND_TIMEOUT_FACTOR} from '../service/types.js'
-import {loadProfileInstalls} from '../settings/installs.js'
-import type {CheckResult, CheckStatus} from './types.js'
-import {inert} from '../util/text.js'
+import {type CommandArgs, DoctorEvidence, restartCommandFor} from './evidence.js'
 
 export interface DoctorReport {
   install: {root: string; realRoot: string | null; prefix: string | null; profile: string | null}
@@ -43,7 +44,12 @@ interface Budget {
 }
 
 /** Runs a check within its budget; a check that fails or overruns is reported as unknown, never hangs the report. */
-async function guarded(id: string, title: string, budget: Budget, run: () => Promise<CheckResult | CheckResult[]>): Promise<CheckResult[]> {
+async function guarded(
+  id: string,
+  title: string,
+  budget: Budget,
+  run: () => Promise<CheckResult | CheckResult[]>,
+): Promise<CheckResult[]> {
   const started = Date.now()
   let timer: NodeJS.Timeout | undefined
   const overrun = new Error(`did not finish within ${budget.ms / 1000}s, ${budget.what}`)
@@ -56,15 +62,28 @@ async function guarded(id: string, title: string, budget: Budget, run: () => Pro
     ])
     return (Array.isArray(result) ? result : [result]).map((r) => ({...r, durationMs: Date.now() - started}))
   } catch (error) {
-    const hint = error === overrun ? ['On a busy machine, or over a slow link, raise --timeout (each budget grows with it).'] : []
-    return [{id, title, status: 'unknown', rank: 95, summary: (error as Error).message, evidence: hint, durationMs: Date.now() - started}]
+    const hint =
+      error === overrun ? ['On a busy machine, or over a slow link, raise --timeout (each budget grows with it).'] : []
+    return [
+      {
+        id,
+        title,
+        status: 'unknown',
+        rank: 95,
+        summary: (error as Error).message,
+        evidence: hint,
+        durationMs: Date.now() - started,
+      },
+    ]
   } finally {
     clearTimeout(timer)
   }
 }
 
 export function sortChecks(checks: CheckResult[]): CheckResult[] {
-  return [...checks].sort((a, b) => SEVERITY[a.status] - SEVERITY[b.status] || a.rank - b.rank || a.id.localeCompare(b.id))
+  return [...checks].sort(
+    (a, b) => SEVERITY[a.status] - SEVERITY[b.status] || a.rank - b.rank || a.id.localeCompare(b.id),
+  )
 }
 
 /**
@@ -94,7 +113,10 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
   // Network probes answer in milliseconds; service-manager programs (a Python supervisorctl, ssh) can
   // take seconds to start on a loaded machine, so they get their own, longer budget.
   const limit: Budget = {ms: timeoutMs + 500, what: 'the budget for network checks (--timeout)'}
-  const commands: Budget = {ms: 2 * timeoutMs * COMMAND_TIMEOUT_FACTOR + timeoutMs, what: `the budget for service-manager commands (${COMMAND_TIMEOUT_FACTOR}x --timeout each)`}
+  const commands: Budget = {
+    ms: 2 * timeoutMs * COMMAND_TIMEOUT_FACTOR + timeoutMs,
+    what: `the budget for service-manager commands (${COMMAND_TIMEOUT_FACTOR}x --timeout each)`,
+  }
   try {
     const {installs} = await loadProfileInstalls(config.settingsFile, {withDatabase: true})
     const owners = prefixOwners(installs)
@@ -122,9 +144,11 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
     const workerIds = new Set<string>()
     let waitingJobs = 0
     for (const view of views) {
-      for (const w of view.workers) if (w.functions.some((f) => isInstallFunction(f, ctx.prefix))) workerIds.add(`${view.label}#${w.fd}`)
+      for (const w of view.workers)
+        if (w.functions.some((f) => isInstallFunction(f, ctx.prefix))) workerIds.add(`${view.label}#${w.fd}`)
       for (const s of view.status) if (isInstallFunction(s.function, ctx.prefix)) waitingJobs += s.waiting
     }
+
     const fromChecks = checks.find((c) => c.metrics)?.metrics
     return report(config, checks, started, {
       workers: workerIds.size,
@@ -137,7 +161,12 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
   }
 }
 
-function report(config: ResolvedConfig, checks: CheckResult[], started: number, metrics: DoctorReport['metrics']): DoctorReport {
+function report(
+  config: ResolvedConfig,
+  checks: CheckResult[],
+  started: number,
+  metrics: DoctorReport['metrics'],
+): DoctorReport {
   const sorted = sortChecks(checks)
   const worst = sorted.find((c) => c.status !== 'skipped' && c.status !== 'ok' && c.status !== 'info')
   const status: DoctorReport['status'] = worst ? (worst.status as DoctorReport['status']) : 'ok'
@@ -159,11 +188,18 @@ function report(config: ResolvedConfig, checks: CheckResult[], started: number, 
 /** The one-line Nagios/Icinga plugin output, with performance data. */
 export function nagiosLine(report: DoctorReport): string {
   const label = report.status.toUpperCase()
-  const text = report.mostLikelyCause ? report.mostLikelyCause.summary : `all ${report.checks.filter((c) => c.status === 'ok').length} checks passed`
+  const text = report.mostLikelyCause
+    ? report.mostLikelyCause.summary
+    : `all ${report.checks.filter((c) => c.status === 'ok').length} checks passed`
   const m = report.metrics
-  const perf = [`workers=${m.workers};;1:`, `waiting=${m.waitingJobs}`, `zombies=${m.zombies ?? 'U'};;0`, `oldest_in_progress=${m.oldestInProgressSeconds ?? 'U'}s`]
+  const perf = [
+    `workers=${m.workers};;1:`,
+    `waiting=${m.waitingJobs}`,
+    `zombies=${m.zombies ?? 'U'};;0`,
+    `oldest_in_progress=${m.oldestInProgressSeconds ?? 'U'}s`,
+  ]
   // One line for the monitoring system, and inert: a summary may quote a server (a unit name, an error).
-  return `ATOM-OPS ${label} - ${inert(text.replace(/\|/g, '/').replace(/[\r\n]+/g, ' '))} | ${perf.join(' ')}`
+  return `ATOM-OPS ${label} - ${inert(text.replaceAll('|', '/').replaceAll(/[\r\n]+/g, ' '))} | ${perf.join(' ')}`
 }
 
 export interface MultiDoctorReport {
@@ -172,12 +208,22 @@ export interface MultiDoctorReport {
 }
 
 /** `doctor --all-profiles`: every configured install, concurrently; the worst status wins. */
-export async function runDoctorForProfiles(globals: GlobalOptions, options: DoctorOptions = {}): Promise<MultiDoctorReport> {
+export async function runDoctorForProfiles(
+  globals: GlobalOptions,
+  options: DoctorOptions = {},
+): Promise<MultiDoctorReport> {
   const settings = await loadSettingsFile()
   const names = [...settings.profiles.keys()]
-  if (names.length === 0) throw new ConfigError(`no profiles in ${settings.path}`, 'Add profiles (see README.md, "Profiles"), or run doctor without --all-profiles.')
+  if (names.length === 0)
+    throw new ConfigError(
+      `no profiles in ${settings.path}`,
+      'Add profiles (see README.md, "Profiles"), or run doctor without --all-profiles.',
+    )
   const profiles = await Promise.all(
-    names.map(async (profile) => ({profile, report: await runDoctor(await resolveConfig({...globals, profile}, process.env, settings), options)})),
+    names.map(async (profile) => ({
+      profile,
+      report: await runDoctor(await resolveConfig({...globals, profile}, process.env, settings), options),
+    })),
   )
   const worst = profiles.map((p) => p.report).sort((a, b) => SEVERITY[a.status] - SEVERITY[b.status])[0]
   return {status: worst.status, profiles}

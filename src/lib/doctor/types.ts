@@ -6,9 +6,7 @@ export type CheckStatus = 'ok' | 'warning' | 'critical' | 'unknown' | 'skipped' 
 
 /** A safe fix doctor --fix may apply; each kind is implemented once in fixes.ts. */
 export type FixAction =
-  | {kind: 'reset-and-restart-worker'}
-  | {kind: 'clear-symfony-cache'}
-  | {kind: 'kill-zombies'; jobIds: number[]}
+  {kind: 'reset-and-restart-worker'} | {kind: 'clear-symfony-cache'} | {kind: 'kill-zombies'; jobIds: number[]}
 
 export interface CheckResult {
   /** Stable id, e.g. `gearman.availability-server`. */

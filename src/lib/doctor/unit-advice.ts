@@ -1,7 +1,5 @@
 import {parseUnit, type UnitSections as Sections} from '../service/unit-file.js'
 
-export {parseUnit}
-
 /**
  * Reads a worker unit as `systemctl cat` prints it (the unit file and its drop-ins, each after a
  * `# /path` line) and finds the two definitions that burn systemd's start limit (AtoM issue 2431 and
@@ -28,7 +26,11 @@ const GEARMAN_UNITS = ['gearman-job-server.service', 'gearmand.service']
 
 export function adviseOnWorkerUnit(text: string, unit: string): UnitAdvice {
   const sections = parseUnit(text)
-  const after = new Set([...words(sections, 'Unit', 'After'), ...words(sections, 'Unit', 'Wants'), ...words(sections, 'Unit', 'Requires')])
+  const after = new Set([
+    ...words(sections, 'Unit', 'After'),
+    ...words(sections, 'Unit', 'Requires'),
+    ...words(sections, 'Unit', 'Wants'),
+  ])
   const findings: string[] = []
   const unitLines: string[] = []
   const serviceLines: string[] = []
@@ -37,8 +39,13 @@ export function adviseOnWorkerUnit(text: string, unit: string): UnitAdvice {
   const noGearman = !GEARMAN_UNITS.some((u) => after.has(u))
   if (noDb || noGearman) {
     const missing = [noDb ? 'MySQL/MariaDB' : '', noGearman ? 'gearmand' : ''].filter(Boolean).join(' and ')
-    findings.push(`${unit} is not ordered after ${missing}: at boot the worker can crash before they are up and spend its start limit (AtoM issue 2431)`)
-    const wants = [...(noDb ? ['mariadb.service', 'mysql.service'] : []), ...(noGearman ? ['gearman-job-server.service'] : [])]
+    findings.push(
+      `${unit} is not ordered after ${missing}: at boot the worker can crash before they are up and spend its start limit (AtoM issue 2431)`,
+    )
+    const wants = [
+      ...(noDb ? ['mariadb.service', 'mysql.service'] : []),
+      ...(noGearman ? ['gearman-job-server.service'] : []),
+    ]
     unitLines.push(`Wants=${wants.join(' ')}`, `After=network-online.target ${wants.join(' ')}`)
   }
 
@@ -47,7 +54,9 @@ export function adviseOnWorkerUnit(text: string, unit: string): UnitAdvice {
   const success = words(sections, 'Service', 'SuccessExitStatus')
   const restart = last(sections, 'Service', 'Restart') ?? 'no'
   if (limited && !success.includes('111')) {
-    findings.push(`${unit} runs jobs:worker with --max-job-count/--max-mem-usage, which exits 111 on purpose, but 111 counts as a failure toward the start limit`)
+    findings.push(
+      `${unit} runs jobs:worker with --max-job-count/--max-mem-usage, which exits 111 on purpose, but 111 counts as a failure toward the start limit`,
+    )
     serviceLines.push('SuccessExitStatus=111')
     if (restart !== 'always') serviceLines.push('Restart=always')
   } else if (limited && success.includes('111') && restart !== 'always') {
@@ -56,6 +65,16 @@ export function adviseOnWorkerUnit(text: string, unit: string): UnitAdvice {
   }
 
   if (findings.length === 0) return {findings, dropIn: null, dropInPath: null}
-  const parts = ['# written by atom-ops doctor', ...(unitLines.length ? ['[Unit]', ...unitLines] : []), ...(serviceLines.length ? ['[Service]', ...serviceLines] : [])]
-  return {findings, dropIn: parts.join('\n') + '\n', dropInPath: `/etc/systemd/system/${unit.endsWith('.service') ? unit : `${unit}.service`}.d/atom-ops.conf`}
+  const parts = [
+    '# written by atom-ops doctor',
+    ...(unitLines.length > 0 ? ['[Unit]', ...unitLines] : []),
+    ...(serviceLines.length > 0 ? ['[Service]', ...serviceLines] : []),
+  ]
+  return {
+    findings,
+    dropIn: parts.join('\n') + '\n',
+    dropInPath: `/etc/systemd/system/${unit.endsWith('.service') ? unit : `${unit}.service`}.d/atom-ops.conf`,
+  }
 }
+
+export {parseUnit} from '../service/unit-file.js'

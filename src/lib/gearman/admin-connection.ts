@@ -45,25 +45,33 @@ export class AdminConnection extends DeadlineSocket {
 
   /** Connects within timeoutMs; the same budget bounds every later answer on this connection. */
   static open(server: HostPort, timeoutMs: number): Promise<AdminConnection> {
-    return DeadlineSocket.connect(server, timeoutMs, (socket, deadline) => new AdminConnection(socket, server, deadline))
+    return DeadlineSocket.connect(
+      server,
+      timeoutMs,
+      (socket, deadline) => new AdminConnection(socket, server, deadline),
+    )
   }
 
   protected receive(chunk: Buffer): void {
     this.received += chunk.length
     if (this.received > this.limit) {
       const name = this.command.split(' ')[0]
-      throw new GearmanProtocolError(`Gearman job server ${formatHostPort(this.server)} sent an answer to "${name}" larger than ${formatBytes(this.limit)}`)
+      throw new GearmanProtocolError(
+        `Gearman job server ${formatHostPort(this.server)} sent an answer to "${name}" larger than ${formatBytes(this.limit)}`,
+      )
     }
+
     let start = 0
     for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
       const piece = chunk.subarray(start, nl)
-      const bytes = this.partial.length ? Buffer.concat([...this.partial, piece]) : piece
+      const bytes = this.partial.length > 0 ? Buffer.concat([...this.partial, piece]) : piece
       this.partial = []
       // \n never occurs inside a UTF-8 sequence, so each line decodes on its own.
       const crlf = bytes.length > 0 && bytes[bytes.length - 1] === 13
       this.lines.push({text: bytes.toString('utf8', 0, crlf ? bytes.length - 1 : bytes.length), crlf})
       start = nl + 1
     }
+
     if (start < chunk.length) this.partial.push(chunk.subarray(start))
   }
 
@@ -86,7 +94,9 @@ export class AdminConnection extends DeadlineSocket {
     if (text === 'ERR' || text.startsWith('ERR ')) throw this.serverError(command, text)
     if (text === 'OK') return ''
     if (text.startsWith('OK ')) return text.slice(3)
-    throw new GearmanProtocolError(`Gearman job server ${formatHostPort(this.server)} answered "${command.split(' ')[0]}" with ${JSON.stringify(text.slice(0, 80))}, not OK or ERR`)
+    throw new GearmanProtocolError(
+      `Gearman job server ${formatHostPort(this.server)} answered "${command.split(' ')[0]}" with ${JSON.stringify(text.slice(0, 80))}, not OK or ERR`,
+    )
   }
 
   private send(command: string, limit: number): void {
@@ -106,8 +116,10 @@ export class AdminConnection extends DeadlineSocket {
           this.lines.length = 0
           this.nextLine = 0
         }
+
         return line
       }
+
       await this.waitForData(`no complete answer to "${command.split(' ')[0]}"`)
     }
   }
@@ -116,11 +128,11 @@ export class AdminConnection extends DeadlineSocket {
     const [, code = '', ...rest] = line.split(' ')
     let text = rest.join(' ')
     try {
-      text = decodeURIComponent(text.replace(/\+/g, ' '))
+      text = decodeURIComponent(text.replaceAll('+', ' '))
     } catch {
       // keep the raw text
     }
+
     return new GearmanServerError(this.server, command, code, text)
   }
 }
-

@@ -1,5 +1,6 @@
-import {type Answered, askEach} from '../util/answered.js'
 import type {HostPort} from '../util/hostport.js'
+
+import {type Answered, askEach} from '../util/answered.js'
 import {AdminConnection} from './admin-connection.js'
 import {withBinary} from './binary.js'
 import {msLeft} from './deadline-socket.js'
@@ -57,7 +58,13 @@ export function parseStatus(lines: string[]): FunctionStatus[] {
     if (parts.length !== 4) throw unexpected('status', line)
     const total = int(parts[1], line, 'status')
     const running = int(parts[2], line, 'status')
-    return {function: parts[0], total, running, waiting: Math.max(0, total - running), availableWorkers: int(parts[3], line, 'status')}
+    return {
+      function: parts[0],
+      total,
+      running,
+      waiting: Math.max(0, total - running),
+      availableWorkers: int(parts[3], line, 'status'),
+    }
   })
 }
 
@@ -91,6 +98,7 @@ export function parseWorkers(lines: string[], known?: Iterable<string>): WorkerC
     multiWord.add(name)
     maxWords = Math.max(maxWords, name.split(' ').length)
   }
+
   return lines.map((line) => {
     const m = WORKER_LINE.exec(line)
     if (!m) throw unexpected('workers', line)
@@ -104,11 +112,18 @@ export function parseWorkers(lines: string[], known?: Iterable<string>): WorkerC
           break
         }
       }
+
       functions.push(tokens.slice(i, i + taken).join(' '))
       i += taken - 1
     }
+
     const clientId = m[3]
-    return {fd: int(m[1], line, 'workers'), address: m[2], clientId: clientId === '-' || clientId === '' ? undefined : clientId, functions}
+    return {
+      fd: int(m[1], line, 'workers'),
+      address: m[2],
+      clientId: clientId === '-' || clientId === '' ? undefined : clientId,
+      functions,
+    }
   })
 }
 
@@ -116,7 +131,12 @@ export function parseShowJobs(lines: string[]): QueuedJob[] {
   return lines.map((line) => {
     const parts = line.split('\t')
     if (parts.length !== 4) throw unexpected('"show jobs"', line)
-    return {handle: parts[0], retries: int(parts[1], line, 'show jobs'), ignored: parts[2] !== '0', queued: parts[3] !== '0'}
+    return {
+      handle: parts[0],
+      retries: int(parts[1], line, 'show jobs'),
+      ignored: parts[2] !== '0',
+      queued: parts[3] !== '0',
+    }
   })
 }
 
@@ -198,7 +218,10 @@ export class GearmanAdmin {
     const deadline = Date.now() + this.timeoutMs
     const latencyMs = await withBinary(this.server, this.timeoutMs, (b) => b.echo())
     const rest = new GearmanAdmin(this.server, msLeft(deadline))
-    const {version, pid} = await rest.session(async (c) => ({version: await c.single('version'), pid: Number(await c.single('getpid'))}))
+    const {version, pid} = await rest.session(async (c) => ({
+      version: await c.single('version'),
+      pid: Number(await c.single('getpid')),
+    }))
     return {latencyMs, version, pid: Number.isInteger(pid) && pid > 0 ? pid : undefined}
   }
 }
@@ -208,9 +231,14 @@ export class GearmanAdmin {
  * function names status listed, so a name with spaces parses the same for every command; the admin
  * connection itself (no functions) is left out.
  */
-export async function readStatusAndWorkers(c: AdminConnection): Promise<{status: FunctionStatus[]; workers: WorkerConnection[]}> {
+export async function readStatusAndWorkers(
+  c: AdminConnection,
+): Promise<{status: FunctionStatus[]; workers: WorkerConnection[]}> {
   const status = parseStatus(await c.list('status'))
-  const workers = parseWorkers(await c.list('workers'), status.map((s) => s.function)).filter((w) => w.functions.length > 0)
+  const workers = parseWorkers(
+    await c.list('workers'),
+    status.map((s) => s.function),
+  ).filter((w) => w.functions.length > 0)
   return {status, workers}
 }
 

@@ -44,10 +44,11 @@ export interface Packet {
 /** `\0REQ`, type and length big-endian, then the arguments joined by NUL. */
 export function encodePacket(type: number, args: Array<string | Buffer>): Buffer {
   const parts: Buffer[] = []
-  args.forEach((a, i) => {
+  for (const [i, a] of args.entries()) {
     if (i > 0) parts.push(Buffer.from([0]))
     parts.push(typeof a === 'string' ? Buffer.from(a, 'utf8') : a)
-  })
+  }
+
   const body = Buffer.concat(parts)
   const header = Buffer.alloc(HEADER)
   REQ.copy(header, 0)
@@ -65,14 +66,19 @@ export function decodePackets(buffer: Buffer, from = 'the Gearman job server'): 
   const packets: Packet[] = []
   let offset = 0
   while (buffer.length - offset >= HEADER) {
-    if (!buffer.subarray(offset, offset + 4).equals(RES)) throw new GearmanProtocolError(`${from} answered without the \\0RES magic of the Gearman binary protocol`)
+    if (!buffer.subarray(offset, offset + 4).equals(RES))
+      throw new GearmanProtocolError(`${from} answered without the \\0RES magic of the Gearman binary protocol`)
     const type = buffer.readUInt32BE(offset + 4)
     const length = buffer.readUInt32BE(offset + 8)
-    if (length > MAX_PACKET_BODY_BYTES) throw new GearmanProtocolError(`${from} sent an answer larger than ${formatBytes(MAX_PACKET_BODY_BYTES)} (a packet announcing ${formatBytes(length)})`)
+    if (length > MAX_PACKET_BODY_BYTES)
+      throw new GearmanProtocolError(
+        `${from} sent an answer larger than ${formatBytes(MAX_PACKET_BODY_BYTES)} (a packet announcing ${formatBytes(length)})`,
+      )
     if (buffer.length - offset < HEADER + length) break
     packets.push({type, body: Buffer.from(buffer.subarray(offset + HEADER, offset + HEADER + length))})
     offset += HEADER + length
   }
+
   return {packets, rest: buffer.subarray(offset)}
 }
 
@@ -82,10 +88,11 @@ export function splitArgs(body: Buffer, count: number): string[] {
   let start = 0
   while (out.length < count - 1) {
     const nul = body.indexOf(0, start)
-    if (nul < 0) break
+    if (nul === -1) break
     out.push(body.subarray(start, nul).toString('utf8'))
     start = nul + 1
   }
+
   out.push(body.subarray(start).toString('utf8'))
   return out
 }
@@ -102,8 +109,17 @@ export interface JobStatus {
 /** STATUS_RES: `handle\0known\0running\0numerator\0denominator` (the denominator is text, not a byte). */
 export function parseStatusRes(body: Buffer): JobStatus {
   const [handle, known, running, numerator, denominator] = splitArgs(body, 5)
-  if (denominator === undefined) throw new GearmanProtocolError(`STATUS_RES with fewer than 5 fields: ${JSON.stringify(body.toString('utf8').slice(0, 80))}`)
-  return {handle, known: known === '1', running: running === '1', numerator: Number(numerator) || 0, denominator: Number(denominator) || 0}
+  if (denominator === undefined)
+    throw new GearmanProtocolError(
+      `STATUS_RES with fewer than 5 fields: ${JSON.stringify(body.toString('utf8').slice(0, 80))}`,
+    )
+  return {
+    handle,
+    known: known === '1',
+    running: running === '1',
+    numerator: Number(numerator) || 0,
+    denominator: Number(denominator) || 0,
+  }
 }
 
 /**
@@ -119,7 +135,11 @@ export class BinaryConnection extends DeadlineSocket {
   private readonly packets: Packet[] = []
 
   static open(server: HostPort, timeoutMs: number): Promise<BinaryConnection> {
-    return DeadlineSocket.connect(server, timeoutMs, (socket, deadline) => new BinaryConnection(socket, server, deadline))
+    return DeadlineSocket.connect(
+      server,
+      timeoutMs,
+      (socket, deadline) => new BinaryConnection(socket, server, deadline),
+    )
   }
 
   /** Chunks are joined only once a whole header, or a whole packet, is there: each byte is copied a bounded number of times. */
@@ -130,7 +150,7 @@ export class BinaryConnection extends DeadlineSocket {
     const bytes = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes)
     const {packets, rest} = decodePackets(bytes, `Gearman job server ${formatHostPort(this.server)}`)
     this.packets.push(...packets)
-    this.pending = rest.length ? [rest] : []
+    this.pending = rest.length > 0 ? [rest] : []
     this.pendingBytes = rest.length
     // decodePackets has checked a complete header left over: its body is within the limit.
     this.needed = rest.length >= HEADER ? HEADER + rest.readUInt32BE(8) : HEADER
@@ -149,7 +169,11 @@ export class BinaryConnection extends DeadlineSocket {
       const [code, text] = splitArgs(packet.body, 2)
       throw new GearmanServerError(this.server, what, code, text ?? '')
     }
-    if (packet.type !== expect) throw new GearmanProtocolError(`Gearman job server ${formatHostPort(this.server)} answered ${what} with packet type ${packet.type}, expected ${expect}`)
+
+    if (packet.type !== expect)
+      throw new GearmanProtocolError(
+        `Gearman job server ${formatHostPort(this.server)} answered ${what} with packet type ${packet.type}, expected ${expect}`,
+      )
     return packet
   }
 
@@ -158,19 +182,29 @@ export class BinaryConnection extends DeadlineSocket {
     const started = process.hrtime.bigint()
     const packet = await this.request(PacketType.ECHO_REQ, [payload], PacketType.ECHO_RES, 'ECHO_REQ')
     const ms = Number(process.hrtime.bigint() - started) / 1e6
-    if (packet.body.toString('utf8') !== payload) throw new GearmanProtocolError(`Gearman job server ${formatHostPort(this.server)} echoed something else than it was sent`)
+    if (packet.body.toString('utf8') !== payload)
+      throw new GearmanProtocolError(
+        `Gearman job server ${formatHostPort(this.server)} echoed something else than it was sent`,
+      )
     return ms
   }
 
   /** SUBMIT_JOB_BG: queues a background job; returns its handle (the same handle for a repeated unique id). */
   async submitBackground(fn: string, unique: string, workload: string | Buffer): Promise<string> {
-    const packet = await this.request(PacketType.SUBMIT_JOB_BG, [fn, unique, workload], PacketType.JOB_CREATED, 'SUBMIT_JOB_BG')
+    const packet = await this.request(
+      PacketType.SUBMIT_JOB_BG,
+      [fn, unique, workload],
+      PacketType.JOB_CREATED,
+      'SUBMIT_JOB_BG',
+    )
     return packet.body.toString('utf8')
   }
 
   /** GET_STATUS: whether the server knows the handle and whether a worker runs it. */
   async getStatus(handle: string): Promise<JobStatus> {
-    return parseStatusRes((await this.request(PacketType.GET_STATUS, [handle], PacketType.STATUS_RES, 'GET_STATUS')).body)
+    return parseStatusRes(
+      (await this.request(PacketType.GET_STATUS, [handle], PacketType.STATUS_RES, 'GET_STATUS')).body,
+    )
   }
 
   /** GET_STATUS for many handles, pipelined: one round trip's worth of waiting instead of one per handle. */
@@ -179,9 +213,13 @@ export class BinaryConnection extends DeadlineSocket {
     const out: JobStatus[] = []
     for (let i = 0; i < handles.length; i++) {
       const packet = await this.next('GET_STATUS')
-      if (packet.type !== PacketType.STATUS_RES) throw new GearmanProtocolError(`Gearman job server ${formatHostPort(this.server)} answered GET_STATUS with packet type ${packet.type}`)
+      if (packet.type !== PacketType.STATUS_RES)
+        throw new GearmanProtocolError(
+          `Gearman job server ${formatHostPort(this.server)} answered GET_STATUS with packet type ${packet.type}`,
+        )
       out.push(parseStatusRes(packet.body))
     }
+
     return out
   }
 
@@ -203,7 +241,11 @@ export class BinaryConnection extends DeadlineSocket {
 }
 
 /** Opens a binary connection, runs fn, always closes. */
-export async function withBinary<T>(server: HostPort, timeoutMs: number, fn: (conn: BinaryConnection) => Promise<T>): Promise<T> {
+export async function withBinary<T>(
+  server: HostPort,
+  timeoutMs: number,
+  fn: (conn: BinaryConnection) => Promise<T>,
+): Promise<T> {
   const conn = await BinaryConnection.open(server, timeoutMs)
   try {
     return await fn(conn)

@@ -1,5 +1,6 @@
 import type {HostPort} from '../util/hostport.js'
 import type {FunctionStatus, QueuedJob} from './admin.js'
+
 import {withBinary} from './binary.js'
 
 /** A job a server holds (`show jobs`), with whether a worker runs it (GET_STATUS). */

@@ -1,6 +1,7 @@
 import type {Socket} from 'node:net'
 
 import type {HostPort} from '../util/hostport.js'
+
 import {connectSocket, GearmanClosedError, GearmanTimeoutError, networkError} from './errors.js'
 
 /**
@@ -26,6 +27,7 @@ export abstract class DeadlineSocket {
         this.failure ??= error as Error
         socket.destroy()
       }
+
       this.waiter?.()
     })
     socket.on('error', (error: NodeJS.ErrnoException) => {
@@ -39,7 +41,11 @@ export abstract class DeadlineSocket {
   }
 
   /** Connects within timeoutMs, then builds the connection with the same budget as its deadline. */
-  protected static connect<C>(server: HostPort, timeoutMs: number, build: (socket: Socket, deadline: number) => C): Promise<C> {
+  protected static connect<C>(
+    server: HostPort,
+    timeoutMs: number,
+    build: (socket: Socket, deadline: number) => C,
+  ): Promise<C> {
     const deadline = Date.now() + timeoutMs
     return connectSocket(server, timeoutMs).then((socket) => build(socket, deadline))
   }
@@ -55,6 +61,7 @@ export abstract class DeadlineSocket {
       this.socket.destroy()
       throw new GearmanTimeoutError(this.server, noAnswer)
     }
+
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, left)
       this.waiter = () => {

@@ -9,6 +9,7 @@ export type UnreachableReason = 'refused' | 'timeout' | 'closed' | 'network'
 export class GearmanUnreachableError extends UnreachableError {
   readonly reason: UnreachableReason
   readonly server: HostPort
+
   constructor(server: HostPort, reason: UnreachableReason, detail: string) {
     const where = formatHostPort(server)
     const text = {
@@ -66,6 +67,7 @@ export function networkError(server: HostPort, error: NodeJS.ErrnoException): Ge
 export class GearmanServerError extends OperationError {
   readonly code: string
   readonly text: string
+
   constructor(server: HostPort, command: string, code: string, text: string) {
     super(
       `Gearman job server ${formatHostPort(server)} answered "${command.split(' ')[0]} ...": ${[code, text].filter(Boolean).join(' ')}`,

@@ -30,13 +30,16 @@ export async function fetchServerView(server: HostPort, timeoutMs: number): Prom
         version = await conn.single('version')
         latencyMs = Math.min(latencyMs, Math.round((performance.now() - sent) * 10) / 10)
       }
+
       const {status: raw, workers} = await readStatusAndWorkers(conn)
       // Cancelled jobs are not waiting ones: the jobs held are looked at only when something waits.
       let status = raw
       if (raw.some((s) => s.waiting > 0)) {
         const held = parseShowJobs(await conn.list('show jobs'))
-        if (held.some((j) => j.ignored)) status = withoutCancelled(raw, await withRunning(server, msLeft(deadline), held))
+        if (held.some((j) => j.ignored))
+          status = withoutCancelled(raw, await withRunning(server, msLeft(deadline), held))
       }
+
       return {server, label, ok: true, latencyMs, version, status, workers}
     })
   } catch (error) {

@@ -2,11 +2,12 @@ import {spawn} from 'node:child_process'
 import {constants} from 'node:fs'
 import {access} from 'node:fs/promises'
 
+import type {GuardPolicy} from '../settings/guard-policy.js'
+import type {Verdict} from './state.js'
+
 import {describeError} from '../errors.js'
 import {childEnv} from '../remote/runner.js'
 import {inert} from '../util/text.js'
-import type {GuardPolicy} from '../settings/guard-policy.js'
-import type {Verdict} from './state.js'
 
 /** What changed in a run: only these are notified, never an unchanged verdict. */
 export interface GuardChange {
@@ -47,7 +48,8 @@ export async function deliver(policy: GuardPolicy, event: GuardEvent): Promise<D
   const jobs: Array<Promise<Delivery>> = []
   if (policy.notifyExec) jobs.push(viaExec(policy.notifyExec, json, policy.notifyTimeoutMs))
   if (policy.notifyUrl) jobs.push(viaUrl(policy.notifyUrl, json, policy.notifyTimeoutMs))
-  if (policy.notifyMail) jobs.push(viaMail(policy.notifyMail, policy.notifySendmail, event, json, policy.notifyTimeoutMs))
+  if (policy.notifyMail)
+    jobs.push(viaMail(policy.notifyMail, policy.notifySendmail, event, json, policy.notifyTimeoutMs))
   return Promise.all(jobs)
 }
 
@@ -75,22 +77,45 @@ async function viaUrl(url: string, json: string, timeoutMs: number): Promise<Del
   const target = urlOrigin(url)
   try {
     // A redirect would turn the POST into a GET elsewhere: refused, reported.
-    const res = await fetch(url, {method: 'POST', headers: {'content-type': 'application/json', 'user-agent': 'atom-ops-guard'}, body: json, redirect: 'error', signal: AbortSignal.timeout(timeoutMs)})
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {'content-type': 'application/json', 'user-agent': 'atom-ops-guard'},
+      body: json,
+      redirect: 'error',
+      signal: AbortSignal.timeout(timeoutMs),
+    })
     await res.body?.cancel().catch(() => undefined)
-    return res.ok ? {channel: 'url', target, ok: true, message: `HTTP ${res.status}`} : {channel: 'url', target, ok: false, message: `the webhook answered HTTP ${res.status}`}
+    return res.ok
+      ? {channel: 'url', target, ok: true, message: `HTTP ${res.status}`}
+      : {channel: 'url', target, ok: false, message: `the webhook answered HTTP ${res.status}`}
   } catch (error) {
     const e = error as Error & {cause?: {code?: string; message?: string}}
-    const why = e.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000}s` : (e.cause?.code ?? e.cause?.message ?? describeError(error))
+    const why =
+      e.name === 'TimeoutError'
+        ? `no answer within ${timeoutMs / 1000}s`
+        : (e.cause?.code ?? e.cause?.message ?? describeError(error))
     return {channel: 'url', target, ok: false, message: `POST failed: ${why}`}
   }
 }
 
-async function viaMail(to: string[], configured: string | undefined, event: GuardEvent, json: string, timeoutMs: number): Promise<Delivery> {
+async function viaMail(
+  to: string[],
+  configured: string | undefined,
+  event: GuardEvent,
+  json: string,
+  timeoutMs: number,
+): Promise<Delivery> {
   const target = to.join(', ')
   const sendmail = configured ?? (await firstExecutable(SENDMAIL_PATHS))
   if (!sendmail) {
-    return {channel: 'mail', target, ok: false, message: `no sendmail program: none of ${SENDMAIL_PATHS.join(', ')} exists (install a mail transfer agent, or set notify_sendmail)`}
+    return {
+      channel: 'mail',
+      target,
+      ok: false,
+      message: `no sendmail program: none of ${SENDMAIL_PATHS.join(', ')} exists (install a mail transfer agent, or set notify_sendmail)`,
+    }
   }
+
   const r = await runWithInput([sendmail, '-t', '-oi'], mailText(to, event, json), timeoutMs)
   return {channel: 'mail', target, ...r}
 }
@@ -104,12 +129,15 @@ async function firstExecutable(paths: string[]): Promise<string | undefined> {
       // not here
     }
   }
+
   return undefined
 }
 
 /** One header line: no line breaks (a header of our own could be smuggled in) and plain ASCII. */
 function header(text: string): string {
-  return inert(text).replace(/[^\x20-\x7e]/g, '?').slice(0, 200)
+  return inert(text)
+    .replaceAll(/[^\u0020-\u007E]/g, '?')
+    .slice(0, 200)
 }
 
 /** The message sendmail -t reads: its recipients from To:, the event in words, then as JSON. */
@@ -127,8 +155,8 @@ export function mailText(to: string[], event: GuardEvent, json: string): string 
     `atom-ops guard on ${who}, ${event.time}: ${event.verdict.toUpperCase()} (before: ${event.previous?.toUpperCase() ?? 'no earlier run'})`,
     '',
     ...event.changes.map((c) => `* ${inert(c.summary)}`),
-    ...(event.problems.length ? ['', 'Not OK:', ...event.problems.map((p) => `  ${inert(p)}`)] : []),
-    ...(event.actions.length ? ['', 'Actions:', ...event.actions.map((a) => `  ${inert(a)}`)] : []),
+    ...(event.problems.length > 0 ? ['', 'Not OK:', ...event.problems.map((p) => `  ${inert(p)}`)] : []),
+    ...(event.actions.length > 0 ? ['', 'Actions:', ...event.actions.map((a) => `  ${inert(a)}`)] : []),
     '',
     'The event as JSON:',
     json,
@@ -147,13 +175,16 @@ function runWithInput(argv: string[], input: string, timeoutMs: number): Promise
       clearTimeout(timer)
       resolve({ok, message})
     }
+
     // The same short environment as every program atom-ops runs: no ATOM_OPS_* (it may carry a password).
     const child = spawn(argv[0], argv.slice(1), {stdio: ['pipe', 'ignore', 'pipe'], env: childEnv()})
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       done(false, `${argv[0]} did not finish within ${timeoutMs / 1000}s: killed`)
     }, timeoutMs)
-    child.on('error', (error: NodeJS.ErrnoException) => done(false, `${argv[0]} could not be run: ${error.code ?? error.message}`))
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      done(false, `${argv[0]} could not be run: ${error.code ?? error.message}`),
+    )
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       if (stderr.length < 4096) stderr += d
     })

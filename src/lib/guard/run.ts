@@ -1,20 +1,30 @@
 import {hostname} from 'node:os'
 
 import type {ResolvedConfig} from '../config/resolve.js'
+import type {ServiceFlags} from '../service/targets.js'
+
 import {applyFix, describeFix, planFixes, type PlannedFix} from '../doctor/fixes.js'
-import {runDoctor, type DoctorReport} from '../doctor/run.js'
+import {type DoctorReport, runDoctor} from '../doctor/run.js'
 import {describeError} from '../errors.js'
 import {backupDirectory} from '../jobs/backup.js'
 import {applyPrune, listBackups, planPrune} from '../jobs/backups.js'
 import {planClear, runClear} from '../jobs/clear.js'
 import {withJobsSession} from '../jobs/session.js'
 import {findStalled} from '../jobs/stalled.js'
-import type {ServiceFlags} from '../service/targets.js'
+import {defaultPolicy, type GuardFix, type GuardPolicy} from '../settings/guard-policy.js'
 import {loadSettingsFile} from '../settings/profiles.js'
 import {formatDurationMs} from '../util/duration.js'
 import {channels, deliver, type Delivery, type GuardChange, type GuardEvent} from './notify.js'
-import {defaultPolicy, type GuardFix, type GuardPolicy} from '../settings/guard-policy.js'
-import {acquireLock, guardName, type GuardState, readState, restartsInLastHour, type RunRecord, type Verdict, writeState} from './state.js'
+import {
+  acquireLock,
+  guardName,
+  type GuardState,
+  readState,
+  restartsInLastHour,
+  type RunRecord,
+  type Verdict,
+  writeState,
+} from './state.js'
 
 /** One thing the guard did, or would do, or chose not to do (each one an audit record). */
 export interface GuardAction {
@@ -63,7 +73,11 @@ export interface GuardRunReport {
 export async function guardPolicyFor(config: ResolvedConfig): Promise<GuardPolicy> {
   const settings = await loadSettingsFile(config.settingsFile)
   const profile = config.profile ? settings.profiles.get(config.profile) : undefined
-  return profile?.guard ?? settings.guard ?? defaultPolicy(`no guard: settings in ${settings.path}: the guard only checks and notifies`)
+  return (
+    profile?.guard ??
+    settings.guard ??
+    defaultPolicy(`no guard: settings in ${settings.path}: the guard only checks and notifies`)
+  )
 }
 
 export function summarisePolicy(policy: GuardPolicy): GuardPolicySummary {
@@ -71,7 +85,13 @@ export function summarisePolicy(policy: GuardPolicy): GuardPolicySummary {
     source: policy.source,
     fix: policy.fix,
     zombieGraceMs: policy.zombieGraceMs,
-    retention: policy.retention ? {olderThanMs: policy.retention.olderThanMs, keepBackups: policy.retention.keepBackups ?? null, everyMs: policy.retention.everyMs} : null,
+    retention: policy.retention
+      ? {
+          olderThanMs: policy.retention.olderThanMs,
+          keepBackups: policy.retention.keepBackups ?? null,
+          everyMs: policy.retention.everyMs,
+        }
+      : null,
     maxRestartsPerHour: policy.maxRestartsPerHour,
     notify: channels(policy),
   }
@@ -122,14 +142,28 @@ export async function runGuard(config: ResolvedConfig, options: GuardRunOptions)
     fixes.sort((a, b) => ORDER.indexOf(POLICY_NAME[a.action.kind]) - ORDER.indexOf(POLICY_NAME[b.action.kind]))
     for (const fix of fixes) {
       const allowed = POLICY_NAME[fix.action.kind]
-      const action: GuardAction = {action: allowed, because: fix.because, description: fix.description, outcome: options.dryRun ? 'planned' : 'done', message: ''}
+      const action: GuardAction = {
+        action: allowed,
+        because: fix.because,
+        description: fix.description,
+        outcome: options.dryRun ? 'planned' : 'done',
+        message: '',
+      }
       if ('error' in fix) {
         actions.push({...action, outcome: 'skipped', message: String(fix.error)})
       } else if (!policy.fix.includes(allowed)) {
-        actions.push({...action, outcome: 'skipped', message: `not allowed by the policy (fix: ${policy.fix.join(', ') || 'none'})`})
+        actions.push({
+          ...action,
+          outcome: 'skipped',
+          message: `not allowed by the policy (fix: ${policy.fix.join(', ') || 'none'})`,
+        })
       } else if (allowed === 'restart-worker' && recent.length >= policy.maxRestartsPerHour) {
         rateLimited = true
-        actions.push({...action, outcome: 'skipped', message: `rate limit: ${recent.length} restart(s) by the guard in the last hour, max_restarts_per_hour is ${policy.maxRestartsPerHour}: not restarting again until the hour has passed`})
+        actions.push({
+          ...action,
+          outcome: 'skipped',
+          message: `rate limit: ${recent.length} restart(s) by the guard in the last hour, max_restarts_per_hour is ${policy.maxRestartsPerHour}: not restarting again until the hour has passed`,
+        })
       } else {
         planned.push({action, fix})
         actions.push(action)
@@ -142,16 +176,29 @@ export async function runGuard(config: ResolvedConfig, options: GuardRunOptions)
         action.message = 'would be applied'
         continue
       }
+
       if (action.action === 'restart-worker') restarts.push(new Date().toISOString())
-      const done = await applyFix(config, fix, options.service, `guard: zombie for over ${formatDurationMs(policy.zombieGraceMs)} with nothing in Gearman behind it (policy fail-zombies)`)
+      const done = await applyFix(
+        config,
+        fix,
+        options.service,
+        `guard: zombie for over ${formatDurationMs(policy.zombieGraceMs)} with nothing in Gearman behind it (policy fail-zombies)`,
+      )
       action.outcome = done.ok ? 'done' : 'failed'
       action.message = done.message
       if (fix.action.kind === 'kill-zombies') action.details = {jobs: fix.action.jobIds}
     }
 
-    const retentionDue = policy.retention && (!state.retentionAt || started - Date.parse(state.retentionAt) >= policy.retention.everyMs)
+    const retentionDue =
+      policy.retention && (!state.retentionAt || started - Date.parse(state.retentionAt) >= policy.retention.everyMs)
     if (policy.retention && !retentionDue) {
-      actions.push({action: 'retention', because: 'policy retention', description: describeRetention(policy), outcome: 'skipped', message: `ran at ${state.retentionAt}; runs once every ${formatDurationMs(policy.retention.everyMs)}`})
+      actions.push({
+        action: 'retention',
+        because: 'policy retention',
+        description: describeRetention(policy),
+        outcome: 'skipped',
+        message: `ran at ${state.retentionAt}; runs once every ${formatDurationMs(policy.retention.everyMs)}`,
+      })
     } else if (policy.retention) {
       actions.push(...(await retention(config, policy, options.dryRun)))
     }
@@ -167,16 +214,28 @@ export async function runGuard(config: ResolvedConfig, options: GuardRunOptions)
       version: 1,
       time: new Date().toISOString(),
       host: hostname(),
-      install: {profile: config.profile ?? null, root: before.install.realRoot ?? before.install.root, prefix: before.install.prefix},
+      install: {
+        profile: config.profile ?? null,
+        root: before.install.realRoot ?? before.install.root,
+        prefix: before.install.prefix,
+      },
       verdict,
       previous,
       changes,
-      problems: (after ?? before).checks.filter((c) => c.status !== 'ok' && c.status !== 'skipped' && c.status !== 'info').map((c) => `${c.status.toUpperCase()} ${c.title}: ${c.summary}`),
+      problems: (after ?? before).checks
+        .filter((c) => c.status !== 'ok' && c.status !== 'skipped' && c.status !== 'info')
+        .map((c) => `${c.status.toUpperCase()} ${c.title}: ${c.summary}`),
       actions: lines,
     }
     const notifications = !options.dryRun && changes.length > 0 ? await deliver(policy, event) : []
-    const failedFix = actions.some((a) => a.outcome === 'failed' || (a.outcome === 'skipped' && a.message.startsWith('rate limit')))
-    const outcome: GuardOutcome = notifications.some((n) => !n.ok) ? 'undelivered' : verdict !== 'ok' || failedFix ? 'problems' : 'ok'
+    const failedFix = actions.some(
+      (a) => a.outcome === 'failed' || (a.outcome === 'skipped' && a.message.startsWith('rate limit')),
+    )
+    const outcome: GuardOutcome = notifications.some((n) => !n.ok)
+      ? 'undelivered'
+      : verdict !== 'ok' || failedFix
+        ? 'problems'
+        : 'ok'
     const durationMs = Date.now() - started
 
     if (!options.dryRun) {
@@ -194,11 +253,15 @@ export async function runGuard(config: ResolvedConfig, options: GuardRunOptions)
         verdict,
         restarts,
         rateLimited,
-        retentionAt: retentionDue && actions.some((a) => a.action === 'retention' && a.outcome === 'done') ? new Date(started).toISOString() : state.retentionAt,
+        retentionAt:
+          retentionDue && actions.some((a) => a.action === 'retention' && a.outcome === 'done')
+            ? new Date(started).toISOString()
+            : state.retentionAt,
         runs: [...state.runs, record],
       }
       await writeState(name, next)
     }
+
     return {
       dryRun: options.dryRun,
       name,
@@ -224,7 +287,10 @@ export async function runGuard(config: ResolvedConfig, options: GuardRunOptions)
  * The zombies older than the policy's grace (jobs stalled's classification against Gearman), as a
  * kill-zombies fix; an error (no database, no Gearman answer) as a fix that cannot be applied.
  */
-async function zombieFix(config: ResolvedConfig, policy: GuardPolicy): Promise<(PlannedFix & {error?: undefined}) | (PlannedFix & {error: string}) | undefined> {
+async function zombieFix(
+  config: ResolvedConfig,
+  policy: GuardPolicy,
+): Promise<(PlannedFix & {error?: undefined}) | (PlannedFix & {error: string}) | undefined> {
   const because = 'jobs.stalled'
   try {
     const ids = await withJobsSession(config, {gearman: true}, async (ctx) => {
@@ -238,7 +304,12 @@ async function zombieFix(config: ResolvedConfig, policy: GuardPolicy): Promise<(
     // Only worth a line when the policy wanted zombies handled.
     if (!policy.fix.includes('fail-zombies')) return undefined
     const action = {kind: 'kill-zombies' as const, jobIds: []}
-    return {action, because, description: `mark zombie jobs in progress for over ${formatDurationMs(policy.zombieGraceMs)} as failed`, error: `cannot look for zombies: ${describeError(error)}`}
+    return {
+      action,
+      because,
+      description: `mark zombie jobs in progress for over ${formatDurationMs(policy.zombieGraceMs)} as failed`,
+      error: `cannot look for zombies: ${describeError(error)}`,
+    }
   }
 }
 
@@ -251,19 +322,35 @@ function describeRetention(policy: GuardPolicy): string {
 async function retention(config: ResolvedConfig, policy: GuardPolicy, dryRun: boolean): Promise<GuardAction[]> {
   const r = policy.retention!
   const because = 'policy retention'
-  const clear: GuardAction = {action: 'retention', because, description: describeRetention(policy), outcome: dryRun ? 'planned' : 'done', message: ''}
+  const clear: GuardAction = {
+    action: 'retention',
+    because,
+    description: describeRetention(policy),
+    outcome: dryRun ? 'planned' : 'done',
+    message: '',
+  }
   const filter = {inactive: true, olderThanMs: r.olderThanMs}
   try {
     await withJobsSession(config, {install: true}, async (ctx) => {
       const plan = await planClear(ctx.db, ctx.clock, {filter, scope: ctx.scope})
       if (dryRun || plan.total === 0) {
-        clear.message = plan.total === 0 ? 'no job to delete' : `would delete ${plan.total} job(s) (${plan.groups.map((g) => `${g.count} ${g.name ?? '(no name)'} ${g.status}`).join(', ')}), backed up first`
+        clear.message =
+          plan.total === 0
+            ? 'no job to delete'
+            : `would delete ${plan.total} job(s) (${plan.groups.map((g) => `${g.count} ${g.name ?? '(no name)'} ${g.status}`).join(', ')}), backed up first`
         clear.details = {selection: plan.selection, wouldDelete: plan.total}
         return
       }
+
       const result = await runClear(ctx.db, plan, {filter, scope: ctx.scope, realRoot: ctx.realRoot!, queue: false})
       clear.message = `deleted ${result.deleted} job(s), backed up to ${result.backup}${result.alreadyGone ? `; ${result.alreadyGone} changed or gone meanwhile, left alone` : ''}`
-      clear.details = {selection: plan.selection, maxId: plan.maxId, planned: plan.total, deleted: result.deleted, backup: result.backup}
+      clear.details = {
+        selection: plan.selection,
+        maxId: plan.maxId,
+        planned: plan.total,
+        deleted: result.deleted,
+        backup: result.backup,
+      }
     })
   } catch (error) {
     clear.outcome = 'failed'
@@ -271,23 +358,41 @@ async function retention(config: ResolvedConfig, policy: GuardPolicy, dryRun: bo
     // Nothing is pruned after a failed clear: its backup may be the one that matters.
     return [clear]
   }
+
   if (!r.keepBackups) return [clear]
-  const prune: GuardAction = {action: 'prune-backups', because, description: `keep the newest ${r.keepBackups} backups in ${backupDirectory()}`, outcome: dryRun ? 'planned' : 'done', message: ''}
+  const prune: GuardAction = {
+    action: 'prune-backups',
+    because,
+    description: `keep the newest ${r.keepBackups} backups in ${backupDirectory()}`,
+    outcome: dryRun ? 'planned' : 'done',
+    message: '',
+  }
   const plan = planPrune(await listBackups(), {keep: r.keepBackups})
   if (dryRun || plan.remove.length === 0) {
-    prune.message = plan.remove.length === 0 ? `nothing to prune (${plan.keep.length} backup(s))` : `would remove ${plan.remove.length} backup(s)`
+    prune.message =
+      plan.remove.length === 0
+        ? `nothing to prune (${plan.keep.length} backup(s))`
+        : `would remove ${plan.remove.length} backup(s)`
     prune.details = {remove: plan.remove.map((f) => f.path)}
     return [clear, prune]
   }
+
   const done = await applyPrune(plan)
-  prune.outcome = done.failed.length ? 'failed' : 'done'
-  prune.message = `removed ${done.removed.length} backup(s)${done.failed.length ? `; ${done.failed.length} could not be removed: ${done.failed.map((f) => `${f.path} (${f.error})`).join(', ')}` : ''}`
+  prune.outcome = done.failed.length > 0 ? 'failed' : 'done'
+  prune.message = `removed ${done.removed.length} backup(s)${done.failed.length > 0 ? `; ${done.failed.length} could not be removed: ${done.failed.map((f) => `${f.path} (${f.error})`).join(', ')}` : ''}`
   prune.details = {removed: done.removed, failed: done.failed}
   return [clear, prune]
 }
 
 /** What is worth telling someone: a change of verdict, a fix applied or failed, the rate limit reached (once). */
-function changesOf(previous: Verdict | null, verdict: Verdict, report: DoctorReport, actions: GuardAction[], newlyRateLimited: boolean, policy: GuardPolicy): GuardChange[] {
+function changesOf(
+  previous: Verdict | null,
+  verdict: Verdict,
+  report: DoctorReport,
+  actions: GuardAction[],
+  newlyRateLimited: boolean,
+  policy: GuardPolicy,
+): GuardChange[] {
   const changes: GuardChange[] = []
   const cause = report.mostLikelyCause?.summary
   if (previous !== verdict) {
@@ -296,17 +401,26 @@ function changesOf(previous: Verdict | null, verdict: Verdict, report: DoctorRep
     } else if (previous === null || previous === 'ok') {
       changes.push({kind: 'problem', summary: `${verdict.toUpperCase()}: ${cause ?? 'see the checks'}`})
     } else {
-      changes.push({kind: 'changed', summary: `${previous.toUpperCase()} -> ${verdict.toUpperCase()}: ${cause ?? 'see the checks'}`})
+      changes.push({
+        kind: 'changed',
+        summary: `${previous.toUpperCase()} -> ${verdict.toUpperCase()}: ${cause ?? 'see the checks'}`,
+      })
     }
   }
+
   for (const a of actions) {
     if (a.action === 'retention' || a.action === 'prune-backups') continue
     if (a.outcome === 'done') changes.push({kind: 'fix-applied', summary: `${a.action}: ${a.message}`})
     if (a.outcome === 'failed') changes.push({kind: 'fix-failed', summary: `${a.action} FAILED: ${a.message}`})
   }
+
   if (newlyRateLimited) {
-    changes.push({kind: 'rate-limited', summary: `restart refused: the guard restarted the worker ${policy.maxRestartsPerHour} time(s) in the last hour (max_restarts_per_hour); it stops restarting and needs a person`})
+    changes.push({
+      kind: 'rate-limited',
+      summary: `restart refused: the guard restarted the worker ${policy.maxRestartsPerHour} time(s) in the last hour (max_restarts_per_hour); it stops restarting and needs a person`,
+    })
   }
+
   return changes
 }
 

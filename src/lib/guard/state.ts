@@ -62,11 +62,21 @@ export async function readState(name: string): Promise<GuardState> {
     text = await readFile(statePath(name), 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState()
-    throw new OperationError(`the guard's state ${statePath(name)} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'Run atom-ops as the user that installed the guard (often root).')
+    throw new OperationError(
+      `the guard's state ${statePath(name)} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      'Run atom-ops as the user that installed the guard (often root).',
+    )
   }
+
   try {
     const parsed = JSON.parse(text) as Partial<GuardState>
-    return {...emptyState(), ...parsed, version: 1, restarts: Array.isArray(parsed.restarts) ? parsed.restarts : [], runs: Array.isArray(parsed.runs) ? parsed.runs : []}
+    return {
+      ...emptyState(),
+      ...parsed,
+      version: 1,
+      restarts: Array.isArray(parsed.restarts) ? parsed.restarts : [],
+      runs: Array.isArray(parsed.runs) ? parsed.runs : [],
+    }
   } catch {
     // A state cut short (a full disk) is started afresh: the guard must keep running. The audit log keeps the history.
     return emptyState()
@@ -85,12 +95,13 @@ export async function writeState(name: string, state: GuardState): Promise<void>
   } finally {
     await handle.close()
   }
+
   await rename(tmp, path)
 }
 
 /** Restarts started within the hour before `now`. */
 export function restartsInLastHour(state: GuardState, now: number): string[] {
-  return state.restarts.filter((t) => now - Date.parse(t) < 3600_000)
+  return state.restarts.filter((t) => now - Date.parse(t) < 3_600_000)
 }
 
 export interface GuardLock {
@@ -130,7 +141,7 @@ export async function acquireLock(name: string): Promise<GuardLock> {
       await handle.close()
       let released = false
       return {
-        release: async () => {
+        async release() {
           if (released) return
           released = true
           await rm(path, {force: true})
@@ -139,6 +150,7 @@ export async function acquireLock(name: string): Promise<GuardLock> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
+
     let owner: {pid?: number; since?: string} = {}
     try {
       owner = JSON.parse(await readFile(path, 'utf8'))
@@ -147,18 +159,25 @@ export async function acquireLock(name: string): Promise<GuardLock> {
       await new Promise((r) => setTimeout(r, 50))
       continue
     }
+
     if (typeof owner.pid === 'number' && alive(owner.pid)) throw new GuardBusy(owner.pid, owner.since ?? 'unknown')
     // Its owner died: remove the stale lock and try again (another run may win the race: then it holds it).
     await rm(path, {force: true})
   }
+
   throw new GuardBusy(0, 'unknown')
 }
 
 /** Who holds the lock now, if anyone alive does (for `guard status`). */
 export async function lockHolder(name: string): Promise<{pid: number; since: string} | undefined> {
   try {
-    const owner = JSON.parse(await readFile(join(guardDirectory(), `${name}.lock`), 'utf8')) as {pid?: number; since?: string}
-    return typeof owner.pid === 'number' && alive(owner.pid) ? {pid: owner.pid, since: owner.since ?? 'unknown'} : undefined
+    const owner = JSON.parse(await readFile(join(guardDirectory(), `${name}.lock`), 'utf8')) as {
+      pid?: number
+      since?: string
+    }
+    return typeof owner.pid === 'number' && alive(owner.pid)
+      ? {pid: owner.pid, since: owner.since ?? 'unknown'}
+      : undefined
   } catch {
     return undefined
   }

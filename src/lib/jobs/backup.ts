@@ -1,5 +1,5 @@
 import {createReadStream} from 'node:fs'
-import {mkdir, open, stat, unlink, type FileHandle} from 'node:fs/promises'
+import {type FileHandle, mkdir, open, stat, unlink} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 import {createInterface} from 'node:readline'
@@ -9,6 +9,7 @@ import {promisify} from 'node:util'
 import {createGunzip, gzip} from 'node:zlib'
 
 import type {Database, Queryable, SqlValue} from '../db/database.js'
+
 import {ConfigError, OperationError, UsageError} from '../errors.js'
 import {stateDirectory} from '../settings/paths.js'
 import {exactIdCondition} from './ids.js'
@@ -55,7 +56,7 @@ export interface BackupHeader extends DatabaseIdentity {
 }
 
 export function defaultBackupPath(env: NodeJS.ProcessEnv = process.env, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[:.]/g, '-')
+  const stamp = now.toISOString().replaceAll(/[:.]/g, '-')
   return join(backupDirectory(env), `jobs-${stamp}.ndjson.gz`)
 }
 
@@ -65,7 +66,9 @@ export function backupDirectory(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The database a connection is on, and the server's own name and port (a backup is restored where it came from). */
 export async function databaseIdentity(db: Queryable): Promise<DatabaseIdentity> {
-  const [row] = await db.rows<{db: string | null; host: string | null; port: number | null}>('SELECT DATABASE() AS db, @@hostname AS host, @@port AS port')
+  const [row] = await db.rows<{db: string | null; host: string | null; port: number | null}>(
+    'SELECT DATABASE() AS db, @@hostname AS host, @@port AS port',
+  )
   return {database: row.db ?? '', server: row.host ? {host: row.host, port: Number(row.port)} : undefined}
 }
 
@@ -83,10 +86,21 @@ const NOTE_WIDTH = BACKUP_COLUMNS.note.length
 const PROPERTY_WIDTH = BACKUP_COLUMNS.property.length
 
 /** A row of OBJECT_JOB_COLUMNS: the job's id, name, status and download path (what a clear needs after the delete). */
-export function jobOfRow(row: SqlValue[]): {id: number; name: string | null; status_id: number | null; download_path: string | null} {
+export function jobOfRow(row: SqlValue[]): {
+  id: number
+  name: string | null
+  status_id: number | null
+  download_path: string | null
+} {
   const status = row[JOB_STATUS]
-  return {id: Number(row[0]), name: row[JOB_NAME] as string | null, status_id: status === null ? null : Number(status), download_path: row[JOB_DOWNLOAD] as string | null}
+  return {
+    id: Number(row[0]),
+    name: row[JOB_NAME] as string | null,
+    status_id: status === null ? null : Number(status),
+    download_path: row[JOB_DOWNLOAD] as string | null,
+  }
 }
+
 const JOB_NAME = OBJECT_WIDTH + BACKUP_COLUMNS.job.indexOf('name')
 const JOB_STATUS = OBJECT_WIDTH + BACKUP_COLUMNS.job.indexOf('status_id')
 const JOB_DOWNLOAD = OBJECT_WIDTH + BACKUP_COLUMNS.job.indexOf('download_path')
@@ -99,14 +113,25 @@ export type RowSink = (table: BackupTable, rows: SqlValue[][]) => void
  * (a join on object_id, not a list of note or property ids), handed to `sink` table by table as each
  * statement returns; locked FOR UPDATE when asked.
  */
-export async function readChildRows(tx: Queryable, ids: number[], options: {lock: boolean}, sink: RowSink): Promise<void> {
+export async function readChildRows(
+  tx: Queryable,
+  ids: number[],
+  options: {lock: boolean},
+  sink: RowSink,
+): Promise<void> {
   if (ids.length === 0) return
   const lock = options.lock ? ' FOR UPDATE' : ''
   const nc = exactIdCondition('n.object_id', ids)
-  const notes = await tx.arrays(`SELECT ${cols('note', 'n')}, ${cols('note_i18n', 'x')} FROM note n LEFT JOIN note_i18n x ON x.id = n.id WHERE ${nc.sql} ORDER BY n.id, x.culture${lock}`, nc.values)
+  const notes = await tx.arrays(
+    `SELECT ${cols('note', 'n')}, ${cols('note_i18n', 'x')} FROM note n LEFT JOIN note_i18n x ON x.id = n.id WHERE ${nc.sql} ORDER BY n.id, x.culture${lock}`,
+    nc.values,
+  )
   split(notes, NOTE_WIDTH, 'note', 'note_i18n', sink)
   const pc = exactIdCondition('p.object_id', ids)
-  const props = await tx.arrays(`SELECT ${cols('property', 'p')}, ${cols('property_i18n', 'x')} FROM property p LEFT JOIN property_i18n x ON x.id = p.id WHERE ${pc.sql} ORDER BY p.id, x.culture${lock}`, pc.values)
+  const props = await tx.arrays(
+    `SELECT ${cols('property', 'p')}, ${cols('property_i18n', 'x')} FROM property p LEFT JOIN property_i18n x ON x.id = p.id WHERE ${pc.sql} ORDER BY p.id, x.culture${lock}`,
+    pc.values,
+  )
   split(props, PROPERTY_WIDTH, 'property', 'property_i18n', sink)
 }
 
@@ -120,19 +145,28 @@ function split(joined: SqlValue[][], width: number, parent: BackupTable, i18n: B
       parents.push(row.slice(0, width))
       last = row[0]
     }
+
     if (row[width] !== null) translations.push(row.slice(width))
   }
+
   sink(parent, parents)
   sink(i18n, translations)
 }
 
 /** Every row of these jobs (exact ids) in the six tables, as arrays in BACKUP_COLUMNS order; locked FOR UPDATE when asked. */
-export async function readJobRows(tx: Queryable, ids: number[], options: {lock: boolean}): Promise<Record<BackupTable, SqlValue[][]>> {
+export async function readJobRows(
+  tx: Queryable,
+  ids: number[],
+  options: {lock: boolean},
+): Promise<Record<BackupTable, SqlValue[][]>> {
   const rows = Object.fromEntries(TABLES.map((t) => [t, []])) as unknown as Record<BackupTable, SqlValue[][]>
   if (ids.length === 0) return rows
   const oc = exactIdCondition('o.id', ids)
   // The object and job rows first, so their locks come first.
-  const head = await tx.arrays(`SELECT ${OBJECT_JOB_COLUMNS} FROM object o JOIN job j ON j.id = o.id WHERE ${oc.sql} AND o.class_name = 'QubitJob' ORDER BY o.id${options.lock ? ' FOR UPDATE' : ''}`, oc.values)
+  const head = await tx.arrays(
+    `SELECT ${OBJECT_JOB_COLUMNS} FROM object o JOIN job j ON j.id = o.id WHERE ${oc.sql} AND o.class_name = 'QubitJob' ORDER BY o.id${options.lock ? ' FOR UPDATE' : ''}`,
+    oc.values,
+  )
   rows.object = head.map((r) => r.slice(0, OBJECT_WIDTH))
   rows.job = head.map((r) => r.slice(OBJECT_WIDTH))
   await readChildRows(tx, ids, options, (table, r) => {
@@ -172,22 +206,41 @@ export class BackupWriter {
     } catch {
       return
     }
-    throw new UsageError(`the backup file ${path} already exists`, 'Choose another --backup FILE; atom-ops never overwrites a backup.')
+
+    throw new UsageError(
+      `the backup file ${path} already exists`,
+      'Choose another --backup FILE; atom-ops never overwrites a backup.',
+    )
   }
 
   static async create(path: string, header: DatabaseIdentity & {selection: string}): Promise<BackupWriter> {
     await mkdir(dirname(path), {recursive: true, mode: 0o700}).catch((error) => {
-      throw new ConfigError(`cannot create the backup directory ${dirname(path)}: ${(error as Error).message}`, 'Give a writable place with --backup FILE.')
+      throw new ConfigError(
+        `cannot create the backup directory ${dirname(path)}: ${(error as Error).message}`,
+        'Give a writable place with --backup FILE.',
+      )
     })
     let handle: FileHandle
     try {
       handle = await open(path, 'wx', 0o600)
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return BackupWriter.checkPath(path).then(() => BackupWriter.create(path, header))
-      throw new ConfigError(`cannot write the backup file ${path}: ${(error as Error).message}`, 'Give a writable place with --backup FILE.')
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+        return BackupWriter.checkPath(path).then(() => BackupWriter.create(path, header))
+      throw new ConfigError(
+        `cannot write the backup file ${path}: ${(error as Error).message}`,
+        'Give a writable place with --backup FILE.',
+      )
     }
+
     const w = new BackupWriter(path, handle)
-    const full: BackupHeader = {format: BACKUP_FORMAT, version: BACKUP_VERSION, createdAt: new Date().toISOString(), host: hostname(), ...header, columns: BACKUP_COLUMNS}
+    const full: BackupHeader = {
+      format: BACKUP_FORMAT,
+      version: BACKUP_VERSION,
+      createdAt: new Date().toISOString(),
+      host: hostname(),
+      ...header,
+      columns: BACKUP_COLUMNS,
+    }
     await w.member(JSON.stringify(full) + '\n')
     // The directory entry must survive a crash too.
     await syncDirectory(dirname(path))
@@ -215,7 +268,7 @@ export class BackupWriter {
     await batch.write()
   }
 
-  /** @internal BackupBatch.write: the batch's members (compressed), its marker, one write, one fsync. */
+  /** BackupBatch.write's step (internal): the batch's members (compressed), its marker, one write, one fsync. */
   async commitBatch(members: Array<Promise<Buffer>>, jobs: number): Promise<void> {
     this.batches++
     const marker = gzipAsync(JSON.stringify({batch: this.batches, jobs}) + '\n', {level: 1})
@@ -235,7 +288,9 @@ export class BackupWriter {
 
   /** The trailer (how many jobs, and why it stopped early if it did), then the file is closed. */
   async finish(stopped?: 'interrupted' | 'failed'): Promise<void> {
-    await this.member(JSON.stringify({end: true, jobs: this.jobs, batches: this.batches, ...(stopped ? {stopped} : {})}) + '\n')
+    await this.member(
+      JSON.stringify({end: true, jobs: this.jobs, batches: this.batches, ...(stopped ? {stopped} : {})}) + '\n',
+    )
     await this.handle.close()
   }
 
@@ -273,8 +328,14 @@ export class BackupBatch {
 
   /** Rows of OBJECT_JOB_COLUMNS (a clear's first statement): the object rows, then the job rows. */
   addObjectJobRows(rows: SqlValue[][]): void {
-    this.add('object', rows.map((r) => r.slice(0, OBJECT_WIDTH)))
-    this.add('job', rows.map((r) => r.slice(OBJECT_WIDTH)))
+    this.add(
+      'object',
+      rows.map((r) => r.slice(0, OBJECT_WIDTH)),
+    )
+    this.add(
+      'job',
+      rows.map((r) => r.slice(OBJECT_WIDTH)),
+    )
   }
 
   /** Writes the batch and its marker and fsyncs: only then may its rows be deleted. */
@@ -288,7 +349,8 @@ export class BackupBatch {
 function linesOf(tag: string, rows: SqlValue[][]): string {
   const prefix = `["${tag}",`
   let out = ''
-  for (const row of rows) out += prefix + JSON.stringify(row.some((v) => Buffer.isBuffer(v)) ? row.map(plain) : row).slice(1) + '\n'
+  for (const row of rows)
+    out += prefix + JSON.stringify(row.some((v) => Buffer.isBuffer(v)) ? row.map(plain) : row).slice(1) + '\n'
   return out
 }
 
@@ -298,7 +360,14 @@ async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
   while (done < data.length) done += (await handle.write(data, done, data.length - done)).bytesWritten
 }
 
-const TAG: Record<BackupTable, string> = {object: 'o', job: 'j', note: 'n', note_i18n: 'ni', property: 'p', property_i18n: 'pi'}
+const TAG: Record<BackupTable, string> = {
+  object: 'o',
+  job: 'j',
+  note: 'n',
+  note_i18n: 'ni',
+  property: 'p',
+  property_i18n: 'pi',
+}
 const TABLE_OF_TAG = new Map(Object.entries(TAG).map(([t, tag]) => [tag, t as BackupTable]))
 
 /** Buffers (binary columns) as text; everything else as the driver gave it. */
@@ -338,12 +407,17 @@ async function* backupLines(path: string): AsyncGenerator<string> {
     raw = createReadStream(path)
     gzipped = head[0] === 0x1f && head[1] === 0x8b
   } catch (error) {
-    throw new UsageError(`cannot read the backup ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'Give the path `jobs clear` printed (see `atom-ops jobs backups`).')
+    throw new UsageError(
+      `cannot read the backup ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      'Give the path `jobs clear` printed (see `atom-ops jobs backups`).',
+    )
   }
+
   if (!gzipped) {
     yield* createInterface({input: raw, crlfDelay: Infinity})
     return
   }
+
   // A batch cut short by a crash is a gzip member cut short: the lines before it still count, and the
   // line it leaves unfinished (no newline) is dropped, not read as a damaged one.
   const gunzip = createGunzip()
@@ -361,23 +435,31 @@ async function* backupLines(path: string): AsyncGenerator<string> {
     rest = lines.pop()!
     yield* lines
   }
+
   rest += decoder.end()
   if (rest !== '' && !cut) yield rest
 }
 
 function damaged(path: string, lineNo: number, why: string): UsageError {
-  return new UsageError(`${path} line ${lineNo}: ${why}: not an atom-ops backup, or one that was changed`, 'Nothing was restored from it.')
+  return new UsageError(
+    `${path} line ${lineNo}: ${why}: not an atom-ops backup, or one that was changed`,
+    'Nothing was restored from it.',
+  )
 }
 
 /** A row array of a table as a record of its columns. */
 function record(table: BackupTable, values: unknown[], path: string, lineNo: number): Record_ {
   const columns = BACKUP_COLUMNS[table]
-  if (values.length !== columns.length) throw damaged(path, lineNo, `a ${table} row with ${values.length} values, not ${columns.length}`)
+  if (values.length !== columns.length)
+    throw damaged(path, lineNo, `a ${table} row with ${values.length} values, not ${columns.length}`)
   return Object.fromEntries(columns.map((c, i) => [c, values[i] as SqlValue]))
 }
 
 /** Format 2: the rows of one batch put together into jobs, each checked to be a job and its own children. */
-function assembleBatch(rows: Array<{table: BackupTable; row: Record_; line: number; text: string}>, path: string): {jobs: Array<{job: BackedUpJob; line: number}>; repeated: number[]} {
+function assembleBatch(
+  rows: Array<{table: BackupTable; row: Record_; line: number; text: string}>,
+  path: string,
+): {jobs: Array<{job: BackedUpJob; line: number}>; repeated: number[]} {
   const jobs = new Map<number, {job: BackedUpJob; line: number}>()
   const objects = new Map<number, {row: Record_; line: number}>()
   const notes = new Map<number, {note: Record_; i18n: Record_[]}>()
@@ -389,34 +471,63 @@ function assembleBatch(rows: Array<{table: BackupTable; row: Record_; line: numb
     // A line repeated word for word (a file edited by hand, a copy pasted twice) counts once, reported.
     if (lines.has(text)) {
       const owner =
-        table === 'object' || table === 'job' ? id : table === 'note_i18n' ? notes.get(id)?.note.object_id : table === 'property_i18n' ? props.get(id)?.property.object_id : row.object_id
+        table === 'object' || table === 'job'
+          ? id
+          : table === 'note_i18n'
+            ? notes.get(id)?.note.object_id
+            : table === 'property_i18n'
+              ? props.get(id)?.property.object_id
+              : row.object_id
       repeated.add(Number(owner))
       continue
     }
+
     lines.add(text)
-    if (table === 'object') objects.set(id, {row, line})
-    else if (table === 'job') {
-      const object = objects.get(id)
-      if (!object) throw damaged(path, line, `job ${id} without its object row`)
-      jobs.set(id, {job: {object: object.row, job: row, notes: [], properties: []}, line: object.line})
-    } else if (table === 'note' || table === 'property') {
-      const owner = jobs.get(Number(row.object_id))
-      if (!owner) throw damaged(path, line, `a ${table} of object ${row.object_id}, which is not one of this file's jobs`)
-      if (table === 'note') {
-        const n = {note: row, i18n: []}
-        notes.set(id, n)
-        owner.job.notes.push(n)
-      } else {
-        const p = {property: row, i18n: []}
-        props.set(id, p)
-        owner.job.properties.push(p)
+    switch (table) {
+      case 'object': {
+        objects.set(id, {row, line})
+        break
       }
-    } else {
-      const parent = table === 'note_i18n' ? notes.get(id) : props.get(id)
-      if (!parent) throw damaged(path, line, `a ${table} row of ${table === 'note_i18n' ? 'note' : 'property'} ${id}, which is not one of this file's`)
-      parent.i18n.push(row)
+
+      case 'job': {
+        const object = objects.get(id)
+        if (!object) throw damaged(path, line, `job ${id} without its object row`)
+        jobs.set(id, {job: {object: object.row, job: row, notes: [], properties: []}, line: object.line})
+
+        break
+      }
+
+      case 'note':
+      case 'property': {
+        const owner = jobs.get(Number(row.object_id))
+        if (!owner)
+          throw damaged(path, line, `a ${table} of object ${row.object_id}, which is not one of this file's jobs`)
+        if (table === 'note') {
+          const n = {note: row, i18n: []}
+          notes.set(id, n)
+          owner.job.notes.push(n)
+        } else {
+          const p = {property: row, i18n: []}
+          props.set(id, p)
+          owner.job.properties.push(p)
+        }
+
+        break
+      }
+
+      default: {
+        const parent = table === 'note_i18n' ? notes.get(id) : props.get(id)
+        if (!parent)
+          throw damaged(
+            path,
+            line,
+            `a ${table} row of ${table === 'note_i18n' ? 'note' : 'property'} ${id}, which is not one of this file's`,
+          )
+        parent.i18n.push(row)
+      }
     }
   }
+
   return {jobs: [...jobs.values()], repeated: [...repeated]}
 }
 
@@ -442,14 +553,21 @@ export async function* readBackup(path: string): AsyncGenerator<BackupEntry> {
     } catch {
       throw damaged(path, lineNo, 'not JSON')
     }
+
     if (!header) {
       const h = value as Partial<BackupHeader>
-      if (h.format !== BACKUP_FORMAT) throw new UsageError(`${path} is not an atom-ops jobs backup`, 'Give a file written by `atom-ops jobs clear` or `jobs kill --delete`.')
-      if (h.version !== 1 && h.version !== 2) throw new UsageError(`${path} is a backup of format version ${h.version}; this atom-ops reads versions 1 and 2`)
+      if (h.format !== BACKUP_FORMAT)
+        throw new UsageError(
+          `${path} is not an atom-ops jobs backup`,
+          'Give a file written by `atom-ops jobs clear` or `jobs kill --delete`.',
+        )
+      if (h.version !== 1 && h.version !== 2)
+        throw new UsageError(`${path} is a backup of format version ${h.version}; this atom-ops reads versions 1 and 2`)
       header = h as BackupHeader
       yield {kind: 'header', header}
       continue
     }
+
     if (ended) throw damaged(path, lineNo, 'data after the trailer')
     if (Array.isArray(value) && header.version === 2) {
       const table = TABLE_OF_TAG.get(String(value[0]))
@@ -457,38 +575,58 @@ export async function* readBackup(path: string): AsyncGenerator<BackupEntry> {
       pending.push({table, row: record(table, value.slice(1), path, lineNo), line: lineNo, text: line})
       continue
     }
-    const v = value as {end?: boolean; jobs?: number; stopped?: string; batch?: number; rolledBack?: number} & Partial<BackedUpJob>
+
+    const v = value as Partial<BackedUpJob> & {
+      end?: boolean
+      jobs?: number
+      stopped?: string
+      batch?: number
+      rolledBack?: number
+    }
     if (v.end === true) {
-      if (header.version === 1 && v.jobs !== count) throw new UsageError(`${path} says it holds ${v.jobs} jobs but has ${count}`, 'The file was changed after atom-ops wrote it.')
+      if (header.version === 1 && v.jobs !== count)
+        throw new UsageError(
+          `${path} says it holds ${v.jobs} jobs but has ${count}`,
+          'The file was changed after atom-ops wrote it.',
+        )
       ended = true
       yield {kind: 'end', jobs: Number(v.jobs), stopped: v.stopped}
       continue
     }
+
     if (header.version === 2 && typeof v.batch === 'number') {
       batch = v.batch
       const {jobs, repeated} = assembleBatch(pending, path)
-      if (jobs.length !== v.jobs) throw damaged(path, lineNo, `batch ${v.batch} says ${v.jobs} jobs but holds ${jobs.length}`)
+      if (jobs.length !== v.jobs)
+        throw damaged(path, lineNo, `batch ${v.batch} says ${v.jobs} jobs but holds ${jobs.length}`)
       for (const j of jobs) yield {kind: 'job', job: j.job, batch, line: j.line}
       for (const id of repeated) yield {kind: 'repeated-line', job: id}
       count += jobs.length
       pending = []
       continue
     }
+
     if (header.version === 2 && typeof v.rolledBack === 'number') {
       yield {kind: 'rolled-back', batch: v.rolledBack}
       continue
     }
+
     if (header.version === 1 && v.object && v.job && Array.isArray(v.notes) && Array.isArray(v.properties)) {
       checkFormat1Job(v as BackedUpJob, path, lineNo)
       count++
       yield {kind: 'job', job: v as BackedUpJob, batch: 0, line: lineNo}
       continue
     }
+
     throw damaged(path, lineNo, 'not a backed-up job')
   }
+
   if (!header) throw new UsageError(`${path} is empty`, 'Nothing was restored from it.')
   if (!ended && header.version === 1) {
-    throw new UsageError(`${path} is incomplete (no trailer after ${count} jobs)`, 'It was cut short while being written; its jobs were never deleted by atom-ops (format 1 deletes only after a complete backup).')
+    throw new UsageError(
+      `${path} is incomplete (no trailer after ${count} jobs)`,
+      'It was cut short while being written; its jobs were never deleted by atom-ops (format 1 deletes only after a complete backup).',
+    )
   }
 }
 
@@ -497,12 +635,17 @@ function checkFormat1Job(j: BackedUpJob, path: string, lineNo: number): void {
   const id = Number(j.object.id)
   if (Number(j.job.id) !== id) throw damaged(path, lineNo, `job ${j.job.id} in object ${id}`)
   for (const n of j.notes) {
-    if (Number(n.note.object_id) !== id) throw damaged(path, lineNo, `a note of object ${n.note.object_id} inside job ${id}`)
-    if (n.i18n.some((x) => Number(x.id) !== Number(n.note.id))) throw damaged(path, lineNo, `a note translation of another note inside job ${id}`)
+    if (Number(n.note.object_id) !== id)
+      throw damaged(path, lineNo, `a note of object ${n.note.object_id} inside job ${id}`)
+    if (n.i18n.some((x) => Number(x.id) !== Number(n.note.id)))
+      throw damaged(path, lineNo, `a note translation of another note inside job ${id}`)
   }
+
   for (const p of j.properties) {
-    if (Number(p.property.object_id) !== id) throw damaged(path, lineNo, `a property of object ${p.property.object_id} inside job ${id}`)
-    if (p.i18n.some((x) => Number(x.id) !== Number(p.property.id))) throw damaged(path, lineNo, `a property translation of another property inside job ${id}`)
+    if (Number(p.property.object_id) !== id)
+      throw damaged(path, lineNo, `a property of object ${p.property.object_id} inside job ${id}`)
+    if (p.i18n.some((x) => Number(x.id) !== Number(p.property.id)))
+      throw damaged(path, lineNo, `a property translation of another property inside job ${id}`)
   }
 }
 
@@ -532,20 +675,40 @@ export async function summariseBackup(path: string): Promise<BackupSummary> {
   let complete = false
   let stopped: string | undefined
   for await (const e of readBackup(path)) {
-    if (e.kind === 'header') header = e.header
-    else if (e.kind === 'job') {
-      const id = Number(e.job.object.id)
-      if (String(e.job.object.class_name) !== 'QubitJob') throw damaged(path, e.line, `object ${id} is a ${e.job.object.class_name}, not a job`)
-      const ids = idsPerBatch.get(e.batch) ?? []
-      ids.push(id)
-      idsPerBatch.set(e.batch, ids)
-    } else if (e.kind === 'rolled-back') rolledBack.push(e.batch)
-    else if (e.kind === 'repeated-line') repeatedLines.push(e.job)
-    else {
-      complete = true
-      stopped = e.stopped
+    switch (e.kind) {
+      case 'header': {
+        header = e.header
+        break
+      }
+
+      case 'job': {
+        const id = Number(e.job.object.id)
+        if (String(e.job.object.class_name) !== 'QubitJob')
+          throw damaged(path, e.line, `object ${id} is a ${e.job.object.class_name}, not a job`)
+        const ids = idsPerBatch.get(e.batch) ?? []
+        ids.push(id)
+        idsPerBatch.set(e.batch, ids)
+
+        break
+      }
+
+      case 'rolled-back': {
+        rolledBack.push(e.batch)
+        break
+      }
+
+      case 'repeated-line': {
+        repeatedLines.push(e.job)
+        break
+      }
+
+      default: {
+        complete = true
+        stopped = e.stopped
+      }
     }
   }
+
   const seen = new Set<number>()
   const duplicates: number[] = [...repeatedLines]
   for (const [batch, ids] of idsPerBatch) {
@@ -555,6 +718,7 @@ export async function summariseBackup(path: string): Promise<BackupSummary> {
       else seen.add(id)
     }
   }
+
   return {header: header!, jobs: seen.size, duplicates, rolledBack, complete, stopped}
 }
 
@@ -584,10 +748,17 @@ function valuesOf(table: BackupTable, row: Record_): SqlValue[] {
   return BACKUP_COLUMNS[table].map((c) => (row[c] === undefined ? null : row[c]))
 }
 
-async function existing(db: Queryable, table: 'object' | 'note' | 'property' | 'user' | 'term', ids: number[]): Promise<Set<number>> {
+async function existing(
+  db: Queryable,
+  table: 'object' | 'note' | 'property' | 'user' | 'term',
+  ids: number[],
+): Promise<Set<number>> {
   if (ids.length === 0) return new Set()
   const unique = [...new Set(ids)]
-  const rows = await db.rows<{id: number}>(`SELECT id FROM ${table} WHERE id IN (${unique.map(() => '?').join(', ')})`, unique)
+  const rows = await db.rows<{id: number}>(
+    `SELECT id FROM ${table} WHERE id IN (${unique.map(() => '?').join(', ')})`,
+    unique,
+  )
   return new Set(rows.map((r) => Number(r.id)))
 }
 
@@ -596,21 +767,40 @@ const num = (v: SqlValue | undefined): number | null => (v === null || v === und
 /** Inserts a batch of backed-up jobs in one transaction, ids and all; conflicts are skipped and reported. */
 async function restoreBatch(db: Database, batch: BackedUpJob[], report: RestoreReport): Promise<void> {
   await db.transaction(async (tx) => {
-    const takenObjects = await existing(tx, 'object', batch.map((j) => Number(j.object.id)))
-    const takenNotes = await existing(tx, 'note', batch.flatMap((j) => j.notes.map((n) => Number(n.note.id))))
-    const takenProps = await existing(tx, 'property', batch.flatMap((j) => j.properties.map((p) => Number(p.property.id))))
+    const takenObjects = await existing(
+      tx,
+      'object',
+      batch.map((j) => Number(j.object.id)),
+    )
+    const takenNotes = await existing(
+      tx,
+      'note',
+      batch.flatMap((j) => j.notes.map((n) => Number(n.note.id))),
+    )
+    const takenProps = await existing(
+      tx,
+      'property',
+      batch.flatMap((j) => j.properties.map((p) => Number(p.property.id))),
+    )
     const ok: BackedUpJob[] = []
     for (const j of batch) {
       const id = Number(j.object.id)
       if (takenObjects.has(id)) report.skipped.push({id, reason: 'an object with this id exists'})
-      else if (j.notes.some((n) => takenNotes.has(Number(n.note.id)))) report.skipped.push({id, reason: 'a note id of this job is taken'})
-      else if (j.properties.some((p) => takenProps.has(Number(p.property.id)))) report.skipped.push({id, reason: 'a property id of this job is taken'})
+      else if (j.notes.some((n) => takenNotes.has(Number(n.note.id))))
+        report.skipped.push({id, reason: 'a note id of this job is taken'})
+      else if (j.properties.some((p) => takenProps.has(Number(p.property.id))))
+        report.skipped.push({id, reason: 'a property id of this job is taken'})
       else ok.push(j)
     }
+
     if (ok.length === 0) return
-    const userIds = ok.flatMap((j) => [num(j.job.user_id), ...j.notes.map((n) => num(n.note.user_id))]).filter((x): x is number => x !== null)
+    const userIds = ok
+      .flatMap((j) => [num(j.job.user_id), ...j.notes.map((n) => num(n.note.user_id))])
+      .filter((x): x is number => x !== null)
     const objectRefs = ok.map((j) => num(j.job.object_id)).filter((x): x is number => x !== null)
-    const termIds = ok.flatMap((j) => [num(j.job.status_id), ...j.notes.map((n) => num(n.note.type_id))]).filter((x): x is number => x !== null)
+    const termIds = ok
+      .flatMap((j) => [num(j.job.status_id), ...j.notes.map((n) => num(n.note.type_id))])
+      .filter((x): x is number => x !== null)
     const users = await existing(tx, 'user', userIds)
     const objects = await existing(tx, 'object', objectRefs)
     const terms = await existing(tx, 'term', termIds)
@@ -621,18 +811,41 @@ async function restoreBatch(db: Database, batch: BackedUpJob[], report: RestoreR
       report.nulledReferences++
       return {...row, [column]: null}
     }
+
     const insert = async (table: BackupTable, rows: Record_[]) => {
       for (let i = 0; i < rows.length; i += 1000) {
         const chunk = rows.slice(i, i + 1000)
-        await tx.execute(insertSql(table, chunk.length), chunk.flatMap((r) => valuesOf(table, r)))
+        await tx.execute(
+          insertSql(table, chunk.length),
+          chunk.flatMap((r) => valuesOf(table, r)),
+        )
       }
     }
-    await insert('object', ok.map((j) => j.object))
-    await insert('job', ok.map((j) => fix(fix(fix(j.job, 'user_id', users), 'object_id', objects, restoredIds), 'status_id', terms)))
-    await insert('note', ok.flatMap((j) => j.notes.map((n) => fix(fix(n.note, 'user_id', users), 'type_id', terms))))
-    await insert('note_i18n', ok.flatMap((j) => j.notes.flatMap((n) => n.i18n)))
-    await insert('property', ok.flatMap((j) => j.properties.map((p) => p.property)))
-    await insert('property_i18n', ok.flatMap((j) => j.properties.flatMap((p) => p.i18n)))
+
+    await insert(
+      'object',
+      ok.map((j) => j.object),
+    )
+    await insert(
+      'job',
+      ok.map((j) => fix(fix(fix(j.job, 'user_id', users), 'object_id', objects, restoredIds), 'status_id', terms)),
+    )
+    await insert(
+      'note',
+      ok.flatMap((j) => j.notes.map((n) => fix(fix(n.note, 'user_id', users), 'type_id', terms))),
+    )
+    await insert(
+      'note_i18n',
+      ok.flatMap((j) => j.notes.flatMap((n) => n.i18n)),
+    )
+    await insert(
+      'property',
+      ok.flatMap((j) => j.properties.map((p) => p.property)),
+    )
+    await insert(
+      'property_i18n',
+      ok.flatMap((j) => j.properties.flatMap((p) => p.i18n)),
+    )
     report.restored += ok.length
   })
 }
@@ -640,10 +853,13 @@ async function restoreBatch(db: Database, batch: BackedUpJob[], report: RestoreR
 /** The same database: by name, and (format 2) by the server's own name and port. */
 function sameDatabase(from: DatabaseIdentity, here: DatabaseIdentity): boolean {
   if (from.database !== here.database) return false
-  return !from.server || !here.server || (from.server.host === here.server.host && from.server.port === here.server.port)
+  return (
+    !from.server || !here.server || (from.server.host === here.server.host && from.server.port === here.server.port)
+  )
 }
 
-const describeIdentity = (d: DatabaseIdentity) => `${d.database}${d.server ? ` on ${d.server.host}:${d.server.port}` : ''}`
+const describeIdentity = (d: DatabaseIdentity) =>
+  `${d.database}${d.server ? ` on ${d.server.host}:${d.server.port}` : ''}`
 
 /**
  * Puts a backup back, ids and all, in batches (each a transaction). The whole file is read and checked
@@ -654,7 +870,12 @@ const describeIdentity = (d: DatabaseIdentity) => `${d.database}${d.server ? ` o
 export async function restoreBackup(
   db: Database,
   path: string,
-  options: {dryRun?: boolean; intoOtherDatabase?: boolean; batchSize?: number; onProgress?: (done: number, total: number) => void} = {},
+  options: {
+    dryRun?: boolean
+    intoOtherDatabase?: boolean
+    batchSize?: number
+    onProgress?: (done: number, total: number) => void
+  } = {},
 ): Promise<RestoreReport> {
   const summary = await summariseBackup(path)
   const here = await databaseIdentity(db)
@@ -664,6 +885,7 @@ export async function restoreBackup(
       'Restore it where it came from, or add --into-other-database if putting these jobs into this database is really what you want.',
     )
   }
+
   const report: RestoreReport = {
     file: path,
     format: summary.header.version,
@@ -685,19 +907,24 @@ export async function restoreBackup(
       yield e.job
     }
   }
+
   if (options.dryRun) {
     let ids: number[] = []
     const check = async () => {
-      for (const id of await existing(db, 'object', ids)) report.skipped.push({id, reason: 'an object with this id exists'})
+      for (const id of await existing(db, 'object', ids))
+        report.skipped.push({id, reason: 'an object with this id exists'})
       ids = []
     }
+
     for await (const j of wanted()) {
       ids.push(Number(j.object.id))
       if (ids.length >= 1000) await check()
     }
+
     await check()
     return report
   }
+
   const size = options.batchSize ?? 2000
   let batch: BackedUpJob[] = []
   let done = 0
@@ -707,12 +934,14 @@ export async function restoreBackup(
     options.onProgress?.(done, summary.jobs)
     batch = []
   }
+
   try {
     for await (const j of wanted()) {
       batch.push(j)
       if (batch.length >= size) await flush()
     }
-    if (batch.length) await flush()
+
+    if (batch.length > 0) await flush()
   } catch (error) {
     throw new OperationError(
       `restore stopped after ${report.restored} of ${summary.jobs} jobs: ${(error as Error).message}`,
@@ -720,5 +949,6 @@ export async function restoreBackup(
       {cause: error},
     )
   }
+
   return report
 }

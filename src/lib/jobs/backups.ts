@@ -26,10 +26,26 @@ const PARTIAL_NAME = /^jobs-[0-9TZ-]+\.ndjson\.partial$/
 
 async function describe(path: string): Promise<BackupFile> {
   const st = await stat(path)
-  const base: BackupFile = {path, bytes: st.size, modified: st.mtime.toISOString(), format: null, jobs: null, complete: null, selection: null, database: null}
+  const base: BackupFile = {
+    path,
+    bytes: st.size,
+    modified: st.mtime.toISOString(),
+    format: null,
+    jobs: null,
+    complete: null,
+    selection: null,
+    database: null,
+  }
   try {
     const summary = await summariseBackup(path)
-    return {...base, format: summary.header.version, selection: summary.header.selection, database: summary.header.database, jobs: summary.jobs, complete: summary.complete}
+    return {
+      ...base,
+      format: summary.header.version,
+      selection: summary.header.selection,
+      database: summary.header.database,
+      jobs: summary.jobs,
+      complete: summary.complete,
+    }
   } catch (error) {
     return {...base, problem: (error as Error).message}
   }
@@ -43,6 +59,7 @@ export async function listBackups(dir = backupDirectory()): Promise<BackupFile[]
   } catch {
     return []
   }
+
   const files = await Promise.all(names.filter((n) => BACKUP_NAME.test(n)).map((n) => describe(join(dir, n))))
   return files.sort((a, b) => a.modified.localeCompare(b.modified) || a.path.localeCompare(b.path))
 }
@@ -62,14 +79,24 @@ export interface PrunePlan {
 }
 
 /** Which backups go: all but the newest `keep`, and/or those older than `olderThanMs`. */
-export function planPrune(files: BackupFile[], rule: {keep?: number; olderThanMs?: number}, now = Date.now()): PrunePlan {
+export function planPrune(
+  files: BackupFile[],
+  rule: {keep?: number; olderThanMs?: number},
+  now = Date.now(),
+): PrunePlan {
   const newestFirst = [...files].reverse()
-  const remove = newestFirst.filter((f, i) => (rule.keep !== undefined && i >= rule.keep) || (rule.olderThanMs !== undefined && now - Date.parse(f.modified) > rule.olderThanMs))
+  const remove = newestFirst.filter(
+    (f, i) =>
+      (rule.keep !== undefined && i >= rule.keep) ||
+      (rule.olderThanMs !== undefined && now - Date.parse(f.modified) > rule.olderThanMs),
+  )
   const gone = new Set(remove.map((f) => f.path))
   return {keep: files.filter((f) => !gone.has(f.path)), remove: files.filter((f) => gone.has(f.path))}
 }
 
-export async function applyPrune(plan: PrunePlan): Promise<{removed: string[]; failed: Array<{path: string; error: string}>}> {
+export async function applyPrune(
+  plan: PrunePlan,
+): Promise<{removed: string[]; failed: Array<{path: string; error: string}>}> {
   const removed: string[] = []
   const failed: Array<{path: string; error: string}> = []
   for (const f of plan.remove) {
@@ -80,6 +107,7 @@ export async function applyPrune(plan: PrunePlan): Promise<{removed: string[]; f
       failed.push({path: f.path, error: (error as NodeJS.ErrnoException).code ?? (error as Error).message})
     }
   }
+
   return {removed, failed}
 }
 
@@ -88,19 +116,23 @@ export async function applyPrune(plan: PrunePlan): Promise<{removed: string[]; f
  * on their strength, so they are only dead weight. Removed once they have not changed for an hour (a
  * run of an older atom-ops could still be writing one).
  */
-export async function removeStalePartials(dir = backupDirectory(), now = Date.now()): Promise<{files: number; bytes: number}> {
+export async function removeStalePartials(
+  dir = backupDirectory(),
+  now = Date.now(),
+): Promise<{files: number; bytes: number}> {
   let names: string[]
   try {
     names = await readdir(dir)
   } catch {
     return {files: 0, bytes: 0}
   }
+
   let files = 0
   let bytes = 0
   for (const name of names.filter((n) => PARTIAL_NAME.test(n))) {
     try {
       const st = await stat(join(dir, name))
-      if (now - st.mtimeMs < 3600_000) continue
+      if (now - st.mtimeMs < 3_600_000) continue
       await unlink(join(dir, name))
       files++
       bytes += st.size
@@ -108,5 +140,6 @@ export async function removeStalePartials(dir = backupDirectory(), now = Date.no
       // gone meanwhile, or not ours to remove
     }
   }
+
   return {files, bytes}
 }

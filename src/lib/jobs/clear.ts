@@ -1,11 +1,25 @@
 import type {AtomClock} from '../atom/clock.js'
+
 import {type Database, isLockConflict, type SqlValue} from '../db/database.js'
 import {AtomOpsError, describeError} from '../errors.js'
-import {BackupWriter, databaseIdentity, defaultBackupPath, jobOfRow, OBJECT_JOB_COLUMNS, readChildRows} from './backup.js'
+import {
+  BackupWriter,
+  databaseIdentity,
+  defaultBackupPath,
+  jobOfRow,
+  OBJECT_JOB_COLUMNS,
+  readChildRows,
+} from './backup.js'
 import {type FileResult, removeDownloads} from './files.js'
-import {exactIdCondition} from './ids.js'
 import {describeFilter, fixTimes, type JobFilter, statusName, whereSql} from './filter.js'
-import {cancelQueued, type QueuedCancelReport, gearmanPicture, type GearmanPicture, type GearmanScope} from './gearman.js'
+import {
+  cancelQueued,
+  gearmanPicture,
+  type GearmanPicture,
+  type GearmanScope,
+  type QueuedCancelReport,
+} from './gearman.js'
+import {exactIdCondition} from './ids.js'
 import {classify, type InProgressJob, inProgressRows} from './stalled.js'
 import {TERM_IDS} from './terms.js'
 
@@ -65,7 +79,11 @@ export interface ClearResult {
  * The Gearman picture is taken before the row snapshot, so every queued handle it lists has its row
  * inside the snapshot.
  */
-export async function planClear(db: Database, clock: AtomClock, options: Pick<ClearOptions, 'filter' | 'scope'>): Promise<ClearPlan> {
+export async function planClear(
+  db: Database,
+  clock: AtomClock,
+  options: Pick<ClearOptions, 'filter' | 'scope'>,
+): Promise<ClearPlan> {
   // The time bounds are fixed now: the plan and every batch after it mean the same rows.
   const filter = fixTimes(options.filter, clock)
   let gearman: GearmanPicture | undefined
@@ -80,7 +98,14 @@ export async function planClear(db: Database, clock: AtomClock, options: Pick<Cl
   )
   const running = await inProgressRows(db, clock)
   const selected = whereSql(filter, ['j.id <= ?', 'j.status_id = ?'], [snapshot, TERM_IDS.inProgress])
-  const selectedRunning = new Set((await db.rows<{id: number}>(`SELECT j.id FROM job j JOIN object o ON o.id = j.id ${selected.sql}`, selected.values)).map((r) => Number(r.id)))
+  const selectedRunning = new Set(
+    (
+      await db.rows<{id: number}>(
+        `SELECT j.id FROM job j JOIN object o ON o.id = j.id ${selected.sql}`,
+        selected.values,
+      )
+    ).map((r) => Number(r.id)),
+  )
   const picture: GearmanPicture = gearman ?? {servers: [], functions: new Map(), perServer: [], answered: 0}
   const classified = classify(running, picture, options.scope?.prefix ?? '').filter((j) => selectedRunning.has(j.id))
   return {
@@ -88,7 +113,11 @@ export async function planClear(db: Database, clock: AtomClock, options: Pick<Cl
     filter,
     maxId: snapshot,
     total: groups.reduce((a, g) => a + Number(g.n), 0),
-    groups: groups.map((g) => ({name: g.name, status: statusName(g.status_id === null ? null : Number(g.status_id)), count: Number(g.n)})),
+    groups: groups.map((g) => ({
+      name: g.name,
+      status: statusName(g.status_id === null ? null : Number(g.status_id)),
+      count: Number(g.n),
+    })),
     inProgress: classified,
     gearman,
     withDownloads: groups.reduce((a, g) => a + Number(g.downloads ?? 0), 0),
@@ -118,7 +147,18 @@ export class ClearStopped extends AtomOpsError {
     options?: {cause?: unknown},
   ) {
     const cause = options?.cause
-    super(progress.deleted > 0 ? 'failed' : progress.interrupted ? 'aborted' : cause instanceof AtomOpsError && cause.kind === 'unreachable' ? 'unreachable' : 'failed', message, hint, options)
+    super(
+      progress.deleted > 0
+        ? 'failed'
+        : progress.interrupted
+          ? 'aborted'
+          : cause instanceof AtomOpsError && cause.kind === 'unreachable'
+            ? 'unreachable'
+            : 'failed',
+      message,
+      hint,
+      options,
+    )
   }
 }
 
@@ -129,7 +169,13 @@ type BatchRow = {id: number; name: string | null; status_id: number | null; down
  * clears (or a clear and a kill) may meet on the same rows: a deadlock victim is rolled back, its batch
  * marked in the backup as not deleted, and run again.
  */
-async function deleteBatch(db: Database, where: {sql: string; values: SqlValue[]}, batchSize: number, writer: BackupWriter | undefined, signal?: AbortSignal): Promise<{rows: BatchRow[]; deleted: number}> {
+async function deleteBatch(
+  db: Database,
+  where: {sql: string; values: SqlValue[]},
+  batchSize: number,
+  writer: BackupWriter | undefined,
+  signal?: AbortSignal,
+): Promise<{rows: BatchRow[]; deleted: number}> {
   for (let attempt = 0; ; attempt++) {
     const written = writer?.batches ?? 0
     try {
@@ -138,14 +184,22 @@ async function deleteBatch(db: Database, where: {sql: string; values: SqlValue[]
           let rows: BatchRow[]
           if (writer) {
             // One statement locks and reads the batch's job and object rows, every column the backup keeps.
-            const head = await tx.arrays(`SELECT ${OBJECT_JOB_COLUMNS} FROM job j JOIN object o ON o.id = j.id ${where.sql} ORDER BY j.id LIMIT ? FOR UPDATE`, [...where.values, String(batchSize)])
+            const head = await tx.arrays(
+              `SELECT ${OBJECT_JOB_COLUMNS} FROM job j JOIN object o ON o.id = j.id ${where.sql} ORDER BY j.id LIMIT ? FOR UPDATE`,
+              [...where.values, String(batchSize)],
+            )
             if (head.length === 0) return {rows: [], deleted: 0}
             rows = head.map(jobOfRow)
             const backup = writer.batch()
             // Each table is compressed (off the main thread) while the next is read; all of it is
             // written and fsynced before the DELETE below.
             backup.addObjectJobRows(head)
-            await readChildRows(tx, rows.map((r) => r.id), {lock: true}, backup.add)
+            await readChildRows(
+              tx,
+              rows.map((r) => r.id),
+              {lock: true},
+              backup.add,
+            )
             await backup.write()
           } else {
             rows = await tx.rows<BatchRow>(
@@ -154,9 +208,13 @@ async function deleteBatch(db: Database, where: {sql: string; values: SqlValue[]
             )
             if (rows.length === 0) return {rows, deleted: 0}
           }
+
           const ids = rows.map((r) => Number(r.id))
           const cond = exactIdCondition('id', ids)
-          const result = await tx.execute(`DELETE FROM object WHERE class_name = 'QubitJob' AND ${cond.sql}`, cond.values)
+          const result = await tx.execute(
+            `DELETE FROM object WHERE class_name = 'QubitJob' AND ${cond.sql}`,
+            cond.values,
+          )
           return {rows, deleted: result.affectedRows}
         },
         {readCommitted: true, signal},
@@ -181,25 +239,42 @@ async function deleteBatch(db: Database, where: {sql: string; values: SqlValue[]
  */
 export async function runClear(db: Database, plan: ClearPlan, options: ClearOptions): Promise<ClearResult> {
   const batchSize = options.batchSize ?? 5000
-  const backupPath = options.backupPath === null ? null : options.backupPath ?? defaultBackupPath()
-  const progress: ClearProgress = {planned: plan.total, deleted: 0, alreadyGone: 0, batches: 0, backup: backupPath, interrupted: false}
+  const backupPath = options.backupPath === null ? null : (options.backupPath ?? defaultBackupPath())
+  const progress: ClearProgress = {
+    planned: plan.total,
+    deleted: 0,
+    alreadyGone: 0,
+    batches: 0,
+    backup: backupPath,
+    interrupted: false,
+  }
   const files = {removed: 0, missing: 0, refused: [] as FileResult[]}
   const classes = new Map<string, number>()
-  const writer = backupPath ? await BackupWriter.create(backupPath, {...(await databaseIdentity(db)), selection: plan.selection}) : undefined
+  const writer = backupPath
+    ? await BackupWriter.create(backupPath, {...(await databaseIdentity(db)), selection: plan.selection})
+    : undefined
   const stopped = (why: string, cause?: unknown): ClearStopped => {
-    const how = progress.deleted === 0 ? 'before deleting anything' : `after deleting ${progress.deleted} of ${plan.total} jobs`
+    const how =
+      progress.deleted === 0 ? 'before deleting anything' : `after deleting ${progress.deleted} of ${plan.total} jobs`
     const kept = writer && progress.deleted > 0 ? ` Every deleted job is in the backup ${backupPath}.` : ''
     // The cause's own advice (check the server…) when it has some; never the generic --debug line.
-    const advice = cause instanceof AtomOpsError && cause.hint && !cause.hint.includes('--debug') ? ` ${cause.hint}` : ''
+    const advice =
+      cause instanceof AtomOpsError && cause.hint && !cause.hint.includes('--debug') ? ` ${cause.hint}` : ''
     // atom-ops never writes into an existing backup: a rerun naming the same file would be refused.
-    const again = writer && writer.jobs > 0 && options.backupPath ? 'Run it again with another --backup FILE to finish.' : 'Run the same command again to finish.'
+    const again =
+      writer && writer.jobs > 0 && options.backupPath
+        ? 'Run it again with another --backup FILE to finish.'
+        : 'Run the same command again to finish.'
     return new ClearStopped(
       progress.interrupted ? `interrupted: stopped ${how}` : `clear stopped ${how}: ${why}`,
-      progress.deleted === 0 ? `Nothing was deleted.${advice} ${again}` : `Each batch is a transaction, so the database is consistent.${kept}${advice} ${again}`,
+      progress.deleted === 0
+        ? `Nothing was deleted.${advice} ${again}`
+        : `Each batch is a transaction, so the database is consistent.${kept}${advice} ${again}`,
       progress,
       cause === undefined ? undefined : {cause},
     )
   }
+
   let after = 0
   try {
     for (;;) {
@@ -207,6 +282,7 @@ export async function runClear(db: Database, plan: ClearPlan, options: ClearOpti
         progress.interrupted = true
         throw stopped('interrupted')
       }
+
       // Only QubitJob objects: what the DELETE takes is exactly what the batch read (and backed up).
       const w = whereSql(plan.filter, ['j.id > ?', 'j.id <= ?', "o.class_name = 'QubitJob'"], [after, plan.maxId])
       const batch = await deleteBatch(db, w, batchSize, writer, options.signal)
@@ -214,7 +290,8 @@ export async function runClear(db: Database, plan: ClearPlan, options: ClearOpti
       after = Number(batch.rows[batch.rows.length - 1].id)
       progress.deleted += batch.deleted
       progress.batches++
-      for (const r of batch.rows) if (Number(r.status_id) === TERM_IDS.inProgress && r.name) classes.set(r.name, (classes.get(r.name) ?? 0) + 1)
+      for (const r of batch.rows)
+        if (Number(r.status_id) === TERM_IDS.inProgress && r.name) classes.set(r.name, (classes.get(r.name) ?? 0) + 1)
       const paths = batch.rows.map((r) => r.download_path).filter((p): p is string => Boolean(p))
       if (paths.length > 0) {
         for (const r of await removeDownloads(options.realRoot, paths)) {
@@ -223,6 +300,7 @@ export async function runClear(db: Database, plan: ClearPlan, options: ClearOpti
           else files.refused.push(r)
         }
       }
+
       options.onProgress?.(progress.deleted, plan.total)
       if (batch.rows.length < batchSize) break
       if (options.batchPauseMs) await sleep(options.batchPauseMs)
@@ -235,15 +313,28 @@ export async function runClear(db: Database, plan: ClearPlan, options: ClearOpti
     if (progress.interrupted) throw stopped('interrupted')
     throw stopped(describeError(error), error)
   }
+
   await writer?.finish()
   progress.alreadyGone = Math.max(0, plan.total - progress.deleted)
 
   let queue: QueuedCancelReport | undefined
   if (options.queue && options.scope && plan.gearman) {
     // A class is cancelled for only when no in-progress row of it is kept.
-    const kept = await db.rows<{name: string | null}>(`SELECT DISTINCT j.name FROM job j WHERE j.status_id = ? AND j.id <= ?`, [TERM_IDS.inProgress, plan.maxId])
+    const kept = await db.rows<{name: string | null}>(
+      `SELECT DISTINCT j.name FROM job j WHERE j.status_id = ? AND j.id <= ?`,
+      [TERM_IDS.inProgress, plan.maxId],
+    )
     const keptClasses = kept.map((k) => k.name ?? '').filter((n) => classes.has(n))
     queue = await cancelQueued(options.scope, plan.gearman, [...classes.keys()], keptClasses)
   }
-  return {plan, backup: backupPath, deleted: progress.deleted, alreadyGone: progress.alreadyGone, batches: progress.batches, files, queue}
+
+  return {
+    plan,
+    backup: backupPath,
+    deleted: progress.deleted,
+    alreadyGone: progress.alreadyGone,
+    batches: progress.batches,
+    files,
+    queue,
+  }
 }

@@ -42,8 +42,10 @@ export function phpCsvField(value: string | number | null | undefined, options: 
     } else if (c === '"') {
       out += '"'
     }
+
     out += c
   }
+
   return out + '"'
 }
 

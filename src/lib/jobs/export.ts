@@ -2,11 +2,12 @@ import type {Writable} from 'node:stream'
 
 import type {AtomClock} from '../atom/clock.js'
 import type {Database} from '../db/database.js'
+
 import {describeError, OperationError} from '../errors.js'
 import {phpCsvLine} from './csv.js'
 import {fixTimes, type JobFilter, statusLabel, whereSql} from './filter.js'
 import {idRange} from './ids.js'
-import {jobPages, type JobNote, type JobProperty, type JobSummary, notesFor, propertiesFor} from './query.js'
+import {type JobNote, jobPages, type JobProperty, type JobSummary, notesFor, propertiesFor} from './query.js'
 
 export type ExportFormat = 'csv' | 'json' | 'ndjson'
 export const EXPORT_FORMATS: ExportFormat[] = ['csv', 'json', 'ndjson']
@@ -57,10 +58,12 @@ async function write(out: Writable, text: string): Promise<void> {
         out.off('error', onError)
         resolve()
       }
+
       const onError = (e: Error) => {
         out.off('drain', onDrain)
         reject(e)
       }
+
       out.once('drain', onDrain)
       out.once('error', onError)
     })
@@ -70,7 +73,10 @@ async function write(out: Writable, text: string): Promise<void> {
 /** An export stopped by its caller (SIGINT, SIGTERM) after `jobs` jobs were written. */
 export class ExportInterrupted extends OperationError {
   constructor(readonly jobs: number) {
-    super(`interrupted: the export stopped after ${jobs} jobs`, 'What was written so far is incomplete. Run the export again.')
+    super(
+      `interrupted: the export stopped after ${jobs} jobs`,
+      'What was written so far is incomplete. Run the export again.',
+    )
   }
 }
 
@@ -85,7 +91,15 @@ export async function exportJobs(
   db: Database,
   clock: AtomClock,
   out: Writable,
-  options: {filter: JobFilter; format: ExportFormat; pageSize?: number; onProgress?: (done: number, total: number) => void; total?: number; signal?: AbortSignal; raw?: boolean},
+  options: {
+    filter: JobFilter
+    format: ExportFormat
+    pageSize?: number
+    onProgress?: (done: number, total: number) => void
+    total?: number
+    signal?: AbortSignal
+    raw?: boolean
+  },
 ): Promise<ExportResult> {
   const progress = {jobs: 0, bytes: 0}
   try {
@@ -93,8 +107,13 @@ export async function exportJobs(
   } catch (error) {
     // Before the first row nothing is lost (an unreachable server stays exit 4); after it the reader must know.
     if (progress.jobs === 0 || error instanceof ExportInterrupted) throw error
-    throw new OperationError(`the export stopped after ${progress.jobs} jobs: ${describeError(error)}`, 'What was written so far is incomplete. Fix the cause and run the export again.', {cause: error})
+    throw new OperationError(
+      `the export stopped after ${progress.jobs} jobs: ${describeError(error)}`,
+      'What was written so far is incomplete. Fix the cause and run the export again.',
+      {cause: error},
+    )
   }
+
   return {format: options.format, jobs: progress.jobs, bytes: progress.bytes}
 }
 
@@ -106,11 +125,18 @@ export async function exportJobs(
  */
 const PIECE_CHARS = 32 * 1024
 
-async function writeExport(db: Database, clock: AtomClock, out: Writable, options: Parameters<typeof exportJobs>[3], progress: {jobs: number; bytes: number}): Promise<void> {
+async function writeExport(
+  db: Database,
+  clock: AtomClock,
+  out: Writable,
+  options: Parameters<typeof exportJobs>[3],
+  progress: {jobs: number; bytes: number},
+): Promise<void> {
   const emit = async (text: string) => {
     progress.bytes += Buffer.byteLength(text)
     await write(out, text)
   }
+
   let parts: string[] = []
   let length = 0
   /** Queues a row's text; a piece to write once there is enough (awaited only then: no promise per row). */
@@ -119,15 +145,19 @@ async function writeExport(db: Database, clock: AtomClock, out: Writable, option
     length += text.length
     return length < PIECE_CHARS ? undefined : take()
   }
+
   const take = (): string => {
     const piece = parts.join('')
     parts = []
     length = 0
     return piece
   }
+
   if (options.format === 'csv') await emit(phpCsvLine(ATOM_CSV_HEADER))
   if (options.format === 'json') await emit('[')
-  for await (const page of jobPages(db, clock, options.filter, {pageSize: options.pageSize ?? (options.format === 'csv' ? 1000 : 500)})) {
+  for await (const page of jobPages(db, clock, options.filter, {
+    pageSize: options.pageSize ?? (options.format === 'csv' ? 1000 : 500),
+  })) {
     if (options.signal?.aborted) throw new ExportInterrupted(progress.jobs)
     const ids = page.map((j) => j.id)
     const notes = await notesFor(db, ids)
@@ -139,18 +169,32 @@ async function writeExport(db: Database, clock: AtomClock, out: Writable, option
     } else {
       const props = await propertiesFor(db, ids)
       const range = idRange('id', ids)
-      const outputs = await db.rows<{id: number; output: string | null}>(`SELECT id, output FROM job WHERE ${range.sql} AND output IS NOT NULL`, range.values)
+      const outputs = await db.rows<{id: number; output: string | null}>(
+        `SELECT id, output FROM job WHERE ${range.sql} AND output IS NOT NULL`,
+        range.values,
+      )
       const outputById = new Map(outputs.map((o) => [Number(o.id), o.output]))
-      for (let i = 0; i < page.length; i++) {
-        const json = JSON.stringify(exported(page[i], outputById.get(page[i].id) ?? null, notes.get(page[i].id) ?? [], props.get(page[i].id) ?? []))
-        const piece = add(options.format === 'ndjson' ? json + '\n' : (progress.jobs === 0 && i === 0 ? '\n' : ',\n') + json)
+      for (const [i, element] of page.entries()) {
+        const json = JSON.stringify(
+          exported(
+            element,
+            outputById.get(element.id) ?? null,
+            notes.get(element.id) ?? [],
+            props.get(element.id) ?? [],
+          ),
+        )
+        const piece = add(
+          options.format === 'ndjson' ? json + '\n' : (progress.jobs === 0 && i === 0 ? '\n' : ',\n') + json,
+        )
         if (piece !== undefined) await emit(piece)
       }
     }
+
     progress.jobs += page.length
     if (length > 0) await emit(take())
     options.onProgress?.(progress.jobs, options.total ?? 0)
   }
+
   if (options.format === 'json') await emit(progress.jobs === 0 ? ']\n' : '\n]\n')
 }
 
@@ -182,6 +226,9 @@ function exported(j: JobSummary, output: string | null, notes: JobNote[], proper
 /** How many jobs match (for the progress bar's total). */
 export async function countJobs(db: Database, clock: AtomClock, filter: JobFilter): Promise<number> {
   const w = whereSql(fixTimes(filter, clock))
-  const [{n}] = await db.rows<{n: number}>(`SELECT COUNT(*) AS n FROM job j JOIN object o ON o.id = j.id ${w.sql}`, w.values)
+  const [{n}] = await db.rows<{n: number}>(
+    `SELECT COUNT(*) AS n FROM job j JOIN object o ON o.id = j.id ${w.sql}`,
+    w.values,
+  )
   return Number(n)
 }

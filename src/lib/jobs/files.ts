@@ -21,12 +21,16 @@ export const DOWNLOADS_DIR = join('downloads', 'jobs')
  */
 export function downloadName(downloadPath: string): {name: string} | {refused: string} {
   const m = /^downloads\/jobs\/([^/\0]+)$/.exec(downloadPath)
-  if (!m || m[1] === '.' || m[1] === '..') return {refused: 'is not a file directly in downloads/jobs/, where AtoM writes job downloads'}
+  if (!m || m[1] === '.' || m[1] === '..')
+    return {refused: 'is not a file directly in downloads/jobs/, where AtoM writes job downloads'}
   return {name: m[1]}
 }
 
 /** Whether a job's download file exists (a refused path counts as not there). */
-export async function downloadExists(realRoot: string, downloadPath: string | null): Promise<{exists: boolean; refused?: string; path?: string}> {
+export async function downloadExists(
+  realRoot: string,
+  downloadPath: string | null,
+): Promise<{exists: boolean; refused?: string; path?: string}> {
   if (!downloadPath) return {exists: false}
   const d = downloadName(downloadPath)
   if ('refused' in d) return {exists: false, refused: d.refused}
@@ -43,7 +47,11 @@ export async function downloadExists(realRoot: string, downloadPath: string | nu
  * by GNU find (never following a symlink) with the folder owner's privileges when run as root (see
  * util/remove.ts); a symlink, a directory, or any other path is refused and listed, never touched.
  */
-export async function removeDownloads(realRoot: string, downloadPaths: string[], timeoutMs = 60_000): Promise<FileResult[]> {
+export async function removeDownloads(
+  realRoot: string,
+  downloadPaths: string[],
+  timeoutMs = 60_000,
+): Promise<FileResult[]> {
   const dir = join(realRoot, DOWNLOADS_DIR)
   const results: FileResult[] = []
   const wanted = new Map<string, string>()
@@ -52,6 +60,7 @@ export async function removeDownloads(realRoot: string, downloadPaths: string[],
     if ('refused' in d) results.push({path, outcome: 'refused', reason: d.refused})
     else wanted.set(d.name, path)
   }
+
   if (wanted.size === 0) return results
   let folder
   try {
@@ -60,10 +69,17 @@ export async function removeDownloads(realRoot: string, downloadPaths: string[],
     for (const path of wanted.values()) results.push({path, outcome: 'missing'})
     return results
   }
+
   if (!folder.isDirectory()) {
-    for (const path of wanted.values()) results.push({path, outcome: 'refused', reason: `${DOWNLOADS_DIR} is not a directory (a symbolic link?): nothing in it is removed`})
+    for (const path of wanted.values())
+      results.push({
+        path,
+        outcome: 'refused',
+        reason: `${DOWNLOADS_DIR} is not a directory (a symbolic link?): nothing in it is removed`,
+      })
     return results
   }
+
   const run = await removeFiles(dir, [...wanted.keys()], {top: realRoot, timeoutMs})
   const removed = new Set(run.removed.map((p) => p.slice(dir.length + 1)))
   for (const [name, path] of wanted) {
@@ -71,13 +87,23 @@ export async function removeDownloads(realRoot: string, downloadPaths: string[],
       results.push({path, outcome: 'removed'})
       continue
     }
+
     try {
       const st = await lstat(join(dir, name))
-      results.push({path, outcome: 'refused', reason: st.isSymbolicLink() ? 'is a symbolic link; atom-ops does not follow links' : st.isFile() ? 'could not be removed' : 'is not a regular file'})
+      results.push({
+        path,
+        outcome: 'refused',
+        reason: st.isSymbolicLink()
+          ? 'is a symbolic link; atom-ops does not follow links'
+          : st.isFile()
+            ? 'could not be removed'
+            : 'is not a regular file',
+      })
     } catch {
       results.push({path, outcome: 'missing'})
     }
   }
+
   return results
 }
 

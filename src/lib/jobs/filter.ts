@@ -1,12 +1,17 @@
 import type {AtomClock, WallTime} from '../atom/clock.js'
 import type {SqlValue} from '../db/database.js'
+
 import {UsageError} from '../errors.js'
 import {TERM_IDS} from './terms.js'
 
 export const STATUS_NAMES = ['running', 'completed', 'error'] as const
 export type JobStatusName = (typeof STATUS_NAMES)[number]
 
-export const STATUS_ID: Record<JobStatusName, number> = {running: TERM_IDS.inProgress, completed: TERM_IDS.completed, error: TERM_IDS.error}
+export const STATUS_ID: Record<JobStatusName, number> = {
+  running: TERM_IDS.inProgress,
+  completed: TERM_IDS.completed,
+  error: TERM_IDS.error,
+}
 
 /** AtoM's own words for a status id (its UI and CSV export say Running, Completed, Error). */
 export function statusName(statusId: number | null): JobStatusName | 'unknown' {
@@ -44,8 +49,10 @@ export interface JobFilter {
 export function fixTimes(filter: JobFilter, clock: AtomClock): JobFilter {
   const out: JobFilter = {...filter}
   // Once fixed, they stay: a second call (count, then export) must select the same rows.
-  if (filter.olderThanMs !== undefined && filter.startedBefore === undefined) out.startedBefore = clock.wallAgo(filter.olderThanMs)
-  if (filter.newerThanMs !== undefined && filter.startedSince === undefined) out.startedSince = clock.wallAgo(filter.newerThanMs)
+  if (filter.olderThanMs !== undefined && filter.startedBefore === undefined)
+    out.startedBefore = clock.wallAgo(filter.olderThanMs)
+  if (filter.newerThanMs !== undefined && filter.startedSince === undefined)
+    out.startedSince = clock.wallAgo(filter.newerThanMs)
   return out
 }
 
@@ -59,22 +66,32 @@ export function parseStatuses(values: string[] | undefined, flag = '--status'): 
     if (!(STATUS_NAMES as readonly string[]).includes(alias)) {
       throw new UsageError(`${flag} "${raw}" is not a job status`, `Use one of: ${STATUS_NAMES.join(', ')}.`)
     }
+
     if (!out.includes(alias as JobStatusName)) out.push(alias as JobStatusName)
   }
+
   return out
 }
 
 export function parseNames(values: string[] | undefined): string[] | undefined {
   if (!values || values.length === 0) return undefined
-  const names = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)
+  const names = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean)
   for (const n of names) {
-    if (n.length > 255) throw new UsageError(`--name "${n.slice(0, 40)}..." is longer than a job name can be`, 'Job names are class names such as arFindingAidJob.')
+    if (n.length > 255)
+      throw new UsageError(
+        `--name "${n.slice(0, 40)}..." is longer than a job name can be`,
+        'Job names are class names such as arFindingAidJob.',
+      )
   }
-  return names.length ? names : undefined
+
+  return names.length > 0 ? names : undefined
 }
 
 function likePattern(glob: string): string {
-  return glob.replace(/[\\%_]/g, (c) => '\\' + c).replace(/\*/g, '%')
+  return glob.replaceAll(/[\\%_]/g, (c) => '\\' + c).replaceAll('*', '%')
 }
 
 /**
@@ -89,14 +106,19 @@ export function filterConditions(filter: JobFilter): {conditions: string[]; valu
     conditions.push(`j.status_id IN (${filter.statuses.map(() => '?').join(', ')})`)
     values.push(...filter.statuses.map((s) => STATUS_ID[s]))
   }
+
   if (filter.inactive) {
     conditions.push('(j.status_id IS NULL OR j.status_id <> ?)')
     values.push(TERM_IDS.inProgress)
   }
+
   if (filter.names?.length) {
-    conditions.push(`(${filter.names.map((n) => (n.includes('*') ? "j.name LIKE ? ESCAPE '\\\\'" : 'j.name = ?')).join(' OR ')})`)
+    conditions.push(
+      `(${filter.names.map((n) => (n.includes('*') ? String.raw`j.name LIKE ? ESCAPE '\\'` : 'j.name = ?')).join(' OR ')})`,
+    )
     values.push(...filter.names.map((n) => (n.includes('*') ? likePattern(n) : n)))
   }
+
   if (filter.user !== undefined) {
     const u = filter.user.trim()
     if (/^(none|null|cli|-)$/i.test(u)) {
@@ -109,24 +131,35 @@ export function filterConditions(filter: JobFilter): {conditions: string[]; valu
       values.push(u)
     }
   }
-  if ((filter.olderThanMs !== undefined && filter.startedBefore === undefined) || (filter.newerThanMs !== undefined && filter.startedSince === undefined)) {
+
+  if (
+    (filter.olderThanMs !== undefined && filter.startedBefore === undefined) ||
+    (filter.newerThanMs !== undefined && filter.startedSince === undefined)
+  ) {
     throw new Error('a filter with durations must go through fixTimes before it reaches SQL')
   }
+
   if (filter.startedBefore !== undefined) {
     conditions.push('o.created_at < ?')
     values.push(filter.startedBefore)
   }
+
   if (filter.startedSince !== undefined) {
     conditions.push('o.created_at >= ?')
     values.push(filter.startedSince)
   }
+
   return {conditions, values}
 }
 
-export function whereSql(filter: JobFilter, extra: string[] = [], extraValues: SqlValue[] = []): {sql: string; values: SqlValue[]} {
+export function whereSql(
+  filter: JobFilter,
+  extra: string[] = [],
+  extraValues: SqlValue[] = [],
+): {sql: string; values: SqlValue[]} {
   const {conditions, values} = filterConditions(filter)
   const all = [...conditions, ...extra]
-  return {sql: all.length ? `WHERE ${all.join(' AND ')}` : '', values: [...values, ...extraValues]}
+  return {sql: all.length > 0 ? `WHERE ${all.join(' AND ')}` : '', values: [...values, ...extraValues]}
 }
 
 /** A short human description of a filter, for summaries and the audit record. */
@@ -138,5 +171,5 @@ export function describeFilter(filter: JobFilter): string {
   if (filter.user !== undefined) parts.push(`user ${filter.user}`)
   if (filter.olderThanMs !== undefined) parts.push(`older than ${Math.floor(filter.olderThanMs / 1000)}s`)
   if (filter.newerThanMs !== undefined) parts.push(`newer than ${Math.floor(filter.newerThanMs / 1000)}s`)
-  return parts.length ? parts.join(', ') : 'all jobs'
+  return parts.length > 0 ? parts.join(', ') : 'all jobs'
 }

@@ -1,10 +1,11 @@
+import type {ServerLine} from '../util/answered.js'
+
+import {describeError} from '../errors.js'
 import {eachServer, type FunctionStatus, GearmanAdmin, parseShowJobs, parseStatus} from '../gearman/admin.js'
 import {cancelledPerFunction, type HeldJob, withRunning} from '../gearman/cancelled.js'
 import {msLeft} from '../gearman/deadline-socket.js'
-import {describeError} from '../errors.js'
 import {GearmanServerError} from '../gearman/errors.js'
 import {formatHostPort, type HostPort} from '../util/hostport.js'
-import type {ServerLine} from '../util/answered.js'
 
 /** Where a jobs command looks in Gearman: the install's servers, its function prefix, a timeout. */
 export interface GearmanScope {
@@ -42,7 +43,10 @@ export interface GearmanPicture {
 }
 
 /** Asks every server for `status` (and the jobs it holds when needed); a dead server is reported, never fatal. */
-export async function gearmanPicture(scope: Pick<GearmanScope, 'servers' | 'timeoutMs'>, options: {jobs?: boolean} = {}): Promise<GearmanPicture> {
+export async function gearmanPicture(
+  scope: Pick<GearmanScope, 'servers' | 'timeoutMs'>,
+  options: {jobs?: boolean} = {},
+): Promise<GearmanPicture> {
   const results = await eachServer(scope.servers, async (server) => {
     // One deadline for the server: status and show jobs on one connection, GET_STATUS in what is left.
     const deadline = Date.now() + scope.timeoutMs
@@ -62,11 +66,19 @@ export async function gearmanPicture(scope: Pick<GearmanScope, 'servers' | 'time
       servers.push({server: name, ok: false, error: describeError(r.error)})
       continue
     }
+
     servers.push({server: name, ok: true})
     perServer.push({server: r.where, status: r.value.status, jobs: r.value.jobs})
     const cancelled = cancelledPerFunction(r.value.status, r.value.jobs)
     for (const s of r.value.status) {
-      const f = functions.get(s.function) ?? {function: s.function, waiting: 0, running: 0, workers: 0, cancelled: 0, servers: []}
+      const f = functions.get(s.function) ?? {
+        function: s.function,
+        waiting: 0,
+        running: 0,
+        workers: 0,
+        cancelled: 0,
+        servers: [],
+      }
       const gone = cancelled.get(s.function) ?? 0
       f.waiting += s.waiting - gone
       f.cancelled += gone
@@ -76,7 +88,14 @@ export async function gearmanPicture(scope: Pick<GearmanScope, 'servers' | 'time
       functions.set(s.function, f)
     }
   }
-  return {servers, functions, perServer, answered: perServer.length, toJSON: () => ({servers, functions: [...functions.values()]})}
+
+  return {
+    servers,
+    functions,
+    perServer,
+    answered: perServer.length,
+    toJSON: () => ({servers, functions: [...functions.values()]}),
+  }
 }
 
 export interface CancelOutcome {
@@ -115,13 +134,19 @@ export const CANCEL_NOTE =
  * are cancelled only when every waiting job there is of these functions. Whatever stays queued is
  * counted, with the handles it is among, so the caller can say plainly that it will still run.
  */
-export async function cancelQueued(scope: GearmanScope, picture: GearmanPicture, classes: string[], keptClasses: string[] = []): Promise<QueuedCancelReport> {
+export async function cancelQueued(
+  scope: GearmanScope,
+  picture: GearmanPicture,
+  classes: string[],
+  keptClasses: string[] = [],
+): Promise<QueuedCancelReport> {
   const kept = new Set(keptClasses)
   const fns = new Set(classes.filter((c) => !kept.has(c)).map((c) => scope.prefix + c))
   const keptFns = new Set(classes.filter((c) => kept.has(c)).map((c) => scope.prefix + c))
   const outcomes: CancelOutcome[] = []
   const none = {cancelled: 0, runningNotStopped: 0, gone: 0, notCancelled: 0}
-  for (const failed of picture.servers.filter((s) => !s.ok)) outcomes.push({server: failed.server, ...none, skipped: `no answer: ${failed.error ?? 'unreachable'}`})
+  for (const failed of picture.servers.filter((s) => !s.ok))
+    outcomes.push({server: failed.server, ...none, skipped: `no answer: ${failed.error ?? 'unreachable'}`})
   for (const ps of picture.perServer) {
     const name = formatHostPort(ps.server)
     const cancelledAlready = cancelledPerFunction(ps.status, ps.jobs)
@@ -134,9 +159,16 @@ export async function cancelQueued(scope: GearmanScope, picture: GearmanPicture,
     const runningNotStopped = ours.reduce((a, s) => a + s.running, 0)
     if (ourWaiting === 0) {
       // Kept classes' queued jobs are other rows' too: never cancelled, but their handles are listed.
-      outcomes.push({server: name, ...none, runningNotStopped, candidates: keptWaiting ? handles : undefined, skipped: 'no queued jobs to cancel for these functions'})
+      outcomes.push({
+        server: name,
+        ...none,
+        runningNotStopped,
+        candidates: keptWaiting ? handles : undefined,
+        skipped: 'no queued jobs to cancel for these functions',
+      })
       continue
     }
+
     if (othersWaiting.length > 0) {
       const n = othersWaiting.reduce((a, s) => a + waitingOf(s), 0)
       outcomes.push({
@@ -149,6 +181,7 @@ export async function cancelQueued(scope: GearmanScope, picture: GearmanPicture,
       })
       continue
     }
+
     const admin = new GearmanAdmin(ps.server, scope.timeoutMs)
     let cancelled = 0
     let gone = 0
@@ -163,8 +196,17 @@ export async function cancelQueued(scope: GearmanScope, picture: GearmanPicture,
         else failed++
       }
     }
-    outcomes.push({server: name, cancelled, runningNotStopped, gone, notCancelled: failed, ...(failed ? {skipped: `${failed} cancel request(s) got no answer`} : {})})
+
+    outcomes.push({
+      server: name,
+      cancelled,
+      runningNotStopped,
+      gone,
+      notCancelled: failed,
+      ...(failed ? {skipped: `${failed} cancel request(s) got no answer`} : {}),
+    })
   }
+
   const notCancelled = outcomes.reduce((a, o) => a + o.notCancelled, 0)
   return {functions: [...fns], outcomes, keptClasses: [...kept], notCancelled, note: CANCEL_NOTE}
 }

@@ -11,6 +11,7 @@ export function idRange(column: string, ids: number[]): {sql: string; values: nu
     if (id < min) min = id
     if (id > max) max = id
   }
+
   if (max - min < ids.length * 4 + 64) return {sql: `${column} BETWEEN ? AND ?`, values: [min, max]}
   return {sql: `${column} IN (${ids.map(() => '?').join(', ')})`, values: ids}
 }
@@ -27,5 +28,10 @@ export function exactIdCondition(column: string, ids: number[]): {sql: string; v
     else runs.push([id, id])
     if (runs.length > 16) return {sql: `${column} IN (${ids.map(() => '?').join(', ')})`, values: ids}
   }
-  return {sql: runs.length === 1 ? `${column} BETWEEN ? AND ?` : `(${runs.map(() => `${column} BETWEEN ? AND ?`).join(' OR ')})`, values: runs.flat()}
+
+  return {
+    sql:
+      runs.length === 1 ? `${column} BETWEEN ? AND ?` : `(${runs.map(() => `${column} BETWEEN ? AND ?`).join(' OR ')})`,
+    values: runs.flat(),
+  }
 }

@@ -1,8 +1,9 @@
-import {type ResolvedConfig, requireDatabase, requireGearman, requireInstall, requirePrefix} from '../config/resolve.js'
+import type {GearmanScope} from './gearman.js'
+
 import {AtomClock} from '../atom/clock.js'
 import {jobClassesOf} from '../atom/facts.js'
+import {requireDatabase, requireGearman, requireInstall, requirePrefix, type ResolvedConfig} from '../config/resolve.js'
 import {Database} from '../db/database.js'
-import type {GearmanScope} from './gearman.js'
 
 export interface JobsSession {
   db: Database
@@ -33,11 +34,22 @@ export async function openJobsSession(cfg: ResolvedConfig, needs: JobsNeeds = {}
   const realRoot = needs.install ? requireInstall(cfg).realRoot : cfg.install?.realRoot
   const clock = new AtomClock((await cfg.timezone.get()).value)
   const db = await Database.open(await requireDatabase(cfg), timeoutMs, {statementTimeoutMs: needs.statementTimeoutMs})
-  return {db, scope, realRoot, timeoutMs, clock, jobClasses: cfg.install ? jobClassesOf(cfg.install.worker.workerTypes) : []}
+  return {
+    db,
+    scope,
+    realRoot,
+    timeoutMs,
+    clock,
+    jobClasses: cfg.install ? jobClassesOf(cfg.install.worker.workerTypes) : [],
+  }
 }
 
 /** Opens the context, runs fn, always closes the database. */
-export async function withJobsSession<T>(cfg: ResolvedConfig, needs: JobsNeeds, fn: (ctx: JobsSession) => Promise<T>): Promise<T> {
+export async function withJobsSession<T>(
+  cfg: ResolvedConfig,
+  needs: JobsNeeds,
+  fn: (ctx: JobsSession) => Promise<T>,
+): Promise<T> {
   const ctx = await openJobsSession(cfg, needs)
   try {
     return await fn(ctx)

@@ -1,5 +1,6 @@
-import {describeError, UsageError} from '../errors.js'
 import type {JobsSession} from './session.js'
+
+import {describeError, UsageError} from '../errors.js'
 import {downloadExists} from './files.js'
 import {type FunctionState, gearmanPicture, type ServerAnswer} from './gearman.js'
 import {type JobNote, type JobProperty, type JobSummary, loadJob} from './query.js'
@@ -16,7 +17,9 @@ export interface JobDetails extends JobSummary {
 export async function showJob(ctx: JobsSession, id: number): Promise<JobDetails> {
   const job = await loadJob(ctx.db, ctx.clock, id)
   if (!job) throw new UsageError(`there is no job with id ${id}`, 'See the ids with `atom-ops jobs list`.')
-  const download = ctx.realRoot ? await downloadExists(ctx.realRoot, job.downloadPath) : {exists: false, refused: 'install root unknown'}
+  const download = ctx.realRoot
+    ? await downloadExists(ctx.realRoot, job.downloadPath)
+    : {exists: false, refused: 'install root unknown'}
   let gearman: JobDetails['gearman']
   if (ctx.scope && job.name) {
     const fn = ctx.scope.prefix + job.name
@@ -27,5 +30,6 @@ export async function showJob(ctx: JobsSession, id: number): Promise<JobDetails>
       gearman = {function: fn, servers: [], state: null, error: describeError(error)}
     }
   }
+
   return {...job, download: {path: job.downloadPath, exists: download.exists, refused: download.refused}, gearman}
 }

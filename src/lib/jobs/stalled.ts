@@ -1,5 +1,6 @@
 import type {AtomClock} from '../atom/clock.js'
 import type {Queryable} from '../db/database.js'
+
 import {describeError} from '../errors.js'
 import {type GearmanPicture, gearmanPicture, type GearmanScope, type ServerAnswer} from './gearman.js'
 import {TERM_IDS} from './terms.js'
@@ -54,7 +55,11 @@ export interface InProgressRow {
  * Every in-progress row (of one class when `name` is given), oldest first, aged on AtoM's clock: the
  * one query behind jobs stalled, jobs kill, jobs clear's plan, doctor and metrics.
  */
-export async function inProgressRows(db: Queryable, clock: AtomClock, options: {name?: string | null} = {}): Promise<InProgressRow[]> {
+export async function inProgressRows(
+  db: Queryable,
+  clock: AtomClock,
+  options: {name?: string | null} = {},
+): Promise<InProgressRow[]> {
   const byName = options.name !== undefined
   const rows = await db.rows<{id: number; name: string | null; username: string | null; created_at: string}>(
     `SELECT j.id, j.name, u.username, o.created_at
@@ -62,7 +67,13 @@ export async function inProgressRows(db: Queryable, clock: AtomClock, options: {
       WHERE j.status_id = ?${byName ? ' AND j.name <=> ?' : ''} ORDER BY o.created_at, j.id`,
     byName ? [TERM_IDS.inProgress, options.name ?? null] : [TERM_IDS.inProgress],
   )
-  return rows.map((r) => ({id: Number(r.id), name: r.name, user: r.username, startedAt: clock.iso(r.created_at), ageSeconds: clock.ageSeconds(r.created_at)}))
+  return rows.map((r) => ({
+    id: Number(r.id),
+    name: r.name,
+    user: r.username,
+    startedAt: clock.iso(r.created_at),
+    ageSeconds: clock.ageSeconds(r.created_at),
+  }))
 }
 
 /**
@@ -80,6 +91,7 @@ export function classify(rows: InProgressRow[], picture: GearmanPicture, prefix:
     list.push(r)
     byClass.set(key, list)
   }
+
   const out = new Map<number, InProgressJob>()
   for (const [name, list] of byClass) {
     const fn = prefix + name
@@ -104,16 +116,31 @@ export function classify(rows: InProgressRow[], picture: GearmanPicture, prefix:
         reason = `a worker is busy on ${fn}`
       } else if (anyFailed) {
         gearman = 'unknown'
-        reason = `nothing queued or running for it on the servers that answered; ${picture.servers.filter((s) => !s.ok).map((s) => s.server).join(', ')} did not answer`
+        reason = `nothing queued or running for it on the servers that answered; ${picture.servers
+          .filter((s) => !s.ok)
+          .map((s) => s.server)
+          .join(', ')} did not answer`
       } else {
         gearman = 'zombie'
         reason = f
           ? `nothing queued or running for ${fn} matches this row${f.cancelled ? ` (${f.cancelled} queued job${f.cancelled === 1 ? ' was' : 's were'} cancelled: a worker discards ${f.cancelled === 1 ? 'it' : 'them'})` : ''}`
           : `no Gearman server knows ${fn}`
       }
-      out.set(r.id, {id: r.id, name: r.name, user: r.user, startedAt: r.startedAt, ageSeconds: r.ageSeconds, function: fn, state: gearman, gearman, reason})
+
+      out.set(r.id, {
+        id: r.id,
+        name: r.name,
+        user: r.user,
+        startedAt: r.startedAt,
+        ageSeconds: r.ageSeconds,
+        function: fn,
+        state: gearman,
+        gearman,
+        reason,
+      })
     }
   }
+
   const serial = rows.filter((r) => (SERIALISED_CLASSES as readonly string[]).includes(r.name ?? ''))
   const oldest = [...serial].sort((a, b) => b.ageSeconds - a.ageSeconds || a.id - b.id)[0]
   for (const r of serial) {
@@ -124,6 +151,7 @@ export function classify(rows: InProgressRow[], picture: GearmanPicture, prefix:
     job.blockedBy = oldest.id
     job.reason = `waits behind older in-progress ${oldest.name} #${oldest.id} (${head.state}); AtoM runs moves and file imports one at a time`
   }
+
   return rows.map((r) => out.get(r.id)!)
 }
 
@@ -132,15 +160,26 @@ export function classify(rows: InProgressRow[], picture: GearmanPicture, prefix:
  * blocked or unknown (a server did not answer). The library function behind `jobs stalled`, for
  * `doctor` too.
  */
-export async function findStalled(db: Queryable, clock: AtomClock, scope: GearmanScope, options: {olderThanMs: number}): Promise<StalledReport> {
+export async function findStalled(
+  db: Queryable,
+  clock: AtomClock,
+  scope: GearmanScope,
+  options: {olderThanMs: number},
+): Promise<StalledReport> {
   const rows = await inProgressRows(db, clock)
   let picture: GearmanPicture
   try {
     // With the jobs held, so that cancelled ones are not taken for waiting ones.
     picture = await gearmanPicture(scope, {jobs: true})
   } catch (error) {
-    picture = {servers: scope.servers.map((s) => ({server: `${s.host}:${s.port}`, ok: false, error: describeError(error)})), functions: new Map(), perServer: [], answered: 0}
+    picture = {
+      servers: scope.servers.map((s) => ({server: `${s.host}:${s.port}`, ok: false, error: describeError(error)})),
+      functions: new Map(),
+      perServer: [],
+      answered: 0,
+    }
   }
+
   const classified = classify(rows, picture, scope.prefix)
   const threshold = Math.floor(options.olderThanMs / 1000)
   const stalled = classified.filter((j) => j.ageSeconds >= threshold)
@@ -158,7 +197,7 @@ export async function findStalled(db: Queryable, clock: AtomClock, scope: Gearma
 }
 
 /** In progress longer than this is stalled unless Gearman shows it waiting or running (`jobs stalled`'s default). */
-export const STALLED_AFTER_MS = 3600_000
+export const STALLED_AFTER_MS = 3_600_000
 
 export interface StalledSummary {
   inProgress: number

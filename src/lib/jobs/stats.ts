@@ -1,7 +1,8 @@
 import type {AtomClock, WallTime} from '../atom/clock.js'
 import type {Queryable, SqlValue} from '../db/database.js'
-import {inProgressRows} from './stalled.js'
+
 import {statusName} from './filter.js'
+import {inProgressRows} from './stalled.js'
 import {TERM_IDS} from './terms.js'
 
 export type StatsBucket = 'day' | 'week'
@@ -65,16 +66,22 @@ const DAY_MS = 86_400_000
  */
 export async function firstIdFrom(db: Queryable, clock: AtomClock, wall: WallTime): Promise<number> {
   const target = clock.wall(clock.instant(wall) - DAY_MS)
-  const [{lo, hi}] = await db.rows<{lo: number | null; hi: number | null}>('SELECT MIN(id) AS lo, MAX(id) AS hi FROM job')
+  const [{lo, hi}] = await db.rows<{lo: number | null; hi: number | null}>(
+    'SELECT MIN(id) AS lo, MAX(id) AS hi FROM job',
+  )
   if (lo === null || hi === null) return 0
   let low = Number(lo)
   let high = Number(hi) + 1
   while (low < high) {
     const mid = Math.floor((low + high) / 2)
-    const [row] = await db.rows<{id: number; created_at: string}>('SELECT j.id, o.created_at FROM job j JOIN object o ON o.id = j.id WHERE j.id >= ? ORDER BY j.id LIMIT 1', [mid])
+    const [row] = await db.rows<{id: number; created_at: string}>(
+      'SELECT j.id, o.created_at FROM job j JOIN object o ON o.id = j.id WHERE j.id >= ? ORDER BY j.id LIMIT 1',
+      [mid],
+    )
     if (!row || row.created_at >= target) high = mid
     else low = Number(row.id) + 1
   }
+
   return low
 }
 
@@ -87,7 +94,8 @@ function failureRate(c: StatusCounts): number | null {
 
 /** YYYY-MM-DD of a wall time, and date arithmetic on such days (as UTC dates: no zone can shift them). */
 const dayOf = (wall: WallTime) => wall.slice(0, 10)
-const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10)
+const addDays = (day: string, n: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10)
 const monday = (day: string) => addDays(day, -((new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7))
 
 function bucketList(fromWall: WallTime, toWall: WallTime, by: StatsBucket): string[] {
@@ -112,7 +120,11 @@ const BUCKET_SQL: Record<StatsBucket, string> = {
  * the window and the days are on its clock. A duration is the wall-time difference, so a job that
  * ran across a DST change is off by the change.
  */
-export async function jobsStats(db: Queryable, clock: AtomClock, options: {sinceMs: number; by: StatsBucket}): Promise<JobsStatsReport> {
+export async function jobsStats(
+  db: Queryable,
+  clock: AtomClock,
+  options: {sinceMs: number; by: StatsBucket},
+): Promise<JobsStatsReport> {
   const started = Date.now()
   const sinceWall = clock.wallAgo(options.sinceMs)
   const midWall = clock.wallAgo(options.sinceMs / 2)
@@ -141,11 +153,24 @@ export async function jobsStats(db: Queryable, clock: AtomClock, options: {since
   const entry = (name: string | null) => {
     let c = classes.get(key(name))
     if (!c) {
-      c = {name, jobs: 0, byStatus: emptyCounts(), failureRate: null, durationSeconds: null, perDay: 0, series: buckets.map(() => 0), oldestInProgress: null, growth: {earlier: 0, recent: 0, change: 0, ratio: null}, recentN: 0}
+      c = {
+        name,
+        jobs: 0,
+        byStatus: emptyCounts(),
+        failureRate: null,
+        durationSeconds: null,
+        perDay: 0,
+        series: buckets.map(() => 0),
+        oldestInProgress: null,
+        growth: {earlier: 0, recent: 0, change: 0, ratio: null},
+        recentN: 0,
+      }
       classes.set(key(name), c)
     }
+
     return c
   }
+
   for (const g of groups) {
     const c = entry(g.name)
     const n = Number(g.n)
@@ -155,12 +180,15 @@ export async function jobsStats(db: Queryable, clock: AtomClock, options: {since
     const i = index.get(String(g.bucket).slice(0, 10))
     if (i !== undefined) c.series[i] += n
   }
+
   // A class with a row in progress is shown even when nothing of it started in the window: a zombie
   // from last month is the row that matters most.
   for (const row of running) {
     const c = entry(row.name)
-    if ((!c.oldestInProgress || row.ageSeconds > c.oldestInProgress.ageSeconds)) c.oldestInProgress = {id: row.id, startedAt: row.startedAt, ageSeconds: row.ageSeconds}
+    if (!c.oldestInProgress || row.ageSeconds > c.oldestInProgress.ageSeconds)
+      c.oldestInProgress = {id: row.id, startedAt: row.startedAt, ageSeconds: row.ageSeconds}
   }
+
   const total = {jobs: 0, byStatus: emptyCounts(), failureRate: null as number | null, perDay: 0}
   const out: ClassStats[] = []
   for (const c of classes.values()) {
@@ -176,6 +204,7 @@ export async function jobsStats(db: Queryable, clock: AtomClock, options: {since
     total.jobs += c.jobs
     for (const s of Object.keys(total.byStatus) as Array<keyof StatusCounts>) total.byStatus[s] += c.byStatus[s]
   }
+
   total.failureRate = failureRate(total.byStatus)
   total.perDay = total.jobs / windowDays
   out.sort((a, b) => b.jobs - a.jobs || String(a.name).localeCompare(String(b.name)))
@@ -184,7 +213,17 @@ export async function jobsStats(db: Queryable, clock: AtomClock, options: {since
     .sort((a, b) => b.growth.change - a.growth.change || String(a.name).localeCompare(String(b.name)))
     .slice(0, 5)
     .map((c) => ({name: c.name, ...c.growth}))
-  return {since: clock.iso(sinceWall), until: clock.iso(untilWall), zone: clock.zone, by: options.by, buckets, total, classes: out, fastestGrowing, durationMs: Date.now() - started}
+  return {
+    since: clock.iso(sinceWall),
+    until: clock.iso(untilWall),
+    zone: clock.zone,
+    by: options.by,
+    buckets,
+    total,
+    classes: out,
+    fastestGrowing,
+    durationMs: Date.now() - started,
+  }
 }
 
 /**
@@ -194,7 +233,11 @@ export async function jobsStats(db: Queryable, clock: AtomClock, options: {since
  * nearest ranks). MariaDB's own PERCENTILE_CONT, a window function, sorts every row per class: about
  * three times slower at 500,000 rows (measured for bench/jobs-stats.ts).
  */
-export async function durationSummaries(db: Queryable, where: string, values: SqlValue[]): Promise<Map<string, DurationSummary>> {
+export async function durationSummaries(
+  db: Queryable,
+  where: string,
+  values: SqlValue[],
+): Promise<Map<string, DurationSummary>> {
   const rows = await db.rows<{name: string | null; d: number; n: number}>(
     `SELECT j.name, TIMESTAMPDIFF(SECOND, o.created_at, j.completed_at) AS d, COUNT(*) AS n
        FROM job j JOIN object o ON o.id = j.id ${where} AND j.status_id = ${TERM_IDS.completed} AND j.completed_at IS NOT NULL
@@ -208,6 +251,7 @@ export async function durationSummaries(db: Queryable, where: string, values: Sq
     list.push([Number(r.d), Number(r.n)])
     byClass.set(k, list)
   }
+
   const out = new Map<string, DurationSummary>()
   for (const [k, histogram] of byClass) {
     const count = histogram.reduce((a, [, n]) => a + n, 0)
@@ -219,6 +263,7 @@ export async function durationSummaries(db: Queryable, where: string, values: Sq
       sum: histogram.reduce((a, [d, n]) => a + d * n, 0),
     })
   }
+
   return out
 }
 
@@ -232,8 +277,10 @@ export function percentile(histogram: Array<[number, number]>, count: number, p:
       seen += n
       if (rank < seen) return value
     }
+
     return histogram[histogram.length - 1][0]
   }
+
   const low = valueAt(below)
   return low + (position - below) * (valueAt(Math.min(below + 1, count - 1)) - low)
 }

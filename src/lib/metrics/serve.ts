@@ -1,6 +1,7 @@
 import {createServer, type Server} from 'node:http'
 
 import type {HostPort} from '../util/hostport.js'
+
 import {OperationError} from '../errors.js'
 import {scrub} from '../util/secrets.js'
 import {inert} from '../util/text.js'
@@ -16,21 +17,30 @@ export function serveMetrics(listen: HostPort, render: () => Promise<string>): P
       res.writeHead(404, {'content-type': 'text/plain'}).end('not found: try /metrics\n')
       return
     }
+
     if (req.url === '/') {
       res.writeHead(200, {'content-type': 'text/plain'}).end('atom-ops metrics: /metrics\n')
       return
     }
+
     try {
       busy ??= render().finally(() => (busy = undefined))
       const body = await busy
       res.writeHead(200, {'content-type': 'text/plain; version=0.0.4; charset=utf-8'}).end(body)
     } catch (error) {
-      res.writeHead(500, {'content-type': 'text/plain'}).end(`collecting failed: ${inert(scrub((error as Error).message))}\n`)
+      res
+        .writeHead(500, {'content-type': 'text/plain'})
+        .end(`collecting failed: ${inert(scrub((error as Error).message))}\n`)
     }
   })
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new OperationError(`cannot listen on ${listen.host}:${listen.port}: ${error.code ?? error.message}`, 'Choose a free port, e.g. --listen 127.0.0.1:9418')),
+      reject(
+        new OperationError(
+          `cannot listen on ${listen.host}:${listen.port}: ${error.code ?? error.message}`,
+          'Choose a free port, e.g. --listen 127.0.0.1:9418',
+        ),
+      ),
     )
     server.listen(listen.port, listen.host, () => resolve(server))
   })

@@ -1,9 +1,10 @@
-import {type ResolvedConfig, requireGearman, requirePrefix} from '../config/resolve.js'
+import type {ServerLine} from '../util/answered.js'
+
+import {requireGearman, requirePrefix, type ResolvedConfig} from '../config/resolve.js'
 import {AtomOpsError, ConfigError, ExitCode} from '../errors.js'
 import {type PerServer} from '../gearman/admin.js'
 import {GearmanProtocolError, GearmanServerError, GearmanUnreachableError} from '../gearman/errors.js'
 import {formatHostPort, type HostPort} from '../util/hostport.js'
-import type {ServerLine} from '../util/answered.js'
 import {type FunctionDecoder, loadDecoder} from './decode.js'
 
 /** Why a server gave no answer, in a form both the table and --json can show. */
@@ -23,7 +24,9 @@ export function describeProblem(error: unknown): ServerProblem {
 }
 
 export function header<T>(r: PerServer<T>): ServerHeader {
-  return r.ok ? {server: formatHostPort(r.where), ok: true} : {server: formatHostPort(r.where), ok: false, error: describeProblem(r.error)}
+  return r.ok
+    ? {server: formatHostPort(r.where), ok: true}
+    : {server: formatHostPort(r.where), ok: false, error: describeProblem(r.error)}
 }
 
 /** Exit code of a read-only queue command: 4 when any server gave no answer, else 0. */
@@ -49,9 +52,13 @@ export async function queueScope(cfg: ResolvedConfig, all: boolean): Promise<Que
       requirePrefix(cfg)
     } catch (error) {
       if (!(error instanceof AtomOpsError)) throw error
-      throw new ConfigError(error.message, `${error.hint ?? ''} Or add --all to show every function without telling installs apart.`.trim())
+      throw new ConfigError(
+        error.message,
+        `${error.hint ?? ''} Or add --all to show every function without telling installs apart.`.trim(),
+      )
     }
   }
+
   const {decoder, skipped} = await loadDecoder(cfg)
   return {servers, timeoutMs: cfg.timeoutMs.value, decoder, all, skippedProfiles: skipped}
 }

@@ -1,6 +1,7 @@
+import type {ResolvedConfig} from '../config/resolve.js'
+
 import {isInstallFunction} from '../atom/facts.js'
 import {splitFunctionName} from '../atom/prefix.js'
-import type {ResolvedConfig} from '../config/resolve.js'
 import {loadProfileInstalls} from '../settings/installs.js'
 
 export type Owner = 'current' | 'profile' | 'unknown' | 'none'
@@ -33,7 +34,8 @@ export class FunctionDecoder {
     const {prefix, jobClass} = splitFunctionName(name)
     let decoded: DecodedFunction
     if (!prefix) decoded = {function: name, owner: 'none', install: 'no prefix', jobClass}
-    else if (prefix === this.currentPrefix) decoded = {function: name, owner: 'current', install: 'this install', prefix, jobClass}
+    else if (prefix === this.currentPrefix)
+      decoded = {function: name, owner: 'current', install: 'this install', prefix, jobClass}
     else if (this.profilePrefixes.has(prefix)) {
       const profile = this.profilePrefixes.get(prefix)!
       decoded = {function: name, owner: 'profile', install: `profile ${profile}`, profile, prefix, jobClass}
@@ -58,5 +60,6 @@ export async function loadDecoder(cfg: ResolvedConfig): Promise<{decoder: Functi
   for (const p of installs) {
     if (p.prefix !== cfg.prefix?.value && !profilePrefixes.has(p.prefix)) profilePrefixes.set(p.prefix, p.name)
   }
+
   return {decoder: new FunctionDecoder(cfg.prefix?.value, profilePrefixes), skipped}
 }

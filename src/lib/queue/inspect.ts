@@ -1,10 +1,18 @@
 import type {ResolvedConfig} from '../config/resolve.js'
+
 import {requireGearman} from '../config/resolve.js'
-import {eachServer, type FunctionStatus, GearmanAdmin, parseShowJobs, type PerServer, type ServerSnapshot} from '../gearman/admin.js'
+import {
+  eachServer,
+  type FunctionStatus,
+  GearmanAdmin,
+  parseShowJobs,
+  type PerServer,
+  type ServerSnapshot,
+} from '../gearman/admin.js'
 import {withBinary} from '../gearman/binary.js'
 import {msLeft} from '../gearman/deadline-socket.js'
-import {type DecodedFunction} from './decode.js'
 import {header, queueScope, type QueueScope, readExitCode, type ServerHeader} from './common.js'
+import {type DecodedFunction} from './decode.js'
 
 export interface FunctionRow extends DecodedFunction {
   /** Queued and not yet picked up: total - running. */
@@ -79,7 +87,11 @@ export function statusReport(scope: QueueScope, results: Array<PerServer<ServerS
     scope: scope.all ? 'all' : 'this install',
     prefix: scope.decoder.currentPrefix,
     servers,
-    totals: {waiting: sum(rows.map((r) => r.waiting)), running: sum(rows.map((r) => r.running)), functions: rows.length},
+    totals: {
+      waiting: sum(rows.map((r) => r.waiting)),
+      running: sum(rows.map((r) => r.running)),
+      functions: rows.length,
+    },
     unreachable: servers.filter((s) => !s.ok).length,
     skippedProfiles: scope.skippedProfiles,
     exitCode: readExitCode(servers),
@@ -127,7 +139,12 @@ export async function queueWorkers(cfg: ResolvedConfig, options: {all?: boolean}
     const inScope = r.value.workers.filter((w) => scope.all || w.functions.some((f) => scope.decoder.isCurrent(f)))
     return {
       ...header(r),
-      workers: inScope.map((w) => ({fd: w.fd, address: w.address, clientId: w.clientId, functions: w.functions.map((f) => scope.decoder.decode(f))})),
+      workers: inScope.map((w) => ({
+        fd: w.fd,
+        address: w.address,
+        clientId: w.clientId,
+        functions: w.functions.map((f) => scope.decoder.decode(f)),
+      })),
       hidden: r.value.workers.length - inScope.length,
     }
   })
@@ -173,21 +190,35 @@ export async function queueJobs(cfg: ResolvedConfig): Promise<QueueJobsReport> {
   const timeoutMs = cfg.timeoutMs.value
   const results = await eachServer(servers, async (server) => {
     const deadline = Date.now() + timeoutMs
-    const snap = await new GearmanAdmin(server, timeoutMs).session(async (c) => {
-      return {jobs: parseShowJobs(await c.list('show jobs')), uniqueIds: await c.list('show unique jobs')}
-    })
-    const statuses = snap.jobs.length ? await withBinary(server, msLeft(deadline), (b) => b.getStatuses(snap.jobs.map((j) => j.handle))) : []
+    const snap = await new GearmanAdmin(server, timeoutMs).session(async (c) => ({
+      jobs: parseShowJobs(await c.list('show jobs')),
+      uniqueIds: await c.list('show unique jobs'),
+    }))
+    const statuses =
+      snap.jobs.length > 0
+        ? await withBinary(server, msLeft(deadline), (b) => b.getStatuses(snap.jobs.map((j) => j.handle)))
+        : []
     return {...snap, statuses}
   })
   const out = results.map((r): JobsServer => {
     if (!r.ok) return {...header(r), jobs: [], uniqueIds: []}
     const jobs = r.value.jobs.map((j, i): JobRow => {
       const st = r.value.statuses[i]
-      return {handle: j.handle, state: !st?.known ? 'gone' : st.running ? 'running' : 'waiting', retries: j.retries, cancelled: j.ignored}
+      return {
+        handle: j.handle,
+        state: st?.known ? (st.running ? 'running' : 'waiting') : 'gone',
+        retries: j.retries,
+        cancelled: j.ignored,
+      }
     })
     return {...header(r), jobs, uniqueIds: r.value.uniqueIds}
   })
-  return {servers: out, jobs: out.reduce((n, s) => n + s.jobs.length, 0), unreachable: out.filter((s) => !s.ok).length, exitCode: readExitCode(out)}
+  return {
+    servers: out,
+    jobs: out.reduce((n, s) => n + s.jobs.length, 0),
+    unreachable: out.filter((s) => !s.ok).length,
+    exitCode: readExitCode(out),
+  }
 }
 
 // ---------------------------------------------------------------- ping
@@ -208,6 +239,10 @@ export interface QueuePingReport {
 export async function queuePing(cfg: ResolvedConfig): Promise<QueuePingReport> {
   const servers = requireGearman(cfg)
   const results = await eachServer(servers, (server) => new GearmanAdmin(server, cfg.timeoutMs.value).ping())
-  const out = results.map((r): PingServer => (r.ok ? {...header(r), latencyMs: Math.round(r.value.latencyMs * 100) / 100, version: r.value.version, pid: r.value.pid} : header(r)))
+  const out = results.map((r): PingServer =>
+    r.ok
+      ? {...header(r), latencyMs: Math.round(r.value.latencyMs * 100) / 100, version: r.value.version, pid: r.value.pid}
+      : header(r),
+  )
   return {servers: out, unreachable: out.filter((s) => !s.ok).length, exitCode: readExitCode(out)}
 }

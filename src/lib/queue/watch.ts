@@ -1,4 +1,5 @@
 import type {ResolvedConfig} from '../config/resolve.js'
+
 import {UsageError} from '../errors.js'
 import {parseSeconds, type SecondsRange} from '../util/duration.js'
 import {queueScope} from './common.js'
@@ -43,7 +44,10 @@ export function validateInterval(seconds: number | string): number {
 }
 
 /** Compares a snapshot's rows with the previous ones; marks what changed. */
-export function diffRows(report: QueueStatusReport, previous: Map<string, FunctionRow> | undefined): {rows: WatchRow[]; gone: WatchSnapshot['gone']; now: Map<string, FunctionRow>} {
+export function diffRows(
+  report: QueueStatusReport,
+  previous: Map<string, FunctionRow> | undefined,
+): {rows: WatchRow[]; gone: WatchSnapshot['gone']; now: Map<string, FunctionRow>} {
   const now = new Map<string, FunctionRow>()
   const rows: WatchRow[] = []
   for (const server of report.servers) {
@@ -53,11 +57,20 @@ export function diffRows(report: QueueStatusReport, previous: Map<string, Functi
       const before = previous?.get(key)
       const changed: ChangedField[] = []
       if (previous && !before) changed.push('new')
-      if (before) for (const field of ['waiting', 'running', 'availableWorkers'] as const) if (before[field] !== f[field]) changed.push(field)
+      if (before)
+        for (const field of ['waiting', 'running', 'availableWorkers'] as const)
+          if (before[field] !== f[field]) changed.push(field)
       rows.push({...f, server: server.server, changed})
     }
   }
-  rows.sort((a, b) => b.waiting - a.waiting || b.running - a.running || a.function.localeCompare(b.function) || a.server.localeCompare(b.server))
+
+  rows.sort(
+    (a, b) =>
+      b.waiting - a.waiting ||
+      b.running - a.running ||
+      a.function.localeCompare(b.function) ||
+      a.server.localeCompare(b.server),
+  )
   const gone: WatchSnapshot['gone'] = []
   for (const key of previous?.keys() ?? []) {
     if (!now.has(key)) {
@@ -65,6 +78,7 @@ export function diffRows(report: QueueStatusReport, previous: Map<string, Functi
       gone.push({server, function: fn})
     }
   }
+
   return {rows, gone, now}
 }
 
@@ -74,7 +88,8 @@ export function diffRows(report: QueueStatusReport, previous: Map<string, Functi
  */
 export async function watchQueue(cfg: ResolvedConfig, options: WatchOptions): Promise<{snapshots: number}> {
   const intervalMs = validateInterval(options.intervalSeconds) * 1000
-  if (options.count !== undefined && (!Number.isInteger(options.count) || options.count < 1)) throw new UsageError(`--count ${options.count} is not a positive whole number`, 'Example: --count 5')
+  if (options.count !== undefined && (!Number.isInteger(options.count) || options.count < 1))
+    throw new UsageError(`--count ${options.count} is not a positive whole number`, 'Example: --count 5')
   const scope = await queueScope(cfg, options.all ?? false)
   let previous: Map<string, FunctionRow> | undefined
   let seq = 0
@@ -85,10 +100,20 @@ export async function watchQueue(cfg: ResolvedConfig, options: WatchOptions): Pr
     const {rows, gone, now} = diffRows(report, previous)
     previous = now
     seq += 1
-    await options.onSnapshot({time: new Date().toISOString(), seq, rows, gone, servers: report.servers, totals: report.totals, unreachable: report.unreachable, exitCode: report.exitCode})
+    await options.onSnapshot({
+      time: new Date().toISOString(),
+      seq,
+      rows,
+      gone,
+      servers: report.servers,
+      totals: report.totals,
+      unreachable: report.unreachable,
+      exitCode: report.exitCode,
+    })
     if (options.count !== undefined && seq >= options.count) break
     await sleep(Math.max(0, intervalMs - (Date.now() - started)), options.signal)
   }
+
   return {snapshots: seq}
 }
 
@@ -101,6 +126,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', done)
       resolve()
     }
+
     signal?.addEventListener('abort', done, {once: true})
   })
 }

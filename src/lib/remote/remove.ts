@@ -37,35 +37,57 @@ export interface RemovalRun {
   result: RunResult
 }
 
-async function find(dir: string, top: string, expression: string[], timeoutMs: number, signal?: AbortSignal): Promise<RemovalRun> {
+async function find(
+  dir: string,
+  top: string,
+  expression: string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<RemovalRun> {
   const argv = [...(await asOwnerOf(dir, top)), 'find', dir, ...expression]
   const result = await new LocalRunner().run(argv, {timeoutMs, signal})
   const removed = result.stdout.split('\0').filter(Boolean)
-  const errors = result.stderr.split('\n').map((l) => l.trim()).filter(Boolean)
+  const errors = result.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
   return {removed, errors, result}
 }
 
 /** Everything inside `dir` (not `dir` itself): symlinks are removed, never followed. `top`: the install root above it. */
-export function removeContents(dir: string, options: {top: string; timeoutMs: number; signal?: AbortSignal}): Promise<RemovalRun> {
+export function removeContents(
+  dir: string,
+  options: {top: string; timeoutMs: number; signal?: AbortSignal},
+): Promise<RemovalRun> {
   return find(dir, options.top, ['-mindepth', '1', '-print0', '-delete'], options.timeoutMs, options.signal)
 }
 
 /** `-name` takes a glob: a file name is matched literally. */
 function literalGlob(name: string): string {
-  return name.replace(/[\\*?[\]]/g, (c) => `\\${c}`)
+  return name.replaceAll(/[\\*?[\]]/g, (c) => `\\${c}`)
 }
 
 /** These regular files directly inside `dir` (names, not paths): a symlink or a directory by one of those names is left alone. */
-export async function removeFiles(dir: string, names: string[], options: {top: string; timeoutMs: number}): Promise<RemovalRun> {
+export async function removeFiles(
+  dir: string,
+  names: string[],
+  options: {top: string; timeoutMs: number},
+): Promise<RemovalRun> {
   const all: RemovalRun = {removed: [], errors: [], result: undefined as unknown as RunResult}
   // Bounded argument lists: a batch of 5,000 downloads needs a few find runs, not 5,000.
   for (let i = 0; i < names.length; i += 1000) {
     const chunk = names.slice(i, i + 1000)
     const match = chunk.flatMap((n, k) => (k === 0 ? ['-name', literalGlob(n)] : ['-o', '-name', literalGlob(n)]))
-    const run = await find(dir, options.top, ['-mindepth', '1', '-maxdepth', '1', '-type', 'f', '(', ...match, ')', '-print0', '-delete'], options.timeoutMs)
+    const run = await find(
+      dir,
+      options.top,
+      ['-mindepth', '1', '-maxdepth', '1', '-type', 'f', '(', ...match, ')', '-print0', '-delete'],
+      options.timeoutMs,
+    )
     all.removed.push(...run.removed)
     all.errors.push(...run.errors)
     all.result = run.result
   }
+
   return all
 }

@@ -17,7 +17,12 @@ export interface RunResult {
 
 /** The first non-blank line of a program's output: the part of systemctl's or supervisorctl's answer worth one line. */
 export function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).find(Boolean) ?? ''
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean) ?? ''
+  )
 }
 
 export interface RunOptions {
@@ -65,7 +70,20 @@ export interface CommandRunner {
  * locale, ssh's agent and systemd's user bus need. Never ATOM_OPS_* (ATOM_OPS_DB and ATOM_OPS_DB_PASSWORD
  * carry the database password), never MYSQL_PWD, nothing else the operator's shell holds.
  */
-export const CHILD_ENV_ALLOWED = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'TERM', 'TZ', 'SSH_AUTH_SOCK', 'SSH_AGENT_PID', 'XDG_RUNTIME_DIR', 'DBUS_SESSION_BUS_ADDRESS'] as const
+export const CHILD_ENV_ALLOWED = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'TERM',
+  'TZ',
+  'SSH_AUTH_SOCK',
+  'SSH_AGENT_PID',
+  'XDG_RUNTIME_DIR',
+  'DBUS_SESSION_BUS_ADDRESS',
+] as const
 
 /** The environment of every program the runner starts: the allow-list, plus stable, parseable output whatever the operator's locale. */
 export function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
@@ -77,7 +95,12 @@ export function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEn
 /** Kills a program that overruns: SIGTERM, then SIGKILL one second later. */
 const KILL_GRACE_MS = 1000
 
-function execute(command: string, args: string[], shownArgv: string[], options: {timeoutMs?: number; cwd?: string; stream?: StreamOptions; signal?: AbortSignal}): Promise<RunResult> {
+function execute(
+  command: string,
+  args: string[],
+  shownArgv: string[],
+  options: {timeoutMs?: number; cwd?: string; stream?: StreamOptions; signal?: AbortSignal},
+): Promise<RunResult> {
   const started = Date.now()
   return new Promise((resolve) => {
     let stdout = ''
@@ -99,8 +122,17 @@ function execute(command: string, args: string[], shownArgv: string[], options: 
       // A grandchild may still hold the pipes open: let go of them, or this process could not exit.
       child.stdout?.destroy()
       child.stderr?.destroy()
-      resolve({argv: shownArgv, code, signal, stdout, stderr: stderr + extraErr, timedOut, durationMs: Date.now() - started})
+      resolve({
+        argv: shownArgv,
+        code,
+        signal,
+        stdout,
+        stderr: stderr + extraErr,
+        timedOut,
+        durationMs: Date.now() - started,
+      })
     }
+
     let hardTimer: NodeJS.Timeout | undefined
     let killed = false
     const kill = () => {
@@ -109,6 +141,7 @@ function execute(command: string, args: string[], shownArgv: string[], options: 
       hardTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS)
       hardTimer.unref()
     }
+
     const timer = options.timeoutMs
       ? setTimeout(() => {
           timedOut = true
@@ -129,6 +162,7 @@ function execute(command: string, args: string[], shownArgv: string[], options: 
         pending[name] = ''
       }
     }
+
     const onData = (name: 'stdout' | 'stderr') => (chunk: string) => {
       if (options.stream) {
         const text = pending[name] + chunk
@@ -138,13 +172,19 @@ function execute(command: string, args: string[], shownArgv: string[], options: 
         if (name === 'stderr' && stderr.length < 64 * 1024) stderr += chunk
         return
       }
+
       if (name === 'stdout') stdout = (stdout + chunk).slice(-8 * 1024 * 1024)
       else stderr = (stderr + chunk).slice(-1024 * 1024)
     }
+
     child.stdout.setEncoding('utf8').on('data', onData('stdout'))
     child.stderr.setEncoding('utf8').on('data', onData('stderr'))
     child.on('error', (error: NodeJS.ErrnoException) => {
-      finish(error.code === 'ENOENT' ? 127 : null, null, `${command}: ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`)
+      finish(
+        error.code === 'ENOENT' ? 127 : null,
+        null,
+        `${command}: ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`,
+      )
     })
     child.on('close', (code, signal) => finish(code, signal))
     // Once we killed it, do not wait for grandchildren that may still hold its pipes open.
@@ -161,7 +201,11 @@ export class LocalRunner implements CommandRunner {
   readonly remote = false
 
   run(argv: string[], options: RunOptions): Promise<RunResult> {
-    return execute(argv[0], argv.slice(1), argv, {timeoutMs: options.timeoutMs, cwd: options.cwd, signal: options.signal})
+    return execute(argv[0], argv.slice(1), argv, {
+      timeoutMs: options.timeoutMs,
+      cwd: options.cwd,
+      signal: options.signal,
+    })
   }
 
   stream(argv: string[], options: StreamOptions): Promise<RunResult> {
@@ -172,7 +216,7 @@ export class LocalRunner implements CommandRunner {
 /** POSIX-shell single quoting: the remote shell sees exactly this one argument. */
 export function shellQuote(arg: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg
-  return `'${arg.replace(/'/g, `'\\''`)}'`
+  return `'${arg.replaceAll("'", `'\\''`)}'`
 }
 
 /**
@@ -183,19 +227,25 @@ const SSH_OPTIONS_SOURCE = {what: 'ssh options', example: 'ATOM_OPS_SSH_OPTIONS=
 
 export function splitWords(text: string, source: {what: string; example: string} = SSH_OPTIONS_SOURCE): string[] {
   const words = splitShellWords(text)
-  if (!words) throw new UsageError(`${source.what}: unbalanced quote in ${JSON.stringify(text)}`, `Example: ${source.example}`)
+  if (!words)
+    throw new UsageError(`${source.what}: unbalanced quote in ${JSON.stringify(text)}`, `Example: ${source.example}`)
   return words
 }
 
 /** `[user@]host`, an ssh_config alias, or `ssh://[user@]host[:port]`; nothing that ssh could read as an option. */
 export function validateDestination(text: string): string {
   const ok = /^(ssh:\/\/)?([A-Za-z0-9._-]+@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._:-]+)$/.test(text) && !text.startsWith('-')
-  if (!ok) throw new UsageError(`--host "${text}" is not a valid ssh destination`, 'Use user@host, a Host alias from ~/.ssh/config, or ssh://user@host:port')
+  if (!ok)
+    throw new UsageError(
+      `--host "${text}" is not a valid ssh destination`,
+      'Use user@host, a Host alias from ~/.ssh/config, or ssh://user@host:port',
+    )
   return text
 }
 
 /** ssh's own failures (exit 255 with one of these) mean the host was not reached or refused us. */
-const SSH_FAILURE = /^(ssh: |kex_exchange_identification|Connection (closed|reset|timed out)|Permission denied \(|Host key verification failed|no matching host key|Could not resolve|ssh_exchange_identification|Bad owner or permissions|Load key)/m
+const SSH_FAILURE =
+  /^(ssh: |kex_exchange_identification|Connection (closed|reset|timed out)|Permission denied \(|Host key verification failed|no matching host key|Could not resolve|ssh_exchange_identification|Bad owner or permissions|Load key)/m
 
 /**
  * A remote host through the system ssh client, so ~/.ssh/config, agents, ProxyJump and known_hosts
@@ -217,9 +267,12 @@ export class SshRunner implements CommandRunner {
     const connect = Math.max(1, Math.ceil(this.connectTimeoutMs / 1000))
     return [
       'ssh',
-      '-o', 'BatchMode=yes',
-      '-o', `ConnectTimeout=${connect}`,
-      '-o', 'ServerAliveInterval=15',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `ConnectTimeout=${connect}`,
+      '-o',
+      'ServerAliveInterval=15',
       ...(tty ? [] : ['-T']),
       ...this.sshOptions,
       '--',
@@ -248,13 +301,24 @@ export class SshRunner implements CommandRunner {
     if (result.code === 127 && /^ssh: command not found/m.test(result.stderr)) {
       throw new UnreachableError('ssh', `${this.host}: the ssh client is not installed here`, 'Install openssh-client.')
     }
+
     if (result.code === 255 && SSH_FAILURE.test(result.stderr)) {
       const line = result.stderr.split('\n').find((l) => SSH_FAILURE.test(l)) ?? result.stderr.trim()
-      throw new UnreachableError('ssh', `${this.host}: ssh failed: ${line.trim()}`, 'Check that `ssh ' + this.host + ' true` works without a password (BatchMode), or pass options with ATOM_OPS_SSH_OPTIONS / --ssh-option.')
+      throw new UnreachableError(
+        'ssh',
+        `${this.host}: ssh failed: ${line.trim()}`,
+        'Check that `ssh ' +
+          this.host +
+          ' true` works without a password (BatchMode), or pass options with ATOM_OPS_SSH_OPTIONS / --ssh-option.',
+      )
     }
+
     if (result.timedOut) {
-      throw new UnreachableError('ssh', `${this.host}: no answer within ${Math.round((result.durationMs) / 100) / 10}s over ssh`, 'Raise --timeout, or check the host and its network.')
+      throw new UnreachableError(
+        'ssh',
+        `${this.host}: no answer within ${Math.round(result.durationMs / 100) / 10}s over ssh`,
+        'Raise --timeout, or check the host and its network.',
+      )
     }
   }
 }
-

@@ -1,6 +1,7 @@
+import type {ServerLine} from '../util/answered.js'
+
 import {isInstallFunction} from '../atom/facts.js'
 import {eachServer, GearmanAdmin} from '../gearman/admin.js'
-import type {ServerLine} from '../util/answered.js'
 import {formatHostPort, type HostPort} from '../util/hostport.js'
 
 /** One job class of this install as one gearmand sees it. */
@@ -28,18 +29,41 @@ export interface ServerWorkers extends ServerLine {
  * This install's functions (those with its prefix) on every job server: workers per job class right
  * now. Job classes the install knows (gearman.yml worker_types) are listed even when not registered.
  */
-export async function installWorkers(servers: HostPort[], prefix: string, timeoutMs: number, knownClasses: string[] = []): Promise<ServerWorkers[]> {
+export async function installWorkers(
+  servers: HostPort[],
+  prefix: string,
+  timeoutMs: number,
+  knownClasses: string[] = [],
+): Promise<ServerWorkers[]> {
   const results = await eachServer(servers, (server) => new GearmanAdmin(server, timeoutMs).snapshot())
   return results.map((r) => {
     const server = formatHostPort(r.where)
     if (!r.ok) return {server, ok: false, error: r.error.message, classes: [], workerConnections: 0}
     const classes = new Map<string, ClassWorkers>()
-    for (const jobClass of knownClasses) classes.set(jobClass, {jobClass, function: prefix + jobClass, availableWorkers: 0, connections: 0, waiting: 0, running: 0, registered: false})
+    for (const jobClass of knownClasses)
+      classes.set(jobClass, {
+        jobClass,
+        function: prefix + jobClass,
+        availableWorkers: 0,
+        connections: 0,
+        waiting: 0,
+        running: 0,
+        registered: false,
+      })
     for (const s of r.value.status) {
       if (!isInstallFunction(s.function, prefix)) continue
       const jobClass = s.function.slice(prefix.length)
-      classes.set(jobClass, {jobClass, function: s.function, availableWorkers: s.availableWorkers, connections: 0, waiting: s.waiting, running: s.running, registered: true})
+      classes.set(jobClass, {
+        jobClass,
+        function: s.function,
+        availableWorkers: s.availableWorkers,
+        connections: 0,
+        waiting: s.waiting,
+        running: s.running,
+        registered: true,
+      })
     }
+
     let workerConnections = 0
     for (const w of r.value.workers) {
       const mine = w.functions.filter((f) => isInstallFunction(f, prefix))
@@ -49,7 +73,13 @@ export async function installWorkers(servers: HostPort[], prefix: string, timeou
         if (c) c.connections++
       }
     }
-    return {server, ok: true, classes: [...classes.values()].sort((a, b) => a.jobClass.localeCompare(b.jobClass)), workerConnections}
+
+    return {
+      server,
+      ok: true,
+      classes: [...classes.values()].sort((a, b) => a.jobClass.localeCompare(b.jobClass)),
+      workerConnections,
+    }
   })
 }
 
@@ -87,7 +117,11 @@ export async function waitForWorkers(options: WaitOptions): Promise<WaitResult> 
   const started = Date.now()
   const poll = options.pollMs ?? 250
   for (;;) {
-    const servers = await installWorkers(options.servers, options.prefix, Math.min(options.timeoutMs, Math.max(500, options.waitMs)))
+    const servers = await installWorkers(
+      options.servers,
+      options.prefix,
+      Math.min(options.timeoutMs, Math.max(500, options.waitMs)),
+    )
     const missing = evaluate(servers, options)
     const elapsedMs = Date.now() - started
     if (missing.length === 0) return {verified: true, elapsedMs, missing, servers}
@@ -106,15 +140,22 @@ function evaluate(servers: ServerWorkers[], options: WaitOptions): string[] {
       missing.push(`${s.server}: ${s.error}`)
       continue
     }
+
     if (options.until === 'none') {
-      for (const c of s.classes) if (c.availableWorkers > 0) missing.push(`${s.server} ${c.jobClass}: still ${c.availableWorkers} worker${c.availableWorkers === 1 ? '' : 's'}`)
+      for (const c of s.classes)
+        if (c.availableWorkers > 0)
+          missing.push(
+            `${s.server} ${c.jobClass}: still ${c.availableWorkers} worker${c.availableWorkers === 1 ? '' : 's'}`,
+          )
       continue
     }
+
     for (const jobClass of expected ?? []) {
       const c = s.classes.find((x) => x.jobClass === jobClass)
       if (!c) missing.push(`${s.server} ${jobClass}: not registered`)
       else if (c.availableWorkers === 0) missing.push(`${s.server} ${jobClass}: 0 available workers`)
     }
   }
+
   return missing
 }

@@ -1,6 +1,16 @@
 import {OperationError, UnreachableError, UsageError} from '../errors.js'
 import {type CommandRunner, firstLine, type RunResult} from '../remote/runner.js'
-import {COMMAND_TIMEOUT_FACTOR, exitNote, globToRegExp, isPattern, type LogOptions, type ServiceManager, type StepResult, type UnitCondition, type UnitStatus} from './types.js'
+import {
+  COMMAND_TIMEOUT_FACTOR,
+  exitNote,
+  globToRegExp,
+  isPattern,
+  type LogOptions,
+  type ServiceManager,
+  type StepResult,
+  type UnitCondition,
+  type UnitStatus,
+} from './types.js'
 
 export interface SupervisorLine {
   name: string
@@ -8,15 +18,16 @@ export interface SupervisorLine {
   description: string
 }
 
-const STATES = ['STOPPED', 'STARTING', 'RUNNING', 'BACKOFF', 'STOPPING', 'EXITED', 'FATAL', 'UNKNOWN']
+const STATES = new Set(['BACKOFF', 'EXITED', 'FATAL', 'RUNNING', 'STARTING', 'STOPPED', 'STOPPING', 'UNKNOWN'])
 
 /** `supervisorctl status`: `name   STATE   description` per process (group members as `group:name`). */
 export function parseSupervisorStatus(text: string): SupervisorLine[] {
   const out: SupervisorLine[] = []
   for (const line of text.split('\n')) {
     const m = /^(\S+)\s+([A-Z]+)\s*(.*)$/.exec(line.trimEnd())
-    if (m && STATES.includes(m[2])) out.push({name: m[1], state: m[2], description: m[3]})
+    if (m && STATES.has(m[2])) out.push({name: m[1], state: m[2], description: m[3]})
   }
+
   return out
 }
 
@@ -26,7 +37,9 @@ export function parseRunningDescription(description: string): {pid?: number; upt
   const up = /uptime (?:(\d+) days?, )?(\d+):(\d\d):(\d\d)/.exec(description)
   return {
     pid: pid ? Number(pid[1]) : undefined,
-    uptimeSeconds: up ? Number(up[1] ?? 0) * 86400 + Number(up[2]) * 3600 + Number(up[3]) * 60 + Number(up[4]) : undefined,
+    uptimeSeconds: up
+      ? Number(up[1] ?? 0) * 86_400 + Number(up[2]) * 3600 + Number(up[3]) * 60 + Number(up[4])
+      : undefined,
   }
 }
 
@@ -40,6 +53,7 @@ export function parseExits(mainLog: string): Map<string, {status: number; at?: s
     const m = /^(\S+ \S+?)(?:,\d+)? \w+ exited: (\S+) \(exit status (\d+);/.exec(line)
     if (m) out.set(m[2], {status: Number(m[3]), at: m[1]})
   }
+
   return out
 }
 
@@ -74,15 +88,35 @@ export class SupervisorManager implements ServiceManager {
 
   private async ctl(args: string[], timeoutMs = this.timeoutMs): Promise<RunResult> {
     const r = await this.runner.run([...this.base(), ...args], {timeoutMs})
-    if (r.code === 127) throw new UnreachableError('supervisord', `${this.where()}supervisorctl not found`, 'Install supervisor, or use --manager systemd.')
-    if (r.timedOut) throw new UnreachableError('supervisord', `${this.where()}supervisorctl ${args[0]} did not finish within ${timeoutMs / 1000}s (commands get ${COMMAND_TIMEOUT_FACTOR}x --timeout)`, 'Is supervisord running and answering? On a loaded machine raise --timeout.')
+    if (r.code === 127)
+      throw new UnreachableError(
+        'supervisord',
+        `${this.where()}supervisorctl not found`,
+        'Install supervisor, or use --manager systemd.',
+      )
+    if (r.timedOut)
+      throw new UnreachableError(
+        'supervisord',
+        `${this.where()}supervisorctl ${args[0]} did not finish within ${timeoutMs / 1000}s (commands get ${COMMAND_TIMEOUT_FACTOR}x --timeout)`,
+        'Is supervisord running and answering? On a loaded machine raise --timeout.',
+      )
     const out = r.stdout + r.stderr
     if (/could not find config file|Error: .*config/i.test(out)) {
-      throw new UnreachableError('supervisord', `${this.where()}${firstLine(out)}`, 'Point --supervisor-config at the supervisord.conf that defines the worker programs.')
+      throw new UnreachableError(
+        'supervisord',
+        `${this.where()}${firstLine(out)}`,
+        'Point --supervisor-config at the supervisord.conf that defines the worker programs.',
+      )
     }
+
     if (/^(unix|http):\/\/\S+ (no such file|refused connection)|SHUTDOWN_STATE|Connection refused/m.test(out)) {
-      throw new UnreachableError('supervisord', `${this.where()}supervisord is not answering: ${firstLine(out)}`, 'Is supervisord running (and is this its config, --supervisor-config)?')
+      throw new UnreachableError(
+        'supervisord',
+        `${this.where()}supervisord is not answering: ${firstLine(out)}`,
+        'Is supervisord running (and is this its config, --supervisor-config)?',
+      )
     }
+
     return r
   }
 
@@ -100,9 +134,13 @@ export class SupervisorManager implements ServiceManager {
     // Exit 3 means "some process is not running": still a full answer.
     if (r.code !== 0 && r.code !== 3) {
       const lines = parseSupervisorStatus(r.stdout)
-      if (lines.length === 0) throw new OperationError(`${this.where()}supervisorctl status: ${firstLine(r.stdout + r.stderr) || `exit ${r.code}`}`)
+      if (lines.length === 0)
+        throw new OperationError(
+          `${this.where()}supervisorctl status: ${firstLine(r.stdout + r.stderr) || `exit ${r.code}`}`,
+        )
       return lines
     }
+
     return parseSupervisorStatus(r.stdout)
   }
 
@@ -116,12 +154,16 @@ export class SupervisorManager implements ServiceManager {
       // A program name, or a group: every `group:member`.
       matches = names.filter((n) => n === pattern || n.startsWith(`${pattern}:`))
     }
+
     if (matches.length === 0) {
       throw new UsageError(
         `${this.where()}no supervisord program matches "${pattern}"`,
-        names.length > 0 ? `Programs: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', ...' : ''} (--unit NAME, or --unit 'group:*')` : 'supervisord runs no programs: check --supervisor-config.',
+        names.length > 0
+          ? `Programs: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', ...' : ''} (--unit NAME, or --unit 'group:*')`
+          : 'supervisord runs no programs: check --supervisor-config.',
       )
     }
+
     return matches
   }
 
@@ -129,26 +171,38 @@ export class SupervisorManager implements ServiceManager {
     const [lines, mainLog] = await Promise.all([this.all(), this.ctl(['maintail', '-262144'])])
     const exits = parseExits(mainLog.stdout)
     const found = units.map((unit) => ({unit, line: lines.find((l) => l.name === unit)}))
-    const pids = found.map((f) => (f.line?.state === 'RUNNING' ? parseRunningDescription(f.line.description).pid : undefined)).filter((p): p is number => p !== undefined)
+    const pids = found
+      .map((f) => (f.line?.state === 'RUNNING' ? parseRunningDescription(f.line.description).pid : undefined))
+      .filter((p): p is number => p !== undefined)
     const rss = await this.memory(pids)
     return found.map(({unit, line}) => {
-      if (!line) return {unit, condition: 'unknown', rawState: 'not found', startLimitHit: false, note: 'no such program'}
+      if (!line)
+        return {unit, condition: 'unknown', rawState: 'not found', startLimitHit: false, note: 'no such program'}
       const {pid, uptimeSeconds} = parseRunningDescription(line.description)
       const exit = exits.get(unit) ?? exits.get(unit.split(':').pop()!)
       const notes: string[] = []
-      if (line.state === 'FATAL') notes.push('FATAL: supervisord gave up after startretries; `worker start` (or `worker restart`) starts it again')
+      if (line.state === 'FATAL')
+        notes.push(
+          'FATAL: supervisord gave up after startretries; `worker start` (or `worker restart`) starts it again',
+        )
       if (line.state === 'BACKOFF') notes.push('BACKOFF: exits too quickly, supervisord is retrying')
       const exitText = exitNote(exit?.status)
       if (exitText) notes.push(exitText)
-      const sinceMs = line.state === 'RUNNING' && uptimeSeconds !== undefined ? this.now() - uptimeSeconds * 1000 : undefined
+      const sinceMs =
+        line.state === 'RUNNING' && uptimeSeconds !== undefined ? this.now() - uptimeSeconds * 1000 : undefined
       return {
         unit,
         condition: CONDITION[line.state] ?? 'unknown',
         rawState: line.state,
-        since: sinceMs === undefined ? (line.state === 'STOPPED' || line.state === 'EXITED' ? line.description : undefined) : new Date(sinceMs).toISOString(),
+        since:
+          sinceMs === undefined
+            ? line.state === 'STOPPED' || line.state === 'EXITED'
+              ? line.description
+              : undefined
+            : new Date(sinceMs).toISOString(),
         sinceIso: sinceMs === undefined ? undefined : new Date(sinceMs).toISOString(),
         mainPid: line.state === 'RUNNING' ? pid : undefined,
-        memoryBytes: pid !== undefined ? rss.get(pid) : undefined,
+        memoryBytes: pid === undefined ? undefined : rss.get(pid),
         lastExitStatus: exit?.status,
         lastExitAt: exit?.at,
         startLimitHit: false,
@@ -171,6 +225,7 @@ export class SupervisorManager implements ServiceManager {
     } catch {
       // memory is a nicety; the status stands without it
     }
+
     return out
   }
 
@@ -184,10 +239,14 @@ export class SupervisorManager implements ServiceManager {
     // supervisorctl waits for each program's startsecs/stopwaitsecs: allow for them.
     const r = await this.ctl(this.describe(action, units).slice(this.base().length), Math.max(this.timeoutMs, 60_000))
     this.cached = undefined
-    const lines = (r.stdout + r.stderr).split('\n').map((l) => l.trim()).filter(Boolean)
+    const lines = (r.stdout + r.stderr)
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
     return units.map((unit) => {
       const mine = lines.filter((l) => l.startsWith(`${unit}: `)).map((l) => l.slice(unit.length + 2))
-      const last = mine[mine.length - 1] ?? (r.code === 0 ? `${action}ed` : firstLine(r.stdout + r.stderr) || `exit ${r.code}`)
+      const last =
+        mine[mine.length - 1] ?? (r.code === 0 ? `${action}ed` : firstLine(r.stdout + r.stderr) || `exit ${r.code}`)
       const ok =
         action === 'stop'
           ? mine.some((m) => m === 'stopped' || m === 'ERROR (not running)')
@@ -215,18 +274,24 @@ export class SupervisorManager implements ServiceManager {
       unit,
       action: 'reset-failed',
       ok: true,
-      message: 'supervisord keeps no start-limit counter: a FATAL program is started again with `atom-ops worker start`',
+      message:
+        'supervisord keeps no start-limit counter: a FATAL program is started again with `atom-ops worker start`',
     }))
   }
 
   async logs(units: string[], options: LogOptions): Promise<string[]> {
-    if (options.since) throw new UsageError('--since needs the systemd journal; supervisord keeps plain log files', 'Use -n to choose how many lines.')
+    if (options.since)
+      throw new UsageError(
+        '--since needs the systemd journal; supervisord keeps plain log files',
+        'Use -n to choose how many lines.',
+      )
     // `tail -N` counts bytes, not lines: ask for enough bytes, then keep the last N lines.
     const bytes = Math.min(options.lines * 512 + 1024, 4 * 1024 * 1024)
     const out: string[] = []
     for (const unit of units) {
       const r = await this.ctl(['tail', `-${bytes}`, unit])
-      if (/ERROR \(no such process\)|ERROR \(no log file\)/.test(r.stdout)) throw new OperationError(`${this.where()}supervisorctl tail ${unit}: ${firstLine(r.stdout)}`)
+      if (/ERROR \(no such process\)|ERROR \(no log file\)/.test(r.stdout))
+        throw new OperationError(`${this.where()}supervisorctl tail ${unit}: ${firstLine(r.stdout)}`)
       if (/^error: .*ExpatError/m.test(r.stdout + r.stderr)) {
         // Measured with supervisor 4.2.5: a log holding control characters (colour codes, ESC, BEL) breaks
         // supervisord's XML-RPC answer, so supervisorctl cannot show it at all.
@@ -235,6 +300,7 @@ export class SupervisorManager implements ServiceManager {
           `Read the program's stdout_logfile directly (see its [program:] section), e.g. tail -n ${options.lines} /var/log/supervisor/${unit.split(':').pop()}*.log`,
         )
       }
+
       // supervisorctl adds a newline of its own after the log's bytes.
       let lines = r.stdout.replace(/\n+$/, '').split('\n')
       if (lines.length === 1 && lines[0] === '') lines = []
@@ -243,16 +309,23 @@ export class SupervisorManager implements ServiceManager {
       lines = lines.slice(-options.lines)
       out.push(...(units.length > 1 ? lines.map((l) => `[${unit}] ${l}`) : lines))
     }
+
     return out
   }
 
-  async followLogs(units: string[], options: LogOptions, onLine: (line: string) => void, signal: AbortSignal): Promise<RunResult> {
-    if (options.since) throw new UsageError('--since needs the systemd journal; supervisord keeps plain log files', 'Drop --since.')
+  async followLogs(
+    units: string[],
+    options: LogOptions,
+    onLine: (line: string) => void,
+    signal: AbortSignal,
+  ): Promise<RunResult> {
+    if (options.since)
+      throw new UsageError('--since needs the systemd journal; supervisord keeps plain log files', 'Drop --since.')
     const results = await Promise.all(
       units.map((unit) =>
         this.runner.stream([...this.base(), 'tail', '-f', unit], {
           signal,
-          onLine: (line) => {
+          onLine(line) {
             if (/^==> Press Ctrl-C to exit <==$/.test(line)) return
             onLine(units.length > 1 ? `[${unit}] ${line}` : line)
           },

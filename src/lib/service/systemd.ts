@@ -1,6 +1,15 @@
 import {OperationError, UnreachableError} from '../errors.js'
 import {type CommandRunner, firstLine, type RunResult} from '../remote/runner.js'
-import {COMMAND_TIMEOUT_FACTOR, exitNote, isPattern, type LogOptions, type ServiceManager, type StepResult, type UnitCondition, type UnitStatus} from './types.js'
+import {
+  COMMAND_TIMEOUT_FACTOR,
+  exitNote,
+  isPattern,
+  type LogOptions,
+  type ServiceManager,
+  type StepResult,
+  type UnitCondition,
+  type UnitStatus,
+} from './types.js'
 
 /** The properties `worker status` reads, in this order on the command line. */
 export const SHOW_PROPERTIES = [
@@ -32,14 +41,17 @@ export function parseShow(text: string): Array<Record<string, string>> {
       current = undefined
       continue
     }
+
     const eq = line.indexOf('=')
-    if (eq < 0) continue
+    if (eq === -1) continue
     if (!current) {
       current = {}
       blocks.push(current)
     }
+
     current[line.slice(0, eq)] = line.slice(eq + 1)
   }
+
   return blocks
 }
 
@@ -86,7 +98,10 @@ export function unitStatusFromShow(block: Record<string, string>, unit: string):
   const mainPid = num(block.MainPID)
   const lastExitAt = block.ExecMainExitTimestamp || undefined
   const lastExitStatus = lastExitAt ? num(block.ExecMainStatus) : undefined
-  const since = (condition === 'running' ? block.ActiveEnterTimestamp : block.StateChangeTimestamp) || block.StateChangeTimestamp || undefined
+  const since =
+    (condition === 'running' ? block.ActiveEnterTimestamp : block.StateChangeTimestamp) ||
+    block.StateChangeTimestamp ||
+    undefined
   const notes: string[] = []
   if (block.LoadState === 'not-found') notes.push('unit not found')
   if (startLimitHit) notes.push('at its start limit: systemd refuses to start it until `reset-failed`')
@@ -120,11 +135,26 @@ export class SystemdManager implements ServiceManager {
 
   private async systemctl(args: string[]): Promise<RunResult> {
     const r = await this.runner.run(['systemctl', ...args], {timeoutMs: this.timeoutMs})
-    if (r.code === 127) throw new UnreachableError('systemd', `${this.where()}systemctl not found`, 'Is this host run by systemd? Use --manager supervisor for supervisord.')
-    if (r.timedOut) throw new UnreachableError('systemd', `${this.where()}systemctl ${args[0]} did not finish within ${this.timeoutMs / 1000}s (commands get ${COMMAND_TIMEOUT_FACTOR}x --timeout)`, 'On a loaded machine raise --timeout.')
+    if (r.code === 127)
+      throw new UnreachableError(
+        'systemd',
+        `${this.where()}systemctl not found`,
+        'Is this host run by systemd? Use --manager supervisor for supervisord.',
+      )
+    if (r.timedOut)
+      throw new UnreachableError(
+        'systemd',
+        `${this.where()}systemctl ${args[0]} did not finish within ${this.timeoutMs / 1000}s (commands get ${COMMAND_TIMEOUT_FACTOR}x --timeout)`,
+        'On a loaded machine raise --timeout.',
+      )
     if (/System has not been booted with systemd|Failed to connect to bus/.test(r.stderr)) {
-      throw new UnreachableError('systemd', `${this.where()}${firstLine(r.stderr)}`, 'systemd is not running on this host: use --manager supervisor.')
+      throw new UnreachableError(
+        'systemd',
+        `${this.where()}${firstLine(r.stderr)}`,
+        'systemd is not running on this host: use --manager supervisor.',
+      )
     }
+
     return r
   }
 
@@ -135,8 +165,19 @@ export class SystemdManager implements ServiceManager {
   async expand(pattern: string): Promise<string[]> {
     const glob = pattern.endsWith('@') ? `${pattern}*` : pattern
     if (!isPattern(glob)) return [unitName(glob)]
-    const r = await this.systemctl(['list-units', '--all', '--plain', '--no-legend', '--no-pager', '--type=service', glob])
-    if (r.code !== 0) throw new OperationError(`${this.where()}systemctl list-units ${glob}: ${firstLine(r.stderr) || `exit ${r.code}`}`)
+    const r = await this.systemctl([
+      'list-units',
+      '--all',
+      '--plain',
+      '--no-legend',
+      '--no-pager',
+      '--type=service',
+      glob,
+    ])
+    if (r.code !== 0)
+      throw new OperationError(
+        `${this.where()}systemctl list-units ${glob}: ${firstLine(r.stderr) || `exit ${r.code}`}`,
+      )
     return r.stdout
       .split('\n')
       .map((l) => l.replace(/^\s*[●*]?\s*/, '').split(/\s+/)[0])
@@ -146,7 +187,8 @@ export class SystemdManager implements ServiceManager {
   async status(units: string[]): Promise<UnitStatus[]> {
     if (units.length === 0) return []
     const r = await this.systemctl(['show', '--no-pager', '-p', SHOW_PROPERTIES.join(','), ...units])
-    if (r.code !== 0) throw new OperationError(`${this.where()}systemctl show: ${firstLine(r.stderr) || `exit ${r.code}`}`)
+    if (r.code !== 0)
+      throw new OperationError(`${this.where()}systemctl show: ${firstLine(r.stderr) || `exit ${r.code}`}`)
     const blocks = parseShow(r.stdout)
     return units.map((unit, i) => {
       const block = blocks.find((b) => b.Id === unit) ?? blocks[i] ?? {}
@@ -163,8 +205,14 @@ export class SystemdManager implements ServiceManager {
     // One unit at a time: a per-unit answer, and a fleet is not restarted all at once.
     for (const unit of units) {
       const r = await this.systemctl(this.describe(action, [unit]).slice(1))
-      out.push({unit, action, ok: r.code === 0, message: r.code === 0 ? `${action}: ok` : firstLine(r.stderr) || `exit ${r.code}`})
+      out.push({
+        unit,
+        action,
+        ok: r.code === 0,
+        message: r.code === 0 ? `${action}: ok` : firstLine(r.stderr) || `exit ${r.code}`,
+      })
     }
+
     return out
   }
 
@@ -194,13 +242,35 @@ export class SystemdManager implements ServiceManager {
 
   async logs(units: string[], options: LogOptions): Promise<string[]> {
     const r = await this.runner.run(this.journalArgs(units, {...options, follow: false}), {timeoutMs: this.timeoutMs})
-    if (r.code === 127) throw new UnreachableError('systemd', `${this.where()}journalctl not found`, 'Is this host run by systemd? Use --manager supervisor for supervisord.')
-    if (r.timedOut) throw new UnreachableError('systemd', `${this.where()}journalctl did not finish within ${this.timeoutMs / 1000}s (commands get ${COMMAND_TIMEOUT_FACTOR}x --timeout)`, 'Raise --timeout or ask for fewer lines.')
-    if (r.code !== 0) throw new OperationError(`${this.where()}journalctl: ${firstLine(r.stderr) || `exit ${r.code}`}`, 'Reading the journal needs root or the systemd-journal group.')
+    if (r.code === 127)
+      throw new UnreachableError(
+        'systemd',
+        `${this.where()}journalctl not found`,
+        'Is this host run by systemd? Use --manager supervisor for supervisord.',
+      )
+    if (r.timedOut)
+      throw new UnreachableError(
+        'systemd',
+        `${this.where()}journalctl did not finish within ${this.timeoutMs / 1000}s (commands get ${COMMAND_TIMEOUT_FACTOR}x --timeout)`,
+        'Raise --timeout or ask for fewer lines.',
+      )
+    if (r.code !== 0)
+      throw new OperationError(
+        `${this.where()}journalctl: ${firstLine(r.stderr) || `exit ${r.code}`}`,
+        'Reading the journal needs root or the systemd-journal group.',
+      )
     return r.stdout.split('\n').filter((l, i, all) => !(l === '' && i === all.length - 1))
   }
 
-  followLogs(units: string[], options: LogOptions, onLine: (line: string) => void, signal: AbortSignal): Promise<RunResult> {
-    return this.runner.stream(this.journalArgs(units, {...options, follow: true}), {onLine: (line) => onLine(line), signal})
+  followLogs(
+    units: string[],
+    options: LogOptions,
+    onLine: (line: string) => void,
+    signal: AbortSignal,
+  ): Promise<RunResult> {
+    return this.runner.stream(this.journalArgs(units, {...options, follow: true}), {
+      onLine: (line) => onLine(line),
+      signal,
+    })
   }
 }

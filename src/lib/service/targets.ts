@@ -1,7 +1,8 @@
 import type {ResolvedConfig} from '../config/resolve.js'
+
 import {ConfigError, UsageError} from '../errors.js'
-import {type Problem, problemOf} from '../util/answered.js'
 import {type CommandRunner, LocalRunner, splitWords, SshRunner, validateDestination} from '../remote/runner.js'
+import {type Problem, problemOf} from '../util/answered.js'
 import {SupervisorManager} from './supervisor.js'
 import {SystemdManager} from './systemd.js'
 import {COMMAND_TIMEOUT_FACTOR, type ManagerKind, managerName, type ServiceManager} from './types.js'
@@ -32,21 +33,42 @@ export interface ServiceOptions {
 }
 
 /** Flag, then the profile's hosts/unit/manager/supervisor_config, then the defaults (this machine, atom-worker, auto-detect). */
-export function resolveServiceOptions(cfg: ResolvedConfig, flags: ServiceFlags, env: NodeJS.ProcessEnv = process.env): ServiceOptions {
+export function resolveServiceOptions(
+  cfg: ResolvedConfig,
+  flags: ServiceFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): ServiceOptions {
   const profile = cfg.profileSettings
-  const hosts = (flags.host && flags.host.length > 0 ? flags.host : (profile?.hosts ?? [])).filter((h) => h !== 'local' && h !== 'localhost-local')
+  const hosts = (flags.host && flags.host.length > 0 ? flags.host : (profile?.hosts ?? [])).filter(
+    (h) => h !== 'local' && h !== 'localhost-local',
+  )
   for (const h of hosts) validateDestination(h)
   const unit = flags.unit ?? profile?.unit ?? DEFAULT_UNIT
-  if (unit === '' || unit.startsWith('-') || /[\s\u0000-\u001f]/.test(unit)) throw new UsageError(`--unit "${unit}" is not a unit or program name`, "Example: --unit atom-worker, --unit 'atom-worker@*', --unit 'atom-workers:*'")
+  if (unit === '' || unit.startsWith('-') || /[\s\u0000-\u001F]/.test(unit))
+    throw new UsageError(
+      `--unit "${unit}" is not a unit or program name`,
+      "Example: --unit atom-worker, --unit 'atom-worker@*', --unit 'atom-workers:*'",
+    )
   const managerText = flags.manager ?? profile?.manager ?? 'auto'
   const manager = managerName(managerText)
   if (manager === undefined) {
-    const where = flags.manager !== undefined ? '--manager' : `profile ${profile?.name} setting "manager"`
+    const where = flags.manager === undefined ? `profile ${profile?.name} setting "manager"` : '--manager'
     const text = `${where} "${managerText}" is not systemd or supervisor`
-    throw flags.manager !== undefined ? new UsageError(text, 'Use --manager systemd or --manager supervisor (default: detected).') : new ConfigError(text, 'Use manager: systemd or manager: supervisor.')
+    throw flags.manager === undefined
+      ? new ConfigError(text, 'Use manager: systemd or manager: supervisor.')
+      : new UsageError(text, 'Use --manager systemd or --manager supervisor (default: detected).')
   }
+
   const sshOptions = [...splitWords(env[SSH_OPTIONS_ENV] ?? ''), ...(flags.sshOption ?? []).flatMap((o) => ['-o', o])]
-  return {hosts, unit, manager, supervisorConfig: flags.supervisorConfig ?? profile?.supervisorConfig, sshOptions, timeoutMs: cfg.timeoutMs.value, commandTimeoutMs: cfg.timeoutMs.value * COMMAND_TIMEOUT_FACTOR}
+  return {
+    hosts,
+    unit,
+    manager,
+    supervisorConfig: flags.supervisorConfig ?? profile?.supervisorConfig,
+    sshOptions,
+    timeoutMs: cfg.timeoutMs.value,
+    commandTimeoutMs: cfg.timeoutMs.value * COMMAND_TIMEOUT_FACTOR,
+  }
 }
 
 export function runnerFor(host: string | undefined, options: ServiceOptions): CommandRunner {
@@ -59,7 +81,9 @@ export function runnerFor(host: string | undefined, options: ServiceOptions): Co
  */
 export async function detectManager(runner: CommandRunner, options: ServiceOptions): Promise<ServiceManager> {
   const make = (kind: ManagerKind): ServiceManager =>
-    kind === 'systemd' ? new SystemdManager(runner, options.commandTimeoutMs) : new SupervisorManager(runner, options.commandTimeoutMs, options.supervisorConfig)
+    kind === 'systemd'
+      ? new SystemdManager(runner, options.commandTimeoutMs)
+      : new SupervisorManager(runner, options.commandTimeoutMs, options.supervisorConfig)
   if (options.manager !== 'auto') return make(options.manager)
   if (options.supervisorConfig) return make('supervisor')
   const systemd = await runner.run(['test', '-d', '/run/systemd/system'], {timeoutMs: options.commandTimeoutMs})
@@ -81,7 +105,10 @@ export type HostOutcome<T> =
 export const errorSummary = problemOf
 
 /** Runs fn on every host in parallel (this machine when none); one host's failure never stops the others. */
-export async function eachHost<T>(options: ServiceOptions, fn: (manager: ServiceManager, host: string) => Promise<T>): Promise<Array<HostOutcome<T>>> {
+export async function eachHost<T>(
+  options: ServiceOptions,
+  fn: (manager: ServiceManager, host: string) => Promise<T>,
+): Promise<Array<HostOutcome<T>>> {
   const hosts: Array<string | undefined> = options.hosts.length > 0 ? options.hosts : [undefined]
   return Promise.all(
     hosts.map(async (host): Promise<HostOutcome<T>> => {
@@ -98,4 +125,3 @@ export async function eachHost<T>(options: ServiceOptions, fn: (manager: Service
     }),
   )
 }
-

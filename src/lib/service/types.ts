@@ -16,7 +16,8 @@ export function managerName(text: string): ManagerKind | 'auto' | undefined {
 }
 
 /** The normalised state of one unit (systemd) or program (supervisord). */
-export type UnitCondition = 'running' | 'starting' | 'stopping' | 'stopped' | 'failed' | 'backoff' | 'exited' | 'unknown'
+export type UnitCondition =
+  'running' | 'starting' | 'stopping' | 'stopped' | 'failed' | 'backoff' | 'exited' | 'unknown'
 
 export interface UnitStatus {
   unit: string
@@ -72,14 +73,20 @@ export interface ServiceManager {
   /** The argv a step would run, for dry runs. */
   describe(action: 'start' | 'stop' | 'restart' | 'reset-failed', units: string[]): string[]
   logs(units: string[], options: LogOptions): Promise<string[]>
-  followLogs(units: string[], options: LogOptions, onLine: (line: string) => void, signal: AbortSignal): Promise<RunResult>
+  followLogs(
+    units: string[],
+    options: LogOptions,
+    onLine: (line: string) => void,
+    signal: AbortSignal,
+  ): Promise<RunResult>
 }
 
 /** AtoM's jobs:worker exits 111 when --max-job-count or --max-mem-usage is reached. */
 export const ATOM_LIMIT_EXIT = 111
 
 export function exitNote(status: number | undefined): string | undefined {
-  if (status === ATOM_LIMIT_EXIT) return "last exit 111: AtoM's worker reached --max-job-count/--max-mem-usage (a planned exit)"
+  if (status === ATOM_LIMIT_EXIT)
+    return "last exit 111: AtoM's worker reached --max-job-count/--max-mem-usage (a planned exit)"
   return undefined
 }
 
@@ -88,17 +95,40 @@ export function globToRegExp(glob: string): RegExp {
   let re = ''
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]
-    if (c === '*') re += '.*'
-    else if (c === '?') re += '.'
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1)
-      if (end < 0) re += '\\['
-      else {
-        re += '[' + glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\') + ']'
-        i = end
+    switch (c) {
+      case '*': {
+        re += '.*'
+        break
       }
-    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&')
+
+      case '?': {
+        re += '.'
+        break
+      }
+
+      case '[': {
+        const end = glob.indexOf(']', i + 1)
+        if (end === -1) re += String.raw`\[`
+        else {
+          re +=
+            '[' +
+            glob
+              .slice(i + 1, end)
+              .replace(/^!/, '^')
+              .replaceAll('\\', '\\\\') +
+            ']'
+          i = end
+        }
+
+        break
+      }
+
+      default: {
+        re += c.replaceAll(/[.+^${}()|\\/]/g, String.raw`\$&`)
+      }
+    }
   }
+
   return new RegExp(`^${re}$`)
 }
 

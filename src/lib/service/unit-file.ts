@@ -12,10 +12,12 @@ export function parseUnit(text: string): UnitSections {
       line = pending + line.trimStart()
       pending = ''
     }
+
     if (line.endsWith('\\')) {
       pending = line.slice(0, -1) + ' '
       continue
     }
+
     const trimmed = line.trim()
     if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith(';')) continue
     const header = /^\[(.+)\]$/.exec(trimmed)
@@ -24,12 +26,14 @@ export function parseUnit(text: string): UnitSections {
       sections.set(header[1], current)
       continue
     }
+
     const eq = trimmed.indexOf('=')
-    if (!current || eq < 0) continue
+    if (!current || eq === -1) continue
     const key = trimmed.slice(0, eq).trim()
     const value = trimmed.slice(eq + 1).trim()
     if (value === '') current.set(key, [])
     else current.set(key, [...(current.get(key) ?? []), value])
   }
+
   return sections
 }

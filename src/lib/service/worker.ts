@@ -1,12 +1,13 @@
+import type {ServiceManager, StepResult, UnitStatus} from './types.js'
+
 import {askedServer, expectedAbilities, jobClassesOf} from '../atom/facts.js'
-import {Database} from '../db/database.js'
-import {formatHostPort} from '../util/hostport.js'
 import {type GearmanServer, type ResolvedConfig} from '../config/resolve.js'
+import {Database} from '../db/database.js'
 import {describeError} from '../errors.js'
 import {problemOf, problemsOf} from '../util/answered.js'
-import {type ServerWorkers, installWorkers, waitForWorkers, type WaitResult} from './gearman-workers.js'
-import {eachHost, type HostOutcome, resolveServiceOptions, type ServiceFlags, type ServiceOptions} from './targets.js'
-import type {ManagerKind, ServiceManager, StepResult, UnitStatus} from './types.js'
+import {formatHostPort} from '../util/hostport.js'
+import {installWorkers, type ServerWorkers, waitForWorkers, type WaitResult} from './gearman-workers.js'
+import {eachHost, type HostOutcome, resolveServiceOptions, type ServiceFlags} from './targets.js'
 
 /** This install's Gearman side, when the install (prefix, servers) is known; else why not. */
 interface InstallGearman {
@@ -16,7 +17,8 @@ interface InstallGearman {
 }
 
 function installGearman(cfg: ResolvedConfig): InstallGearman | {error: string} {
-  if (!cfg.prefix || !cfg.gearman) return {error: cfg.installError?.message ?? 'AtoM install not found (set --atom-root)'}
+  if (!cfg.prefix || !cfg.gearman)
+    return {error: cfg.installError?.message ?? 'AtoM install not found (set --atom-root)'}
   const jobClasses = cfg.install ? jobClassesOf(cfg.install.worker.workerTypes) : []
   return {prefix: cfg.prefix.value, servers: cfg.gearman.value, jobClasses}
 }
@@ -26,7 +28,11 @@ function installGearman(cfg: ResolvedConfig): InstallGearman | {error: string} {
  * available worker on the server the web app asks. The database tells which plugins are enabled;
  * without it, plugin classes are left out rather than waited for in vain.
  */
-async function expectedOnAskedServer(cfg: ResolvedConfig, g: InstallGearman, timeoutMs: number): Promise<{server: string; classes: string[]}> {
+async function expectedOnAskedServer(
+  cfg: ResolvedConfig,
+  g: InstallGearman,
+  timeoutMs: number,
+): Promise<{server: string; classes: string[]}> {
   const server = formatHostPort(askedServer(g.servers))
   if (!cfg.install) return {server, classes: g.jobClasses}
   let db: Database | undefined
@@ -61,9 +67,11 @@ async function unitsOn(manager: ServiceManager, pattern: string): Promise<HostUn
 function unitProblems(host: string, status: UnitStatus[]): string[] {
   const out: string[] = []
   for (const s of status) {
-    if (s.startLimitHit) out.push(`${host} ${s.unit}: at its start limit (run: atom-ops worker reset, or worker restart)`)
+    if (s.startLimitHit)
+      out.push(`${host} ${s.unit}: at its start limit (run: atom-ops worker reset, or worker restart)`)
     else if (s.condition !== 'running') out.push(`${host} ${s.unit}: ${s.rawState}`)
   }
+
   return out
 }
 
@@ -77,19 +85,24 @@ export async function workerStatus(cfg: ResolvedConfig, flags: ServiceFlags): Pr
   const g = installGearman(cfg)
   const [hosts, servers] = await Promise.all([
     eachHost(options, (manager) => unitsOn(manager, options.unit)),
-    'error' in g ? Promise.resolve([] as ServerWorkers[]) : installWorkers(g.servers, g.prefix, options.timeoutMs, g.jobClasses),
+    'error' in g
+      ? Promise.resolve([] as ServerWorkers[])
+      : installWorkers(g.servers, g.prefix, options.timeoutMs, g.jobClasses),
   ])
   const problems: string[] = []
   for (const h of hosts) {
     if (h.ok) problems.push(...unitProblems(h.host, h.value.status))
     else problems.push(`${h.host}: ${h.error.message}`)
   }
+
   // AtoM's availability check asks only the last server: no worker there means "No Gearman worker available".
   const asked = askedServer(servers)
   for (const s of servers) {
     if (!s.ok) problems.push(`${s.server}: ${s.error}`)
-    else if (s === asked && s.classes.every((c) => c.availableWorkers === 0)) problems.push(`${s.server} (the server AtoM asks): no worker for this install`)
+    else if (s === asked && s.classes.every((c) => c.availableWorkers === 0))
+      problems.push(`${s.server} (the server AtoM asks): no worker for this install`)
   }
+
   return {
     unitPattern: options.unit,
     hosts,
@@ -160,12 +173,17 @@ function planFor(manager: ServiceManager, action: WorkerAction, units: string[],
     // A failed systemd unit may be at its start limit without saying so: systemd 252 leaves Result=exit-code
     // on a unit whose automatic restarts used up the limit, and refuses the next start all the same
     // (measured with the test bed's real systemd). reset-failed on a failed unit clears only that.
-    const limited = before.filter((s) => s.startLimitHit || (manager.kind === 'systemd' && s.condition === 'failed')).map((s) => s.unit)
+    const limited = before
+      .filter((s) => s.startLimitHit || (manager.kind === 'systemd' && s.condition === 'failed'))
+      .map((s) => s.unit)
     if (limited.length > 0) {
-      const why = before.some((s) => s.startLimitHit) ? 'at the start limit: systemd refuses to start it until reset-failed' : 'failed: systemd may refuse to start it (its start limit) until reset-failed'
+      const why = before.some((s) => s.startLimitHit)
+        ? 'at the start limit: systemd refuses to start it until reset-failed'
+        : 'failed: systemd may refuse to start it (its start limit) until reset-failed'
       plan.push({action: 'reset-failed', units: limited, argv: manager.describe('reset-failed', limited), why})
     }
   }
+
   plan.push({action, units, argv: manager.describe(action, units)})
   return plan
 }
@@ -174,7 +192,11 @@ function planFor(manager: ServiceManager, action: WorkerAction, units: string[],
  * `worker start|stop|restart`, planned per host (resetting the start limit first where it was hit);
  * read-only. applyWorkerControl runs it on every host in parallel, then verifies through Gearman.
  */
-export async function planWorkerControl(cfg: ResolvedConfig, flags: ServiceFlags, action: WorkerAction): Promise<WorkerControlPlan> {
+export async function planWorkerControl(
+  cfg: ResolvedConfig,
+  flags: ServiceFlags,
+  action: WorkerAction,
+): Promise<WorkerControlPlan> {
   const options = resolveServiceOptions(cfg, flags)
   const managers = new Map<string, ServiceManager>()
   const planned = await eachHost(options, async (manager, host): Promise<HostControl> => {
@@ -183,7 +205,13 @@ export async function planWorkerControl(cfg: ResolvedConfig, flags: ServiceFlags
     return {units, before: status, plan: planFor(manager, action, units, status), steps: [], resetStartLimit: []}
   })
   const reachable = planned.filter((h) => h.ok).length
-  const report: WorkerControlReport = {action, dryRun: true, unitPattern: options.unit, hosts: planned, outcome: 'dry-run'}
+  const report: WorkerControlReport = {
+    action,
+    dryRun: true,
+    unitPattern: options.unit,
+    hosts: planned,
+    outcome: 'dry-run',
+  }
   return {report, reachable, managers, timeoutMs: options.timeoutMs}
 }
 
@@ -204,7 +232,11 @@ export function workerControlUnapplied({report, reachable}: WorkerControlPlan, d
  * have workers again (start/restart: every expected class on the server the web app asks) or none
  * (stop), for up to waitSeconds.
  */
-export async function applyWorkerControl(cfg: ResolvedConfig, plan: WorkerControlPlan, control: ControlOptions): Promise<WorkerControlReport> {
+export async function applyWorkerControl(
+  cfg: ResolvedConfig,
+  plan: WorkerControlPlan,
+  control: ControlOptions,
+): Promise<WorkerControlReport> {
   const {action, unitPattern} = plan.report
   const {timeoutMs} = plan
   const g = installGearman(cfg)
@@ -220,6 +252,7 @@ export async function applyWorkerControl(cfg: ResolvedConfig, plan: WorkerContro
           value.steps.push(...results)
           if (step.action === 'reset-failed') value.resetStartLimit = results.filter((r) => r.ok).map((r) => r.unit)
         }
+
         value.after = await manager.status(value.units).catch(() => undefined)
         return {...h, value}
       } catch (error) {
@@ -230,8 +263,10 @@ export async function applyWorkerControl(cfg: ResolvedConfig, plan: WorkerContro
 
   const stepsFailed = done.some((h) => h.ok && h.value.steps.some((s) => !s.ok))
   let verification: VerifyReport | undefined
-  if ('error' in g) verification = {verified: false, elapsedMs: 0, waitedForMs: 0, missing: [], skipped: `no Gearman check: ${g.error}`}
-  else if (control.waitSeconds <= 0) verification = {verified: false, elapsedMs: 0, waitedForMs: 0, missing: [], skipped: 'not checked (--wait 0)'}
+  if ('error' in g)
+    verification = {verified: false, elapsedMs: 0, waitedForMs: 0, missing: [], skipped: `no Gearman check: ${g.error}`}
+  else if (control.waitSeconds <= 0)
+    verification = {verified: false, elapsedMs: 0, waitedForMs: 0, missing: [], skipped: 'not checked (--wait 0)'}
   else {
     const waitMs = control.waitSeconds * 1000
     const stop = action === 'stop'
@@ -250,7 +285,9 @@ export async function applyWorkerControl(cfg: ResolvedConfig, plan: WorkerContro
       elapsedMs: result.elapsedMs,
       missing: result.missing,
       waitedForMs: waitMs,
-      checked: expected ? `${expected.server} (the server the web app asks)` : g.servers.map((s) => formatHostPort(s)).join(', '),
+      checked: expected
+        ? `${expected.server} (the server the web app asks)`
+        : g.servers.map((s) => formatHostPort(s)).join(', '),
       expectedClasses: expected?.classes.length,
     }
   }
@@ -258,28 +295,47 @@ export async function applyWorkerControl(cfg: ResolvedConfig, plan: WorkerContro
   const clean = problemsOf(done).length === 0 && !stepsFailed && Boolean(verification.verified || verification.skipped)
   const anyOk = done.some((h) => h.ok && h.value.steps.some((s) => s.ok))
   const outcome = clean ? 'done' : anyOk ? 'partial' : 'failed'
-  return {action, dryRun: false, unitPattern, hosts: done, verification, durationMs: Date.now() - actionStarted, outcome}
+  return {
+    action,
+    dryRun: false,
+    unitPattern,
+    hosts: done,
+    verification,
+    durationMs: Date.now() - actionStarted,
+    outcome,
+  }
 }
 
 /** Plan and run at once, for callers that asked already (doctor --fix, jobs kill --restart-worker). */
-export async function workerControl(cfg: ResolvedConfig, flags: ServiceFlags, action: WorkerAction, control: ControlOptions): Promise<WorkerControlReport> {
+export async function workerControl(
+  cfg: ResolvedConfig,
+  flags: ServiceFlags,
+  action: WorkerAction,
+  control: ControlOptions,
+): Promise<WorkerControlReport> {
   const plan = await planWorkerControl(cfg, flags, action)
   return plan.reachable === 0 ? workerControlUnapplied(plan, false) : applyWorkerControl(cfg, plan, control)
 }
 
 async function run(manager: ServiceManager, step: PlannedStep): Promise<StepResult[]> {
   switch (step.action) {
-    case 'reset-failed':
+    case 'reset-failed': {
       return manager.resetFailed(step.units)
-    case 'start':
+    }
+
+    case 'start': {
       return manager.start(step.units)
-    case 'stop':
+    }
+
+    case 'stop': {
       return manager.stop(step.units)
-    case 'restart':
+    }
+
+    case 'restart': {
       return manager.restart(step.units)
+    }
   }
 }
-
 
 export interface HostReset {
   units: string[]
@@ -302,7 +358,11 @@ export interface WorkerResetReport {
  * or at their start limit; supervisord keeps no such counter, so FATAL programs are named with the
  * command that starts them (nothing is changed).
  */
-export async function workerReset(cfg: ResolvedConfig, flags: ServiceFlags, dryRun: boolean): Promise<WorkerResetReport> {
+export async function workerReset(
+  cfg: ResolvedConfig,
+  flags: ServiceFlags,
+  dryRun: boolean,
+): Promise<WorkerResetReport> {
   const options = resolveServiceOptions(cfg, flags)
   const hosts = await eachHost(options, async (manager): Promise<HostReset> => {
     const {units, status} = await unitsOn(manager, options.unit)
@@ -319,15 +379,28 @@ export async function workerReset(cfg: ResolvedConfig, flags: ServiceFlags, dryR
             : 'supervisord has no start limit to reset; no program is FATAL',
       }
     }
+
     const targets = status.filter((s) => s.startLimitHit || s.condition === 'failed').map((s) => s.unit)
     const argv = targets.length > 0 ? manager.describe('reset-failed', targets) : []
-    if (dryRun || targets.length === 0) return {units, before: status, steps: [], argv, explanation: targets.length === 0 ? 'nothing to reset: no unit is failed or at its start limit' : undefined}
+    if (dryRun || targets.length === 0)
+      return {
+        units,
+        before: status,
+        steps: [],
+        argv,
+        explanation: targets.length === 0 ? 'nothing to reset: no unit is failed or at its start limit' : undefined,
+      }
     return {units, before: status, steps: await manager.resetFailed(targets), argv}
   })
   const failed = hosts.some((h) => h.ok && h.value.steps.some((s) => !s.ok))
   const clean = problemsOf(hosts).length === 0 && !failed
   const anyOk = hosts.some((h) => h.ok && h.value.steps.some((s) => s.ok))
-  return {dryRun, unitPattern: options.unit, hosts, outcome: dryRun ? 'dry-run' : clean ? 'done' : anyOk ? 'partial' : 'failed'}
+  return {
+    dryRun,
+    unitPattern: options.unit,
+    hosts,
+    outcome: dryRun ? 'dry-run' : clean ? 'done' : anyOk ? 'partial' : 'failed',
+  }
 }
 
 export interface WorkerLogsReport {
@@ -347,18 +420,29 @@ export interface LogsOptions {
 }
 
 /** `worker logs`: the last lines of each unit's log (journal or supervisord's log), or a live tail. */
-export async function workerLogs(cfg: ResolvedConfig, flags: ServiceFlags, logs: LogsOptions): Promise<WorkerLogsReport> {
+export async function workerLogs(
+  cfg: ResolvedConfig,
+  flags: ServiceFlags,
+  logs: LogsOptions,
+): Promise<WorkerLogsReport> {
   const options = resolveServiceOptions(cfg, flags)
   const hosts = await eachHost(options, async (manager, host) => {
     const units = await manager.expand(options.unit)
     if (logs.follow) {
-      const follow = logs.follow
-      await manager.followLogs(units, {lines: logs.lines, since: logs.since}, (line) => follow.onLine(host, line), follow.signal)
+      const {follow} = logs
+      await manager.followLogs(
+        units,
+        {lines: logs.lines, since: logs.since},
+        (line) => follow.onLine(host, line),
+        follow.signal,
+      )
       return {units, lines: []}
     }
+
     return {units, lines: await manager.logs(units, {lines: logs.lines, since: logs.since})}
   })
   return {unitPattern: options.unit, since: logs.since, followed: Boolean(logs.follow), hosts}
 }
 
-export type {ManagerKind, ServiceOptions}
+export {type ServiceOptions} from './targets.js'
+export {type ManagerKind} from './types.js'

@@ -1,7 +1,14 @@
-import {type Discovery, discoverInstalls, discoveryPlaces, type FoundInstall} from '../discover/installs.js'
+import {discoverInstalls, type Discovery, discoveryPlaces, type FoundInstall} from '../discover/installs.js'
 import {UsageError} from '../errors.js'
 import {settingsFilePath} from './paths.js'
-import {isProfileName, planProfiles, type ProfileEntry, type ProfilesPlan, proposeProfileName, writeProfiles} from './write.js'
+import {
+  isProfileName,
+  planProfiles,
+  type ProfileEntry,
+  type ProfilesPlan,
+  proposeProfileName,
+  writeProfiles,
+} from './write.js'
 
 export interface ConfigInitOptions {
   /** Only this install (no search; its worker is still looked up). */
@@ -31,12 +38,22 @@ export interface ConfigInitPlan {
  * directory), or the one --root names, or the one --name picks; the profile file's new text. Writes
  * nothing: applyConfigInit does, once confirmed.
  */
-export async function planConfigInit(options: ConfigInitOptions, env: NodeJS.ProcessEnv = process.env): Promise<ConfigInitPlan> {
-  if (options.name !== undefined && !isProfileName(options.name)) throw new UsageError(`--name "${options.name}" is not a profile name`, 'Use letters, digits, dot, dash and underscore (at most 64).')
+export async function planConfigInit(
+  options: ConfigInitOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ConfigInitPlan> {
+  if (options.name !== undefined && !isProfileName(options.name))
+    throw new UsageError(
+      `--name "${options.name}" is not a profile name`,
+      'Use letters, digits, dot, dash and underscore (at most 64).',
+    )
   const settingsFile = settingsFilePath(env)
   const discovery = await discoverInstalls(discoveryPlaces(options.searchPaths, env), {root: options.root})
   const taken = new Set<string>()
-  const proposed = discovery.installs.map((install) => ({install, name: install.installed ? proposeProfileName(install.root, taken) : null}))
+  const proposed = discovery.installs.map((install) => ({
+    install,
+    name: install.installed ? proposeProfileName(install.root, taken) : null,
+  }))
   const chosen = chooseInstalls(proposed, options)
   const installs: InitInstall[] = proposed.map(({install}) => ({...install, profile: chosen.get(install) ?? null}))
   const entries: ProfileEntry[] = installs
@@ -48,14 +65,24 @@ export async function planConfigInit(options: ConfigInitOptions, env: NodeJS.Pro
       unit: i.service?.unit,
       supervisorConfig: i.service?.supervisorConfig ?? undefined,
     }))
-  const profiles = entries.length > 0 ? await planProfiles(entries, {path: settingsFile, force: options.force, skipKnownRoots: options.name === undefined}) : null
+  const profiles =
+    entries.length > 0
+      ? await planProfiles(entries, {
+          path: settingsFile,
+          force: options.force,
+          skipKnownRoots: options.name === undefined,
+        })
+      : null
   return {settingsFile, discovery: {...discovery, installs}, profiles}
 }
 
 /** Which install gets which profile name. */
-function chooseInstalls(proposed: Array<{install: FoundInstall; name: string | null}>, options: ConfigInitOptions): Map<FoundInstall, string> {
+function chooseInstalls(
+  proposed: Array<{install: FoundInstall; name: string | null}>,
+  options: ConfigInitOptions,
+): Map<FoundInstall, string> {
   const usable = proposed.filter((p): p is {install: FoundInstall; name: string} => p.name !== null)
-  const name = options.name
+  const {name} = options
   if (name === undefined) return new Map(usable.map((p) => [p.install, p.name]))
   const match = usable.find((p) => p.name === name)
   if (match) return new Map([[match.install, name]])

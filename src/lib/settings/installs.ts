@@ -16,13 +16,17 @@ export interface ProfileInstall {
  * database when `withDatabase` (config.php is read only then). Profiles without an atom_root or whose
  * files cannot be read are named in `skipped`.
  */
-export async function loadProfileInstalls(settingsFile?: string, options: {withDatabase?: boolean} = {}): Promise<{installs: ProfileInstall[]; skipped: string[]}> {
+export async function loadProfileInstalls(
+  settingsFile?: string,
+  options: {withDatabase?: boolean} = {},
+): Promise<{installs: ProfileInstall[]; skipped: string[]}> {
   let profiles
   try {
     profiles = [...(await loadSettingsFile(settingsFile)).profiles.values()]
   } catch {
     return {installs: [], skipped: []}
   }
+
   const skipped: string[] = []
   const found = await Promise.all(
     profiles.map(async (profile): Promise<ProfileInstall | undefined> => {
@@ -32,9 +36,12 @@ export async function loadProfileInstalls(settingsFile?: string, options: {withD
         const prefix = functionPrefix(install.realRoot, profile.workersKey ?? install.web.workersKey)
         let database: string | undefined
         if (options.withDatabase) {
-          const target = profile.db ? parseDatabaseUrl(profile.db, `profile ${profile.name}`, 'config') : targetFromAtom(await readDatabaseSettings(install.configPhp))
+          const target = profile.db
+            ? parseDatabaseUrl(profile.db, `profile ${profile.name}`, 'config')
+            : targetFromAtom(await readDatabaseSettings(install.configPhp))
           database = describeTarget(target)
         }
+
         return {name: profile.name, prefix, realRoot: install.realRoot, database}
       } catch {
         skipped.push(profile.name)

@@ -2,8 +2,9 @@ import {constants} from 'node:fs'
 import {copyFile, mkdir, open, realpath, rename, stat, unlink} from 'node:fs/promises'
 import {basename, dirname, resolve} from 'node:path'
 
-import {describeError, OperationError} from '../errors.js'
 import type {ManagerKind} from '../service/types.js'
+
+import {describeError, OperationError} from '../errors.js'
 import {readOptionalConfigFile} from '../util/files.js'
 import {loadSettingsFile, type Profile, PROFILE_KEYS} from './profiles.js'
 
@@ -41,11 +42,11 @@ export interface ProfilesPlan {
 
 const PROFILE_NAME = /^[A-Za-z0-9_.-]{1,64}$/
 /** Directory names that say nothing about the install: the parent's name goes first. */
-const GENERIC_NAMES = new Set(['html', 'htdocs', 'public', 'www', 'current', 'web', 'app', 'src'])
+const GENERIC_NAMES = new Set(['app', 'current', 'htdocs', 'html', 'public', 'src', 'web', 'www'])
 
 /** A profile name from a root's directory name (`/usr/share/nginx/atom` → atom), made unique among `taken`. */
 export function proposeProfileName(root: string, taken: Set<string>): string {
-  const clean = (s: string) => s.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[-.]+|-+$/g, '')
+  const clean = (s: string) => s.replaceAll(/[^A-Za-z0-9_.-]+/g, '-').replaceAll(/^[-.]+|-+$/g, '')
   const base = basename(root)
   const parent = clean(basename(dirname(root)))
   let name = clean(GENERIC_NAMES.has(base) && parent ? `${parent}-${base}` : base).slice(0, 60) || 'atom'
@@ -60,7 +61,10 @@ export function isProfileName(name: string): boolean {
   return PROFILE_NAME.test(name)
 }
 
-const FIELD_KEY = Object.fromEntries(Object.entries(PROFILE_KEYS).map(([key, field]) => [field, key])) as Record<keyof Profile, string>
+const FIELD_KEY = Object.fromEntries(Object.entries(PROFILE_KEYS).map(([key, field]) => [field, key])) as Record<
+  keyof Profile,
+  string
+>
 
 /** The profile as it is written in the file, keys in a fixed order. */
 function settingsOf(entry: ProfileEntry): Record<string, string> {
@@ -96,7 +100,10 @@ function sameProfile(existing: Profile, entry: ProfileEntry): boolean {
  * name that differs is a conflict unless `force`; with `skipKnownRoots`, an install another profile
  * already names is left as it is (known).
  */
-export async function planProfiles(entries: ProfileEntry[], options: {path: string; force: boolean; skipKnownRoots: boolean}): Promise<ProfilesPlan> {
+export async function planProfiles(
+  entries: ProfileEntry[],
+  options: {path: string; force: boolean; skipKnownRoots: boolean},
+): Promise<ProfilesPlan> {
   const current = await loadSettingsFile(options.path)
   const text = (await readOptionalConfigFile(options.path, "atom-ops' config file")) ?? ''
   const YAML = await import('yaml')
@@ -113,17 +120,30 @@ export async function planProfiles(entries: ProfileEntry[], options: {path: stri
     const existing = current.profiles.get(entry.name)
     const settings = settingsOf(entry)
     if (!existing) {
-      const sameRoot = options.skipKnownRoots ? await findProfileByRoot([...current.profiles.values()], entry.atomRoot) : undefined
+      const sameRoot = options.skipKnownRoots
+        ? await findProfileByRoot([...current.profiles.values()], entry.atomRoot)
+        : undefined
       if (sameRoot) {
-        changes.push({name: entry.name, action: 'known', entry, existing: {name: sameRoot.name, settings: profileSettings(sameRoot)}})
+        changes.push({
+          name: entry.name,
+          action: 'known',
+          entry,
+          existing: {name: sameRoot.name, settings: profileSettings(sameRoot)},
+        })
         continue
       }
+
       doc.setIn(['profiles', entry.name], doc.createNode(settings))
       changes.push({name: entry.name, action: 'add', entry})
     } else if (sameProfile(existing, entry)) {
       changes.push({name: entry.name, action: 'unchanged', entry})
     } else {
-      changes.push({name: entry.name, action: options.force ? 'replace' : 'conflict', entry, existing: {name: existing.name, settings: profileSettings(existing)}})
+      changes.push({
+        name: entry.name,
+        action: options.force ? 'replace' : 'conflict',
+        entry,
+        existing: {name: existing.name, settings: profileSettings(existing)},
+      })
       if (options.force) doc.setIn(['profiles', entry.name], doc.createNode(settings))
     }
   }
@@ -135,9 +155,18 @@ export async function planProfiles(entries: ProfileEntry[], options: {path: stri
     defaultProfile = written[0].name
     // First in the file, where an operator reads first (or where an empty `default:` already is).
     if (doc.has('default')) doc.set('default', defaultProfile)
-    else if (YAML.isMap(doc.contents)) doc.contents.items.unshift(doc.createPair('default', defaultProfile) as (typeof doc.contents.items)[number])
+    else if (YAML.isMap(doc.contents))
+      doc.contents.items.unshift(doc.createPair('default', defaultProfile) as (typeof doc.contents.items)[number])
   }
-  return {path: options.path, exists: current.exists, changes, text: written.length > 0 ? String(doc) : text, defaultProfile, changed: written.length > 0}
+
+  return {
+    path: options.path,
+    exists: current.exists,
+    changes,
+    text: written.length > 0 ? String(doc) : text,
+    defaultProfile,
+    changed: written.length > 0,
+  }
 }
 
 function profileSettings(profile: Profile): Record<string, unknown> {
@@ -146,6 +175,7 @@ function profileSettings(profile: Profile): Record<string, unknown> {
     const value = profile[field as keyof Profile]
     if (value !== undefined && field !== 'name') out[key] = value
   }
+
   return out
 }
 
@@ -162,7 +192,10 @@ async function findProfileByRoot(profiles: Profile[], root: string): Promise<Pro
  */
 export async function writeProfiles(plan: ProfilesPlan, now: Date = new Date()): Promise<{backup: string | null}> {
   const fail = (error: unknown, what: string) =>
-    new OperationError(`could not ${what}: ${describeError(error)}`, `Check that ${dirname(plan.path)} is writable by this user, or point ATOM_OPS_CONFIG at another file.`)
+    new OperationError(
+      `could not ${what}: ${describeError(error)}`,
+      `Check that ${dirname(plan.path)} is writable by this user, or point ATOM_OPS_CONFIG at another file.`,
+    )
   let backup: string | null = null
   let mode = 0o600
   try {
@@ -170,15 +203,20 @@ export async function writeProfiles(plan: ProfilesPlan, now: Date = new Date()):
   } catch (error) {
     throw fail(error, `create ${dirname(plan.path)}`)
   }
+
   if (plan.exists) {
     mode = (await stat(plan.path)).mode & 0o777
-    backup = `${plan.path}.${now.toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z')}.bak`
+    backup = `${plan.path}.${now
+      .toISOString()
+      .replaceAll(/[:]/g, '-')
+      .replace(/\.\d+Z$/, 'Z')}.bak`
     try {
       await copyFile(plan.path, backup, constants.COPYFILE_EXCL)
     } catch (error) {
       throw fail(error, `back up ${plan.path} to ${backup}`)
     }
   }
+
   const temporary = `${plan.path}.${process.pid}.tmp`
   try {
     const handle = await open(temporary, 'wx', mode)
@@ -188,6 +226,7 @@ export async function writeProfiles(plan: ProfilesPlan, now: Date = new Date()):
     } finally {
       await handle.close()
     }
+
     // What was written must read back as a valid profile file before it replaces anything.
     await loadSettingsFile(temporary)
     await rename(temporary, plan.path)
@@ -195,5 +234,6 @@ export async function writeProfiles(plan: ProfilesPlan, now: Date = new Date()):
     await unlink(temporary).catch(() => undefined)
     throw fail(error, `write ${plan.path}`)
   }
+
   return {backup}
 }

@@ -13,7 +13,8 @@ export interface Problem {
 
 /** Anything thrown as a Problem: an AtomOpsError keeps its kind and hint; anything else is a failure. */
 export function problemOf(error: unknown): Problem {
-  if (error instanceof AtomOpsError) return {kind: error.kind, message: error.message, hint: error.hint, exitCode: error.exitCode}
+  if (error instanceof AtomOpsError)
+    return {kind: error.kind, message: error.message, hint: error.hint, exitCode: error.exitCode}
   return {kind: 'failed', message: describeError(error), exitCode: ExitCode.failed}
 }
 
@@ -25,7 +26,10 @@ export function problemOf(error: unknown): Problem {
 export type Answered<Where, T, E = Problem> = {where: Where; ok: true; value: T} | {where: Where; ok: false; error: E}
 
 /** Runs fn for each place in parallel; one that throws is an answer with its error, never a rejection. */
-export async function askEach<Where, T>(places: Where[], fn: (where: Where) => Promise<T>): Promise<Array<Answered<Where, T, Error>>> {
+export async function askEach<Where, T>(
+  places: Where[],
+  fn: (where: Where) => Promise<T>,
+): Promise<Array<Answered<Where, T, Error>>> {
   return Promise.all(
     places.map(async (where): Promise<Answered<Where, T, Error>> => {
       try {

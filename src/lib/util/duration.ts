@@ -18,9 +18,14 @@ export function parseDuration(text: string, flag: string): number {
     total += Number(m[1]) * UNIT_MS[m[2]]
     consumed = m.index + m[0].length
   }
+
   if (trimmed === '' || consumed !== trimmed.length || total <= 0 || total > MAX_MS) {
-    throw new UsageError(`${flag} "${text}" is not a duration`, 'Use a number and a unit: 90m, 2h, 7d (s, m, h, d, w; parts may be combined: 1h30m).')
+    throw new UsageError(
+      `${flag} "${text}" is not a duration`,
+      'Use a number and a unit: 90m, 2h, 7d (s, m, h, d, w; parts may be combined: 1h30m).',
+    )
   }
+
   return total
 }
 
@@ -28,8 +33,12 @@ export function parseDuration(text: string, flag: string): number {
 export function parseId(text: string, what = 'id'): number {
   const t = text.trim()
   if (!/^\d{1,10}$/.test(t) || Number(t) < 1 || Number(t) > 2_147_483_647) {
-    throw new UsageError(`${what} "${text}" is not a valid id`, 'An id is a positive whole number, as `atom-ops jobs list` shows it.')
+    throw new UsageError(
+      `${what} "${text}" is not a valid id`,
+      'An id is a positive whole number, as `atom-ops jobs list` shows it.',
+    )
   }
+
   return Number(t)
 }
 
@@ -40,6 +49,7 @@ export function parsePositiveInt(text: string | number, flag: string, max = 2_14
   if (!/^\d{1,10}$/.test(t) || n < min || n > max) {
     throw new UsageError(`${flag} "${text}" is not a whole number between ${min} and ${max}`, `Example: ${flag} 100`)
   }
+
   return n
 }
 
@@ -57,14 +67,24 @@ export function parseSeconds(text: string | number, what: string, range: Seconds
   const n = Number(t)
   const low = range.above ? n > range.min : n >= range.min
   if (t === '' || !Number.isFinite(n) || !low || n > range.max) {
-    throw new UsageError(`${what} "${text}" is not a number of seconds between ${range.min} and ${range.max}`, 'Seconds as a number, with a fraction if need be: 5, 0.5.')
+    throw new UsageError(
+      `${what} "${text}" is not a number of seconds between ${range.min} and ${range.max}`,
+      'Seconds as a number, with a fraction if need be: 5, 0.5.',
+    )
   }
+
   return n
 }
 
 /** A duration as an operator writes it (the inverse of parseDuration): `6h`, `90d`, `1h30m`, `2w`. */
 export function formatDurationMs(ms: number): string {
-  const units: Array<[string, number]> = [['w', UNIT_MS.w], ['d', UNIT_MS.d], ['h', UNIT_MS.h], ['m', UNIT_MS.m], ['s', UNIT_MS.s]]
+  const units: Array<[string, number]> = [
+    ['w', UNIT_MS.w],
+    ['d', UNIT_MS.d],
+    ['h', UNIT_MS.h],
+    ['m', UNIT_MS.m],
+    ['s', UNIT_MS.s],
+  ]
   // Whole weeks only when nothing smaller is left: 14d reads better as 2w, 10d as 10d.
   let left = Math.max(0, Math.round(ms / 1000) * 1000)
   if (left === 0) return '0s'
@@ -77,5 +97,6 @@ export function formatDurationMs(ms: number): string {
       left -= n * size
     }
   }
+
   return parts.join('')
 }

@@ -50,6 +50,7 @@ async function readBounded(path: string, what: string): Promise<string> {
       total += bytesRead
       if (total > MAX_CONFIG_FILE_BYTES) throw tooLarge(path, what)
     }
+
     return Buffer.concat(chunks, total).toString('utf8')
   } finally {
     await handle.close()
@@ -68,13 +69,22 @@ export async function readOwnerOnlyFile(path: string, what: string): Promise<str
   } catch (error) {
     throw fileError(error, path, what)
   }
+
   try {
     const st = await handle.stat()
     if (st.size > MAX_CONFIG_FILE_BYTES) throw tooLarge(path, what, st.size)
-    if (!st.isFile()) throw new ConfigError(`${what} is not a regular file: ${path}`, 'Give the path of a file holding the password on its first line.')
+    if (!st.isFile())
+      throw new ConfigError(
+        `${what} is not a regular file: ${path}`,
+        'Give the path of a file holding the password on its first line.',
+      )
     if (st.mode & 0o044) {
-      throw new ConfigError(`${what} ${path} is readable by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): not read`, `chmod 600 ${path}: a password file must be readable by its owner only.`)
+      throw new ConfigError(
+        `${what} ${path} is readable by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): not read`,
+        `chmod 600 ${path}: a password file must be readable by its owner only.`,
+      )
     }
+
     return await handle.readFile('utf8')
   } catch (error) {
     throw error instanceof ConfigError ? error : fileError(error, path, what)
@@ -98,17 +108,22 @@ export async function resolveRealDirectory(path: string, what: string, hint: str
   } catch (error) {
     throw fileError(error, path, what, hint)
   }
+
   if (!(await stat(real)).isDirectory()) throw new ConfigError(`${what} ${path} is not a directory`, hint)
   return real
 }
 
 function fileError(error: unknown, path: string, what: string, hint?: string): ConfigError {
   if (error instanceof ConfigError) return error
-  const code = (error as NodeJS.ErrnoException).code
+  const {code} = error as NodeJS.ErrnoException
   if (code === 'ENOENT') return new ConfigError(`${what} not found: ${path}`, hint)
   if (code === 'EACCES' || code === 'EPERM') {
-    return new ConfigError(`${what} is not readable: ${path}`, 'Run atom-ops as a user that can read it (often root or www-data), e.g. with sudo.')
+    return new ConfigError(
+      `${what} is not readable: ${path}`,
+      'Run atom-ops as a user that can read it (often root or www-data), e.g. with sudo.',
+    )
   }
+
   if (code === 'EISDIR') return new ConfigError(`${what} is a directory, not a file: ${path}`, hint)
   return new ConfigError(`${what} could not be read: ${path} (${code ?? String(error)})`, hint)
 }
@@ -123,6 +138,7 @@ export async function userName(uid: number): Promise<string | undefined> {
   } catch {
     // no passwd file
   }
+
   return undefined
 }
 

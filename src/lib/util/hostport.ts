@@ -25,19 +25,22 @@ export function parseHostPort(text: string, defaultPort: number): HostPort | und
     host = parts[0]
     portText = parts[1]
   }
+
   if (!/^[A-Za-z0-9._:-]+$/.test(host) || host.startsWith('-') || host.startsWith('.')) return undefined
   let port = defaultPort
   if (portText !== undefined) {
     if (!/^\d{1,5}$/.test(portText)) return undefined
     port = Number(portText)
-    if (port < 1 || port > 65535) return undefined
+    if (port < 1 || port > 65_535) return undefined
   }
+
   return {host, port}
 }
 
 export function parseHostPortFlag(text: string, flag: string, defaultPort: number): HostPort {
   const hp = parseHostPort(text, defaultPort)
-  if (!hp) throw new UsageError(`${flag} "${text}" is not a valid host:port`, `Example: ${flag} 127.0.0.1:${defaultPort}`)
+  if (!hp)
+    throw new UsageError(`${flag} "${text}" is not a valid host:port`, `Example: ${flag} 127.0.0.1:${defaultPort}`)
   return hp
 }
 

@@ -11,6 +11,7 @@ export function operatorName(env: NodeJS.ProcessEnv = process.env): string {
   } catch {
     user = env.USER ?? 'unknown'
   }
+
   const sudoUser = env.SUDO_USER
   return sudoUser && sudoUser !== user ? `${sudoUser} (as ${user})` : user
 }

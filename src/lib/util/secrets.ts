@@ -18,6 +18,7 @@ export function registerSecret(value: string | undefined): void {
     all.add(encodeURIComponent(s))
     all.add(JSON.stringify(s).slice(1, -1))
   }
+
   forms = [...all].filter((f) => f.length > 0).sort((a, b) => b.length - a.length)
 }
 
@@ -25,6 +26,5 @@ export function scrub(text: string): string {
   let out = text
   for (const form of forms) if (out.includes(form)) out = out.split(form).join(MASK)
   // Credentials embedded in URLs that were never registered (e.g. a typo'd --db) are masked too.
-  return out.includes('://') ? out.replace(/(mysql:\/\/[^:/@\s"]*:)[^@\s"]*@/gi, `$1${MASK}@`) : out
+  return out.includes('://') ? out.replaceAll(/(mysql:\/\/[^:/@\s"]*:)[^@\s"]*@/gi, `$1${MASK}@`) : out
 }
-

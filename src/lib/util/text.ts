@@ -1,6 +1,6 @@
 /** C0 and C1 controls, DEL, and the bidi overrides and isolates that reorder what a reader sees. */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
+
+const CONTROL = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g
 
 /**
  * Makes text from the database or a server inert on a terminal: control characters (escape
@@ -17,11 +17,11 @@ export function inert(value: unknown): string {
  */
 export function inertExcept(value: unknown, keep: string): string {
   const s = value === null || value === undefined ? '' : String(value)
-  return s.replace(CONTROL, (c) => {
+  return s.replaceAll(CONTROL, (c) => {
     if (keep.includes(c)) return c
-    if (c === '\n') return '\\n'
-    if (c === '\r') return '\\r'
-    if (c === '\t') return '\\t'
-    return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')
+    if (c === '\n') return String.raw`\n`
+    if (c === '\r') return String.raw`\r`
+    if (c === '\t') return String.raw`\t`
+    return String.raw`\u` + c.charCodeAt(0).toString(16).padStart(4, '0')
   })
 }

@@ -33,6 +33,7 @@ export function splitShellWords(text: string): string[] | undefined {
       inWord = true
     }
   }
+
   if (quote) return undefined
   if (inWord) words.push(current)
   return words

@@ -4,11 +4,11 @@ import {lstat, mkdir, readdir, readFile, symlink, writeFile} from 'node:fs/promi
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-import {freePort, waitFor} from '../../support/testbed/processes.js'
+import {runCli} from '../../helpers/cli.js'
 import {type RunningMemcached, startMemcached} from '../../support/testbed/memcached.js'
+import {freePort, waitFor} from '../../support/testbed/processes.js'
 import {type RunningSupervisord, startSupervisord} from '../../support/testbed/supervisord.js'
 import {TestBed} from '../../support/testbed/testbed.js'
-import {runCli} from '../../helpers/cli.js'
 
 let bed: TestBed
 let mc: RunningMemcached
@@ -28,7 +28,10 @@ after(async () => {
 })
 
 // No php on this PATH: the Symfony cache is cleared by removing files (the php path needs php installed).
-const env = () => bed.env({PATH: `${process.execPath.replace(/\/node$/, '')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`})
+const env = () =>
+  bed.env({
+    PATH: `${process.execPath.replace(/\/node$/, '')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+  })
 const cli = (args: string[]) => runCli(args, {env: env(), timeoutMs: 60_000})
 
 /** A Symfony-like cache with a symlinked directory and a symlinked file pointing outside the install. */
@@ -84,7 +87,11 @@ describe('cache clear', () => {
     assert.equal(s.removed.symlinks, 2)
     assert.ok(s.removed.bytes >= 1000)
     assert.deepEqual(s.after, {files: 0, directories: 0, symlinks: 0, bytes: 0})
-    const audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).at(-1)
+    const audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .at(-1)
     assert.equal(audit.command, 'cache:clear')
     assert.equal(audit.outcome, 'done')
   })
@@ -96,7 +103,10 @@ describe('cache clear', () => {
       const target = join(other.dir, 'elsewhere-cache')
       await rename(join(other.realRoot, 'cache'), target)
       await symlink(target, join(other.realRoot, 'cache'))
-      const r = await runCli(['cache', 'clear', '--symfony', '--force'], {env: other.env({PATH: env().PATH}), timeoutMs: 60_000})
+      const r = await runCli(['cache', 'clear', '--symfony', '--force'], {
+        env: other.env({PATH: env().PATH}),
+        timeoutMs: 60_000,
+      })
       assert.equal(r.code, 3, r.stderr)
       assert.match(r.stderr, /cache is a symlink; atom-ops does not clear a cache outside the install/)
       assert.ok(existsSync(join(target, 'qubit', 'prod', 'config', 'config_app.yml.php')))
@@ -106,7 +116,7 @@ describe('cache clear', () => {
     }
   })
 
-  test('--memcached: a key set before is gone after (flush_all to app.yml\'s cache_options)', async () => {
+  test("--memcached: a key set before is gone after (flush_all to app.yml's cache_options)", async () => {
     assert.equal(await mc.command('set atom-ops-test 0 0 5', 'hello'), 'STORED\r\n')
     assert.match(await mc.command('get atom-ops-test'), /VALUE atom-ops-test 0 5\r\nhello\r\nEND/)
     const r = await cli(['cache', 'clear', '--memcached', '--force', '--json'])
@@ -133,18 +143,40 @@ describe('cache clear', () => {
     assert.equal(r.json.symfony.result.after.files, 0)
     const human = await cli(['cache', 'clear', '--memcached-server', `127.0.0.1:${port}`, '--force'])
     assert.equal(human.code, 4)
-    assert.match(human.stdout, new RegExp(`memcached 127\\.0\\.0\\.1:${port}: FAILED: memcached 127\\.0\\.0\\.1:${port} refused the connection`))
+    assert.match(
+      human.stdout,
+      new RegExp(`memcached 127\\.0\\.0\\.1:${port}: FAILED: memcached 127\\.0\\.0\\.1:${port} refused the connection`),
+    )
   })
 
   test('--php-fpm restarts the php*-fpm program through supervisord (APCu), a new process', async () => {
-    const sup: RunningSupervisord = await startSupervisord(join(bed.dir, 'supervisor-fpm'), {programs: [{name: 'php8.2-fpm', command: ['sleep', '100000']}]})
+    const sup: RunningSupervisord = await startSupervisord(join(bed.dir, 'supervisor-fpm'), {
+      programs: [{name: 'php8.2-fpm', command: ['sleep', '100000']}],
+    })
     try {
-      await waitFor('php-fpm running', async () => ((await sup.ctl('status', 'php8.2-fpm')).stdout.includes('RUNNING') ? true : undefined), 15_000)
+      await waitFor(
+        'php-fpm running',
+        async () => ((await sup.ctl('status', 'php8.2-fpm')).stdout.includes('RUNNING') ? true : undefined),
+        15_000,
+      )
       const before = (await sup.ctl('pid', 'php8.2-fpm')).stdout.trim()
-      const r = await cli(['cache', 'clear', '--php-fpm', '--manager', 'supervisor', '--supervisor-config', sup.configFile, '--force', '--json'])
+      const r = await cli([
+        'cache',
+        'clear',
+        '--php-fpm',
+        '--manager',
+        'supervisor',
+        '--supervisor-config',
+        sup.configFile,
+        '--force',
+        '--json',
+      ])
       assert.equal(r.code, 0, r.stderr + r.stdout)
       assert.deepEqual(r.json.phpFpm.units, ['php8.2-fpm'])
-      assert.deepEqual(r.json.phpFpm.steps.map((s: any) => [s.unit, s.ok]), [['php8.2-fpm', true]])
+      assert.deepEqual(
+        r.json.phpFpm.steps.map((s: any) => [s.unit, s.ok]),
+        [['php8.2-fpm', true]],
+      )
       const after = (await sup.ctl('pid', 'php8.2-fpm')).stdout.trim()
       assert.notEqual(after, before)
       assert.match(after, /^\d+$/)
@@ -154,9 +186,20 @@ describe('cache clear', () => {
   })
 
   test('--php-fpm with no php*-fpm unit is a usage error naming the manager', async () => {
-    const sup = await startSupervisord(join(bed.dir, 'supervisor-empty'), {programs: [{name: 'other', command: ['sleep', '100000']}]})
+    const sup = await startSupervisord(join(bed.dir, 'supervisor-empty'), {
+      programs: [{name: 'other', command: ['sleep', '100000']}],
+    })
     try {
-      const r = await cli(['cache', 'clear', '--php-fpm', '--manager', 'supervisor', '--supervisor-config', sup.configFile, '--force'])
+      const r = await cli([
+        'cache',
+        'clear',
+        '--php-fpm',
+        '--manager',
+        'supervisor',
+        '--supervisor-config',
+        sup.configFile,
+        '--force',
+      ])
       assert.equal(r.code, 2, r.stderr)
       assert.match(r.stderr, /^atom-ops: no php\*-fpm unit found by supervisor/)
     } finally {

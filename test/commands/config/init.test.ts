@@ -5,18 +5,18 @@ import {chmod, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm, stat, 
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
-
 import {parse as parseYaml} from 'yaml'
 
 import type {ConfigInitJson} from '../../../src/commands/config/init.js'
 import type {DatabaseTarget} from '../../../src/lib/db/target.js'
-import {writeAtomInstall} from '../../support/testbed/fixture.js'
-import {isAlive} from '../../support/testbed/processes.js'
-import {type RunningSupervisord, startSupervisord} from '../../support/testbed/supervisord.js'
+
 import {runCli} from '../../helpers/cli.js'
 import {hasScript, runInPty} from '../../helpers/pty.js'
 import {startUserSystemd, type UserSystemd, userSystemdAvailable} from '../../helpers/systemd-user.js'
 import {until} from '../../helpers/wait.js'
+import {writeAtomInstall} from '../../support/testbed/fixture.js'
+import {isAlive} from '../../support/testbed/processes.js'
+import {type RunningSupervisord, startSupervisord} from '../../support/testbed/supervisord.js'
 
 const PASSWORD = 'pw-init-S3cret'
 const target: DatabaseTarget = {host: '127.0.0.1', port: 3306, user: 'atom', password: PASSWORD, database: 'atom'}
@@ -56,7 +56,10 @@ async function init(args: string[], extra: NodeJS.ProcessEnv = {}) {
 const ours = (r: ConfigInitJson) => r.discovery.installs.filter((i) => i.realRoot.startsWith(dir))
 const byRoot = (r: ConfigInitJson, realRoot: string) => {
   const found = r.discovery.installs.find((i) => i.realRoot === realRoot)
-  assert.ok(found, `${realRoot} found; found: ${r.discovery.installs.map((i) => i.realRoot).join(', ')}; not used: ${JSON.stringify(r.discovery.ignored)}`)
+  assert.ok(
+    found,
+    `${realRoot} found; found: ${r.discovery.installs.map((i) => i.realRoot).join(', ')}; not used: ${JSON.stringify(r.discovery.ignored)}`,
+  )
   return found
 }
 
@@ -77,7 +80,10 @@ before(async () => {
   await mkdir(join(dir, 'empty-proc'))
   await mkdir(join(dir, 'bin'))
   php = join(dir, 'bin', 'php')
-  await writeFile(php, "#!/bin/sh\n# stands in for php running symfony jobs:worker\ntrap 'kill $! 2>/dev/null; exit 0' TERM INT\nsleep 100000 &\nwait\n")
+  await writeFile(
+    php,
+    "#!/bin/sh\n# stands in for php running symfony jobs:worker\ntrap 'kill $! 2>/dev/null; exit 0' TERM INT\nsleep 100000 &\nwait\n",
+  )
   await chmod(php, 0o755)
 })
 
@@ -108,14 +114,24 @@ describe('config init: installs in the search paths', () => {
     const r = await init(['--dry-run', '--json'], {ATOM_OPS_SEARCH_PATHS: search})
     assert.equal(r.code, 0, r.stderr)
     const j = r.result
-    assert.deepEqual(j.discovery.installs.map((i) => [i.realRoot, i.profile, i.installed]), [
-      [atom, 'atom', true],
-      [join(search, 'atom-next'), null, false],
-      [staging, 'atom-staging', true],
-    ])
+    assert.deepEqual(
+      j.discovery.installs.map((i) => [i.realRoot, i.profile, i.installed]),
+      [
+        [atom, 'atom', true],
+        [join(search, 'atom-next'), null, false],
+        [staging, 'atom-staging', true],
+      ],
+    )
     const a = byRoot(j, atom)
     assert.deepEqual(a.foundBy, [{how: 'search path', detail: search}])
-    assert.deepEqual(a.database, {user: 'atom', host: '127.0.0.1', port: 3306, socket: null, database: 'atom', password: '********'})
+    assert.deepEqual(a.database, {
+      user: 'atom',
+      host: '127.0.0.1',
+      port: 3306,
+      socket: null,
+      database: 'atom',
+      password: '********',
+    })
     assert.deepEqual(a.gearmanServers, ['127.0.0.1:4730'])
     assert.equal(a.prefix, `${md5(atom)}-`)
     assert.deepEqual(a.workers, [])
@@ -123,10 +139,18 @@ describe('config init: installs in the search paths', () => {
     assert.match(byRoot(j, join(search, 'atom-next')).problems.join('\n'), /no config\/config\.php/)
     assert.equal(j.dryRun, true)
     assert.equal(j.written, false)
-    assert.deepEqual(j.profiles!.changes.map((c) => [c.name, c.action]), [['atom', 'add'], ['atom-staging', 'add']])
+    assert.deepEqual(
+      j.profiles!.changes.map((c) => [c.name, c.action]),
+      [
+        ['atom', 'add'],
+        ['atom-staging', 'add'],
+      ],
+    )
     // Two profiles and none before: no default is chosen for the operator.
     assert.equal(j.profiles!.defaultProfile, null)
-    assert.deepEqual(parseYaml(j.profiles!.text), {profiles: {atom: {atom_root: join(search, 'atom')}, 'atom-staging': {atom_root: join(search, 'atom-staging')}}})
+    assert.deepEqual(parseYaml(j.profiles!.text), {
+      profiles: {atom: {atom_root: join(search, 'atom')}, 'atom-staging': {atom_root: join(search, 'atom-staging')}},
+    })
     assert.doesNotMatch(r.stdout + r.stderr, new RegExp(PASSWORD))
     await assert.rejects(stat(join(dir, 'config.yml')), 'nothing written')
   })
@@ -134,7 +158,10 @@ describe('config init: installs in the search paths', () => {
   test('the human form shows each install, what was not used, and the file it would write', async () => {
     const r = await init(['--dry-run'], {ATOM_OPS_SEARCH_PATHS: search})
     assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /^Found 3 AtoM installs \(looked in \d+ directories, 0 processes, 0 unit files, 0 supervisord files\)\./)
+    assert.match(
+      r.stdout,
+      /^Found 3 AtoM installs \(looked in \d+ directories, 0 processes, 0 unit files, 0 supervisord files\)\./,
+    )
     assert.match(r.stdout, new RegExp(`^atom  ${search}/atom\\n  found by  search path ${search}$`, 'm'))
     assert.match(r.stdout, /^ {2}database {2}atom@127\.0\.0\.1:3306\/atom, password \*{8}$/m)
     assert.match(r.stdout, /^\(no profile\) {2}.*atom-next\n(.*\n)* {2}note {6}no config\/config\.php/m)
@@ -146,12 +173,18 @@ describe('config init: installs in the search paths', () => {
   test('--name picks one of several installs by its name; a name that fits none of several is refused', async () => {
     const one = await init(['--dry-run', '--json', '--name', 'atom-staging'], {ATOM_OPS_SEARCH_PATHS: search})
     assert.equal(one.code, 0, one.stderr)
-    assert.deepEqual(one.result.profiles!.changes.map((c) => [c.name, c.entry.atomRoot]), [['atom-staging', join(search, 'atom-staging')]])
+    assert.deepEqual(
+      one.result.profiles!.changes.map((c) => [c.name, c.entry.atomRoot]),
+      [['atom-staging', join(search, 'atom-staging')]],
+    )
     assert.equal(one.result.profiles!.defaultProfile, 'atom-staging')
 
     const none = await init(['--dry-run', '--name', 'live'], {ATOM_OPS_SEARCH_PATHS: search})
     assert.equal(none.code, 2)
-    assert.match(none.stderr, /^atom-ops: --name live: 2 installs were found and none would be named so\n {2}hint: Their names: atom \(.*\), atom-staging \(.*\)\. Or name one: --root DIR --name live\n$/)
+    assert.match(
+      none.stderr,
+      /^atom-ops: --name live: 2 installs were found and none would be named so\n {2}hint: Their names: atom \(.*\), atom-staging \(.*\)\. Or name one: --root DIR --name live\n$/,
+    )
   })
 })
 
@@ -166,16 +199,27 @@ describe('config init: running workers, read from /proc', () => {
   test('a `php symfony jobs:worker` outside every search path is found by its working directory, whatever its argv looks like', async () => {
     // A php wrapper script (argv: /bin/sh …/php symfony jobs:worker) and a process whose argv[0] is php.
     const script = await startWorker(php, ['symfony', 'jobs:worker'], handRoot, /\/php symfony jobs:worker$/)
-    const argv0 = await startWorker('bash', ['-c', 'exec -a php bash -c "sleep 100000 & wait" symfony jobs:worker'], aliasRoot, /^php -c .* symfony jobs:worker$/)
+    const argv0 = await startWorker(
+      'bash',
+      ['-c', 'exec -a php bash -c "sleep 100000 & wait" symfony jobs:worker'],
+      aliasRoot,
+      /^php -c .* symfony jobs:worker$/,
+    )
     const r = await init(['--dry-run', '--json'], {ATOM_OPS_PROC_ROOT: '/proc'})
     assert.equal(r.code, 0, r.stderr)
-    for (const [root, pid] of [[handRoot, script], [aliasRoot, argv0]] as const) {
+    for (const [root, pid] of [
+      [handRoot, script],
+      [aliasRoot, argv0],
+    ] as const) {
       const found = byRoot(r.result, root)
       assert.deepEqual(found.foundBy, [{how: 'worker process', detail: `pid ${pid}`}])
-      assert.deepEqual(found.workers, [{manager: null, unit: null, supervisorConfig: null, userUnit: false, pid, user: 'root', file: null}])
+      assert.deepEqual(found.workers, [
+        {manager: null, unit: null, supervisorConfig: null, userUnit: false, pid, user: 'root', file: null},
+      ])
       assert.match(found.problems.join('\n'), new RegExp(`worker pid ${pid} runs outside systemd and supervisord`))
       assert.equal(r.result.profiles!.changes.find((c) => c.entry.atomRoot === root)?.entry.manager, undefined)
     }
+
     assert.ok(r.result.discovery.scanned.processes > 2)
   })
 
@@ -183,7 +227,9 @@ describe('config init: running workers, read from /proc', () => {
     const gone = await install(join(dir, 'elsewhere', 'old-release'))
     const pid = await startWorker(php, ['symfony', 'jobs:worker'], gone, /\/php symfony jobs:worker$/)
     await rm(gone, {recursive: true})
-    await until('the kernel to mark its cwd deleted', async () => (await readlink(`/proc/${pid}/cwd`)).endsWith('(deleted)'))
+    await until('the kernel to mark its cwd deleted', async () =>
+      (await readlink(`/proc/${pid}/cwd`)).endsWith('(deleted)'),
+    )
     const r = await init(['--dry-run', '--json'], {ATOM_OPS_PROC_ROOT: '/proc'})
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual(
@@ -201,8 +247,14 @@ describe('config init: supervisord', () => {
   before(async () => {
     supRoot = await install(join(dir, 'sv', 'atom-a'))
     groupRoot = await install(join(dir, 'sv', 'atom-b'))
-    sup = await startSupervisord(join(dir, 'supervisord'), {programs: [{name: 'atom-jobs', command: [php, 'symfony', 'jobs:worker', '--max-job-count=50'], directory: supRoot}]})
-    await sup.addPrograms([{name: 'jobs-b', command: [php, 'symfony', 'jobs:worker'], directory: groupRoot}], {name: 'atom-b-workers'})
+    sup = await startSupervisord(join(dir, 'supervisord'), {
+      programs: [
+        {name: 'atom-jobs', command: [php, 'symfony', 'jobs:worker', '--max-job-count=50'], directory: supRoot},
+      ],
+    })
+    await sup.addPrograms([{name: 'jobs-b', command: [php, 'symfony', 'jobs:worker'], directory: groupRoot}], {
+      name: 'atom-b-workers',
+    })
   })
   after(async () => {
     await sup?.stop()
@@ -216,39 +268,87 @@ describe('config init: supervisord', () => {
     assert.equal(r.code, 0, r.stderr)
     const found = byRoot(r.result, supRoot)
     assert.deepEqual(found.foundBy.map((e) => e.how).sort(), ['supervisord program', 'worker process'])
-    assert.deepEqual(found.workers, [{manager: 'supervisor', unit: 'atom-jobs', supervisorConfig: sup.configFile, userUnit: false, pid, user: 'root', file: sup.configFile}])
+    assert.deepEqual(found.workers, [
+      {
+        manager: 'supervisor',
+        unit: 'atom-jobs',
+        supervisorConfig: sup.configFile,
+        userUnit: false,
+        pid,
+        user: 'root',
+        file: sup.configFile,
+      },
+    ])
     assert.deepEqual(found.service, {manager: 'supervisor', unit: 'atom-jobs', supervisorConfig: sup.configFile})
     // A program in a [group:] is managed as the group.
-    assert.deepEqual(byRoot(r.result, groupRoot).service, {manager: 'supervisor', unit: 'atom-b-workers', supervisorConfig: sup.configFile})
+    assert.deepEqual(byRoot(r.result, groupRoot).service, {
+      manager: 'supervisor',
+      unit: 'atom-b-workers',
+      supervisorConfig: sup.configFile,
+    })
   })
 
   test('the written profile drives the worker commands: worker status finds the program through it', async () => {
     const config = join(dir, 'sv-profiles.yml')
-    const w = await init(['--root', supRoot, '--force', '--json'], {ATOM_OPS_PROC_ROOT: '/proc', ATOM_OPS_CONFIG: config})
+    const w = await init(['--root', supRoot, '--force', '--json'], {
+      ATOM_OPS_PROC_ROOT: '/proc',
+      ATOM_OPS_CONFIG: config,
+    })
     assert.equal(w.code, 0, w.stderr)
     assert.equal(w.result.written, true)
     assert.deepEqual(parseYaml(await readFile(config, 'utf8')), {
       default: 'atom-a',
-      profiles: {'atom-a': {atom_root: supRoot, manager: 'supervisor', unit: 'atom-jobs', supervisor_config: sup.configFile}},
+      profiles: {
+        'atom-a': {atom_root: supRoot, manager: 'supervisor', unit: 'atom-jobs', supervisor_config: sup.configFile},
+      },
     })
-    const status = await runCli(['worker', 'status', '--json'], {env: {...env({ATOM_OPS_CONFIG: config}), ATOM_OPS_TIMEOUT: '2'}})
+    const status = await runCli(['worker', 'status', '--json'], {
+      env: {...env({ATOM_OPS_CONFIG: config}), ATOM_OPS_TIMEOUT: '2'},
+    })
     const host = status.json?.hosts?.[0]
     assert.equal(host?.manager, 'supervisor', status.stdout + status.stderr)
-    assert.deepEqual(host.value.status.map((s: {unit: string; condition: string}) => [s.unit, s.condition]), [['atom-jobs', 'running']])
+    assert.deepEqual(
+      host.value.status.map((s: {unit: string; condition: string}) => [s.unit, s.condition]),
+      [['atom-jobs', 'running']],
+    )
   })
 
   test('a supervisord file that is not running: [include] followed from the main file, %(here)s expanded, directory= is the root', async () => {
     const root = await install(join(dir, 'sv', 'atom-c'))
     const etc = join(dir, 'etc-supervisor')
     await mkdir(join(etc, 'conf.d'), {recursive: true})
-    await writeFile(join(etc, 'supervisord.conf'), '[unix_http_server]\nfile=/nonexistent.sock\n\n[supervisord]\nlogfile=/dev/null\n\n[include]\nfiles = %(here)s/conf.d/*.conf\n')
-    await writeFile(join(etc, 'conf.d', 'atom.conf'), `; AtoM's worker\n[program:atom-worker]\ncommand=/usr/bin/php -d memory_limit=-1 -d error_reporting="E_ALL & ~E_DEPRECATED" symfony jobs:worker ; stock options\ndirectory=${root}\nuser=www-data\n`)
-    await writeFile(join(etc, 'conf.d', 'other.conf'), '[program:queue]\ncommand=/usr/bin/php artisan queue:work\ndirectory=/srv/app\n')
-    const r = await init(['--dry-run', '--json'], {ATOM_OPS_SUPERVISOR_CONFIGS: `${join(etc, 'supervisord.conf')}:${join(etc, 'conf.d', '*.conf')}`})
+    await writeFile(
+      join(etc, 'supervisord.conf'),
+      '[unix_http_server]\nfile=/nonexistent.sock\n\n[supervisord]\nlogfile=/dev/null\n\n[include]\nfiles = %(here)s/conf.d/*.conf\n',
+    )
+    await writeFile(
+      join(etc, 'conf.d', 'atom.conf'),
+      `; AtoM's worker\n[program:atom-worker]\ncommand=/usr/bin/php -d memory_limit=-1 -d error_reporting="E_ALL & ~E_DEPRECATED" symfony jobs:worker ; stock options\ndirectory=${root}\nuser=www-data\n`,
+    )
+    await writeFile(
+      join(etc, 'conf.d', 'other.conf'),
+      '[program:queue]\ncommand=/usr/bin/php artisan queue:work\ndirectory=/srv/app\n',
+    )
+    const r = await init(['--dry-run', '--json'], {
+      ATOM_OPS_SUPERVISOR_CONFIGS: `${join(etc, 'supervisord.conf')}:${join(etc, 'conf.d', '*.conf')}`,
+    })
     assert.equal(r.code, 0, r.stderr)
-    assert.deepEqual(ours(r.result).map((i) => i.realRoot), [root])
+    assert.deepEqual(
+      ours(r.result).map((i) => i.realRoot),
+      [root],
+    )
     const found = byRoot(r.result, root)
-    assert.deepEqual(found.workers, [{manager: 'supervisor', unit: 'atom-worker', supervisorConfig: join(etc, 'supervisord.conf'), userUnit: false, pid: null, user: 'www-data', file: join(etc, 'conf.d', 'atom.conf')}])
+    assert.deepEqual(found.workers, [
+      {
+        manager: 'supervisor',
+        unit: 'atom-worker',
+        supervisorConfig: join(etc, 'supervisord.conf'),
+        userUnit: false,
+        pid: null,
+        user: 'www-data',
+        file: join(etc, 'conf.d', 'atom.conf'),
+      },
+    ])
     assert.equal(r.result.discovery.scanned.supervisorFiles, 3)
   })
 })
@@ -261,41 +361,75 @@ describe('config init: systemd units', () => {
     const lib = join(dir, 'units', 'lib')
     await mkdir(join(etc, 'atom-worker.service.d'), {recursive: true})
     await mkdir(lib, {recursive: true})
-    const unit = (cwd: string) => `[Unit]\nDescription=AtoM worker\n\n[Service]\nUser=www-data\nWorkingDirectory=${cwd}\nExecStart=/usr/bin/php7.4 -d memory_limit=-1 -d error_reporting="E_ALL" symfony jobs:worker --max-job-count=100\nRestart=on-failure\n`
+    const unit = (cwd: string) =>
+      `[Unit]\nDescription=AtoM worker\n\n[Service]\nUser=www-data\nWorkingDirectory=${cwd}\nExecStart=/usr/bin/php7.4 -d memory_limit=-1 -d error_reporting="E_ALL" symfony jobs:worker --max-job-count=100\nRestart=on-failure\n`
     await writeFile(join(lib, 'atom-worker.service'), unit('/nonexistent/lib-copy'))
     await writeFile(join(etc, 'atom-worker.service'), unit('/nonexistent/etc-copy'))
     await writeFile(join(etc, 'atom-worker.service.d', 'root.conf'), `[Service]\nWorkingDirectory=${a}\n`)
-    await writeFile(join(lib, 'atom-jobs@.service'), `[Service]\nExecStart=/usr/bin/php8.1 ${b}/symfony jobs:worker --types %i\n`)
+    await writeFile(
+      join(lib, 'atom-jobs@.service'),
+      `[Service]\nExecStart=/usr/bin/php8.1 ${b}/symfony jobs:worker --types %i\n`,
+    )
     await writeFile(join(lib, 'nginx.service'), '[Service]\nExecStart=/usr/sbin/nginx\n')
     const r = await init(['--dry-run', '--json'], {ATOM_OPS_SYSTEMD_UNIT_PATHS: `${etc}:${lib}`})
     assert.equal(r.code, 0, r.stderr)
-    assert.deepEqual(ours(r.result).map((i) => [i.realRoot, i.service]), [
-      [a, {manager: 'systemd', unit: 'atom-worker', supervisorConfig: null}],
-      [b, {manager: 'systemd', unit: 'atom-jobs@*', supervisorConfig: null}],
+    assert.deepEqual(
+      ours(r.result).map((i) => [i.realRoot, i.service]),
+      [
+        [a, {manager: 'systemd', unit: 'atom-worker', supervisorConfig: null}],
+        [b, {manager: 'systemd', unit: 'atom-jobs@*', supervisorConfig: null}],
+      ],
+    )
+    assert.deepEqual(byRoot(r.result, a).workers, [
+      {
+        manager: 'systemd',
+        unit: 'atom-worker',
+        supervisorConfig: null,
+        userUnit: false,
+        pid: null,
+        user: 'www-data',
+        file: join(etc, 'atom-worker.service'),
+      },
     ])
-    assert.deepEqual(byRoot(r.result, a).workers, [{manager: 'systemd', unit: 'atom-worker', supervisorConfig: null, userUnit: false, pid: null, user: 'www-data', file: join(etc, 'atom-worker.service')}])
-    assert.deepEqual(parseYaml(r.result.profiles!.text).profiles['atom-a'], {atom_root: a, manager: 'systemd', unit: 'atom-worker'})
+    assert.deepEqual(parseYaml(r.result.profiles!.text).profiles['atom-a'], {
+      atom_root: a,
+      manager: 'systemd',
+      unit: 'atom-worker',
+    })
   })
 
-  test('a worker run by a real systemd (a user manager standing in for PID 1): its unit read from its cgroup, merged with the unit file', {skip: !userSystemdAvailable() && 'needs root, unshare, nsenter and systemd'}, async () => {
-    const root = await install(join(dir, 'sd', 'running'))
-    let systemd: UserSystemd | undefined
-    try {
-      systemd = await startUserSystemd(join(dir, 'user-systemd'))
-      await systemd.writeUnit('atom-worker.service', `[Service]\nWorkingDirectory=${root}\nExecStart=${php} symfony jobs:worker\n`)
-      assert.equal(systemd.ctl('start', 'atom-worker.service').code, 0)
-      const pid = Number(systemd.property('atom-worker.service', 'MainPID'))
-      assert.ok(pid > 1)
-      const r = await init(['--dry-run', '--json'], {ATOM_OPS_PROC_ROOT: '/proc', ATOM_OPS_SYSTEMD_UNIT_PATHS: join(dir, 'user-systemd', 'config', 'systemd', 'user')})
-      assert.equal(r.code, 0, r.stderr)
-      const found = byRoot(r.result, root)
-      assert.deepEqual(found.foundBy.map((e) => e.how).sort(), ['systemd unit', 'worker process'])
-      assert.deepEqual(found.workers.map((w) => [w.manager, w.unit, w.pid, w.file !== null]), [['systemd', 'atom-worker', pid, true]])
-      assert.deepEqual(found.service, {manager: 'systemd', unit: 'atom-worker', supervisorConfig: null})
-    } finally {
-      await systemd?.stop()
-    }
-  })
+  test(
+    'a worker run by a real systemd (a user manager standing in for PID 1): its unit read from its cgroup, merged with the unit file',
+    {skip: !userSystemdAvailable() && 'needs root, unshare, nsenter and systemd'},
+    async () => {
+      const root = await install(join(dir, 'sd', 'running'))
+      let systemd: UserSystemd | undefined
+      try {
+        systemd = await startUserSystemd(join(dir, 'user-systemd'))
+        await systemd.writeUnit(
+          'atom-worker.service',
+          `[Service]\nWorkingDirectory=${root}\nExecStart=${php} symfony jobs:worker\n`,
+        )
+        assert.equal(systemd.ctl('start', 'atom-worker.service').code, 0)
+        const pid = Number(systemd.property('atom-worker.service', 'MainPID'))
+        assert.ok(pid > 1)
+        const r = await init(['--dry-run', '--json'], {
+          ATOM_OPS_PROC_ROOT: '/proc',
+          ATOM_OPS_SYSTEMD_UNIT_PATHS: join(dir, 'user-systemd', 'config', 'systemd', 'user'),
+        })
+        assert.equal(r.code, 0, r.stderr)
+        const found = byRoot(r.result, root)
+        assert.deepEqual(found.foundBy.map((e) => e.how).sort(), ['systemd unit', 'worker process'])
+        assert.deepEqual(
+          found.workers.map((w) => [w.manager, w.unit, w.pid, w.file !== null]),
+          [['systemd', 'atom-worker', pid, true]],
+        )
+        assert.deepEqual(found.service, {manager: 'systemd', unit: 'atom-worker', supervisorConfig: null})
+      } finally {
+        await systemd?.stop()
+      }
+    },
+  )
 })
 
 describe('config init: writing the profile file', () => {
@@ -315,18 +449,31 @@ describe('config init: writing the profile file', () => {
     await assert.rejects(stat(config))
   })
 
-  test('in a terminal: asked, No writes nothing (exit 5), Yes writes a new file the owner alone can read, the install as default', {skip: !hasScript && 'needs script(1)'}, async () => {
-    const no = await runInPty(['config', 'init', '--root', root], {env: env({ATOM_OPS_CONFIG: config}), answers: [{when: /Write profile atom to /, type: 'n\r'}]})
-    assert.equal(no.code, 5, no.output)
-    await assert.rejects(stat(config))
-    const yes = await runInPty(['config', 'init', '--root', root], {env: env({ATOM_OPS_CONFIG: config}), answers: [{when: /Write profile atom to /, type: 'y\r'}]})
-    assert.equal(yes.code, 0, yes.output)
-    assert.match(yes.output, /Wrote .*config\.yml\./)
-    assert.equal((await stat(config)).mode & 0o777, 0o600)
-    assert.deepEqual(parseYaml(await readFile(config, 'utf8')), {default: 'atom', profiles: {atom: {atom_root: root}}})
-    const audit = await readFile(join(dir, 'audit.log'), 'utf8')
-    assert.match(audit, /"config:init"/)
-  })
+  test(
+    'in a terminal: asked, No writes nothing (exit 5), Yes writes a new file the owner alone can read, the install as default',
+    {skip: !hasScript && 'needs script(1)'},
+    async () => {
+      const no = await runInPty(['config', 'init', '--root', root], {
+        env: env({ATOM_OPS_CONFIG: config}),
+        answers: [{when: /Write profile atom to /, type: 'n\r'}],
+      })
+      assert.equal(no.code, 5, no.output)
+      await assert.rejects(stat(config))
+      const yes = await runInPty(['config', 'init', '--root', root], {
+        env: env({ATOM_OPS_CONFIG: config}),
+        answers: [{when: /Write profile atom to /, type: 'y\r'}],
+      })
+      assert.equal(yes.code, 0, yes.output)
+      assert.match(yes.output, /Wrote .*config\.yml\./)
+      assert.equal((await stat(config)).mode & 0o777, 0o600)
+      assert.deepEqual(parseYaml(await readFile(config, 'utf8')), {
+        default: 'atom',
+        profiles: {atom: {atom_root: root}},
+      })
+      const audit = await readFile(join(dir, 'audit.log'), 'utf8')
+      assert.match(audit, /"config:init"/)
+    },
+  )
 
   test('the written profile is what config show and every command use', async () => {
     await write(['--root', root, '--force'])
@@ -341,15 +488,24 @@ describe('config init: writing the profile file', () => {
     const before = await readFile(config, 'utf8')
     const again = await write(['--root', root, '--force', '--json'])
     assert.equal(again.code, 0, again.stderr)
-    assert.deepEqual(again.result.profiles!.changes.map((c) => c.action), ['unchanged'])
+    assert.deepEqual(
+      again.result.profiles!.changes.map((c) => c.action),
+      ['unchanged'],
+    )
     assert.equal(again.result.written, false)
     const renamed = join(dir, 'write', 'renamed.yml')
     await writeFile(renamed, `profiles:\n  live:\n    atom_root: ${root}\n`)
     const known = await init(['--search-path', join(dir, 'write'), '--force', '--json'], {ATOM_OPS_CONFIG: renamed})
     assert.equal(known.code, 0, known.stderr)
-    assert.deepEqual(known.result.profiles!.changes.map((c) => [c.name, c.action, c.existing?.name]), [['atom', 'known', 'live']])
+    assert.deepEqual(
+      known.result.profiles!.changes.map((c) => [c.name, c.action, c.existing?.name]),
+      [['atom', 'known', 'live']],
+    )
     assert.equal(await readFile(config, 'utf8'), before)
-    assert.deepEqual((await readdir(join(dir, 'write'))).filter((f) => f.endsWith('.bak')), [])
+    assert.deepEqual(
+      (await readdir(join(dir, 'write'))).filter((f) => f.endsWith('.bak')),
+      [],
+    )
   })
 
   test('a profile of the same name with other settings: refused without --force (exit 2, file untouched); --force backs the old file up, keeps its comments and other profiles', async () => {
@@ -358,21 +514,30 @@ describe('config init: writing the profile file', () => {
     await writeFile(file, old, {mode: 0o640})
     const refused = await init(['--root', root, '--dry-run'], {ATOM_OPS_CONFIG: file})
     assert.equal(refused.code, 2)
-    assert.match(refused.stderr, /^atom-ops: profile atom exists in .*existing\.yml with other settings: nothing written\n {2}hint: --force replaces it \(the old file is copied to a \.bak first\), or --name picks another name\.\n$/)
+    assert.match(
+      refused.stderr,
+      /^atom-ops: profile atom exists in .*existing\.yml with other settings: nothing written\n {2}hint: --force replaces it \(the old file is copied to a \.bak first\), or --name picks another name\.\n$/,
+    )
     const plain = await init(['--root', root], {ATOM_OPS_CONFIG: file})
     assert.equal(plain.code, 2)
     assert.equal(await readFile(file, 'utf8'), old)
 
     const forced = await init(['--root', root, '--force', '--json'], {ATOM_OPS_CONFIG: file})
     assert.equal(forced.code, 0, forced.stderr)
-    assert.deepEqual(forced.result.profiles!.changes.map((c) => [c.name, c.action, c.existing?.settings]), [['atom', 'replace', {atom_root: '/srv/previous', unit: 'atom-worker-old'}]])
+    assert.deepEqual(
+      forced.result.profiles!.changes.map((c) => [c.name, c.action, c.existing?.settings]),
+      [['atom', 'replace', {atom_root: '/srv/previous', unit: 'atom-worker-old'}]],
+    )
     const backup = forced.result.backup!
     assert.match(backup, /existing\.yml\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.bak$/)
     assert.equal(await readFile(backup, 'utf8'), old)
     const text = await readFile(file, 'utf8')
     assert.match(text, /^# our servers\n/)
     assert.match(text, /atom_root: \/srv\/other # the old one/)
-    assert.deepEqual(parseYaml(text), {default: 'other', profiles: {other: {atom_root: '/srv/other', timeout: 9}, atom: {atom_root: root}}})
+    assert.deepEqual(parseYaml(text), {
+      default: 'other',
+      profiles: {other: {atom_root: '/srv/other', timeout: 9}, atom: {atom_root: root}},
+    })
     assert.equal((await stat(file)).mode & 0o777, 0o640, 'the mode is kept')
   })
 
@@ -387,7 +552,9 @@ describe('config init: writing the profile file', () => {
   })
 
   test('--name names the profile; a name atom-ops would refuse is refused before anything is read', async () => {
-    const named = await init(['--root', root, '--name', 'live', '--dry-run', '--json'], {ATOM_OPS_CONFIG: join(dir, 'write', 'named.yml')})
+    const named = await init(['--root', root, '--name', 'live', '--dry-run', '--json'], {
+      ATOM_OPS_CONFIG: join(dir, 'write', 'named.yml'),
+    })
     assert.equal(named.code, 0, named.stderr)
     assert.deepEqual(parseYaml(named.result.profiles!.text), {default: 'live', profiles: {live: {atom_root: root}}})
     const bad = await init(['--root', root, '--name', 'a b', '--dry-run'])
@@ -400,8 +567,14 @@ describe('config init: failures, one line each with the documented exit code', (
   test('no install anywhere: exit 3, with where it looked', async () => {
     const r = await init([])
     assert.equal(r.code, 3)
-    assert.match(r.stdout, /^Found 0 AtoM installs \(looked in 0 directories, 0 processes, 0 unit files, 0 supervisord files\)\.$/m)
-    assert.match(r.stderr, /^atom-ops: no AtoM install found\n {2}hint: Give it with --root DIR, or add places to look with --search-path DIR/)
+    assert.match(
+      r.stdout,
+      /^Found 0 AtoM installs \(looked in 0 directories, 0 processes, 0 unit files, 0 supervisord files\)\.$/m,
+    )
+    assert.match(
+      r.stderr,
+      /^atom-ops: no AtoM install found\n {2}hint: Give it with --root DIR, or add places to look with --search-path DIR/,
+    )
     const j = await init(['--json'])
     assert.equal(j.code, 3)
     assert.equal(j.result.error?.exitCode, 3)
@@ -414,7 +587,10 @@ describe('config init: failures, one line each with the documented exit code', (
     assert.match(missing.stderr, /^atom-ops: --root .*no-such-dir: no such directory\n {2}hint: /)
     const notAtom = await init(['--root', join(dir, 'bin')])
     assert.equal(notAtom.code, 2)
-    assert.match(notAtom.stderr, /^atom-ops: --root .*bin is not an AtoM install: no apps\/qubit with config\/config\.php or the symfony project files\n/)
+    assert.match(
+      notAtom.stderr,
+      /^atom-ops: --root .*bin is not an AtoM install: no apps\/qubit with config\/config\.php or the symfony project files\n/,
+    )
   })
 
   test("atom-ops' config file does not parse: exit 3, not touched", async () => {
@@ -433,9 +609,15 @@ describe('config init: failures, one line each with the documented exit code', (
     await mkdir(locked, {mode: 0o755})
     await chmod(dir, 0o755)
     try {
-      const r = await runCli(['config', 'init', '--root', root, '--force'], {env: env({ATOM_OPS_CONFIG: join(locked, 'config.yml')}), user: {uid: 65534, gid: 65534}})
+      const r = await runCli(['config', 'init', '--root', root, '--force'], {
+        env: env({ATOM_OPS_CONFIG: join(locked, 'config.yml')}),
+        user: {uid: 65_534, gid: 65_534},
+      })
       assert.equal(r.code, 6, r.stderr)
-      assert.match(r.stderr, /^atom-ops: could not write .*locked\/config\.yml: EACCES.*\n {2}hint: Check that .*locked is writable by this user, or point ATOM_OPS_CONFIG at another file\.\n$/)
+      assert.match(
+        r.stderr,
+        /^atom-ops: could not write .*locked\/config\.yml: EACCES.*\n {2}hint: Check that .*locked is writable by this user, or point ATOM_OPS_CONFIG at another file\.\n$/,
+      )
       assert.deepEqual(await readdir(locked), [])
     } finally {
       await chmod(dir, 0o700)
@@ -448,13 +630,26 @@ describe('config show points at config init', () => {
     const missing = join(dir, 'no-atom-here')
     const r = await runCli(['config', 'show', '--atom-root', missing], {env: env()})
     assert.equal(r.code, 3)
-    assert.match(r.stdout, new RegExp(`atom root\\s*│ NOT RESOLVED: not found: ${missing} \\(set --atom-root or run atom-ops config init\\)\\s*│ flag --atom-root`))
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `atom root\\s*│ NOT RESOLVED: not found: ${missing} \\(set --atom-root or run atom-ops config init\\)\\s*│ flag --atom-root`,
+      ),
+    )
     assert.match(r.stdout, /database\s*│ \(unknown without the install\)\s*│ needs config\/config\.php \(or --db\)/)
     assert.match(r.stdout, /gearman servers\s*│ \(unknown without the install\)/)
     assert.match(r.stdout, /timeout\s*│ 5s/)
-    assert.match(r.stderr, /^atom-ops: AtoM root not found: .*no-atom-here\n {2}hint: .*run `atom-ops config init` to find the installs and write a profile\.\n$/)
+    assert.match(
+      r.stderr,
+      /^atom-ops: AtoM root not found: .*no-atom-here\n {2}hint: .*run `atom-ops config init` to find the installs and write a profile\.\n$/,
+    )
     const j = await runCli(['config', 'show', '--json', '--atom-root', missing], {env: env()})
     assert.equal(j.code, 3)
-    assert.deepEqual(j.json.settings[0], {setting: 'atom root', value: missing, source: 'flag --atom-root', problem: `not found: ${missing} (set --atom-root or run atom-ops config init)`})
+    assert.deepEqual(j.json.settings[0], {
+      setting: 'atom root',
+      value: missing,
+      source: 'flag --atom-root',
+      problem: `not found: ${missing} (set --atom-root or run atom-ops config init)`,
+    })
   })
 })

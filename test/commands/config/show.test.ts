@@ -4,8 +4,8 @@ import {cp, mkdir, readdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 
 let bed: TestBed
 before(async () => {
@@ -20,13 +20,16 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex')
 /** Every file under dir, to prove a failing command wrote nothing. */
 async function tree(dir: string): Promise<string[]> {
   const out: string[] = []
-  for (const e of await readdir(dir, {withFileTypes: true, recursive: true})) out.push(join(e.parentPath ?? (e as any).path, e.name))
+  for (const e of await readdir(dir, {withFileTypes: true, recursive: true}))
+    out.push(join(e.parentPath ?? (e as any).path, e.name))
   return out.sort()
 }
 
 describe('config show', () => {
   test('--json reports the database, the Gearman servers and a prefix equal to the md5 rule', async () => {
-    const r = await runCli(['config', 'show', '--json', '--atom-root', bed.root], {env: {...bed.env(), ATOM_OPS_ATOM_ROOT: ''}})
+    const r = await runCli(['config', 'show', '--json', '--atom-root', bed.root], {
+      env: {...bed.env(), ATOM_OPS_ATOM_ROOT: ''},
+    })
     assert.equal(r.code, 0, r.stderr)
     const j = r.json
     assert.equal(j.atomRoot, bed.root)
@@ -60,22 +63,60 @@ describe('config show', () => {
 
   test('flags beat environment variables, which beat the profile, which beats the files', async () => {
     const config = join(bed.dir, 'profiles-precedence.yml')
-    await writeFile(config, `default: site\nprofiles:\n  site:\n    atom_root: ${bed.root}\n    gearman: [10.0.0.1:4730]\n    workers_key: from-profile\n    timeout: 7\n`)
+    await writeFile(
+      config,
+      `default: site\nprofiles:\n  site:\n    atom_root: ${bed.root}\n    gearman: [10.0.0.1:4730]\n    workers_key: from-profile\n    timeout: 7\n`,
+    )
     const env = {...bed.env(), ATOM_OPS_ATOM_ROOT: '', ATOM_OPS_CONFIG: config}
     const viaProfile = (await runCli(['config', 'show', '--json'], {env})).json
     assert.equal(viaProfile.profile, 'site')
-    assert.deepEqual(viaProfile.gearmanServers.map((s: any) => s.host), ['10.0.0.1'])
+    assert.deepEqual(
+      viaProfile.gearmanServers.map((s: any) => s.host),
+      ['10.0.0.1'],
+    )
     assert.equal(viaProfile.workersKey, 'from-profile')
     assert.equal(viaProfile.prefix, md5(bed.realRoot + 'from-profile') + '-')
     assert.equal(viaProfile.timeoutSeconds, 7)
 
-    const viaEnv = (await runCli(['config', 'show', '--json'], {env: {...env, ATOM_OPS_GEARMAN: '10.0.0.2:1,10.0.0.3', ATOM_OPS_WORKERS_KEY: 'from-env', ATOM_OPS_TIMEOUT: '2.5'}})).json
-    assert.deepEqual(viaEnv.gearmanServers.map((s: any) => `${s.host}:${s.port}`), ['10.0.0.2:1', '10.0.0.3:4730'])
+    const viaEnv = (
+      await runCli(['config', 'show', '--json'], {
+        env: {
+          ...env,
+          ATOM_OPS_GEARMAN: '10.0.0.2:1,10.0.0.3',
+          ATOM_OPS_WORKERS_KEY: 'from-env',
+          ATOM_OPS_TIMEOUT: '2.5',
+        },
+      })
+    ).json
+    assert.deepEqual(
+      viaEnv.gearmanServers.map((s: any) => `${s.host}:${s.port}`),
+      ['10.0.0.2:1', '10.0.0.3:4730'],
+    )
     assert.equal(viaEnv.workersKey, 'from-env')
     assert.equal(viaEnv.timeoutSeconds, 2.5)
 
-    const viaFlag = (await runCli(['config', 'show', '--json', '--gearman', '10.0.0.4:5', '--gearman', 'gear.example', '--workers-key', 'from-flag', '--timeout', '1'], {env: {...env, ATOM_OPS_GEARMAN: '10.0.0.2:1', ATOM_OPS_WORKERS_KEY: 'from-env'}})).json
-    assert.deepEqual(viaFlag.gearmanServers.map((s: any) => `${s.host}:${s.port}`), ['10.0.0.4:5', 'gear.example:4730'])
+    const viaFlag = (
+      await runCli(
+        [
+          'config',
+          'show',
+          '--json',
+          '--gearman',
+          '10.0.0.4:5',
+          '--gearman',
+          'gear.example',
+          '--workers-key',
+          'from-flag',
+          '--timeout',
+          '1',
+        ],
+        {env: {...env, ATOM_OPS_GEARMAN: '10.0.0.2:1', ATOM_OPS_WORKERS_KEY: 'from-env'}},
+      )
+    ).json
+    assert.deepEqual(
+      viaFlag.gearmanServers.map((s: any) => `${s.host}:${s.port}`),
+      ['10.0.0.4:5', 'gear.example:4730'],
+    )
     assert.equal(viaFlag.workersKey, 'from-flag')
     const sources = Object.fromEntries(viaFlag.settings.map((s: any) => [s.setting, s.source]))
     assert.equal(sources['gearman servers'], 'flag --gearman')
@@ -84,9 +125,21 @@ describe('config show', () => {
   })
 
   test('--db overrides config.php; its password is masked too', async () => {
-    const r = await runCli(['config', 'show', '--json', '--db', 'mysql://ops:S3cr3t%24x@db.example:3307/atom_live?charset=utf8mb4'], {env: bed.env()})
+    const r = await runCli(
+      ['config', 'show', '--json', '--db', 'mysql://ops:S3cr3t%24x@db.example:3307/atom_live?charset=utf8mb4'],
+      {env: bed.env()},
+    )
     assert.equal(r.code, 0, r.stderr)
-    assert.deepEqual(r.json.database, {host: 'db.example', port: 3307, socket: null, user: 'ops', database: 'atom_live', charset: 'utf8mb4', password: '********', passwordSource: 'flag --db'})
+    assert.deepEqual(r.json.database, {
+      host: 'db.example',
+      port: 3307,
+      socket: null,
+      user: 'ops',
+      database: 'atom_live',
+      charset: 'utf8mb4',
+      password: '********',
+      passwordSource: 'flag --db',
+    })
     assert.doesNotMatch(r.stdout + r.stderr, /S3cr3t/)
   })
 
@@ -101,7 +154,10 @@ describe('config show', () => {
     assert.equal(noHost.database.socket, '/var/run/mysqld/mysqld.sock')
     assert.equal(noHost.database.host, null)
     await writeFile(php, text.replace(/'dsn' => '[^']*'/, `'dsn' => 'mysql:unix_socket=/tmp/my.sock;dbname=atom'`))
-    assert.equal((await runCli(['config', 'show', '--json', '--atom-root', root], {env: bed.env()})).json.database.socket, '/tmp/my.sock')
+    assert.equal(
+      (await runCli(['config', 'show', '--json', '--atom-root', root], {env: bed.env()})).json.database.socket,
+      '/tmp/my.sock',
+    )
   })
 })
 
@@ -113,9 +169,29 @@ describe('bad input: one clear line, the documented exit code, nothing written; 
   })
 
   // partial: config show still shows what resolved, the failing part marked NOT RESOLVED.
-  const cases: Array<{name: string; args: () => string[]; env?: () => NodeJS.ProcessEnv; setup?: () => Promise<void>; code: number; message: RegExp; partial?: boolean}> = [
-    {name: 'missing root', args: () => ['--atom-root', join(bed.dir, 'no-such-root')], code: 3, message: /AtoM root not found/, partial: true},
-    {name: 'missing config.php', args: () => ['--atom-root', broken], code: 3, message: /config\.php not found/, partial: true},
+  const cases: Array<{
+    name: string
+    args: () => string[]
+    env?: () => NodeJS.ProcessEnv
+    setup?: () => Promise<void>
+    code: number
+    message: RegExp
+    partial?: boolean
+  }> = [
+    {
+      name: 'missing root',
+      args: () => ['--atom-root', join(bed.dir, 'no-such-root')],
+      code: 3,
+      message: /AtoM root not found/,
+      partial: true,
+    },
+    {
+      name: 'missing config.php',
+      args: () => ['--atom-root', broken],
+      code: 3,
+      message: /config\.php not found/,
+      partial: true,
+    },
     {
       name: 'PHP that does not parse',
       setup: () => writeFile(join(broken, 'config', 'config.php'), "<?php return array('all' => "),
@@ -126,7 +202,7 @@ describe('bad input: one clear line, the documented exit code, nothing written; 
     },
     {
       name: 'YAML that does not parse',
-      setup: async () => {
+      async setup() {
         await cp(join(bed.realRoot, 'config', 'config.php'), join(broken, 'config', 'config.php'))
         await writeFile(join(broken, 'config', 'gearman.yml'), 'all:\n  servers: {default: [\n')
       },
@@ -137,9 +213,12 @@ describe('bad input: one clear line, the documented exit code, nothing written; 
     },
     {
       name: 'a DSN without dbname',
-      setup: async () => {
+      async setup() {
         await writeFile(join(broken, 'config', 'gearman.yml'), 'all: {}\n')
-        await writeFile(join(broken, 'config', 'config.php'), "<?php return array('all' => array('propel' => array('param' => array('dsn' => 'mysql:host=db;port=3306', 'username' => 'u', 'password' => 'pw-in-broken-file'))));")
+        await writeFile(
+          join(broken, 'config', 'config.php'),
+          "<?php return array('all' => array('propel' => array('param' => array('dsn' => 'mysql:host=db;port=3306', 'username' => 'u', 'password' => 'pw-in-broken-file'))));",
+        )
       },
       args: () => ['--atom-root', broken],
       code: 3,
@@ -147,12 +226,43 @@ describe('bad input: one clear line, the documented exit code, nothing written; 
       partial: true,
     },
     {name: 'an unknown profile', args: () => ['--profile', 'nope'], code: 3, message: /unknown profile "nope"/},
-    {name: 'a malformed --db URL', args: () => ['--db', 'mysql//root@db/atom'], code: 2, message: /--db: not a valid URL/},
-    {name: 'a --db URL with another scheme', args: () => ['--db', 'postgres://u:p@db/atom'], code: 2, message: /scheme must be mysql/},
-    {name: 'a --db URL without a database', args: () => ['--db', 'mysql://u:hunter2@db:3306/'], code: 2, message: /no database name/},
-    {name: 'a malformed --gearman address', args: () => ['--gearman', 'host:port:x'], code: 2, message: /--gearman: "host:port:x" is not a valid host:port/},
-    {name: 'a --gearman port out of range', args: () => ['--gearman', '127.0.0.1:70000'], code: 2, message: /not a valid host:port/},
-    {name: 'a malformed ATOM_OPS_GEARMAN', args: () => [], env: () => ({ATOM_OPS_GEARMAN: 'a b'}), code: 2, message: /\$ATOM_OPS_GEARMAN: "a b"/},
+    {
+      name: 'a malformed --db URL',
+      args: () => ['--db', 'mysql//root@db/atom'],
+      code: 2,
+      message: /--db: not a valid URL/,
+    },
+    {
+      name: 'a --db URL with another scheme',
+      args: () => ['--db', 'postgres://u:p@db/atom'],
+      code: 2,
+      message: /scheme must be mysql/,
+    },
+    {
+      name: 'a --db URL without a database',
+      args: () => ['--db', 'mysql://u:hunter2@db:3306/'],
+      code: 2,
+      message: /no database name/,
+    },
+    {
+      name: 'a malformed --gearman address',
+      args: () => ['--gearman', 'host:port:x'],
+      code: 2,
+      message: /--gearman: "host:port:x" is not a valid host:port/,
+    },
+    {
+      name: 'a --gearman port out of range',
+      args: () => ['--gearman', '127.0.0.1:70000'],
+      code: 2,
+      message: /not a valid host:port/,
+    },
+    {
+      name: 'a malformed ATOM_OPS_GEARMAN',
+      args: () => [],
+      env: () => ({ATOM_OPS_GEARMAN: 'a b'}),
+      code: 2,
+      message: /\$ATOM_OPS_GEARMAN: "a b"/,
+    },
     {name: 'a bad --timeout', args: () => ['--timeout', '-1'], code: 2, message: /--timeout "-1"/},
     {name: 'an unknown flag', args: () => ['--nope'], code: 2, message: /unknown flag --nope/},
     {
@@ -166,7 +276,11 @@ describe('bad input: one clear line, the documented exit code, nothing written; 
     // Huge or explosive files: refused on their size (read from fstat, before the file is) or on their aliases, at once.
     {
       name: 'a 50 MiB config.php',
-      setup: () => writeFile(join(broken, 'config', 'config.php'), `<?php\nreturn array('all' => array(\n${"  'padding' => 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',\n".repeat(50 * 16384).slice(0, 50 * 1024 * 1024 - 60)}));\n`),
+      setup: () =>
+        writeFile(
+          join(broken, 'config', 'config.php'),
+          `<?php\nreturn array('all' => array(\n${"  'padding' => 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',\n".repeat(50 * 16_384).slice(0, 50 * 1024 * 1024 - 60)}));\n`,
+        ),
       args: () => ['--atom-root', broken],
       code: 3,
       message: /AtoM's config\.php is too large: \S+\/config\/config\.php is 50\.0 MiB, over the 1\.0 MiB limit$/,
@@ -174,9 +288,12 @@ describe('bad input: one clear line, the documented exit code, nothing written; 
     },
     {
       name: 'a 40 MiB gearman.yml',
-      setup: async () => {
+      async setup() {
         await cp(join(bed.realRoot, 'config', 'config.php'), join(broken, 'config', 'config.php'))
-        await writeFile(join(broken, 'config', 'gearman.yml'), `all:\n  servers:\n${'    default: 127.0.0.1:4730\n'.repeat(40 * 1024 * 1024 / 28)}`)
+        await writeFile(
+          join(broken, 'config', 'gearman.yml'),
+          `all:\n  servers:\n${'    default: 127.0.0.1:4730\n'.repeat((40 * 1024 * 1024) / 28)}`,
+        )
       },
       args: () => ['--atom-root', broken],
       code: 3,
@@ -185,9 +302,15 @@ describe('bad input: one clear line, the documented exit code, nothing written; 
     },
     {
       name: 'a billion-laughs gearman.yml',
-      setup: () => {
-        const levels = Array.from({length: 9}, (_, i) => `l${i + 1}: &l${i + 1} [${Array(10).fill(`*l${i}`).join(', ')}]`)
-        return writeFile(join(broken, 'config', 'gearman.yml'), ['l0: &l0 "lol"', ...levels, 'all:', '  servers: *l9', ''].join('\n'))
+      setup() {
+        const levels = Array.from(
+          {length: 9},
+          (_, i) => `l${i + 1}: &l${i + 1} [${Array.from({length: 10}).fill(`*l${i}`).join(', ')}]`,
+        )
+        return writeFile(
+          join(broken, 'config', 'gearman.yml'),
+          ['l0: &l0 "lol"', ...levels, 'all:', '  servers: *l9', ''].join('\n'),
+        )
       },
       args: () => ['--atom-root', broken],
       code: 3,
@@ -223,7 +346,7 @@ describe('bad input: one clear line, the documented exit code, nothing written; 
 })
 
 test('the password from config.php never appears in any output, including errors', async () => {
-  const password = bed.db.target.password
+  const {password} = bed.db.target
   const runs = [
     ['config', 'show'],
     ['config', 'show', '--json'],

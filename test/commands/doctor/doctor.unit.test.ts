@@ -3,7 +3,14 @@ import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
 import Doctor from '../../../src/commands/doctor/index.js'
-import {AbortedError, type AtomOpsError, ConfigError, OperationError, UnreachableError, UsageError} from '../../../src/lib/errors.js'
+import {
+  AbortedError,
+  type AtomOpsError,
+  ConfigError,
+  OperationError,
+  UnreachableError,
+  UsageError,
+} from '../../../src/lib/errors.js'
 import {runInProcess} from '../../helpers/in-process.js'
 
 const NOTHING = {ATOM_OPS_ATOM_ROOT: '/nonexistent/atom', ATOM_OPS_CONFIG: '/nonexistent/atom-ops.yml'}
@@ -27,8 +34,20 @@ describe("doctor's exit codes for errors", () => {
 
   test('every kind maps to UNKNOWN but a declined --fix, which keeps 5', () => {
     // exitCodeFor is the command's override of the base mapping; called directly for the kinds a run here cannot reach.
-    const exitCodeFor = (Doctor.prototype as unknown as {exitCodeFor(error: AtomOpsError): number}).exitCodeFor
-    const codes = [new UsageError('x'), new ConfigError('x'), new UnreachableError('MySQL', 'x'), new OperationError('x'), new AbortedError('x')].map((e) => [e.kind, exitCodeFor(e)])
-    assert.deepEqual(codes, [['usage', 3], ['config', 3], ['unreachable', 3], ['failed', 3], ['aborted', 5]])
+    const {exitCodeFor} = Doctor.prototype as unknown as {exitCodeFor(error: AtomOpsError): number}
+    const codes = [
+      new UsageError('x'),
+      new ConfigError('x'),
+      new UnreachableError('MySQL', 'x'),
+      new OperationError('x'),
+      new AbortedError('x'),
+    ].map((e) => [e.kind, exitCodeFor(e)])
+    assert.deepEqual(codes, [
+      ['usage', 3],
+      ['config', 3],
+      ['unreachable', 3],
+      ['failed', 3],
+      ['aborted', 5],
+    ])
   })
 })

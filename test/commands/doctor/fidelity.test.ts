@@ -3,11 +3,12 @@ import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, afterEach, before, describe, test} from 'node:test'
 
+import type {RunningWorker} from '../../support/testbed/workers.js'
+
 import {functionPrefix} from '../../../src/lib/atom/prefix.js'
+import {runCli} from '../../helpers/cli.js'
 import {STOCK_REGISTERED_CLASSES} from '../../support/testbed/schema.js'
 import {TestBed} from '../../support/testbed/testbed.js'
-import type {RunningWorker} from '../../support/testbed/workers.js'
-import {runCli} from '../../helpers/cli.js'
 
 /** doctor as monitoring runs it: JSON and the exit code. */
 async function doctor(bed: TestBed, env: NodeJS.ProcessEnv = {}) {
@@ -36,7 +37,10 @@ describe('a stock install: the SWORD plugin is on disk but disabled, so the real
     const {report, code} = await doctor(bed)
     assert.equal(code, 0, JSON.stringify(report.mostLikelyCause))
     assert.equal(report.status, 'ok')
-    assert.equal(byId(report, 'gearman.job-classes').summary, `all ${STOCK_REGISTERED_CLASSES.length} job classes the worker registers have available workers`)
+    assert.equal(
+      byId(report, 'gearman.job-classes').summary,
+      `all ${STOCK_REGISTERED_CLASSES.length} job classes the worker registers have available workers`,
+    )
     const info = byId(report, 'gearman.classes-not-registered')
     assert.equal(info.status, 'info')
     assert.deepEqual(info.evidence, ['qtSwordPluginWorker: plugin qtSwordPlugin is not enabled, no worker expected'])
@@ -46,7 +50,10 @@ describe('a stock install: the SWORD plugin is on disk but disabled, so the real
     workers.push(await bed.startAtomWorker())
     const {report, code} = await doctor(bed, {ATOM_OPS_DB: 'mysql://nobody:wrong@127.0.0.1:3306/none'})
     assert.notEqual(byId(report, 'gearman.job-classes').status, 'critical')
-    assert.match(byId(report, 'gearman.classes-not-registered').evidence[0], /qtSwordPluginWorker: plugin qtSwordPlugin may be enabled/)
+    assert.match(
+      byId(report, 'gearman.classes-not-registered').evidence[0],
+      /qtSwordPluginWorker: plugin qtSwordPlugin may be enabled/,
+    )
     assert.equal(code, 2, 'the database check itself is what fails')
     assert.equal(report.mostLikelyCause.id, 'database')
   })
@@ -71,8 +78,14 @@ describe("AtoM's Docker layout: apps/qubit/config/gearman.yml holds only servers
     assert.match(report.mostLikelyCause.summary, /no worker at all for this install on 127\.0\.0\.1:\d+/)
     const r = await runCli(['config', 'show', '--json'], {env: bed.env()})
     assert.equal(r.json.worker.jobClasses, 18)
-    assert.deepEqual(r.json.gearmanServers.map((s: any) => s.port), bed.servers.map((s) => s.port))
-    assert.match(r.json.settings.find((s: any) => s.setting === 'gearman servers').source, /apps\/qubit\/config\/gearman\.yml \(all\)$/)
+    assert.deepEqual(
+      r.json.gearmanServers.map((s: any) => s.port),
+      bed.servers.map((s) => s.port),
+    )
+    assert.match(
+      r.json.settings.find((s: any) => s.setting === 'gearman servers').source,
+      /apps\/qubit\/config\/gearman\.yml \(all\)$/,
+    )
   })
 
   test('the AtoM-like worker on the server the web app asks (the last): OK', async () => {
@@ -96,7 +109,8 @@ describe('the web app and the worker read different sections', () => {
     const gearman = join(bed.realRoot, 'config', 'gearman.yml')
     const original = await readFile(gearman, 'utf8')
     // all: lists only the first server; prod: adds the last, which the web app then asks. The worker never sees it.
-    const split = original.replace(/\n {4}server2: .*\n/, '\n') + `\nprod:\n  servers:\n    server2: 127.0.0.1:${last.port}\n`
+    const split =
+      original.replace(/\n {4}server2: .*\n/, '\n') + `\nprod:\n  servers:\n    server2: 127.0.0.1:${last.port}\n`
     assert.notEqual(split, original)
     await writeFile(gearman, split)
     const worker = await bed.startAtomWorker({server: first})
@@ -105,9 +119,20 @@ describe('the web app and the worker read different sections', () => {
       assert.equal(code, 2)
       const check = byId(report, 'config.web-worker')
       assert.equal(check.status, 'critical')
-      assert.match(check.summary, new RegExp(`the web app asks 127\\.0\\.0\\.1:${last.port} for workers, but the worker registers only on 127\\.0\\.0\\.1:${first.port}`))
-      assert.ok(check.evidence.some((e: string) => /web app's servers: .*config\/gearman\.yml \(prod\)/.test(e)), check.evidence.join('\n'))
-      assert.ok(check.evidence.some((e: string) => /worker's servers: .*config\/gearman\.yml \(all\)/.test(e)), check.evidence.join('\n'))
+      assert.match(
+        check.summary,
+        new RegExp(
+          `the web app asks 127\\.0\\.0\\.1:${last.port} for workers, but the worker registers only on 127\\.0\\.0\\.1:${first.port}`,
+        ),
+      )
+      assert.ok(
+        check.evidence.some((e: string) => /web app's servers: .*config\/gearman\.yml \(prod\)/.test(e)),
+        check.evidence.join('\n'),
+      )
+      assert.ok(
+        check.evidence.some((e: string) => /worker's servers: .*config\/gearman\.yml \(all\)/.test(e)),
+        check.evidence.join('\n'),
+      )
       const shown = await runCli(['config', 'show', '--json'], {env: bed.env()})
       assert.deepEqual(shown.json.worker.gearmanServers, [`127.0.0.1:${first.port}`])
     } finally {
@@ -136,7 +161,10 @@ describe('workers_key set in apps/qubit/config/app.yml', () => {
       const shown = await runCli(['config', 'show', '--json'], {env: bed.env()})
       assert.equal(shown.json.prefix, prefix)
       assert.equal(shown.json.workersKey, 'site-a')
-      assert.match(shown.json.settings.find((s: any) => s.setting === 'workers_key').source, /apps\/qubit\/config\/app\.yml \(all\)$/)
+      assert.match(
+        shown.json.settings.find((s: any) => s.setting === 'workers_key').source,
+        /apps\/qubit\/config\/app\.yml \(all\)$/,
+      )
       const {report, code} = await doctor(bed)
       assert.equal(code, 0, JSON.stringify(report.mostLikelyCause))
       assert.equal(report.install.prefix, prefix)

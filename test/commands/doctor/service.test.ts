@@ -3,12 +3,12 @@ import {readdir, rm, utimes} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
+import {runCli} from '../../helpers/cli.js'
+import {type SystemdStandIn, systemdStandIn} from '../../helpers/systemd-standin.js'
 import {waitFor} from '../../support/testbed/processes.js'
 import {STOCK_WORKER_TYPES} from '../../support/testbed/schema.js'
 import {gearmanWorkerCommand, type RunningSupervisord, startSupervisord} from '../../support/testbed/supervisord.js'
 import {TestBed} from '../../support/testbed/testbed.js'
-import {runCli} from '../../helpers/cli.js'
-import {type SystemdStandIn, systemdStandIn} from '../../helpers/systemd-standin.js'
 
 const ALL = [...new Set(Object.values(STOCK_WORKER_TYPES).flat())]
 
@@ -18,15 +18,31 @@ describe('doctor and the worker service under a real supervisord', () => {
   before(async () => {
     bed = await TestBed.start()
     sup = await startSupervisord(join(bed.dir, 'supervisor'), {
-      programs: [{name: 'atom-worker', command: gearmanWorkerCommand(bed.servers[0], ALL.map((c) => bed.fn(c)))}],
+      programs: [
+        {
+          name: 'atom-worker',
+          command: gearmanWorkerCommand(
+            bed.servers[0],
+            ALL.map((c) => bed.fn(c)),
+          ),
+        },
+      ],
     })
-    await waitFor('supervised worker in Gearman', async () => ((await sup.ctl('status', 'atom-worker')).stdout.includes('RUNNING') ? true : undefined), 15_000)
+    await waitFor(
+      'supervised worker in Gearman',
+      async () => ((await sup.ctl('status', 'atom-worker')).stdout.includes('RUNNING') ? true : undefined),
+      15_000,
+    )
   })
   after(async () => {
     await sup?.stop()
     await bed?.stop()
   })
-  const doctor = (args: string[]) => runCli(['doctor', '--manager', 'supervisor', '--supervisor-config', sup.configFile, ...args], {env: bed.env(), timeoutMs: 120_000})
+  const doctor = (args: string[]) =>
+    runCli(['doctor', '--manager', 'supervisor', '--supervisor-config', sup.configFile, ...args], {
+      env: bed.env(),
+      timeoutMs: 120_000,
+    })
 
   test('a running program: OK', async () => {
     const r = await doctor(['--json'])
@@ -39,14 +55,33 @@ describe('doctor and the worker service under a real supervisord', () => {
   test('a program in FATAL is named first, and --fix restarts it and ends green', async () => {
     // A worker that dies at once: supervisord gives up (FATAL) and Gearman loses the install's functions.
     await sup.addPrograms([{name: 'atom-worker-broken', command: ['false'], startsecs: 1, startretries: 0}])
-    await waitFor('FATAL', async () => ((await sup.ctl('status', 'atom-worker-broken')).stdout.includes('FATAL') ? true : undefined), 15_000)
+    await waitFor(
+      'FATAL',
+      async () => ((await sup.ctl('status', 'atom-worker-broken')).stdout.includes('FATAL') ? true : undefined),
+      15_000,
+    )
     await sup.ctl('stop', 'atom-worker')
-    const broken = await runCli(['doctor', '--json', '--manager', 'supervisor', '--supervisor-config', sup.configFile, '--unit', 'atom-worker*'], {env: bed.env()})
+    const broken = await runCli(
+      ['doctor', '--json', '--manager', 'supervisor', '--supervisor-config', sup.configFile, '--unit', 'atom-worker*'],
+      {env: bed.env()},
+    )
     assert.equal(broken.code, 2, broken.stderr)
     assert.equal(broken.json.checks[0].id, 'worker.service')
     assert.match(broken.json.checks[0].summary, /atom-worker is STOPPED|atom-worker-broken is FATAL/)
     assert.ok(broken.json.checks[0].evidence.some((e: string) => /atom-worker-broken: FATAL/.test(e)))
-    const nagios = await runCli(['doctor', '--nagios', '--manager', 'supervisor', '--supervisor-config', sup.configFile, '--unit', 'atom-worker*'], {env: bed.env()})
+    const nagios = await runCli(
+      [
+        'doctor',
+        '--nagios',
+        '--manager',
+        'supervisor',
+        '--supervisor-config',
+        sup.configFile,
+        '--unit',
+        'atom-worker*',
+      ],
+      {env: bed.env()},
+    )
     assert.match(nagios.stdout, /^ATOM-OPS CRITICAL - .*(STOPPED|FATAL).* \| workers=0;;1: /)
 
     // --fix without a terminal and without --force shows the report and the fix, then refuses (5), changing nothing
@@ -61,7 +96,10 @@ describe('doctor and the worker service under a real supervisord', () => {
     const fixed = await doctor(['--fix', '--force', '--json'])
     assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr)
     assert.equal(fixed.json.before.checks[0].id, 'worker.service')
-    assert.deepEqual(fixed.json.fixes.map((f: any) => [f.action.kind, f.ok]), [['reset-and-restart-worker', true]])
+    assert.deepEqual(
+      fixed.json.fixes.map((f: any) => [f.action.kind, f.ok]),
+      [['reset-and-restart-worker', true]],
+    )
     assert.match(fixed.json.fixes[0].message, /restart verified through Gearman/)
     assert.equal(fixed.json.after.status, 'ok')
     await sup.ctl('remove', 'atom-worker-broken')
@@ -81,7 +119,8 @@ describe('doctor and systemd at its start limit', () => {
     await bed?.stop()
     if (sd) await rm(sd.dir, {recursive: true, force: true})
   })
-  const doctor = (args: string[]) => runCli(['doctor', '--manager', 'systemd', ...args], {env: bed.env({PATH: sd.path}), timeoutMs: 120_000})
+  const doctor = (args: string[]) =>
+    runCli(['doctor', '--manager', 'systemd', ...args], {env: bed.env({PATH: sd.path}), timeoutMs: 120_000})
 
   test('systemd (recorded stand-in): start limit named first, unit advice given, --fix resets and restarts, then green', async () => {
     const r = await doctor(['--json'])
@@ -99,7 +138,10 @@ describe('doctor and systemd at its start limit', () => {
 
     await sd.resetCalls()
     const fixed = await doctor(['--fix', '--force', '--json'])
-    assert.deepEqual(fixed.json.fixes.map((f: any) => [f.action.kind, f.ok]), [['reset-and-restart-worker', true]])
+    assert.deepEqual(
+      fixed.json.fixes.map((f: any) => [f.action.kind, f.ok]),
+      [['reset-and-restart-worker', true]],
+    )
     assert.match(fixed.json.fixes[0].message, /start limit reset for atom-worker\.service; restart verified/)
     const calls = (await sd.calls()).map((c) => c.slice(0, 2).join(' '))
     assert.ok(calls.indexOf('systemctl reset-failed') < calls.indexOf('systemctl restart'), calls.join('\n'))
@@ -127,13 +169,22 @@ describe('doctor --fix on a stale config cache', () => {
     await utimes(yml, later, later)
     const dry = await runCli(['doctor', '--fix', '--dry-run', '--json'], {env: bed.env()})
     assert.equal(dry.code, 2)
-    assert.deepEqual(dry.json.fixes.map((f: any) => f.action.kind), ['clear-symfony-cache'])
-    assert.ok((await readdir(join(bed.realRoot, 'cache', 'qubit', 'prod', 'config'))).length > 0, 'dry run removed nothing')
+    assert.deepEqual(
+      dry.json.fixes.map((f: any) => f.action.kind),
+      ['clear-symfony-cache'],
+    )
+    assert.ok(
+      (await readdir(join(bed.realRoot, 'cache', 'qubit', 'prod', 'config'))).length > 0,
+      'dry run removed nothing',
+    )
 
     const r = await runCli(['doctor', '--fix', '--force', '--json'], {env: bed.env()})
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.equal(r.json.before.checks[0].id, 'cache.stale-config')
-    assert.deepEqual(r.json.fixes.map((f: any) => [f.action.kind, f.ok]), [['clear-symfony-cache', true]])
+    assert.deepEqual(
+      r.json.fixes.map((f: any) => [f.action.kind, f.ok]),
+      [['clear-symfony-cache', true]],
+    )
     assert.equal(r.json.after.status, 'ok')
     assert.deepEqual(await readdir(join(bed.realRoot, 'cache')), [])
     const audit = await (await import('node:fs/promises')).readFile(bed.env().ATOM_OPS_AUDIT_LOG!, 'utf8')

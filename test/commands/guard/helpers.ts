@@ -17,11 +17,17 @@ export async function startWebhook(): Promise<Webhook> {
     let body = ''
     req.setEncoding('utf8').on('data', (d: string) => (body += d))
     req.on('end', () => {
-      hook.requests.push({method: req.method ?? '', path: req.url ?? '', contentType: req.headers['content-type'], body})
+      hook.requests.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        contentType: req.headers['content-type'],
+        body,
+      })
       if (hook.mode === 'hang') {
         hanging.add(res)
         return
       }
+
       res.writeHead(hook.mode === 'ok' ? 204 : 500).end()
     })
   })
@@ -42,7 +48,10 @@ export async function startWebhook(): Promise<Webhook> {
  * port, the sendmail program then hands the mail to the real msmtp (a sendmail-compatible client,
  * Debian's `msmtp`), with the same arguments, which delivers it over SMTP on loopback.
  */
-export async function writeReceivers(dir: string, smtpPort?: number): Promise<{exec: string; failing: string; sendmail: string; received: (prefix: string) => Promise<string[]>}> {
+export async function writeReceivers(
+  dir: string,
+  smtpPort?: number,
+): Promise<{exec: string; failing: string; sendmail: string; received: (prefix: string) => Promise<string[]>}> {
   await mkdir(join(dir, 'received'), {recursive: true})
   const inbox = join(dir, 'received')
   const exec = join(dir, 'page-me')
@@ -50,13 +59,20 @@ export async function writeReceivers(dir: string, smtpPort?: number): Promise<{e
   const failing = join(dir, 'page-me-broken')
   await writeFile(failing, '#!/bin/sh\ncat >/dev/null\necho "pager service refused the page" >&2\nexit 3\n')
   const sendmail = join(dir, 'sendmail')
-  const deliver = smtpPort === undefined ? '' : `exec /usr/bin/msmtp --host=127.0.0.1 --port=${smtpPort} --tls=off --auth=off --from=atom-ops@localhost "$@" < "$f.txt"\n`
-  await writeFile(sendmail, `#!/bin/sh\nf="${inbox}/mail-$(date +%s%N)-$$"\necho "$@" > "$f.args"\ncat > "$f.txt"\n${deliver}`)
+  const deliver =
+    smtpPort === undefined
+      ? ''
+      : `exec /usr/bin/msmtp --host=127.0.0.1 --port=${smtpPort} --tls=off --auth=off --from=atom-ops@localhost "$@" < "$f.txt"\n`
+  await writeFile(
+    sendmail,
+    `#!/bin/sh\nf="${inbox}/mail-$(date +%s%N)-$$"\necho "$@" > "$f.args"\ncat > "$f.txt"\n${deliver}`,
+  )
   for (const f of [exec, failing, sendmail]) await chmod(f, 0o755)
   const received = async (prefix: string) => {
     const names = (await readdir(inbox)).filter((n) => n.startsWith(prefix) && !n.endsWith('.args')).sort()
     return Promise.all(names.map((n) => readFile(join(inbox, n), 'utf8')))
   }
+
   return {exec, failing, sendmail, received}
 }
 
@@ -68,6 +84,7 @@ export async function auditRecords(file: string, command: string): Promise<Array
   } catch {
     return []
   }
+
   return text
     .split('\n')
     .filter(Boolean)

@@ -5,14 +5,19 @@ import {join} from 'node:path'
 import {after, before, beforeEach, describe, test} from 'node:test'
 
 import {SENDMAIL_PATHS} from '../../../src/lib/guard/notify.js'
+import {runCli} from '../../helpers/cli.js'
+import {startSmtpReceiver} from '../../helpers/smtp-receiver.js'
 import {freePort, waitFor} from '../../support/testbed/processes.js'
 import {STOCK_REGISTERED_CLASSES, TERM} from '../../support/testbed/schema.js'
 import {insertJob} from '../../support/testbed/seed.js'
-import {gatedCommand, gearmanWorkerCommand, type RunningSupervisord, startSupervisord} from '../../support/testbed/supervisord.js'
+import {
+  gatedCommand,
+  gearmanWorkerCommand,
+  type RunningSupervisord,
+  startSupervisord,
+} from '../../support/testbed/supervisord.js'
 import {TestBed} from '../../support/testbed/testbed.js'
-import {runCli} from '../../helpers/cli.js'
 import {auditRecords, startWebhook, type Webhook, writeReceivers} from './helpers.js'
-import {startSmtpReceiver} from '../../helpers/smtp-receiver.js'
 
 /**
  * guard run against real services: MariaDB, gearmand, the worker under a real supervisord (gated so
@@ -33,7 +38,19 @@ before(async () => {
   stateDir = bed.env().ATOM_OPS_STATE_DIR!
   try {
     sup = await startSupervisord(join(bed.dir, 'supervisor'), {
-      programs: [{name: 'atom-worker', command: gatedCommand(gearmanWorkerCommand(bed.servers[0], STOCK_REGISTERED_CLASSES.map((c) => bed.fn(c))), gate), startretries: 1}],
+      programs: [
+        {
+          name: 'atom-worker',
+          command: gatedCommand(
+            gearmanWorkerCommand(
+              bed.servers[0],
+              STOCK_REGISTERED_CLASSES.map((c) => bed.fn(c)),
+            ),
+            gate,
+          ),
+          startretries: 1,
+        },
+      ],
     })
     hook = await startWebhook()
     smtp = await startSmtpReceiver()
@@ -53,7 +70,15 @@ after(async () => {
 
 /** atom-ops' config file: one profile for the bed with this guard policy (YAML; JSON is YAML too). */
 async function policy(guard: unknown, extra: Record<string, string> = {}): Promise<void> {
-  const lines = ['default: main', 'profiles:', '  main:', `    atom_root: ${bed.root}`, '    manager: supervisor', `    supervisor_config: ${sup.configFile}`, '    unit: atom-worker']
+  const lines = [
+    'default: main',
+    'profiles:',
+    '  main:',
+    `    atom_root: ${bed.root}`,
+    '    manager: supervisor',
+    `    supervisor_config: ${sup.configFile}`,
+    '    unit: atom-worker',
+  ]
   for (const [k, v] of Object.entries(extra)) lines.push(`    ${k}: ${v}`)
   if (guard !== undefined) lines.push(`    guard: ${typeof guard === 'string' ? guard : JSON.stringify(guard)}`)
   await writeFile(bed.env().ATOM_OPS_CONFIG!, lines.join('\n') + '\n')
@@ -76,7 +101,12 @@ async function knockOutWorker(): Promise<void> {
 
 async function ensureRunning(): Promise<void> {
   if ((await programState()) !== 'RUNNING') await sup.ctl('start', 'atom-worker')
-  await waitFor('atom-worker RUNNING', async () => ((await programState()) === 'RUNNING' ? true : undefined), 30_000, 100)
+  await waitFor(
+    'atom-worker RUNNING',
+    async () => ((await programState()) === 'RUNNING' ? true : undefined),
+    30_000,
+    100,
+  )
 }
 
 /** Forgets earlier runs: the next run is the first (its verdict is a change when it is not OK). */
@@ -84,7 +114,12 @@ async function freshState(): Promise<void> {
   await rm(join(stateDir, 'guard'), {recursive: true, force: true})
 }
 
-const everyChannel = () => ({notify_exec: receivers.exec, notify_url: hook.url, notify_mail: ['ops@example.org', 'oncall@example.org'], notify_sendmail: receivers.sendmail})
+const everyChannel = () => ({
+  notify_exec: receivers.exec,
+  notify_url: hook.url,
+  notify_mail: ['ops@example.org', 'oncall@example.org'],
+  notify_sendmail: receivers.sendmail,
+})
 
 describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmail stand-in handing mail to the real msmtp and an SMTP receiver on loopback)', () => {
   beforeEach(async () => {
@@ -93,7 +128,10 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
 
   test('an invalid policy is refused with the file, the profile and the key, by guard run and by every other command (exit 3)', async () => {
     const cases: Array<[unknown, RegExp]> = [
-      [{fix: ['restart-worker', 'reboot-server']}, /profile "main" guard fix: "reboot-server" is not a fix the guard knows/],
+      [
+        {fix: ['restart-worker', 'reboot-server']},
+        /profile "main" guard fix: "reboot-server" is not a fix the guard knows/,
+      ],
       [{max_restarts: 3}, /profile "main" guard has an unknown setting "max_restarts"/],
       [{zombie_grace: 'six hours'}, /profile "main" guard zombie_grace "six hours" is not a duration/],
       [{notify_exec: 'page-me'}, /notify_exec: "page-me" is not an absolute path/],
@@ -108,10 +146,14 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
       const r = await guard()
       assert.equal(r.code, 3, `${JSON.stringify(bad)}: ${r.stderr}`)
       assert.match(r.stderr, message)
-      assert.match(r.stderr, new RegExp(`^atom-ops: ${bed.env().ATOM_OPS_CONFIG!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `))
+      assert.match(
+        r.stderr,
+        new RegExp(`^atom-ops: ${bed.env().ATOM_OPS_CONFIG!.replaceAll(/[.*+?^${}()|[\]\\/]/g, String.raw`\$&`)}: `),
+      )
       assert.match(r.stderr, /\n {2}hint: /)
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace')
     }
+
     const list = await runCli(['jobs', 'list'], {env: bed.env()})
     assert.equal(list.code, 3, 'a broken policy is refused by every command, not found at 3 a.m.')
   })
@@ -144,13 +186,18 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
     assert.equal(r.code, 1, r.stderr + r.stdout)
     assert.match(r.stdout, /would\s+restart-worker: would be applied/)
     assert.match(r.stdout, /Would notify:\n {2}- CRITICAL: /)
-    assert.match(r.stdout, /via exec .*page-me; POST http:\/\/127\.0\.0\.1:\d+\/…; mail ops@example\.org, oncall@example\.org/)
+    assert.match(
+      r.stdout,
+      /via exec .*page-me; POST http:\/\/127\.0\.0\.1:\d+\/…; mail ops@example\.org, oncall@example\.org/,
+    )
     assert.doesNotMatch(r.stdout, /s3cr3t-token/, "a webhook's path is its secret: never shown")
     assert.match(r.stdout, /Dry run: nothing was changed, nothing was sent, the state was not saved\./)
     assert.equal(await programState(), 'FATAL')
     assert.equal(hook.requests.length, requests)
     assert.equal(await readFile(join(stateDir, 'guard', 'main.json'), 'utf8'), stateBefore)
-    const dry = (await auditRecords(auditLog(), 'guard:run')).filter((a) => a.outcome === 'dry-run' && a.action === 'restart-worker')
+    const dry = (await auditRecords(auditLog(), 'guard:run')).filter(
+      (a) => a.outcome === 'dry-run' && a.action === 'restart-worker',
+    )
     assert.equal(dry.length, 1)
   })
 
@@ -167,8 +214,18 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
     assert.equal(r.json.after.status, 'ok')
     assert.equal(r.json.verdict, 'ok')
     assert.equal(await programState(), 'RUNNING')
-    assert.deepEqual(r.json.changes.map((c: any) => c.kind), ['fix-applied'])
-    assert.deepEqual(r.json.notifications.map((n: any) => [n.channel, n.ok]), [['exec', true], ['url', true], ['mail', true]])
+    assert.deepEqual(
+      r.json.changes.map((c: any) => c.kind),
+      ['fix-applied'],
+    )
+    assert.deepEqual(
+      r.json.notifications.map((n: any) => [n.channel, n.ok]),
+      [
+        ['exec', true],
+        ['url', true],
+        ['mail', true],
+      ],
+    )
     // The webhook got the event as JSON.
     assert.equal(hook.requests.length, requests + 1)
     const post = hook.requests[hook.requests.length - 1]
@@ -189,10 +246,16 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
     const mails = await receivers.received('mail')
     assert.equal(mails.length, mailsBefore + 1)
     const mail = mails[mails.length - 1]
-    assert.match(mail, /^To: ops@example\.org, oncall@example\.org\nSubject: \[atom-ops guard\] [^\n]+ \(main\): OK - restart-worker: [^\n]+\n/)
+    assert.match(
+      mail,
+      /^To: ops@example\.org, oncall@example\.org\nSubject: \[atom-ops guard\] [^\n]+ \(main\): OK - restart-worker: [^\n]+\n/,
+    )
     assert.match(mail, /Auto-Submitted: auto-generated/)
     assert.deepEqual(JSON.parse(mail.slice(mail.indexOf('The event as JSON:\n') + 19)), event)
-    const args = (await readdir(join(bed.dir, 'received'))).filter((n) => n.endsWith('.args')).sort().pop()!
+    const args = (await readdir(join(bed.dir, 'received')))
+      .filter((n) => n.endsWith('.args'))
+      .sort()
+      .pop()!
     assert.equal((await readFile(join(bed.dir, 'received', args), 'utf8')).trim(), '-t -oi')
     // A real sendmail-compatible client (msmtp) took the same mail and delivered it over SMTP on loopback:
     // the envelope's recipients are read from the To: line, the message arrives whole.
@@ -202,7 +265,9 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
     assert.match(delivered.data, /^Subject: \[atom-ops guard\] [^\n]+ \(main\): OK - restart-worker: /m)
     assert.deepEqual(JSON.parse(delivered.data.slice(delivered.data.indexOf('The event as JSON:\n') + 19)), event)
     // Every action is on record.
-    const done = (await auditRecords(auditLog(), 'guard:run')).filter((a) => a.action === 'restart-worker' && a.outcome === 'done')
+    const done = (await auditRecords(auditLog(), 'guard:run')).filter(
+      (a) => a.action === 'restart-worker' && a.outcome === 'done',
+    )
     assert.equal(done.length, 1)
   })
 
@@ -225,11 +290,19 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
     assert.equal(r.code, 1, r.stderr)
     const skipped = r.json.actions.find((a: any) => a.action === 'restart-worker')
     assert.equal(skipped.outcome, 'skipped')
-    assert.match(skipped.message, /^rate limit: 1 restart\(s\) by the guard in the last hour, max_restarts_per_hour is 1/)
+    assert.match(
+      skipped.message,
+      /^rate limit: 1 restart\(s\) by the guard in the last hour, max_restarts_per_hour is 1/,
+    )
     assert.equal(await programState(), 'FATAL', 'not restarted')
-    assert.deepEqual(r.json.changes.map((c: any) => c.kind), ['problem', 'rate-limited'])
+    assert.deepEqual(
+      r.json.changes.map((c: any) => c.kind),
+      ['problem', 'rate-limited'],
+    )
     assert.equal(hook.requests.length, requests + 1)
-    const refused = (await auditRecords(auditLog(), 'guard:run')).filter((a) => a.action === 'restart-worker' && a.outcome === 'refused')
+    const refused = (await auditRecords(auditLog(), 'guard:run')).filter(
+      (a) => a.action === 'restart-worker' && a.outcome === 'refused',
+    )
     assert.match(refused[refused.length - 1].message, /^rate limit/)
     const again = await guard(['--json'])
     assert.equal(again.code, 1)
@@ -264,8 +337,16 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
   test('fail-zombies: rows in progress past zombie_grace with nothing in Gearman are marked failed as jobs kill does; younger ones stay', async () => {
     await freshState()
     await ensureRunning()
-    const old = await insertJob(bed.database, {name: 'arObjectMoveJob', status: 'running', createdAt: new Date(Date.now() - 3 * 3600_000)})
-    const young = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running', createdAt: new Date(Date.now() - 40 * 60_000)})
+    const old = await insertJob(bed.database, {
+      name: 'arObjectMoveJob',
+      status: 'running',
+      createdAt: new Date(Date.now() - 3 * 3_600_000),
+    })
+    const young = await insertJob(bed.database, {
+      name: 'arFindingAidJob',
+      status: 'running',
+      createdAt: new Date(Date.now() - 40 * 60_000),
+    })
     await policy({fix: ['fail-zombies'], zombie_grace: '2h'})
     const r = await guard(['--json'])
     assert.equal(r.code, 0, r.stderr + JSON.stringify(r.json?.actions))
@@ -274,20 +355,40 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
     assert.deepEqual(action.details, {jobs: [old]})
     const [row] = await bed.database.rows<{status_id: number}>('SELECT status_id FROM job WHERE id = ?', [old])
     assert.equal(Number(row.status_id), TERM.jobError)
-    const [note] = await bed.database.rows<{content: string}>('SELECT i.content FROM note n JOIN note_i18n i ON i.id = n.id WHERE n.object_id = ? AND n.type_id = ?', [old, TERM.jobErrorNote])
-    assert.match(note.content, /^Killed by atom-ops \(.+\) at .+: guard: zombie for over 2h with nothing in Gearman behind it \(policy fail-zombies\)$/)
+    const [note] = await bed.database.rows<{content: string}>(
+      'SELECT i.content FROM note n JOIN note_i18n i ON i.id = n.id WHERE n.object_id = ? AND n.type_id = ?',
+      [old, TERM.jobErrorNote],
+    )
+    assert.match(
+      note.content,
+      /^Killed by atom-ops \(.+\) at .+: guard: zombie for over 2h with nothing in Gearman behind it \(policy fail-zombies\)$/,
+    )
     const [kept] = await bed.database.rows<{status_id: number}>('SELECT status_id FROM job WHERE id = ?', [young])
     assert.equal(Number(kept.status_id), TERM.jobInProgress)
-    const audit = (await auditRecords(auditLog(), 'guard:run')).filter((a) => a.action === 'fail-zombies' && a.outcome === 'done')
+    const audit = (await auditRecords(auditLog(), 'guard:run')).filter(
+      (a) => a.action === 'fail-zombies' && a.outcome === 'done',
+    )
     assert.deepEqual(audit[audit.length - 1].jobs, [old])
     await bed.database.execute('UPDATE job SET status_id = ? WHERE id = ?', [TERM.jobCompleted, young])
   })
 
   test('retention: inactive jobs past older_than deleted with a backup, backups pruned to keep_backups; once a day', async () => {
     await freshState()
-    const oldDone = await insertJob(bed.database, {name: 'arUpdateEsIoDocumentsJob', status: 'completed', createdAt: new Date(Date.now() - 100 * 86_400_000)})
-    const oldRunning = await insertJob(bed.database, {name: 'arUpdateEsIoDocumentsJob', status: 'running', createdAt: new Date(Date.now() - 100 * 86_400_000)})
-    const recent = await insertJob(bed.database, {name: 'arUpdateEsIoDocumentsJob', status: 'completed', createdAt: new Date(Date.now() - 86_400_000)})
+    const oldDone = await insertJob(bed.database, {
+      name: 'arUpdateEsIoDocumentsJob',
+      status: 'completed',
+      createdAt: new Date(Date.now() - 100 * 86_400_000),
+    })
+    const oldRunning = await insertJob(bed.database, {
+      name: 'arUpdateEsIoDocumentsJob',
+      status: 'running',
+      createdAt: new Date(Date.now() - 100 * 86_400_000),
+    })
+    const recent = await insertJob(bed.database, {
+      name: 'arUpdateEsIoDocumentsJob',
+      status: 'completed',
+      createdAt: new Date(Date.now() - 86_400_000),
+    })
     await policy({fix: [], retention: {older_than: '90d', keep_backups: 1}})
     const dry = await guard(['--dry-run', '--json'])
     assert.match(dry.json.actions.find((a: any) => a.action === 'retention').message, /^would delete 1 job\(s\)/)
@@ -297,7 +398,16 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
     assert.equal(clear.outcome, 'done', clear.message)
     assert.equal(clear.details.deleted, 1)
     assert.ok(existsSync(clear.details.backup), 'the backup is written')
-    assert.deepEqual((await bed.database.rows<{id: number}>('SELECT id FROM job WHERE id IN (?, ?, ?) ORDER BY id', [oldDone, oldRunning, recent])).map((x) => Number(x.id)), [oldRunning, recent])
+    assert.deepEqual(
+      (
+        await bed.database.rows<{id: number}>('SELECT id FROM job WHERE id IN (?, ?, ?) ORDER BY id', [
+          oldDone,
+          oldRunning,
+          recent,
+        ])
+      ).map((x) => Number(x.id)),
+      [oldRunning, recent],
+    )
     const prune = r.json.actions.find((a: any) => a.action === 'prune-backups')
     assert.equal(prune.outcome, 'done')
     const backups = (await readdir(join(stateDir, 'backups'))).filter((n) => n.startsWith('jobs-'))
@@ -320,10 +430,23 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
         [{notify_url: hook.url, notify_timeout: '1s'}, 'hang', /^POST failed: no answer within 1s$/],
         [{notify_exec: receivers.failing}, 'ok', /page-me-broken exited 3: pager service refused the page$/],
         [{notify_exec: [join(bed.dir, 'no-such-pager'), '--urgent']}, 'ok', /no-such-pager could not be run: ENOENT$/],
-        [{notify_mail: 'ops@example.org', notify_sendmail: join(bed.dir, 'no-sendmail')}, 'ok', /no-sendmail could not be run: ENOENT$/],
-        [{notify_mail: 'ops@example.org', notify_sendmail: refusedMail.sendmail}, 'ok', /sendmail exited \d+: msmtp: cannot connect to 127\.0\.0\.1, port \d+: Connection refused/],
+        [
+          {notify_mail: 'ops@example.org', notify_sendmail: join(bed.dir, 'no-sendmail')},
+          'ok',
+          /no-sendmail could not be run: ENOENT$/,
+        ],
+        [
+          {notify_mail: 'ops@example.org', notify_sendmail: refusedMail.sendmail},
+          'ok',
+          /sendmail exited \d+: msmtp: cannot connect to 127\.0\.0\.1, port \d+: Connection refused/,
+        ],
       ]
-      if (!SENDMAIL_PATHS.some((p) => existsSync(p))) cases.push([{notify_mail: 'ops@example.org'}, 'ok', /^no sendmail program: none of \/usr\/sbin\/sendmail, \/usr\/lib\/sendmail exists/])
+      if (!SENDMAIL_PATHS.some((p) => existsSync(p)))
+        cases.push([
+          {notify_mail: 'ops@example.org'},
+          'ok',
+          /^no sendmail program: none of \/usr\/sbin\/sendmail, \/usr\/lib\/sendmail exists/,
+        ])
       for (const [channels, mode, message] of cases) {
         await freshState()
         hook.mode = mode
@@ -348,7 +471,10 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
   test('the database down: the checks say so, the notification says CRITICAL, retention and zombies report why they could not run (exit 1)', async () => {
     await freshState()
     const dead = await freePort()
-    await policy({fix: ['fail-zombies'], retention: {older_than: '90d'}, notify_url: hook.url}, {db: `mysql://atom@127.0.0.1:${dead}/atom`, timeout: '2'})
+    await policy(
+      {fix: ['fail-zombies'], retention: {older_than: '90d'}, notify_url: hook.url},
+      {db: `mysql://atom@127.0.0.1:${dead}/atom`, timeout: '2'},
+    )
     const requests = hook.requests.length
     const r = await guard(['--json'])
     assert.equal(r.code, 1, r.stderr)
@@ -360,19 +486,24 @@ describe('guard run (real supervisord, gearmand, MariaDB, HTTP receiver, sendmai
     assert.equal(JSON.parse(hook.requests[hook.requests.length - 1].body).changes[0].kind, 'problem')
   })
 
-  test('one run at a time: a live lock holder makes the run give way (exit 1, audited); a dead one\'s lock is taken over', async () => {
+  test("one run at a time: a live lock holder makes the run give way (exit 1, audited); a dead one's lock is taken over", async () => {
     await policy({fix: []})
     const lock = join(stateDir, 'guard', 'main.lock')
     await writeFile(lock, JSON.stringify({pid: process.pid, since: '2026-01-01T00:00:00.000Z'}))
     const busy = await guard()
     assert.equal(busy.code, 1)
-    assert.match(busy.stderr, new RegExp(`^atom-ops: another guard run \\(pid ${process.pid}, since 2026-01-01T00:00:00\\.000Z\\) is in progress: this run did nothing\\n`))
+    assert.match(
+      busy.stderr,
+      new RegExp(
+        `^atom-ops: another guard run \\(pid ${process.pid}, since 2026-01-01T00:00:00\\.000Z\\) is in progress: this run did nothing\\n`,
+      ),
+    )
     const refused = (await auditRecords(auditLog(), 'guard:run')).pop()
     assert.equal(refused?.outcome, 'refused')
     const status = await runCli(['guard', 'status', '--json'], {env: bed.env()})
     assert.equal(status.json.running.pid, process.pid)
     // A pid that is no more: the lock is stale.
-    await writeFile(lock, JSON.stringify({pid: 2 ** 22 + 12345, since: '2026-01-01T00:00:00.000Z'}))
+    await writeFile(lock, JSON.stringify({pid: 2 ** 22 + 12_345, since: '2026-01-01T00:00:00.000Z'}))
     const r = await guard(['--json'])
     assert.equal(r.code, 0, r.stderr)
     assert.equal(existsSync(lock), false, 'released after the run')

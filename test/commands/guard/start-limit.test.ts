@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import {writeFile} from 'node:fs/promises'
 import {after, before, describe, test} from 'node:test'
 
-import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
 import {type SystemdStandIn, systemdStandIn} from '../../helpers/systemd-standin.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 
 /**
  * systemd's start limit (Result=start-limit-hit, `systemctl start` refused until reset-failed) belongs
@@ -19,7 +19,18 @@ before(async () => {
   bed = await TestBed.start()
   sd = await systemdStandIn('start-limit-hit')
   await bed.startAtomWorker()
-  await writeFile(bed.env().ATOM_OPS_CONFIG!, ['profiles:', '  main:', `    atom_root: ${bed.root}`, '    manager: systemd', '    unit: atom-worker', '    guard: {fix: [restart-worker]}', ''].join('\n'))
+  await writeFile(
+    bed.env().ATOM_OPS_CONFIG!,
+    [
+      'profiles:',
+      '  main:',
+      `    atom_root: ${bed.root}`,
+      '    manager: systemd',
+      '    unit: atom-worker',
+      '    guard: {fix: [restart-worker]}',
+      '',
+    ].join('\n'),
+  )
 })
 after(async () => {
   await bed?.stop()
@@ -27,7 +38,10 @@ after(async () => {
 
 describe('guard run at the start limit (recorded systemd stand-in)', () => {
   test('reset-failed before the restart, in that order; the service is then OK (the unit definition warning stays: exit 1)', async () => {
-    const r = await runCli(['guard', 'run', '--profile', 'main', '--json'], {env: bed.env({PATH: sd.path}), timeoutMs: 180_000})
+    const r = await runCli(['guard', 'run', '--profile', 'main', '--json'], {
+      env: bed.env({PATH: sd.path}),
+      timeoutMs: 180_000,
+    })
     assert.equal(r.code, 1, r.stderr + r.stdout)
     assert.equal(r.json.verdict, 'warning')
     assert.match(r.json.after.mostLikelyCause.summary, /is not ordered after MySQL\/MariaDB and gearmand/)
@@ -35,8 +49,13 @@ describe('guard run at the start limit (recorded systemd stand-in)', () => {
     const restart = r.json.actions.find((a: any) => a.action === 'restart-worker')
     assert.equal(restart.outcome, 'done')
     assert.equal(restart.message, 'start limit reset for atom-worker.service; restart verified through Gearman')
-    const steps = (await sd.calls()).filter((c) => c[0] === 'systemctl' && ['reset-failed', 'restart', 'start'].includes(c[1]))
-    assert.deepEqual(steps, [['systemctl', 'reset-failed', '--no-ask-password', 'atom-worker.service'], ['systemctl', 'restart', '--no-ask-password', 'atom-worker.service']])
+    const steps = (await sd.calls()).filter(
+      (c) => c[0] === 'systemctl' && ['reset-failed', 'restart', 'start'].includes(c[1]),
+    )
+    assert.deepEqual(steps, [
+      ['systemctl', 'reset-failed', '--no-ask-password', 'atom-worker.service'],
+      ['systemctl', 'restart', '--no-ask-password', 'atom-worker.service'],
+    ])
     assert.equal(r.json.after.checks.find((c: any) => c.id === 'worker.service').status, 'ok')
   })
 })

@@ -4,10 +4,9 @@ import {join} from 'node:path'
 import {after, before, beforeEach, test} from 'node:test'
 import {gzipSync} from 'node:zlib'
 
+import {runCli} from '../../helpers/cli.js'
 import {insertJob} from '../../support/testbed/seed.js'
 import {TestBed} from '../../support/testbed/testbed.js'
-import {runCli} from '../../helpers/cli.js'
-
 import {backupLines} from './helpers.js'
 
 let bed: TestBed
@@ -23,7 +22,8 @@ const names = async () => (await readdir(backupsDir()).catch(() => [] as string[
 
 /** One clear of n fresh jobs with the default backup path; returns that path. */
 async function clearOf(n: number, extra: string[] = []): Promise<string> {
-  for (let i = 0; i < n; i++) await insertJob(bed.database, {name: 'arFindingAidJob', status: 'completed', notes: [`note ${i}`]})
+  for (let i = 0; i < n; i++)
+    await insertJob(bed.database, {name: 'arFindingAidJob', status: 'completed', notes: [`note ${i}`]})
   const r = await runCli(['jobs', 'clear', '--force', '--json', ...extra], {env: bed.env()})
   assert.equal(r.code, 0, r.stderr)
   return r.json.backup
@@ -45,13 +45,18 @@ test('lists each backup with its jobs and whether it is complete; removes stale 
   const fresh = join(backupsDir(), 'jobs-2019-01-02T00-00-00-000Z.ndjson.partial')
   await writeFile(stale, '{"format":"atom-ops-jobs-backup","version":1}\n'.padEnd(5000, ' '))
   await writeFile(fresh, 'x')
-  const old = new Date(Date.now() - 2 * 3600_000)
+  const old = new Date(Date.now() - 2 * 3_600_000)
   await utimes(stale, old, old)
   const r = await runCli(['jobs', 'backups', '--json'], {env: bed.env()})
   assert.equal(r.code, 0, r.stderr)
   assert.deepEqual(r.json.stalePartials, {files: 1, bytes: 5000})
-  assert.deepEqual((await names()).filter((n) => n.endsWith('.partial')), ['jobs-2019-01-02T00-00-00-000Z.ndjson.partial'])
-  const byPath = new Map<string, {jobs: number; complete: boolean; format: number}>(r.json.backups.map((x: {path: string; jobs: number; complete: boolean; format: number}) => [x.path, x]))
+  assert.deepEqual(
+    (await names()).filter((n) => n.endsWith('.partial')),
+    ['jobs-2019-01-02T00-00-00-000Z.ndjson.partial'],
+  )
+  const byPath = new Map<string, {jobs: number; complete: boolean; format: number}>(
+    r.json.backups.map((x: {path: string; jobs: number; complete: boolean; format: number}) => [x.path, x]),
+  )
   assert.deepEqual([byPath.get(a)?.jobs, byPath.get(a)?.complete, byPath.get(a)?.format], [2, true, 2])
   assert.deepEqual([byPath.get(b)?.jobs, byPath.get(b)?.complete], [3, true])
   assert.deepEqual([byPath.get(killed)?.jobs, byPath.get(killed)?.complete], [3, false])
@@ -73,15 +78,24 @@ test('--prune --keep: the dry run removes nothing; without --force and a termina
   const r = await runCli(['jobs', 'backups', '--prune', '--keep', '1', '--force', '--json'], {env: bed.env()})
   assert.equal(r.code, 0, r.stderr)
   assert.deepEqual(r.json.prune.removed, made.slice(0, 2))
-  assert.deepEqual(r.json.backups.map((x: {path: string}) => x.path), [made[2]])
-  const audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
-  assert.deepEqual([audit.at(-1).command, audit.at(-1).outcome, audit.at(-1).removed], ['jobs:backups', 'done', made.slice(0, 2)])
+  assert.deepEqual(
+    r.json.backups.map((x: {path: string}) => x.path),
+    [made[2]],
+  )
+  const audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+  assert.deepEqual(
+    [audit.at(-1).command, audit.at(-1).outcome, audit.at(-1).removed],
+    ['jobs:backups', 'done', made.slice(0, 2)],
+  )
 })
 
 test('--prune --older-than keeps the recent ones; bad input is exit 2 with one line', async () => {
   const recent = await clearOf(1)
   const aged = await clearOf(1)
-  const old = new Date(Date.now() - 40 * 86400_000)
+  const old = new Date(Date.now() - 40 * 86_400_000)
   await utimes(aged, old, old)
   const r = await runCli(['jobs', 'backups', '--prune', '--older-than', '30d', '--force', '--json'], {env: bed.env()})
   assert.equal(r.code, 0, r.stderr)

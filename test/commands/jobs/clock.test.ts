@@ -4,11 +4,11 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import {AtomClock} from '../../../src/lib/atom/clock.js'
+import {runCli} from '../../helpers/cli.js'
 import {insertJob} from '../../support/testbed/seed.js'
 import {TestBed} from '../../support/testbed/testbed.js'
-import {runCli} from '../../helpers/cli.js'
 
-const HOUR = 3600_000
+const HOUR = 3_600_000
 
 /**
  * AtoM writes created_at and completed_at with PHP's clock in its own zone; the test database runs in
@@ -21,9 +21,26 @@ for (const zone of ['America/Vancouver', 'Asia/Tokyo']) {
     before(async () => {
       bed = await TestBed.start({timezone: zone})
       const now = Date.now()
-      ids.fresh = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running', createdAt: new Date(now - 20_000)}, zone)
-      ids.old = await insertJob(bed.database, {name: 'arGenerateReportJob', status: 'running', createdAt: new Date(now - 2 * HOUR)}, zone)
-      ids.done = await insertJob(bed.database, {name: 'arGenerateReportJob', status: 'completed', createdAt: new Date(now - 3 * HOUR), completedAt: new Date(now - 3 * HOUR + 90_000)}, zone)
+      ids.fresh = await insertJob(
+        bed.database,
+        {name: 'arFindingAidJob', status: 'running', createdAt: new Date(now - 20_000)},
+        zone,
+      )
+      ids.old = await insertJob(
+        bed.database,
+        {name: 'arGenerateReportJob', status: 'running', createdAt: new Date(now - 2 * HOUR)},
+        zone,
+      )
+      ids.done = await insertJob(
+        bed.database,
+        {
+          name: 'arGenerateReportJob',
+          status: 'completed',
+          createdAt: new Date(now - 3 * HOUR),
+          completedAt: new Date(now - 3 * HOUR + 90_000),
+        },
+        zone,
+      )
     })
     after(async () => {
       await bed?.stop()
@@ -33,7 +50,10 @@ for (const zone of ['America/Vancouver', 'Asia/Tokyo']) {
       const r = await runCli(['jobs', 'list', '--json'], {env: bed.env()})
       assert.equal(r.code, 0, r.stderr)
       const byId = Object.fromEntries(r.json.jobs.map((j: any) => [j.id, j]))
-      assert.ok(byId[ids.fresh].seconds >= 20 && byId[ids.fresh].seconds < 600, `fresh job age ${byId[ids.fresh].seconds}`)
+      assert.ok(
+        byId[ids.fresh].seconds >= 20 && byId[ids.fresh].seconds < 600,
+        `fresh job age ${byId[ids.fresh].seconds}`,
+      )
       assert.ok(Math.abs(byId[ids.old].seconds - 7200) < 600, `old job age ${byId[ids.old].seconds}`)
       assert.equal(byId[ids.done].seconds, 90)
       const offset = zone === 'Asia/Tokyo' ? '+09:00' : /-0[78]:00$/
@@ -45,16 +65,24 @@ for (const zone of ['America/Vancouver', 'Asia/Tokyo']) {
 
     test('jobs stalled (default 1h) lists the two-hour-old job, never the fresh one', async () => {
       const r = await runCli(['jobs', 'stalled', '--json'], {env: bed.env()})
-      const stalled = r.json.stalled.map((j: any) => j.id)
-      assert.ok(stalled.includes(ids.old), JSON.stringify(r.json.stalled))
-      assert.ok(!stalled.includes(ids.fresh), JSON.stringify(r.json.stalled))
+      const stalled = new Set(r.json.stalled.map((j: any) => j.id))
+      assert.ok(stalled.has(ids.old), JSON.stringify(r.json.stalled))
+      assert.ok(!stalled.has(ids.fresh), JSON.stringify(r.json.stalled))
     })
 
     test('--older-than and --newer-than cut at the right age', async () => {
-      const older = await runCli(['jobs', 'list', '--older-than', '1h', '--status', 'running', '--json'], {env: bed.env()})
-      assert.deepEqual(older.json.jobs.map((j: any) => j.id), [ids.old])
+      const older = await runCli(['jobs', 'list', '--older-than', '1h', '--status', 'running', '--json'], {
+        env: bed.env(),
+      })
+      assert.deepEqual(
+        older.json.jobs.map((j: any) => j.id),
+        [ids.old],
+      )
       const newer = await runCli(['jobs', 'list', '--newer-than', '1h', '--json'], {env: bed.env()})
-      assert.deepEqual(newer.json.jobs.map((j: any) => j.id), [ids.fresh])
+      assert.deepEqual(
+        newer.json.jobs.map((j: any) => j.id),
+        [ids.fresh],
+      )
     })
 
     test("jobs kill writes completed_at on AtoM's clock, as AtoM's own jobs:list then shows it", async () => {
@@ -68,7 +96,12 @@ for (const zone of ['America/Vancouver', 'Asia/Tokyo']) {
       const taken = clock.secondsBetween(row.created_at, row.completed_at)
       assert.ok(taken >= 20 && taken < 600, `completed ${row.completed_at}, created ${row.created_at}: ${taken} s`)
       assert.equal(row.updated_at, row.completed_at)
-      assert.match(r.json.note, zone === 'Asia/Tokyo' ? / at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+09:00: / : / at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d -0[78]:00: /)
+      assert.match(
+        r.json.note,
+        zone === 'Asia/Tokyo'
+          ? / at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+09:00: /
+          : / at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d -0[78]:00: /,
+      )
     })
   })
 }
@@ -104,9 +137,16 @@ describe("where AtoM's zone comes from", () => {
     assert.equal(fromIni.zone, 'Europe/Paris')
     assert.match(fromIni.source, /8\.2\/fpm\/php\.ini \(date\.timezone\)/)
     assert.equal((await zoneOf({ATOM_OPS_PHP_CONFIG_DIR: php, ATOM_OPS_TIMEZONE: 'Asia/Tokyo'})).zone, 'Asia/Tokyo')
-    assert.equal((await zoneOf({ATOM_OPS_PHP_CONFIG_DIR: php, ATOM_OPS_TIMEZONE: 'Asia/Tokyo'}, ['--timezone', 'America/Halifax'])).source, 'flag --timezone')
+    assert.equal(
+      (await zoneOf({ATOM_OPS_PHP_CONFIG_DIR: php, ATOM_OPS_TIMEZONE: 'Asia/Tokyo'}, ['--timezone', 'America/Halifax']))
+        .source,
+      'flag --timezone',
+    )
     const profiles = join(bed.dir, 'tz-profiles.yml')
-    await writeFile(profiles, `default: a\nprofiles:\n  a:\n    atom_root: ${bed.root}\n    timezone: Australia/Perth\n`)
+    await writeFile(
+      profiles,
+      `default: a\nprofiles:\n  a:\n    atom_root: ${bed.root}\n    timezone: Australia/Perth\n`,
+    )
     assert.equal((await zoneOf({ATOM_OPS_PHP_CONFIG_DIR: php, ATOM_OPS_CONFIG: profiles})).zone, 'Australia/Perth')
   })
 

@@ -11,11 +11,19 @@ export async function tableCounts(db: Queryable): Promise<Record<string, number>
     noteI18n: await q('SELECT COUNT(*) AS n FROM note_i18n'),
     properties: await q('SELECT COUNT(*) AS n FROM property'),
     propertyI18n: await q('SELECT COUNT(*) AS n FROM property_i18n'),
-    orphanJobObjects: await q("SELECT COUNT(*) AS n FROM object o LEFT JOIN job j ON j.id = o.id WHERE o.class_name = 'QubitJob' AND j.id IS NULL"),
-    orphanNotes: await q('SELECT COUNT(*) AS n FROM note n LEFT JOIN object o ON o.id = n.object_id WHERE o.id IS NULL'),
+    orphanJobObjects: await q(
+      "SELECT COUNT(*) AS n FROM object o LEFT JOIN job j ON j.id = o.id WHERE o.class_name = 'QubitJob' AND j.id IS NULL",
+    ),
+    orphanNotes: await q(
+      'SELECT COUNT(*) AS n FROM note n LEFT JOIN object o ON o.id = n.object_id WHERE o.id IS NULL',
+    ),
     orphanNoteI18n: await q('SELECT COUNT(*) AS n FROM note_i18n x LEFT JOIN note n ON n.id = x.id WHERE n.id IS NULL'),
-    orphanProperties: await q('SELECT COUNT(*) AS n FROM property p LEFT JOIN object o ON o.id = p.object_id WHERE o.id IS NULL'),
-    orphanPropertyI18n: await q('SELECT COUNT(*) AS n FROM property_i18n x LEFT JOIN property p ON p.id = x.id WHERE p.id IS NULL'),
+    orphanProperties: await q(
+      'SELECT COUNT(*) AS n FROM property p LEFT JOIN object o ON o.id = p.object_id WHERE o.id IS NULL',
+    ),
+    orphanPropertyI18n: await q(
+      'SELECT COUNT(*) AS n FROM property_i18n x LEFT JOIN property p ON p.id = x.id WHERE p.id IS NULL',
+    ),
   }
 }
 
@@ -41,7 +49,11 @@ export async function dumpJobTables(db: Queryable): Promise<Record<string, unkno
  * Many jobs fast, set-based: object rows by INSERT ... SELECT over a sequence, then job rows and one
  * note (with its translation) per job. Returns the first and last id.
  */
-export async function seedMany(db: Queryable, count: number, options: {name?: string; statusId?: number; createdAt?: string} = {}): Promise<{first: number; last: number}> {
+export async function seedMany(
+  db: Queryable,
+  count: number,
+  options: {name?: string; statusId?: number; createdAt?: string} = {},
+): Promise<{first: number; last: number}> {
   const created = options.createdAt ?? '2024-01-01 00:00:00'
   const [{mx}] = await db.rows<{mx: number | null}>('SELECT MAX(id) AS mx FROM object')
   const start = Number(mx ?? 0) + 1
@@ -61,12 +73,16 @@ export async function seedMany(db: Queryable, count: number, options: {name?: st
          SELECT id, ?, NULL, created_at, NULL, NULL, ?, NULL FROM object WHERE id BETWEEN ? AND ?`,
       [options.name ?? 'arGenerateReportJob', options.statusId ?? 184, lo, hi],
     )
-    await db.execute(`INSERT INTO note (object_id, type_id, user_id, source_culture, serial_number) SELECT id, 125, NULL, 'en', 0 FROM object WHERE id BETWEEN ? AND ?`, [lo, hi])
+    await db.execute(
+      `INSERT INTO note (object_id, type_id, user_id, source_culture, serial_number) SELECT id, 125, NULL, 'en', 0 FROM object WHERE id BETWEEN ? AND ?`,
+      [lo, hi],
+    )
     await db.execute(
       `INSERT INTO note_i18n (id, culture, content) SELECT n.id, 'en', CONCAT('Report ', n.object_id) FROM note n WHERE n.object_id BETWEEN ? AND ?`,
       [lo, hi],
     )
   }
+
   return {first: start, last}
 }
 
@@ -77,7 +93,10 @@ export async function backupLines(file: string): Promise<string[]> {
   const raw = await readFile(file)
   const {constants} = await import('node:zlib')
   // A run killed mid-write may leave the last member cut short: read what is whole.
-  const text = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw, {finishFlush: constants.Z_SYNC_FLUSH}).toString('utf8') : raw.toString('utf8')
+  const text =
+    raw[0] === 0x1f && raw[1] === 0x8b
+      ? gunzipSync(raw, {finishFlush: constants.Z_SYNC_FLUSH}).toString('utf8')
+      : raw.toString('utf8')
   return text.split('\n').filter((l) => {
     try {
       JSON.parse(l)
@@ -94,10 +113,20 @@ export async function backupLines(file: string): Promise<string[]> {
  */
 export async function holdJobRowLock(target: DatabaseTarget, position = 0): Promise<{release: () => Promise<void>}> {
   const mysql = (await import('mysql2/promise')).default
-  const conn = await mysql.createConnection({host: target.socketPath ? undefined : target.host, port: target.port, socketPath: target.socketPath, user: target.user, password: target.password, database: target.database})
+  const conn = await mysql.createConnection({
+    host: target.socketPath ? undefined : target.host,
+    port: target.port,
+    socketPath: target.socketPath,
+    user: target.user,
+    password: target.password,
+    database: target.database,
+  })
   await conn.query('START TRANSACTION')
   // Found without locking, then locked by its id alone: a locking read with OFFSET would lock every row it skips.
-  const [rows] = await conn.query<Array<{id: number} & import('mysql2').RowDataPacket>>('SELECT id FROM job ORDER BY id LIMIT 1 OFFSET ?', [position])
+  const [rows] = await conn.query<Array<import('mysql2').RowDataPacket & {id: number}>>(
+    'SELECT id FROM job ORDER BY id LIMIT 1 OFFSET ?',
+    [position],
+  )
   if (rows.length === 0) throw new Error(`no job at position ${position} to lock`)
   await conn.query('SELECT id FROM job WHERE id = ? FOR UPDATE', [rows[0].id])
   return {release: () => conn.end()}

@@ -4,15 +4,15 @@ import {join} from 'node:path'
 import {after, before, beforeEach, describe, test} from 'node:test'
 
 import {GearmanAdmin} from '../../../src/lib/gearman/admin.js'
+import {runCli} from '../../helpers/cli.js'
 import {waitFor} from '../../support/testbed/processes.js'
 import {STOCK_REGISTERED_CLASSES} from '../../support/testbed/schema.js'
 import {insertJob} from '../../support/testbed/seed.js'
 import {gearmanWorkerCommand, type RunningSupervisord, startSupervisord} from '../../support/testbed/supervisord.js'
 import {TestBed} from '../../support/testbed/testbed.js'
 import {startWorker, submitBackgroundJob} from '../../support/testbed/workers.js'
-import {runCli} from '../../helpers/cli.js'
 
-const HOUR = 3600_000
+const HOUR = 3_600_000
 let bed: TestBed
 let admin: GearmanAdmin
 before(async () => {
@@ -29,14 +29,18 @@ beforeEach(async () => {
   if (queued.length === 0) return
   const drain = await startWorker(bed.servers[0], queued, {wait: false})
   try {
-    await waitFor('the queue to drain', async () => ((await admin.status()).every((s) => s.total === 0) ? true : undefined), 15_000)
+    await waitFor(
+      'the queue to drain',
+      async () => ((await admin.status()).every((s) => s.total === 0) ? true : undefined),
+      15_000,
+    )
   } finally {
     await drain.stop()
   }
 })
 
 describe("jobs kill and the row's queued Gearman job", () => {
-  test('when gearmand cannot say which handle is the row\'s, nothing is cancelled and the output says plainly it will still run', async () => {
+  test("when gearmand cannot say which handle is the row's, nothing is cancelled and the output says plainly it will still run", async () => {
     const id = await insertJob(bed.database, {name: 'arXmlExportSingleFileJob', status: 'running'})
     await submitBackgroundJob(bed.servers[0], bed.fn('arXmlExportSingleFileJob'), JSON.stringify({id}))
     // another function's job on the same server: handles cannot be told apart
@@ -46,11 +50,25 @@ describe("jobs kill and the row's queued Gearman job", () => {
     const r = await runCli(['jobs', 'kill', String(id), '--force', '--json'], {env: bed.env()})
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.json.queued.state, 'not-cancelled')
-    assert.match(r.json.queued.message, /^1 queued job of arXmlExportSingleFileJob was NOT cancelled \(the server also holds 1 queued job\(s\) of 1 other function\(s\).*\): it will still run/)
+    assert.match(
+      r.json.queued.message,
+      /^1 queued job of arXmlExportSingleFileJob was NOT cancelled \(the server also holds 1 queued job\(s\) of 1 other function\(s\).*\): it will still run/,
+    )
     assert.deepEqual([...r.json.queued.candidates].sort(), [...before].sort())
-    assert.match(r.json.queued.command, new RegExp(`^atom-ops queue cancel <handle> --server 127\\.0\\.0\\.1:${bed.servers[0].port} .*one of: H:`))
+    assert.match(
+      r.json.queued.command,
+      new RegExp(`^atom-ops queue cancel <handle> --server 127\\.0\\.0\\.1:${bed.servers[0].port} .*one of: H:`),
+    )
     assert.equal((await admin.showJobs()).filter((j) => j.ignored).length, 0, 'nothing was cancelled')
-    const human = await runCli(['jobs', 'kill', String(await insertJob(bed.database, {name: 'arActorXmlExportJob', status: 'running'})), '--force'], {env: bed.env()})
+    const human = await runCli(
+      [
+        'jobs',
+        'kill',
+        String(await insertJob(bed.database, {name: 'arActorXmlExportJob', status: 'running'})),
+        '--force',
+      ],
+      {env: bed.env()},
+    )
     assert.doesNotMatch(human.stdout, /queued jobs of: \(none\)/)
   })
 
@@ -64,7 +82,11 @@ describe("jobs kill and the row's queued Gearman job", () => {
   })
 
   test('jobs stalled: a row whose only queued job was cancelled is a zombie, not waiting', async () => {
-    const id = await insertJob(bed.database, {name: 'arRepositoryCsvExportJob', status: 'running', createdAt: new Date(Date.now() - 2 * HOUR)})
+    const id = await insertJob(bed.database, {
+      name: 'arRepositoryCsvExportJob',
+      status: 'running',
+      createdAt: new Date(Date.now() - 2 * HOUR),
+    })
     await submitBackgroundJob(bed.servers[0], bed.fn('arRepositoryCsvExportJob'), JSON.stringify({id}))
     const waiting = await runCli(['jobs', 'stalled', '--json'], {env: bed.env()})
     assert.equal(waiting.json.stalled.find((j: any) => j.id === id).state, 'waiting')
@@ -85,7 +107,16 @@ describe('jobs kill --restart-worker', () => {
   before(async () => {
     // The service's worker hangs on any job it takes, as a stalled atom-worker does.
     sup = await startSupervisord(join(bed.dir, 'supervisor'), {
-      programs: [{name: 'atom-worker', command: gearmanWorkerCommand(bed.servers[0], STOCK_REGISTERED_CLASSES.map((c) => bed.fn(c)), ['sleep', '100000'])}],
+      programs: [
+        {
+          name: 'atom-worker',
+          command: gearmanWorkerCommand(
+            bed.servers[0],
+            STOCK_REGISTERED_CLASSES.map((c) => bed.fn(c)),
+            ['sleep', '100000'],
+          ),
+        },
+      ],
     })
   })
   after(async () => {
@@ -99,9 +130,26 @@ describe('jobs kill --restart-worker', () => {
     await waitFor('the worker to hang on the job', async () => ((await running()) === 1 ? true : undefined), 15_000)
     const pid = async () => /pid (\d+)/.exec((await sup.ctl('status', 'atom-worker')).stdout)?.[1]
     const pidBefore = await pid()
-    const plain = await runCli(['jobs', 'kill', String(await insertJob(bed.database, {name: HANGS, status: 'running'})), '--force'], {env: bed.env()})
+    const plain = await runCli(
+      ['jobs', 'kill', String(await insertJob(bed.database, {name: HANGS, status: 'running'})), '--force'],
+      {env: bed.env()},
+    )
     assert.match(plain.stdout, /is not stopped: Gearman cannot stop a running job\. Add --restart-worker/)
-    const r = await runCli(['jobs', 'kill', String(id), '--restart-worker', '--force', '--json', '--manager', 'supervisor', '--supervisor-config', sup.configFile], {env: bed.env(), timeoutMs: 180_000})
+    const r = await runCli(
+      [
+        'jobs',
+        'kill',
+        String(id),
+        '--restart-worker',
+        '--force',
+        '--json',
+        '--manager',
+        'supervisor',
+        '--supervisor-config',
+        sup.configFile,
+      ],
+      {env: bed.env(), timeoutMs: 180_000},
+    )
     assert.equal(r.code, 0, r.stderr + JSON.stringify(r.json?.workerRestart?.start?.verification))
     assert.deepEqual(r.json.workerRestart.running, {function: bed.fn(HANGS), before: 1, after: 0})
     assert.equal(r.json.workerRestart.requeued.outcome.state, 'cancelled')
@@ -110,8 +158,14 @@ describe('jobs kill --restart-worker', () => {
     assert.match((await sup.ctl('status', 'atom-worker')).stdout, /RUNNING/)
     assert.notEqual(await pid(), pidBefore, 'a new worker process')
     assert.equal(r.json.workerRestart.start.verification.verified, true)
-    const audit = (await readFile(bed.env().ATOM_OPS_AUDIT_LOG!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
-    assert.deepEqual([audit.at(-1).command, audit.at(-1).outcome, audit.at(-1).workerRestart.running.after], ['jobs:kill', 'done', 0])
+    const audit = (await readFile(bed.env().ATOM_OPS_AUDIT_LOG!, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    assert.deepEqual(
+      [audit.at(-1).command, audit.at(-1).outcome, audit.at(-1).workerRestart.running.after],
+      ['jobs:kill', 'done', 0],
+    )
     const [row] = await bed.database.rows<{status_id: number}>('SELECT status_id FROM job WHERE id = ?', [id])
     assert.equal(row.status_id, 185)
   })

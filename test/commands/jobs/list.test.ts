@@ -3,11 +3,11 @@ import {after, before, describe, test} from 'node:test'
 
 import {type JobFilter, type JobStatusName} from '../../../src/lib/jobs/filter.js'
 import {listJobs, parseSort} from '../../../src/lib/jobs/query.js'
+import {runCli} from '../../helpers/cli.js'
 import {insertDescription, insertJob, insertUser} from '../../support/testbed/seed.js'
 import {TestBed} from '../../support/testbed/testbed.js'
-import {runCli} from '../../helpers/cli.js'
 
-const HOUR = 3600_000
+const HOUR = 3_600_000
 let bed: TestBed
 interface Seeded {
   id: number
@@ -25,7 +25,10 @@ const STATUSES: JobStatusName[] = ['running', 'completed', 'error']
 before(async () => {
   bed = await TestBed.start()
   const db = bed.database
-  const users: Record<string, number> = {admin: await insertUser(db, 'admin'), archivist: await insertUser(db, 'archivist')}
+  const users: Record<string, number> = {
+    admin: await insertUser(db, 'admin'),
+    archivist: await insertUser(db, 'archivist'),
+  }
   const fonds = await insertDescription(db, 'Fonds', 'the-fonds')
   const now = Date.now()
   let i = 0
@@ -59,16 +62,41 @@ function oracle(f: JobFilter): Seeded[] {
   return seeded
     .filter((s) => !f.statuses || f.statuses.includes(s.status))
     .filter((s) => !f.inactive || s.status !== 'running')
-    .filter((s) => !f.names || f.names.some((n) => n.toLowerCase() === s.name.toLowerCase() || (n.includes('*') && new RegExp('^' + n.replace(/\*/g, '.*') + '$', 'i').test(s.name))))
+    .filter(
+      (s) =>
+        !f.names ||
+        f.names.some(
+          (n) =>
+            n.toLowerCase() === s.name.toLowerCase() ||
+            (n.includes('*') && new RegExp('^' + n.replaceAll('*', '.*') + '$', 'i').test(s.name)),
+        ),
+    )
     .filter((s) => f.user === undefined || (f.user === 'none' ? s.user === null : s.user === f.user))
     .filter((s) => f.olderThanMs === undefined || s.ageHours * HOUR > f.olderThanMs)
     .filter((s) => f.newerThanMs === undefined || s.ageHours * HOUR <= f.newerThanMs)
 }
 
-const statusChoices: Array<JobStatusName[] | undefined> = [undefined, ['running'], ['completed'], ['error'], ['completed', 'error'], ['running', 'error']]
-const nameChoices: Array<string[] | undefined> = [undefined, ['arFindingAidJob'], ['arobjectmovejob', 'arFindingAidJob'], ['*Csv*']]
+const statusChoices: Array<JobStatusName[] | undefined> = [
+  undefined,
+  ['running'],
+  ['completed'],
+  ['error'],
+  ['completed', 'error'],
+  ['running', 'error'],
+]
+const nameChoices: Array<string[] | undefined> = [
+  undefined,
+  ['arFindingAidJob'],
+  ['arobjectmovejob', 'arFindingAidJob'],
+  ['*Csv*'],
+]
 const userChoices: Array<string | undefined> = [undefined, 'admin', 'none']
-const ageChoices: Array<Pick<JobFilter, 'olderThanMs' | 'newerThanMs'>> = [{}, {olderThanMs: 2 * HOUR}, {newerThanMs: 24 * HOUR}, {olderThanMs: 2 * HOUR, newerThanMs: 48 * HOUR}]
+const ageChoices: Array<Pick<JobFilter, 'olderThanMs' | 'newerThanMs'>> = [
+  {},
+  {olderThanMs: 2 * HOUR},
+  {newerThanMs: 24 * HOUR},
+  {olderThanMs: 2 * HOUR, newerThanMs: 48 * HOUR},
+]
 
 describe('jobs list: filters (library, every combination against an oracle)', () => {
   test('every combination of status, name, user and age returns exactly the matching rows', async () => {
@@ -79,11 +107,18 @@ describe('jobs list: filters (library, every combination against an oracle)', ()
           for (const age of ageChoices) {
             const filter: JobFilter = {statuses, names, user, ...age}
             const got = await listJobs(bed.database, bed.clock, {filter, limit: 0})
-            const want = oracle(filter).map((s) => s.id).sort((a, b) => b - a)
-            assert.deepEqual(got.jobs.map((j) => j.id), want, JSON.stringify(filter))
+            const want = oracle(filter)
+              .map((s) => s.id)
+              .sort((a, b) => b - a)
+            assert.deepEqual(
+              got.jobs.map((j) => j.id),
+              want,
+              JSON.stringify(filter),
+            )
             assert.equal(got.total, want.length)
             checked++
           }
+
     assert.equal(checked, statusChoices.length * nameChoices.length * userChoices.length * ageChoices.length)
   })
 
@@ -94,9 +129,19 @@ describe('jobs list: filters (library, every combination against an oracle)', ()
   })
 
   test('sorting and limit: the limit cuts after sorting, ties broken by id', async () => {
-    const byDuration = await listJobs(bed.database, bed.clock, {filter: {statuses: ['completed']}, sort: parseSort('-duration'), limit: 5})
-    const want = oracle({statuses: ['completed']}).sort((a, b) => b.durationS! - a.durationS! || b.id - a.id).slice(0, 5).map((s) => s.id)
-    assert.deepEqual(byDuration.jobs.map((j) => j.id), want)
+    const byDuration = await listJobs(bed.database, bed.clock, {
+      filter: {statuses: ['completed']},
+      sort: parseSort('-duration'),
+      limit: 5,
+    })
+    const want = oracle({statuses: ['completed']})
+      .sort((a, b) => b.durationS! - a.durationS! || b.id - a.id)
+      .slice(0, 5)
+      .map((s) => s.id)
+    assert.deepEqual(
+      byDuration.jobs.map((j) => j.id),
+      want,
+    )
     assert.equal(byDuration.total, oracle({statuses: ['completed']}).length)
     const oldest = await listJobs(bed.database, bed.clock, {filter: {}, sort: parseSort('started'), limit: 1})
     assert.equal(oldest.jobs[0].id, [...seeded].sort((a, b) => b.ageHours - a.ageHours || a.id - b.id)[0].id)
@@ -105,12 +150,19 @@ describe('jobs list: filters (library, every combination against an oracle)', ()
 
 describe('jobs list: the command', () => {
   test('--json: the rows with every column, filtered', async () => {
-    const r = await runCli(['jobs', 'list', '--status', 'error', '--name', 'arFindingAidJob', '--user', 'admin', '--json'], {env: bed.env()})
+    const r = await runCli(
+      ['jobs', 'list', '--status', 'error', '--name', 'arFindingAidJob', '--user', 'admin', '--json'],
+      {env: bed.env()},
+    )
     assert.equal(r.code, 0, r.stderr)
     const want = oracle({statuses: ['error'], names: ['arFindingAidJob'], user: 'admin'})
-    assert.deepEqual(r.json.jobs.map((j: {id: number}) => j.id), want.map((s) => s.id).sort((a, b) => b - a))
+    assert.deepEqual(
+      r.json.jobs.map((j: {id: number}) => j.id),
+      want.map((s) => s.id).sort((a, b) => b - a),
+    )
     const j = r.json.jobs[0]
-    for (const k of ['id', 'name', 'status', 'user', 'startedAt', 'completedAt', 'seconds', 'related']) assert.ok(k in j, k)
+    for (const k of ['id', 'name', 'status', 'user', 'startedAt', 'completedAt', 'seconds', 'related'])
+      assert.ok(k in j, k)
     assert.equal(j.user, 'admin')
   })
 
@@ -123,7 +175,9 @@ describe('jobs list: the command', () => {
   })
 
   test('--csv: a header and one line per job', async () => {
-    const r = await runCli(['jobs', 'list', '--csv', '--status', 'running', '--user', 'none', '--limit', '0'], {env: bed.env()})
+    const r = await runCli(['jobs', 'list', '--csv', '--status', 'running', '--user', 'none', '--limit', '0'], {
+      env: bed.env(),
+    })
     assert.equal(r.code, 0, r.stderr)
     const lines = r.stdout.trimEnd().split('\n')
     assert.equal(lines[0], 'id,name,status,user,started,completed,seconds,related')
@@ -131,7 +185,9 @@ describe('jobs list: the command', () => {
   })
 
   test('--older-than and --newer-than from the command line', async () => {
-    const r = await runCli(['jobs', 'list', '--older-than', '2h', '--newer-than', '2d', '--limit', '0', '--json'], {env: bed.env()})
+    const r = await runCli(['jobs', 'list', '--older-than', '2h', '--newer-than', '2d', '--limit', '0', '--json'], {
+      env: bed.env(),
+    })
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.json.total, oracle({olderThanMs: 2 * HOUR, newerThanMs: 48 * HOUR}).length)
   })
@@ -163,14 +219,19 @@ describe('jobs list: the command', () => {
   test('a misspelt --name: "no job class like X", the closest class and the known ones', async () => {
     const r = await runCli(['jobs', 'list', '--name', 'arFindingAidJobb'], {env: bed.env()})
     assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /^No jobs match: no job class like arFindingAidJobb \(did you mean arFindingAidJob\?\); known classes: .*arInformationObjectCsvExportJob.*\n$/)
+    assert.match(
+      r.stdout,
+      /^No jobs match: no job class like arFindingAidJobb \(did you mean arFindingAidJob\?\); known classes: .*arInformationObjectCsvExportJob.*\n$/,
+    )
     const glob = await runCli(['jobs', 'list', '--name', 'arNothing*', '--json'], {env: bed.env()})
     assert.match(glob.json.unknown[0], /^no job class like arNothing\*; known classes: /)
   })
 
   test('a real class or user with nothing matching is only "No jobs match", with the filters said', async () => {
     // arGenerateReportJob has no rows here but is one of the install's classes (gearman.yml); admin exists.
-    const r = await runCli(['jobs', 'list', '--name', 'arGenerateReportJob', '--user', 'admin', '--json'], {env: bed.env()})
+    const r = await runCli(['jobs', 'list', '--name', 'arGenerateReportJob', '--user', 'admin', '--json'], {
+      env: bed.env(),
+    })
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.json.total, 0)
     assert.equal(r.json.unknown, undefined)

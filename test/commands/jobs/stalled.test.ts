@@ -2,12 +2,12 @@ import assert from 'node:assert/strict'
 import {after, before, describe, test} from 'node:test'
 
 import {findStalled} from '../../../src/lib/jobs/stalled.js'
+import {runCli} from '../../helpers/cli.js'
 import {insertJob} from '../../support/testbed/seed.js'
 import {TestBed} from '../../support/testbed/testbed.js'
 import {submitBackgroundJob} from '../../support/testbed/workers.js'
-import {runCli} from '../../helpers/cli.js'
 
-const HOUR = 3600_000
+const HOUR = 3_600_000
 let bed: TestBed
 const ids: Record<string, number> = {}
 
@@ -18,7 +18,11 @@ before(async () => {
   const last = bed.servers[1]
   // running: a worker hangs on its job.
   await bed.startWorker(['arInformationObjectXmlExportJob'], {command: ['sleep', '100000']})
-  ids.running = await insertJob(db, {name: 'arInformationObjectXmlExportJob', status: 'running', createdAt: new Date(now - 3 * HOUR)})
+  ids.running = await insertJob(db, {
+    name: 'arInformationObjectXmlExportJob',
+    status: 'running',
+    createdAt: new Date(now - 3 * HOUR),
+  })
   await submitBackgroundJob(last, bed.fn('arInformationObjectXmlExportJob'), JSON.stringify({id: ids.running}))
   // waiting: queued, no worker for it.
   ids.waiting = await insertJob(db, {name: 'arFindingAidJob', status: 'running', createdAt: new Date(now - 2 * HOUR)})
@@ -29,14 +33,23 @@ before(async () => {
   ids.blocked = await insertJob(db, {name: 'arFileImportJob', status: 'running', createdAt: new Date(now - 4 * HOUR)})
   // zombie of a class whose function gearmand knows (a worker exists, nothing queued or running).
   await bed.startWorker(['arGenerateReportJob'])
-  ids.idleZombie = await insertJob(db, {name: 'arGenerateReportJob', status: 'running', createdAt: new Date(now - 6 * HOUR)})
+  ids.idleZombie = await insertJob(db, {
+    name: 'arGenerateReportJob',
+    status: 'running',
+    createdAt: new Date(now - 6 * HOUR),
+  })
   // young: in progress for a minute, not stalled.
   ids.young = await insertJob(db, {name: 'arGenerateReportJob', status: 'running', createdAt: new Date(now - 60_000)})
   // Completed rows are never stalled.
   await insertJob(db, {name: 'arObjectMoveJob', status: 'completed', createdAt: new Date(now - 9 * HOUR)})
   // Wait until the hanging worker has grabbed its job.
   for (let i = 0; i < 50; i++) {
-    const r = await findStalled(db, bed.clock, {servers: bed.servers, prefix: bed.prefix, timeoutMs: 2000}, {olderThanMs: HOUR})
+    const r = await findStalled(
+      db,
+      bed.clock,
+      {servers: bed.servers, prefix: bed.prefix, timeoutMs: 2000},
+      {olderThanMs: HOUR},
+    )
     if (r.stalled.find((j) => j.id === ids.running)?.state === 'running') break
     await new Promise((res) => setTimeout(res, 100))
   }
@@ -47,7 +60,12 @@ after(async () => {
 
 describe('jobs stalled', () => {
   test('classifies with real queued, running and missing Gearman jobs (library)', async () => {
-    const r = await findStalled(bed.database, bed.clock, {servers: bed.servers, prefix: bed.prefix, timeoutMs: 2000}, {olderThanMs: HOUR})
+    const r = await findStalled(
+      bed.database,
+      bed.clock,
+      {servers: bed.servers, prefix: bed.prefix, timeoutMs: 2000},
+      {olderThanMs: HOUR},
+    )
     const state = Object.fromEntries(r.stalled.map((j) => [j.id, j.state]))
     assert.equal(state[ids.running], 'running')
     assert.equal(state[ids.waiting], 'waiting')
@@ -78,7 +96,18 @@ describe('jobs stalled', () => {
   })
 
   test('one server down: rows that would be zombies are unknown, the dead server is named', async () => {
-    const r = await runCli(['jobs', 'stalled', '--json', '--gearman', `${bed.servers[1].host}:${bed.servers[1].port}`, '--gearman', '127.0.0.1:1'], {env: bed.env()})
+    const r = await runCli(
+      [
+        'jobs',
+        'stalled',
+        '--json',
+        '--gearman',
+        `${bed.servers[1].host}:${bed.servers[1].port}`,
+        '--gearman',
+        '127.0.0.1:1',
+      ],
+      {env: bed.env()},
+    )
     const byId = Object.fromEntries(r.json.stalled.map((j: {id: number; state: string}) => [j.id, j.state]))
     assert.equal(byId[ids.running], 'running')
     assert.equal(byId[ids.idleZombie], 'unknown')

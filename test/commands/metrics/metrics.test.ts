@@ -1,19 +1,23 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {fileURLToPath} from 'node:url'
 import {after, before, describe, test} from 'node:test'
-
+import {fileURLToPath} from 'node:url'
 // @ts-expect-error: the parser ships no types
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 
+import {runCli} from '../../helpers/cli.js'
+import {endlessLine, fakeServer} from '../../helpers/fake-server.js'
 import {freePort, waitFor} from '../../support/testbed/processes.js'
 import {insertJob} from '../../support/testbed/seed.js'
 import {TestBed} from '../../support/testbed/testbed.js'
 import {submitBackgroundJob} from '../../support/testbed/workers.js'
-import {runCli} from '../../helpers/cli.js'
-import {endlessLine, fakeServer} from '../../helpers/fake-server.js'
 
-type Family = {name: string; type: string; help: string; metrics: Array<{labels?: Record<string, string>; value: string}>}
+type Family = {
+  name: string
+  type: string
+  help: string
+  metrics: Array<{labels?: Record<string, string>; value: string}>
+}
 const parse = (text: string): Family[] => parsePrometheusTextFormat(text)
 
 let bed: TestBed
@@ -23,7 +27,7 @@ before(async () => {
   await submitBackgroundJob(bed.servers[1], bed.fn('arFileImportJob'), '{"id":1}')
   await submitBackgroundJob(bed.servers[1], bed.fn('arFileImportJob'), '{"id":2}')
   await submitBackgroundJob(bed.servers[1], 'ffffffffffffffffffffffffffffffff-arFindingAidJob', '{"id":3}')
-  const hourAgo = new Date(Date.now() - 3600_000)
+  const hourAgo = new Date(Date.now() - 3_600_000)
   await insertJob(bed.database, {name: 'arObjectMoveJob', status: 'running', createdAt: hourAgo})
   await insertJob(bed.database, {name: 'arFindingAidJob', status: 'completed'})
   await insertJob(bed.database, {name: 'arFindingAidJob', status: 'error', errorNote: 'x'})
@@ -52,7 +56,11 @@ describe('metrics', () => {
     assert.equal(value(families, 'atom_ops_gearman_worker_connections', {server: s1}), 1)
     // another install's function is not this install's metric
     const waiting = families.find((f) => f.name === 'atom_ops_gearman_jobs_waiting')!.metrics
-    assert.deepEqual(waiting.map((m) => `${m.labels!.job_class}=${m.value}`).sort(), ['arFileImportJob=2', 'arFindingAidJob=0', 'arObjectMoveJob=0'])
+    assert.deepEqual(waiting.map((m) => `${m.labels!.job_class}=${m.value}`).sort(), [
+      'arFileImportJob=2',
+      'arFindingAidJob=0',
+      'arObjectMoveJob=0',
+    ])
     assert.equal(value(families, 'atom_ops_database_up', {}), 1)
     assert.equal(value(families, 'atom_ops_jobs', {status: 'in_progress'}), 1)
     assert.equal(value(families, 'atom_ops_jobs', {status: 'completed'}), 1)
@@ -66,7 +74,18 @@ describe('metrics', () => {
 
   test('a server down and the database down are up=0, not an error', async () => {
     const dead = await freePort()
-    const r = await runCli(['metrics', '--gearman', `127.0.0.1:${dead}`, '--db', `mysql://nobody:pw@127.0.0.1:${dead}/atom`, '--timeout', '2'], {env: bed.env()})
+    const r = await runCli(
+      [
+        'metrics',
+        '--gearman',
+        `127.0.0.1:${dead}`,
+        '--db',
+        `mysql://nobody:pw@127.0.0.1:${dead}/atom`,
+        '--timeout',
+        '2',
+      ],
+      {env: bed.env()},
+    )
     assert.equal(r.code, 0, r.stderr)
     const families = parse(r.stdout)
     assert.equal(value(families, 'atom_ops_gearman_up', {server: `127.0.0.1:${dead}`}), 0)
@@ -83,7 +102,10 @@ describe('metrics', () => {
       assert.equal(r.stderr, '')
       const families = parse(r.stdout)
       assert.equal(value(families, 'atom_ops_gearman_up', {server}), 0)
-      assert.equal(families.find((f) => f.name === 'atom_ops_gearman_jobs_waiting'), undefined)
+      assert.equal(
+        families.find((f) => f.name === 'atom_ops_gearman_jobs_waiting'),
+        undefined,
+      )
       assert.equal(value(families, 'atom_ops_database_up', {}), 1)
       assert.equal(value(families, 'atom_ops_jobs', {status: 'error'}), 2)
     } finally {
@@ -100,10 +122,14 @@ describe('metrics', () => {
 
   test('--listen serves /metrics over HTTP, fresh at each scrape, and stops on SIGTERM', async () => {
     const port = await freePort()
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../../../bin/run.js', import.meta.url)), 'metrics', '--listen', `127.0.0.1:${port}`], {
-      env: {PATH: process.env.PATH, HOME: process.env.HOME, ...bed.env()},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('../../../bin/run.js', import.meta.url)), 'metrics', '--listen', `127.0.0.1:${port}`],
+      {
+        env: {PATH: process.env.PATH, HOME: process.env.HOME, ...bed.env()},
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     try {
       const first = await waitFor('metrics server', async () => {
         const res = await fetch(`http://127.0.0.1:${port}/metrics`, {signal: AbortSignal.timeout(10_000)})
@@ -111,7 +137,9 @@ describe('metrics', () => {
       })
       assert.equal(value(parse(first), 'atom_ops_jobs', {status: 'completed'}), 1)
       await insertJob(bed.database, {name: 'arFindingAidJob', status: 'completed'})
-      const second = await (await fetch(`http://127.0.0.1:${port}/metrics`, {signal: AbortSignal.timeout(10_000)})).text()
+      const second = await (
+        await fetch(`http://127.0.0.1:${port}/metrics`, {signal: AbortSignal.timeout(10_000)})
+      ).text()
       assert.equal(value(parse(second), 'atom_ops_jobs', {status: 'completed'}), 2)
       assert.equal((await fetch(`http://127.0.0.1:${port}/nope`, {signal: AbortSignal.timeout(10_000)})).status, 404)
     } finally {
@@ -130,12 +158,22 @@ describe('metrics', () => {
     assert.match(r.stderr, /^atom-ops: --listen "nope:99999" is not a valid host:port/)
   })
   test('job rows per class and status, and duration summaries per class (median, 95th percentile, max, sum, count) from MariaDB', async () => {
-    const started = Date.now() - 3600_000
+    const started = Date.now() - 3_600_000
     for (const seconds of [10, 20, 30, 40]) {
-      await insertJob(bed.database, {name: 'arXmlExportSingleFileJob', status: 'completed', createdAt: new Date(started), completedAt: new Date(started + seconds * 1000)})
+      await insertJob(bed.database, {
+        name: 'arXmlExportSingleFileJob',
+        status: 'completed',
+        createdAt: new Date(started),
+        completedAt: new Date(started + seconds * 1000),
+      })
     }
+
     // Started two days ago: counted in the rows, not in the last day's durations.
-    await insertJob(bed.database, {name: 'arXmlExportSingleFileJob', status: 'completed', createdAt: new Date(Date.now() - 2 * 86_400_000)})
+    await insertJob(bed.database, {
+      name: 'arXmlExportSingleFileJob',
+      status: 'completed',
+      createdAt: new Date(Date.now() - 2 * 86_400_000),
+    })
     const r = await runCli(['metrics'], {env: bed.env()})
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /^# TYPE atom_ops_jobs_by_class gauge$/m)
@@ -143,9 +181,16 @@ describe('metrics', () => {
     const families = parse(r.stdout)
     assert.equal(value(families, 'atom_ops_jobs_by_class', {job_class: 'arFindingAidJob', status: 'error'}), 2)
     assert.equal(value(families, 'atom_ops_jobs_by_class', {job_class: 'arObjectMoveJob', status: 'in_progress'}), 1)
-    assert.equal(value(families, 'atom_ops_jobs_by_class', {job_class: 'arXmlExportSingleFileJob', status: 'completed'}), 5)
+    assert.equal(
+      value(families, 'atom_ops_jobs_by_class', {job_class: 'arXmlExportSingleFileJob', status: 'completed'}),
+      5,
+    )
     // The parser at hand drops a summary's labels: its lines are checked as text.
-    const lines = r.stdout.split('\n').filter((l) => l.includes('job_class="arXmlExportSingleFileJob"') && l.startsWith('atom_ops_job_duration_seconds'))
+    const lines = r.stdout
+      .split('\n')
+      .filter(
+        (l) => l.includes('job_class="arXmlExportSingleFileJob"') && l.startsWith('atom_ops_job_duration_seconds'),
+      )
     assert.deepEqual(lines, [
       'atom_ops_job_duration_seconds{install="default",job_class="arXmlExportSingleFileJob",quantile="0.5"} 25',
       'atom_ops_job_duration_seconds{install="default",job_class="arXmlExportSingleFileJob",quantile="0.95"} 38.5',
@@ -155,6 +200,17 @@ describe('metrics', () => {
     ])
     const json = await runCli(['metrics', '--json'], {env: bed.env()})
     const durations = json.json.find((f: any) => f.name === 'atom_ops_job_duration_seconds')
-    assert.deepEqual(durations.samples.filter((s: any) => s.labels.job_class === 'arXmlExportSingleFileJob').map((s: any) => [s.labels.quantile ?? s.suffix, s.value]), [['0.5', 25], ['0.95', 38.5], ['1', 40], ['_sum', 100], ['_count', 4]])
+    assert.deepEqual(
+      durations.samples
+        .filter((s: any) => s.labels.job_class === 'arXmlExportSingleFileJob')
+        .map((s: any) => [s.labels.quantile ?? s.suffix, s.value]),
+      [
+        ['0.5', 25],
+        ['0.95', 38.5],
+        ['1', 40],
+        ['_sum', 100],
+        ['_count', 4],
+      ],
+    )
   })
 })

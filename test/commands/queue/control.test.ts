@@ -6,9 +6,9 @@ import {after, before, describe, test} from 'node:test'
 
 import {GearmanAdmin} from '../../../src/lib/gearman/admin.js'
 import {BinaryConnection, withBinary} from '../../../src/lib/gearman/binary.js'
+import {runCli} from '../../helpers/cli.js'
 import {waitFor} from '../../support/testbed/processes.js'
 import {TestBed} from '../../support/testbed/testbed.js'
-import {runCli} from '../../helpers/cli.js'
 
 let bed: TestBed
 let s0: string
@@ -24,13 +24,18 @@ after(async () => {
 })
 
 const admin = () => new GearmanAdmin(bed.servers[0], 2000)
-const submit = (fn: string, unique: string) => withBinary(bed.servers[0], 2000, (b) => b.submitBackground(fn, unique, '{"id":1}'))
+const submit = (fn: string, unique: string) =>
+  withBinary(bed.servers[0], 2000, (b) => b.submitBackground(fn, unique, '{"id":1}'))
 const statusOf = async (fn: string) => (await admin().status()).find((s) => s.function === fn)
 
 async function auditLines(): Promise<any[]> {
   const path = bed.env().ATOM_OPS_AUDIT_LOG!
   if (!existsSync(path)) return []
-  return (await readFile(path, 'utf8')).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  return (await readFile(path, 'utf8'))
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
 }
 
 describe('queue cancel', () => {
@@ -57,7 +62,9 @@ describe('queue cancel', () => {
     assert.equal((await statusOf(fn))?.total, 1)
     const marker = join(bed.dir, 'ran-the-cancelled-job')
     await bed.startWorker(['arFindingAidJob'], {server: bed.servers[0], command: ['touch', marker]})
-    await waitFor('the cancelled job to leave the queue', async () => ((await statusOf(fn))?.total === 0 ? true : undefined))
+    await waitFor('the cancelled job to leave the queue', async () =>
+      (await statusOf(fn))?.total === 0 ? true : undefined,
+    )
     assert.equal(existsSync(marker), false, 'the worker did not run the cancelled job')
     // and the same worker does run a job that was not cancelled: the check above could fail
     await submit(fn, 'not-cancelled')
@@ -65,7 +72,14 @@ describe('queue cancel', () => {
 
     const audit = (await auditLines()).filter((a) => a.handle === handle)
     // The refusal is on record too, naming the job it refused to cancel.
-    assert.deepEqual(audit.map((a) => [a.command, a.outcome]), [['queue:cancel', 'dry-run'], ['queue:cancel', 'refused'], ['queue:cancel', 'done']])
+    assert.deepEqual(
+      audit.map((a) => [a.command, a.outcome]),
+      [
+        ['queue:cancel', 'dry-run'],
+        ['queue:cancel', 'refused'],
+        ['queue:cancel', 'done'],
+      ],
+    )
   })
 
   test('a running job is reported truthfully as not stopped (exit 1), and it really keeps running', async () => {
@@ -103,9 +117,10 @@ describe('queue cancel', () => {
       assert.equal(lines.length, 2, r.stderr)
       assert.match(lines[0], /^atom-ops: /)
       assert.match(lines[0], message)
-      assert.match(lines[1], /^  hint: /)
+      assert.match(lines[1], /^ {2}hint: /)
       assert.equal(r.stdout, '')
     }
+
     const json = await runCli(['queue', 'cancel', 'H bad', '--server', s0, '--json'], {env: bed.env()})
     assert.equal(json.code, 2)
     assert.equal(json.json.error.kind, 'usage')
@@ -129,10 +144,19 @@ describe('queue drop', () => {
 
     const r = await runCli(['queue', 'drop', fn, '--force', '--json'], {env: bed.env()})
     assert.equal(r.code, 0, r.stderr)
-    assert.deepEqual(r.json.servers.map((s: any) => s.outcome), ['dropped', 'not-found'])
+    assert.deepEqual(
+      r.json.servers.map((s: any) => s.outcome),
+      ['dropped', 'not-found'],
+    )
     assert.equal(r.json.function.jobClass, 'arInheritRightsJob')
     assert.equal(await statusOf(fn), undefined)
-    assert.equal((await auditLines()).filter((a) => a.function === fn).map((a) => a.outcome).join(','), 'dry-run,done')
+    assert.equal(
+      (await auditLines())
+        .filter((a) => a.function === fn)
+        .map((a) => a.outcome)
+        .join(','),
+      'dry-run,done',
+    )
   })
 
   test('queued jobs and no worker: refused without --force (exit 5), dropped with it, the orphaning said', async () => {
@@ -163,7 +187,10 @@ describe('queue drop', () => {
   test('an unknown function and a malformed name: one line, exit 2 (a usage error, as an unknown job id)', async () => {
     const unknown = await runCli(['queue', 'drop', `${'0'.repeat(32)}-arFindingAidJob`, '--force'], {env: bed.env()})
     assert.equal(unknown.code, 2)
-    assert.match(unknown.stderr, /^atom-ops: function 0{32}-arFindingAidJob is not registered on any job server\n  hint: /)
+    assert.match(
+      unknown.stderr,
+      /^atom-ops: function 0{32}-arFindingAidJob is not registered on any job server\n {2}hint: /,
+    )
     const bad = await runCli(['queue', 'drop', 'two words', '--force'], {env: bed.env()})
     assert.equal(bad.code, 2)
     assert.match(bad.stderr, /^atom-ops: "two words" is not a Gearman function name/)
@@ -192,7 +219,10 @@ describe('queue drop takes the job class people type', () => {
     assert.ok(dry.stdout.includes(`function ${fn} (this install, arUpdatePublicationStatusJob) - dry run`), dry.stdout)
     const r = await runCli(['queue', 'drop', 'arUpdatePublicationStatusJob', '-f', '--json'], {env: bed.env()})
     assert.equal(r.code, 0, r.stderr)
-    assert.deepEqual([r.json.function.function, r.json.typed, r.json.servers[0].outcome], [fn, 'arUpdatePublicationStatusJob', 'dropped'])
+    assert.deepEqual(
+      [r.json.function.function, r.json.typed, r.json.servers[0].outcome],
+      [fn, 'arUpdatePublicationStatusJob', 'dropped'],
+    )
     assert.equal(await statusOf(fn), undefined)
     assert.equal((await auditLines()).filter((a) => a.function === fn).at(-1).typed, 'arUpdatePublicationStatusJob')
   })
@@ -200,7 +230,10 @@ describe('queue drop takes the job class people type', () => {
   test('a class of this install that no server has registered: exit 2 naming the function it means', async () => {
     const r = await runCli(['queue', 'drop', 'arActorXmlExportJob', '--force'], {env: bed.env()})
     assert.equal(r.code, 2, r.stderr)
-    assert.equal(r.stderr.split('\n')[0], `atom-ops: job class arActorXmlExportJob (function ${bed.fn('arActorXmlExportJob')}) is not registered on any job server`)
+    assert.equal(
+      r.stderr.split('\n')[0],
+      `atom-ops: job class arActorXmlExportJob (function ${bed.fn('arActorXmlExportJob')}) is not registered on any job server`,
+    )
   })
 
   test('a misspelt class: exit 2, the nearest class in the hint, nothing sent', async () => {
@@ -208,7 +241,10 @@ describe('queue drop takes the job class people type', () => {
     await idleFunction(fn)
     const r = await runCli(['queue', 'drop', 'arCalculateDescendentDatesJob', '--force'], {env: bed.env()})
     assert.equal(r.code, 2, r.stderr)
-    assert.match(r.stderr, /^atom-ops: "arCalculateDescendentDatesJob" is not a job class of this install, nor a registered function\n {2}hint: Did you mean arCalculateDescendantDatesJob\? .*queue status --all\n$/)
+    assert.match(
+      r.stderr,
+      /^atom-ops: "arCalculateDescendentDatesJob" is not a job class of this install, nor a registered function\n {2}hint: Did you mean arCalculateDescendantDatesJob\? .*queue status --all\n$/,
+    )
     assert.ok(await statusOf(fn), 'still registered')
   })
 
@@ -216,11 +252,16 @@ describe('queue drop takes the job class people type', () => {
     await idleFunction('reverse')
     const r = await runCli(['queue', 'drop', 'reverse', '--force', '--json'], {env: bed.env()})
     assert.equal(r.code, 0, r.stderr)
-    assert.deepEqual([r.json.function.function, r.json.typed, r.json.servers[0].outcome], ['reverse', undefined, 'dropped'])
+    assert.deepEqual(
+      [r.json.function.function, r.json.typed, r.json.servers[0].outcome],
+      ['reverse', undefined, 'dropped'],
+    )
   })
 
-  test("a class without an install to compute the prefix from: configuration error (3), the full name asked for", async () => {
-    const r = await runCli(['queue', 'drop', 'arFindingAidJob', '--force', '--gearman', s0], {env: bed.env({ATOM_OPS_ATOM_ROOT: join(bed.dir, 'no-install')})})
+  test('a class without an install to compute the prefix from: configuration error (3), the full name asked for', async () => {
+    const r = await runCli(['queue', 'drop', 'arFindingAidJob', '--force', '--gearman', s0], {
+      env: bed.env({ATOM_OPS_ATOM_ROOT: join(bed.dir, 'no-install')}),
+    })
     assert.equal(r.code, 3, r.stderr)
     assert.match(r.stderr, /is a job class, and this install's function prefix is unknown/)
     assert.match(r.stderr, /hint: Give the full function name/)
@@ -228,7 +269,8 @@ describe('queue drop takes the job class people type', () => {
 })
 
 describe('queue cancel without --server asks every server', () => {
-  const submitTo = (i: number, fn: string, unique: string) => withBinary(bed.servers[i], 2000, (b) => b.submitBackground(fn, unique, '{}'))
+  const submitTo = (i: number, fn: string, unique: string) =>
+    withBinary(bed.servers[i], 2000, (b) => b.submitBackground(fn, unique, '{}'))
   const jobsOn = (i: number) => new GearmanAdmin(bed.servers[i], 2000).showJobs()
 
   test('a handle only the second server holds: cancelled there, the lookup says where it was asked', async () => {
@@ -239,7 +281,10 @@ describe('queue cancel without --server asks every server', () => {
     const r = await runCli(['queue', 'cancel', handle, '-f', '--json'], {env: bed.env()})
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual([r.json.server, r.json.outcome], [hp(bed.servers[1]), 'cancelled'])
-    assert.deepEqual(r.json.lookup, [{server: s0, found: false}, {server: hp(bed.servers[1]), found: true}])
+    assert.deepEqual(r.json.lookup, [
+      {server: s0, found: false},
+      {server: hp(bed.servers[1]), found: true},
+    ])
     assert.equal((await jobsOn(1)).find((j) => j.handle === handle)?.ignored, true)
   })
 
@@ -252,20 +297,38 @@ describe('queue cancel without --server asks every server', () => {
     assert.equal(h0, h1, 'the two servers hold the same handle')
     const r = await runCli(['queue', 'cancel', h0, '--force'], {env: bed.env()})
     assert.equal(r.code, 2, r.stderr)
-    assert.equal(r.stderr.split('\n')[0], `atom-ops: job ${h0} is known to 2 job servers (${s0}, ${hp(bed.servers[1])}): atom-ops will not guess which one you mean`)
+    assert.equal(
+      r.stderr.split('\n')[0],
+      `atom-ops: job ${h0} is known to 2 job servers (${s0}, ${hp(bed.servers[1])}): atom-ops will not guess which one you mean`,
+    )
     assert.match(r.stderr, /hint: Say which with --server/)
-    for (const i of [0, 1]) assert.equal((await jobsOn(i)).find((j) => j.handle === h0)?.ignored, false, `server ${i} untouched`)
-    const picked = await runCli(['queue', 'cancel', h0, '--server', hp(bed.servers[1]), '--force', '--json'], {env: bed.env()})
+    for (const i of [0, 1])
+      assert.equal((await jobsOn(i)).find((j) => j.handle === h0)?.ignored, false, `server ${i} untouched`)
+    const picked = await runCli(['queue', 'cancel', h0, '--server', hp(bed.servers[1]), '--force', '--json'], {
+      env: bed.env(),
+    })
     assert.equal(picked.code, 0, picked.stderr)
-    assert.deepEqual([(await jobsOn(0)).find((j) => j.handle === h0)?.ignored, (await jobsOn(1)).find((j) => j.handle === h0)?.ignored], [false, true])
+    assert.deepEqual(
+      [
+        (await jobsOn(0)).find((j) => j.handle === h0)?.ignored,
+        (await jobsOn(1)).find((j) => j.handle === h0)?.ignored,
+      ],
+      [false, true],
+    )
   })
 
   test('a handle no server holds: exit 2; one server silent and the others without it: exit 4, the silent one named', async () => {
     const none = await runCli(['queue', 'cancel', 'H:nowhere:999999', '--force'], {env: bed.env()})
     assert.equal(none.code, 2, none.stderr)
     assert.match(none.stderr, /^atom-ops: job H:nowhere:999999 is not known to any job server/)
-    const dead = await runCli(['queue', 'cancel', 'H:nowhere:999999', '--force', '--gearman', s0, '--gearman', '127.0.0.1:1', '--timeout', '2'], {env: bed.env()})
+    const dead = await runCli(
+      ['queue', 'cancel', 'H:nowhere:999999', '--force', '--gearman', s0, '--gearman', '127.0.0.1:1', '--timeout', '2'],
+      {env: bed.env()},
+    )
     assert.equal(dead.code, 4, dead.stderr)
-    assert.match(dead.stderr, /^atom-ops: job H:nowhere:999999 is not known to the job servers that answered; 127\.0\.0\.1:1 did not answer\n {2}hint: It may be there/)
+    assert.match(
+      dead.stderr,
+      /^atom-ops: job H:nowhere:999999 is not known to the job servers that answered; 127\.0\.0\.1:1 did not answer\n {2}hint: It may be there/,
+    )
   })
 })

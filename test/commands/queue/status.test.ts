@@ -5,20 +5,34 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import {functionPrefix} from '../../../src/lib/atom/prefix.js'
-import {BinaryConnection} from '../../../src/lib/gearman/binary.js'
 import {GearmanAdmin} from '../../../src/lib/gearman/admin.js'
+import {BinaryConnection} from '../../../src/lib/gearman/binary.js'
+import {runCli} from '../../helpers/cli.js'
 import {writeAtomInstall} from '../../support/testbed/fixture.js'
 import {startGearmand} from '../../support/testbed/gearmand.js'
 import {freePort, startBlackhole, waitFor} from '../../support/testbed/processes.js'
-import {submitBackgroundJob} from '../../support/testbed/workers.js'
 import {TestBed} from '../../support/testbed/testbed.js'
-import {runCli} from '../../helpers/cli.js'
+import {submitBackgroundJob} from '../../support/testbed/workers.js'
 
 const STOCK = [
-  'arFindingAidJob', 'arInheritRightsJob', 'arUpdateEsActorRelationsJob', 'arCalculateDescendantDatesJob', 'arObjectMoveJob',
-  'arInformationObjectCsvExportJob', 'qtSwordPluginWorker', 'arUpdatePublicationStatusJob', 'arFileImportJob',
-  'arInformationObjectXmlExportJob', 'arXmlExportSingleFileJob', 'arGenerateReportJob', 'arActorCsvExportJob', 'arActorXmlExportJob',
-  'arRepositoryCsvExportJob', 'arUpdateEsIoDocumentsJob', 'arPhysicalObjectCsvHoldingsReportJob', 'arValidateCsvJob',
+  'arFindingAidJob',
+  'arInheritRightsJob',
+  'arUpdateEsActorRelationsJob',
+  'arCalculateDescendantDatesJob',
+  'arObjectMoveJob',
+  'arInformationObjectCsvExportJob',
+  'qtSwordPluginWorker',
+  'arUpdatePublicationStatusJob',
+  'arFileImportJob',
+  'arInformationObjectXmlExportJob',
+  'arXmlExportSingleFileJob',
+  'arGenerateReportJob',
+  'arActorCsvExportJob',
+  'arActorXmlExportJob',
+  'arRepositoryCsvExportJob',
+  'arUpdateEsIoDocumentsJob',
+  'arPhysicalObjectCsvHoldingsReportJob',
+  'arValidateCsvJob',
 ]
 const UNKNOWN = 'ffffffffffffffffffffffffffffffff-'
 
@@ -33,14 +47,21 @@ before(async () => {
   await mkdir(otherRoot, {recursive: true})
   await writeAtomInstall(otherRoot, {database: bed.db.target, gearmanServers: bed.servers, workersKey: 'other-key'})
   otherPrefix = functionPrefix(realpathSync(otherRoot), 'other-key')
-  await writeFile(bed.env().ATOM_OPS_CONFIG!, `profiles:\n  other:\n    atom_root: ${otherRoot}\n  broken:\n    atom_root: ${join(bed.dir, 'nowhere')}\n`)
+  await writeFile(
+    bed.env().ATOM_OPS_CONFIG!,
+    `profiles:\n  other:\n    atom_root: ${otherRoot}\n  broken:\n    atom_root: ${join(bed.dir, 'nowhere')}\n`,
+  )
   const [s0, s1, s2] = bed.servers
   await bed.startWorker(STOCK, {server: s2}) // one worker, 18 functions
   await bed.startWorker(['arFindingAidJob', 'arObjectMoveJob'], {server: s0, prefix: otherPrefix})
   await bed.startWorker(['arFindingAidJob'], {server: s1, prefix: UNKNOWN})
   await submitBackgroundJob(s1, bed.fn('arObjectMoveJob'), '{"id":1}', 'q1')
   await submitBackgroundJob(s1, bed.fn('arObjectMoveJob'), '{"id":2}', 'q2')
-  await waitFor('two queued jobs', async () => ((await new GearmanAdmin(s1, 1000).status()).find((f) => f.function === bed.fn('arObjectMoveJob'))?.total === 2 ? true : undefined))
+  await waitFor('two queued jobs', async () =>
+    (await new GearmanAdmin(s1, 1000).status()).find((f) => f.function === bed.fn('arObjectMoveJob'))?.total === 2
+      ? true
+      : undefined,
+  )
 })
 after(async () => {
   await bed?.stop()
@@ -53,15 +74,26 @@ describe('queue status', () => {
     const j = r.json
     assert.equal(j.scope, 'this install')
     assert.equal(j.prefix, bed.prefix)
-    assert.deepEqual(j.servers.map((s: any) => [s.server, s.ok]), bed.servers.map((s) => [hp(s), true]))
+    assert.deepEqual(
+      j.servers.map((s: any) => [s.server, s.ok]),
+      bed.servers.map((s) => [hp(s), true]),
+    )
     const [s0, s1, s2] = j.servers
     assert.equal(s0.functions.length, 0)
     assert.equal(s0.hidden, 2)
-    assert.deepEqual(s1.functions.map((f: any) => [f.jobClass, f.owner, f.waiting, f.running, f.total, f.availableWorkers]), [['arObjectMoveJob', 'current', 2, 0, 2, 0]])
+    assert.deepEqual(
+      s1.functions.map((f: any) => [f.jobClass, f.owner, f.waiting, f.running, f.total, f.availableWorkers]),
+      [['arObjectMoveJob', 'current', 2, 0, 2, 0]],
+    )
     assert.equal(s1.hidden, 1)
     assert.equal(s2.functions.length, 18)
     assert.deepEqual(s2.functions.map((f: any) => f.jobClass).sort(), [...STOCK].sort())
-    assert.ok(s2.functions.every((f: any) => f.owner === 'current' && f.install === 'this install' && f.availableWorkers === 1 && f.waiting === 0))
+    assert.ok(
+      s2.functions.every(
+        (f: any) =>
+          f.owner === 'current' && f.install === 'this install' && f.availableWorkers === 1 && f.waiting === 0,
+      ),
+    )
     assert.equal(s2.workers, 1, 'one worker connection, not 18')
     assert.deepEqual(j.totals, {waiting: 2, running: 0, functions: 19})
     assert.deepEqual(j.skippedProfiles, ['broken'])
@@ -72,14 +104,17 @@ describe('queue status', () => {
     const r = await runCli(['queue', 'status', '--all', '--json'], {env: bed.env()})
     assert.equal(r.code, 0, r.stderr)
     const [s0, s1] = r.json.servers
+    assert.deepEqual(s0.functions.map((f: any) => [f.function, f.owner, f.install, f.profile, f.jobClass]).sort(), [
+      [otherPrefix + 'arFindingAidJob', 'profile', 'profile other', 'other', 'arFindingAidJob'],
+      [otherPrefix + 'arObjectMoveJob', 'profile', 'profile other', 'other', 'arObjectMoveJob'],
+    ])
     assert.deepEqual(
-      s0.functions.map((f: any) => [f.function, f.owner, f.install, f.profile, f.jobClass]).sort(),
+      s1.functions.map((f: any) => [f.owner, f.install, f.waiting]),
       [
-        [otherPrefix + 'arFindingAidJob', 'profile', 'profile other', 'other', 'arFindingAidJob'],
-        [otherPrefix + 'arObjectMoveJob', 'profile', 'profile other', 'other', 'arObjectMoveJob'],
+        ['current', 'this install', 2],
+        ['unknown', 'unknown prefix', 0],
       ],
     )
-    assert.deepEqual(s1.functions.map((f: any) => [f.owner, f.install, f.waiting]), [['current', 'this install', 2], ['unknown', 'unknown prefix', 0]])
   })
 
   test('the human table names installs and job classes, and explains the per-function worker column', async () => {
@@ -91,14 +126,34 @@ describe('queue status', () => {
     assert.match(r.stdout, /never|counts in each row/)
     const plain = await runCli(['queue', 'status'], {env: bed.env()})
     assert.match(plain.stdout, /2 functions of other installs hidden: --all/)
-    assert.match(plain.stdout, new RegExp(`Waiting with no worker to run them: arObjectMoveJob \\(this install\\) on 127\\.0\\.0\\.1:${bed.servers[1].port}\\.`))
+    assert.match(
+      plain.stdout,
+      new RegExp(
+        `Waiting with no worker to run them: arObjectMoveJob \\(this install\\) on 127\\.0\\.0\\.1:${bed.servers[1].port}\\.`,
+      ),
+    )
   })
 
   test('one server down and one blackholed: both reported with their error within --timeout, the live one still shown, exit 4', async () => {
     const hole = await startBlackhole()
     const dead = await freePort()
     try {
-      const r = await runCli(['queue', 'status', '--json', '--timeout', '1', '--gearman', hp(bed.servers[2]), '--gearman', `127.0.0.1:${dead}`, '--gearman', hp(hole)], {env: bed.env()})
+      const r = await runCli(
+        [
+          'queue',
+          'status',
+          '--json',
+          '--timeout',
+          '1',
+          '--gearman',
+          hp(bed.servers[2]),
+          '--gearman',
+          `127.0.0.1:${dead}`,
+          '--gearman',
+          hp(hole),
+        ],
+        {env: bed.env()},
+      )
       assert.equal(r.code, 4, r.stderr)
       const [live, down, silent] = r.json.servers
       assert.equal(live.ok, true)
@@ -108,7 +163,21 @@ describe('queue status', () => {
       assert.match(silent.error.message, /did not answer in time/)
       assert.equal(r.json.unreachable, 2)
 
-      const human = await runCli(['queue', 'status', '--timeout', '1', '--gearman', hp(bed.servers[2]), '--gearman', `127.0.0.1:${dead}`, '--gearman', hp(hole)], {env: bed.env()})
+      const human = await runCli(
+        [
+          'queue',
+          'status',
+          '--timeout',
+          '1',
+          '--gearman',
+          hp(bed.servers[2]),
+          '--gearman',
+          `127.0.0.1:${dead}`,
+          '--gearman',
+          hp(hole),
+        ],
+        {env: bed.env()},
+      )
       assert.equal(human.code, 4)
       assert.match(human.stdout, new RegExp(`127\\.0\\.0\\.1:${dead}  DOWN  .*refused`))
       assert.match(human.stdout, new RegExp(`${hole.port}  DOWN  .*did not answer in time`))
@@ -121,7 +190,10 @@ describe('queue status', () => {
 
   test('ping: ECHO latency, version and pid per server; the dead one reported, exit 4', async () => {
     const dead = await freePort()
-    const r = await runCli(['queue', 'ping', '--json', '--gearman', hp(bed.servers[0]), '--gearman', `127.0.0.1:${dead}`], {env: bed.env()})
+    const r = await runCli(
+      ['queue', 'ping', '--json', '--gearman', hp(bed.servers[0]), '--gearman', `127.0.0.1:${dead}`],
+      {env: bed.env()},
+    )
     assert.equal(r.code, 4, r.stderr)
     const [ok, down] = r.json.servers
     assert.equal(ok.pid, bed.gearmands[0].pid)
@@ -146,10 +218,16 @@ describe('queue workers', () => {
     assert.ok(w.functions.every((f: any) => f.owner === 'current'))
     const all = await runCli(['queue', 'workers', '--all', '--json'], {env: bed.env()})
     assert.equal(all.json.connections, 3)
-    assert.deepEqual(all.json.servers[0].workers[0].functions.map((f: any) => f.install), ['profile other', 'profile other'])
+    assert.deepEqual(
+      all.json.servers[0].workers[0].functions.map((f: any) => f.install),
+      ['profile other', 'profile other'],
+    )
     const human = await runCli(['queue', 'workers', '--all'], {env: bed.env()})
     assert.match(human.stdout, /│ 18 +│ arFindingAidJob, /)
-    assert.match(human.stdout, /profile other: arFindingAidJob, arObjectMoveJob|profile other: arObjectMoveJob, arFindingAidJob/)
+    assert.match(
+      human.stdout,
+      /profile other: arFindingAidJob, arObjectMoveJob|profile other: arObjectMoveJob, arFindingAidJob/,
+    )
     assert.match(human.stdout, /3 distinct worker connections/)
   })
 })
@@ -160,7 +238,7 @@ describe('queue jobs', () => {
     assert.equal(r.code, 0, r.stderr)
     const s1 = r.json.servers[1]
     assert.equal(s1.jobs.length, 2)
-    assert.ok(s1.jobs.every((j: any) => /^H:/.test(j.handle) && j.state === 'waiting' && j.cancelled === false))
+    assert.ok(s1.jobs.every((j: any) => j.handle.startsWith('H:') && j.state === 'waiting' && j.cancelled === false))
     assert.deepEqual([...s1.uniqueIds].sort(), ['q1', 'q2'])
     assert.equal(r.json.jobs, 2)
   })
@@ -174,12 +252,21 @@ describe('scale through the CLI: 2,000 functions of this install and 300 workers
       for (let i = 0; i < 300; i++) {
         const c = await BinaryConnection.open(g, 3000)
         conns.push(c)
-        c.registerWorker(Array.from({length: 7}, (_, k) => `${bed.prefix}ScaleJob${(i * 7 + k) % 2000}`), `scale-${i}`)
+        c.registerWorker(
+          Array.from({length: 7}, (_, k) => `${bed.prefix}ScaleJob${(i * 7 + k) % 2000}`),
+          `scale-${i}`,
+        )
       }
-      await waitFor('registrations', async () => {
-        const s = await new GearmanAdmin(g, 5000).snapshot()
-        return s.status.length === 2000 && s.workers.length === 300 ? true : undefined
-      }, 20_000, 100)
+
+      await waitFor(
+        'registrations',
+        async () => {
+          const s = await new GearmanAdmin(g, 5000).snapshot()
+          return s.status.length === 2000 && s.workers.length === 300 ? true : undefined
+        },
+        20_000,
+        100,
+      )
       let t0 = Date.now()
       const st = await runCli(['queue', 'status', '--json', '--gearman', hp(g)], {env: bed.env()})
       t.diagnostic(`queue status --json, 2000 functions: ${Date.now() - t0} ms (CLI process included)`)
@@ -190,7 +277,9 @@ describe('scale through the CLI: 2,000 functions of this install and 300 workers
       const wk = await runCli(['queue', 'workers', '--json', '--gearman', hp(g)], {env: bed.env()})
       t.diagnostic(`queue workers --json, 300 workers: ${Date.now() - t0} ms (CLI process included)`)
       assert.equal(wk.json.connections, 300)
-      assert.ok(wk.json.servers[0].workers.every((w: any) => w.functions.length === 7 && /^scale-\d+$/.test(w.clientId)))
+      assert.ok(
+        wk.json.servers[0].workers.every((w: any) => w.functions.length === 7 && /^scale-\d+$/.test(w.clientId)),
+      )
       const human = await runCli(['queue', 'workers', '--gearman', hp(g)], {env: bed.env()})
       assert.equal(human.code, 0)
       assert.match(human.stdout, /300 distinct worker connections/)

@@ -4,11 +4,11 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import {GearmanAdmin} from '../../../src/lib/gearman/admin.js'
-import {isAlive, waitFor} from '../../support/testbed/processes.js'
-import {gearmanWorkerCommand, type RunningSupervisord, startSupervisord} from '../../support/testbed/supervisord.js'
-import {STOCK_REGISTERED_CLASSES} from '../../support/testbed/schema.js'
-import {TestBed} from '../../support/testbed/testbed.js'
 import {runCli} from '../../helpers/cli.js'
+import {isAlive, waitFor} from '../../support/testbed/processes.js'
+import {STOCK_REGISTERED_CLASSES} from '../../support/testbed/schema.js'
+import {gearmanWorkerCommand, type RunningSupervisord, startSupervisord} from '../../support/testbed/supervisord.js'
+import {TestBed} from '../../support/testbed/testbed.js'
 
 // What AtoM's real worker registers on a stock install (not the disabled SWORD plugin's class).
 const CLASSES = STOCK_REGISTERED_CLASSES
@@ -20,7 +20,15 @@ before(async () => {
   bed = await TestBed.start()
   try {
     sup = await startSupervisord(join(bed.dir, 'supervisor'), {
-      programs: [{name: 'atom-worker', command: gearmanWorkerCommand(bed.servers[0], CLASSES.map((c) => bed.fn(c)))}],
+      programs: [
+        {
+          name: 'atom-worker',
+          command: gearmanWorkerCommand(
+            bed.servers[0],
+            CLASSES.map((c) => bed.fn(c)),
+          ),
+        },
+      ],
     })
     await waitForWorkers(1)
   } catch (error) {
@@ -52,7 +60,7 @@ async function pidOf(program: string): Promise<number | undefined> {
 }
 
 describe('worker commands against a real supervisord', () => {
-  test('status: the program RUNNING with its pid and uptime, and the install\'s workers per job class from Gearman', async () => {
+  test("status: the program RUNNING with its pid and uptime, and the install's workers per job class from Gearman", async () => {
     const r = await cli(['worker', 'status', ...sv(), '--json'])
     assert.equal(r.code, 0, r.stderr + r.stdout)
     const host = r.json.hosts[0]
@@ -95,9 +103,18 @@ describe('worker commands against a real supervisord', () => {
     const r = await cli(['worker', 'restart', ...sv(), '--dry-run', '--json'])
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.json.dryRun, true)
-    assert.deepEqual(r.json.hosts[0].value.plan, [{action: 'restart', units: ['atom-worker'], argv: ['supervisorctl', '-c', sup.configFile, 'restart', 'atom-worker']}])
+    assert.deepEqual(r.json.hosts[0].value.plan, [
+      {
+        action: 'restart',
+        units: ['atom-worker'],
+        argv: ['supervisorctl', '-c', sup.configFile, 'restart', 'atom-worker'],
+      },
+    ])
     assert.equal(await pidOf('atom-worker'), pid)
-    const audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    const audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     assert.equal(audit.at(-1).outcome, 'dry-run')
   })
 
@@ -133,24 +150,47 @@ describe('worker commands against a real supervisord', () => {
     assert.ok(after && after !== before, `new pid ${after} != ${before}`)
     assert.ok(isAlive(after!))
     assert.equal(await available(), 1)
-    const audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    const audit = (await readFile(join(bed.dir, 'audit.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     const last = audit.at(-1)
     assert.equal(last.outcome, 'done')
     assert.equal(last.action, 'restart')
     assert.equal(last.verified, true)
-    process.stderr.write(`# worker restart (supervisord, CLI process included): ${took} ms; ${/restart verified on [^:]+:\d+ [^:]+/.exec(r.stdout)![0]}\n`)
+    process.stderr.write(
+      `# worker restart (supervisord, CLI process included): ${took} ms; ${/restart verified on [^:]+:\d+ [^:]+/.exec(r.stdout)![0]}\n`,
+    )
   })
 
   test('restart that cannot be verified: exit 1 and the missing job classes are named', async () => {
     // A program that runs but registers under another prefix: supervisord is happy, Gearman is not.
-    await sup.addPrograms([{name: 'atom-worker-wrong', command: gearmanWorkerCommand(bed.servers[0], ['0123456789abcdef0123456789abcdef-arFindingAidJob'])}])
+    await sup.addPrograms([
+      {
+        name: 'atom-worker-wrong',
+        command: gearmanWorkerCommand(bed.servers[0], ['0123456789abcdef0123456789abcdef-arFindingAidJob']),
+      },
+    ])
     // stop the real one so the install has no worker; the expectation then is every class of gearman.yml
     await sup.ctl('stop', 'atom-worker')
     await waitForWorkers(0)
-    const r = await cli(['worker', 'restart', ...sv(), '--unit', 'atom-worker-wrong', '--force', '--wait', '2', '--json'])
+    const r = await cli([
+      'worker',
+      'restart',
+      ...sv(),
+      '--unit',
+      'atom-worker-wrong',
+      '--force',
+      '--wait',
+      '2',
+      '--json',
+    ])
     assert.equal(r.code, 1, r.stderr + r.stdout)
     assert.equal(r.json.verification.verified, false)
-    assert.ok(r.json.verification.missing.some((m: string) => /arFindingAidJob: (0 available workers|not registered)/.test(m)), JSON.stringify(r.json.verification.missing))
+    assert.ok(
+      r.json.verification.missing.some((m: string) => /arFindingAidJob: (0 available workers|not registered)/.test(m)),
+      JSON.stringify(r.json.verification.missing),
+    )
     assert.ok(r.json.verification.elapsedMs >= 2000)
     await sup.ctl('stop', 'atom-worker-wrong')
     await sup.ctl('start', 'atom-worker')
@@ -159,7 +199,11 @@ describe('worker commands against a real supervisord', () => {
 
   test('a program in FATAL is reported (exit 1); worker reset explains that start is what helps', async () => {
     await sup.addPrograms([{name: 'atom-worker-broken', command: ['false'], startretries: 0}])
-    await waitFor('FATAL', async () => ((await sup.ctl('status', 'atom-worker-broken')).stdout.includes('FATAL') ? true : undefined), 15_000)
+    await waitFor(
+      'FATAL',
+      async () => ((await sup.ctl('status', 'atom-worker-broken')).stdout.includes('FATAL') ? true : undefined),
+      15_000,
+    )
     const r = await cli(['worker', 'status', ...sv(), '--unit', 'atom-worker-broken', '--json'])
     assert.equal(r.code, 1, r.stderr)
     const unit = r.json.hosts[0].value.status[0]
@@ -173,9 +217,15 @@ describe('worker commands against a real supervisord', () => {
     assert.match(reset.stdout, /no start limit to reset: atom-worker-broken is FATAL .*atom-ops worker start/)
   })
 
-  test('a worker that exits 111 (AtoM\'s --max-job-count) is reported with its exit status', async () => {
-    await sup.addPrograms([{name: 'atom-worker-limited', command: ['sh', '-c', 'sleep 1.2; exit 111'], startsecs: 1, autorestart: false}])
-    await waitFor('EXITED', async () => ((await sup.ctl('status', 'atom-worker-limited')).stdout.includes('EXITED') ? true : undefined), 15_000)
+  test("a worker that exits 111 (AtoM's --max-job-count) is reported with its exit status", async () => {
+    await sup.addPrograms([
+      {name: 'atom-worker-limited', command: ['sh', '-c', 'sleep 1.2; exit 111'], startsecs: 1, autorestart: false},
+    ])
+    await waitFor(
+      'EXITED',
+      async () => ((await sup.ctl('status', 'atom-worker-limited')).stdout.includes('EXITED') ? true : undefined),
+      15_000,
+    )
     const r = await cli(['worker', 'status', ...sv(), '--unit', 'atom-worker-limited', '--json'])
     assert.equal(r.code, 1, r.stderr)
     const unit = r.json.hosts[0].value.status[0]
@@ -195,26 +245,47 @@ describe('worker commands against a real supervisord', () => {
       ],
       {name: 'atom-workers'},
     )
-    await waitFor('group running', async () => ((await sup.ctl('status', 'atom-workers:*')).stdout.match(/RUNNING/g)?.length === 2 ? true : undefined), 15_000)
-    for (const unit of ["atom-workers:*", 'atom-workers']) {
+    await waitFor(
+      'group running',
+      async () =>
+        (await sup.ctl('status', 'atom-workers:*')).stdout.match(/RUNNING/g)?.length === 2 ? true : undefined,
+      15_000,
+    )
+    for (const unit of ['atom-workers:*', 'atom-workers']) {
       const r = await cli(['worker', 'status', ...sv(), '--unit', unit, '--json'])
       assert.deepEqual(r.json.hosts[0].value.units, ['atom-workers:w1', 'atom-workers:w2'], unit)
       assert.ok(r.json.hosts[0].value.status.every((s: any) => s.condition === 'running'))
     }
+
     const stop = await cli(['worker', 'stop', ...sv(), '--unit', 'atom-workers:*', '--force', '--wait', '0', '--json'])
     assert.equal(stop.code, 0, stop.stderr)
-    assert.deepEqual(stop.json.hosts[0].value.steps.map((s: any) => [s.unit, s.ok]), [['atom-workers:w1', true], ['atom-workers:w2', true]])
+    assert.deepEqual(
+      stop.json.hosts[0].value.steps.map((s: any) => [s.unit, s.ok]),
+      [
+        ['atom-workers:w1', true],
+        ['atom-workers:w2', true],
+      ],
+    )
   })
 
   test('an unknown program is a usage error naming the programs there are', async () => {
     const r = await cli(['worker', 'status', ...sv(), '--unit', 'no-such-worker'])
     assert.equal(r.code, 2)
-    assert.match(r.stderr, /^atom-ops: no supervisord program matches "no-such-worker"\n  hint: Programs: .*atom-worker/)
+    assert.match(
+      r.stderr,
+      /^atom-ops: no supervisord program matches "no-such-worker"\n {2}hint: Programs: .*atom-worker/,
+    )
   })
 
   test('logs: the last N lines of the program log; --since is refused for supervisord', async () => {
-    await sup.addPrograms([{name: 'chatty', command: ['sh', '-c', 'for i in 1 2 3 4 5; do echo "job $i done"; done; sleep 1000']}])
-    await waitFor('chatty log', async () => ((await sup.ctl('tail', 'chatty')).stdout.includes('job 5') ? true : undefined), 15_000)
+    await sup.addPrograms([
+      {name: 'chatty', command: ['sh', '-c', 'for i in 1 2 3 4 5; do echo "job $i done"; done; sleep 1000']},
+    ])
+    await waitFor(
+      'chatty log',
+      async () => ((await sup.ctl('tail', 'chatty')).stdout.includes('job 5') ? true : undefined),
+      15_000,
+    )
     const r = await cli(['worker', 'logs', ...sv(), '--unit', 'chatty', '-n', '2'])
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.stdout, 'job 4 done\njob 5 done\n')
@@ -227,7 +298,11 @@ describe('worker commands against a real supervisord', () => {
 
   test('logs of a program that wrote nothing: it says the log is empty, not nothing at all', async () => {
     await sup.addPrograms([{name: 'quiet', command: ['sleep', '100000']}])
-    await waitFor('quiet running', async () => ((await sup.ctl('status', 'quiet')).stdout.includes('RUNNING') ? true : undefined), 15_000)
+    await waitFor(
+      'quiet running',
+      async () => ((await sup.ctl('status', 'quiet')).stdout.includes('RUNNING') ? true : undefined),
+      15_000,
+    )
     const r = await cli(['worker', 'logs', ...sv(), '--unit', 'quiet', '-n', '5'])
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.stdout, 'local: no log lines for quiet: the log is empty.\n')
@@ -242,7 +317,11 @@ describe('worker commands against a real supervisord', () => {
     const id = await insertJob(bed.database, {name: 'arFindingAidJob', status: 'running'})
     const job = await runCli(['jobs', 'list', '--status', 'running'], {env: bed.env({TZ: 'Asia/Kolkata'})})
     const offset = (await runCli(['jobs', 'show', String(id), '--json'], {env: bed.env()})).json.startedAt.slice(-6)
-    assert.match(job.stdout, new RegExp(`│ ${id}\\s.*│ \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\${offset} │`), job.stdout)
+    assert.match(
+      job.stdout,
+      new RegExp(`│ ${id}\\s.*│ \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\${offset} │`),
+      job.stdout,
+    )
   })
 
   test('jobs kill on a supervisord host names no systemd command; without --restart-worker it points at worker restart', async () => {
@@ -255,19 +334,34 @@ describe('worker commands against a real supervisord', () => {
   })
 
   test('logs: a log with control characters, which supervisorctl itself cannot show, is a clear error (exit 6)', async () => {
-    await sup.addPrograms([{name: 'noisy', command: ['sh', '-c', 'printf "line one\\n\\033[31mred\\033]0;title\\007\\nlast line\\n"; sleep 1000']}])
-    await waitFor('noisy log', async () => ((await readFile(join(sup.dir, 'noisy.log'), 'utf8').catch(() => '')).includes('last line') ? true : undefined), 15_000)
+    await sup.addPrograms([
+      {
+        name: 'noisy',
+        command: ['sh', '-c', String.raw`printf "line one\n\033[31mred\033]0;title\007\nlast line\n"; sleep 1000`],
+      },
+    ])
+    await waitFor(
+      'noisy log',
+      async () =>
+        (await readFile(join(sup.dir, 'noisy.log'), 'utf8').catch(() => '')).includes('last line') ? true : undefined,
+      15_000,
+    )
     const r = await cli(['worker', 'logs', ...sv(), '--unit', 'noisy', '-n', '2'])
     assert.equal(r.code, 6, r.stderr + r.stdout)
     assert.match(r.stderr, /^atom-ops: supervisorctl cannot show the log of noisy: it contains control characters/)
-    assert.doesNotMatch(r.stderr + r.stdout, /\u001b/, 'nothing raw reaches the terminal')
+    assert.doesNotMatch(r.stderr + r.stdout, /\u001B/, 'nothing raw reaches the terminal')
   })
 
   test('logs --follow prints new lines as they come and ends cleanly on Ctrl-C (SIGINT)', async () => {
-    await sup.addPrograms([{name: 'tick', command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done']}])
+    await sup.addPrograms([
+      {name: 'tick', command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done']},
+    ])
     const {spawn} = await import('node:child_process')
     const bin = new URL('../../../bin/run.js', import.meta.url).pathname
-    const child = spawn(process.execPath, [bin, 'worker', 'logs', '--follow', ...sv(), '--unit', 'tick', '-n', '1'], {env: {PATH: process.env.PATH, HOME: process.env.HOME, ...bed.env()}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [bin, 'worker', 'logs', '--follow', ...sv(), '--unit', 'tick', '-n', '1'], {
+      env: {PATH: process.env.PATH, HOME: process.env.HOME, ...bed.env()},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
     try {
@@ -276,34 +370,66 @@ describe('worker commands against a real supervisord', () => {
     } finally {
       child.kill('SIGINT')
     }
-    const [code] = await new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, sig) => resolve([c, sig])))
+
+    const [code] = await new Promise<[number | null, string | null]>((resolve) =>
+      child.on('close', (c, sig) => resolve([c, sig])),
+    )
     assert.equal(code, 0)
     assert.doesNotMatch(out, /Press Ctrl-C/)
   })
 
   test('--supervisor-config alone picks supervisord; a profile gives the default unit and manager', async () => {
-    const implied = await cli(['worker', 'status', '--supervisor-config', sup.configFile, '--unit', 'atom-worker', '--json'])
+    const implied = await cli([
+      'worker',
+      'status',
+      '--supervisor-config',
+      sup.configFile,
+      '--unit',
+      'atom-worker',
+      '--json',
+    ])
     assert.equal(implied.json.hosts[0].manager, 'supervisor')
     const {writeFile, rm} = await import('node:fs/promises')
     const file = join(bed.dir, 'atom-ops.yml')
-    await writeFile(file, `default: main\nprofiles:\n  main:\n    atom_root: ${bed.root}\n    unit: "atom-workers:*"\n    manager: supervisor\n`)
+    await writeFile(
+      file,
+      `default: main\nprofiles:\n  main:\n    atom_root: ${bed.root}\n    unit: "atom-workers:*"\n    manager: supervisor\n`,
+    )
     try {
       const r = await cli(['worker', 'status', '--supervisor-config', sup.configFile, '--json'])
       assert.equal(r.json.unitPattern, 'atom-workers:*')
       assert.deepEqual(r.json.hosts[0].value.units, ['atom-workers:w1', 'atom-workers:w2'])
-      const flagWins = await cli(['worker', 'status', '--supervisor-config', sup.configFile, '--unit', 'atom-worker', '--json'])
+      const flagWins = await cli([
+        'worker',
+        'status',
+        '--supervisor-config',
+        sup.configFile,
+        '--unit',
+        'atom-worker',
+        '--json',
+      ])
       assert.deepEqual(flagWins.json.hosts[0].value.units, ['atom-worker'])
       await writeFile(file, `default: main\nprofiles:\n  main:\n    manager: upstart\n`)
       const bad = await cli(['worker', 'status'])
       assert.equal(bad.code, 3)
-      assert.match(bad.stderr, /^atom-ops: .*atom-ops\.yml: profile "main" setting "manager" "upstart" is not systemd or supervisor\n  hint: /)
+      assert.match(
+        bad.stderr,
+        /^atom-ops: .*atom-ops\.yml: profile "main" setting "manager" "upstart" is not systemd or supervisor\n {2}hint: /,
+      )
     } finally {
       await rm(file, {force: true})
     }
   })
 
   test('supervisord down: one line, exit 4, a hint', async () => {
-    const r = await cli(['worker', 'status', '--manager', 'supervisor', '--supervisor-config', join(bed.dir, 'nope.conf')])
+    const r = await cli([
+      'worker',
+      'status',
+      '--manager',
+      'supervisor',
+      '--supervisor-config',
+      join(bed.dir, 'nope.conf'),
+    ])
     assert.equal(r.code, 4, r.stderr)
     assert.match(r.stderr, /^atom-ops: .*could not find config file/)
     assert.match(r.stderr, /hint: /)

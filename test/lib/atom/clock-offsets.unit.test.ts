@@ -14,17 +14,30 @@ const DAY = 86_400_000
 /** The previous AtomClock's conversions, unchanged: Intl at every call. */
 class IntlClock {
   private readonly format: Intl.DateTimeFormat
+
   constructor(zone: string) {
-    this.format = new Intl.DateTimeFormat('en-US', {timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit'})
+    this.format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
   }
+
   wall(ms: number): string {
     const p: Record<string, string> = {}
     for (const part of this.format.formatToParts(new Date(ms))) p[part.type] = part.value
     return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`
   }
+
   offsetMinutes(ms: number): number {
     return Math.round((asUtc(this.wall(ms)) - Math.floor(ms / 1000) * 1000) / 60_000)
   }
+
   instant(wall: string): number {
     const t = asUtc(wall)
     const before = t - this.offsetMinutes(t - DAY) * 60_000
@@ -32,15 +45,19 @@ class IntlClock {
     const valid = [before, after].filter((c) => this.wall(c) === normalise(wall))
     return valid.length > 0 ? Math.min(...valid) : before
   }
+
   iso(wall: string): string {
     return `${normalise(wall).replace(' ', 'T')}${offsetText(this.offsetMinutes(this.instant(wall)))}`
   }
+
   display(wall: string): string {
     return `${normalise(wall)} ${offsetText(this.offsetMinutes(this.instant(wall)))}`
   }
+
   displayAt(ms: number): string {
     return `${this.wall(ms)} ${offsetText(this.offsetMinutes(ms))}`
   }
+
   secondsBetween(from: string, to: string): number {
     return Math.max(0, Math.floor((this.instant(to) - this.instant(from)) / 1000))
   }
@@ -51,10 +68,12 @@ function asUtc(wall: string): number {
   const m = WALL.exec(wall)!
   return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]))
 }
+
 function normalise(wall: string): string {
   const m = WALL.exec(wall)!
   return `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}`
 }
+
 function offsetText(minutes: number): string {
   const m = Math.abs(minutes)
   return `${minutes < 0 ? '-' : '+'}${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`
@@ -77,8 +96,10 @@ function transitions(ref: IntlClock, year: number): number[] {
       if (ref.offsetMinutes(mid) === ref.offsetMinutes(d)) lo = mid
       else hi = mid
     }
+
     out.push(hi)
   }
+
   return out
 }
 
@@ -91,6 +112,7 @@ function shuffled<T>(items: T[]): T[] {
     const j = seed % (i + 1)
     ;[a[i], a[j]] = [a[j], a[i]]
   }
+
   return a
 }
 
@@ -105,19 +127,34 @@ function compareAround(zone: string, at: number, label: string, span: number): v
   // Wall times every 15 minutes of the local clock, including those a DST start skips and an end repeats.
   const walls = instants.filter((ms) => ms % (15 * MIN) === 0).map(gridWall)
   // The reference's answers, once; then a fresh cached clock asked in order, and another asked out of order.
-  const expectAt = new Map(instants.map((ms) => [ms, {wall: ref.wall(ms), offset: ref.offsetMinutes(ms), display: ref.displayAt(ms)}]))
+  const expectAt = new Map(
+    instants.map((ms) => [ms, {wall: ref.wall(ms), offset: ref.offsetMinutes(ms), display: ref.displayAt(ms)}]),
+  )
   const expectWall = new Map(
     walls.map((w) => {
       const later = gridWall(asUtc(w) + 75 * MIN)
-      return [w, {instant: ref.instant(w), iso: ref.iso(w), display: ref.display(w), later, seconds: ref.secondsBetween(w, later)}]
+      return [
+        w,
+        {
+          instant: ref.instant(w),
+          iso: ref.iso(w),
+          display: ref.display(w),
+          later,
+          seconds: ref.secondsBetween(w, later),
+        },
+      ]
     }),
   )
   for (const [ms, e] of expectAt) {
     assert.equal(uncached.wall(ms), e.wall, `${zone} ${label} uncached at ${new Date(ms).toISOString()}`)
     assert.equal(uncached.offsetMinutes(ms), e.offset, `${zone} ${label} uncached at ${new Date(ms).toISOString()}`)
   }
+
   for (const [w, e] of expectWall) assert.equal(uncached.iso(w), e.iso, `${zone} ${label} uncached wall ${w}`)
-  for (const [order, list, wallList] of [['in order', instants, walls], ['shuffled', shuffled(instants), shuffled(walls)]] as const) {
+  for (const [order, list, wallList] of [
+    ['in order', instants, walls],
+    ['shuffled', shuffled(instants), shuffled(walls)],
+  ] as const) {
     const cached = new AtomClock(zone)
     for (const ms of list) {
       const e = expectAt.get(ms)!
@@ -126,6 +163,7 @@ function compareAround(zone: string, at: number, label: string, span: number): v
       assert.equal(cached.offsetMinutes(ms), e.offset, where)
       assert.equal(cached.displayAt(ms), e.display, where)
     }
+
     for (const w of wallList) {
       const e = expectWall.get(w)!
       const where = `${zone} ${label} ${order} wall ${w}`
@@ -141,16 +179,30 @@ describe("AtoM's clock: offsets kept per hour give the same answers as Intl at e
   const cases: Array<{zone: string; year: number; count: number; note: string}> = [
     {zone: 'America/Vancouver', year: 2026, count: 2, note: 'DST at 02:00 local, on UTC hours'},
     {zone: 'Europe/Berlin', year: 2026, count: 2, note: 'DST at 01:00 UTC'},
-    {zone: 'Australia/Lord_Howe', year: 2026, count: 2, note: '+10:30/+11, a 30-minute DST shift; it starts at 15:30 UTC'},
+    {
+      zone: 'Australia/Lord_Howe',
+      year: 2026,
+      count: 2,
+      note: '+10:30/+11, a 30-minute DST shift; it starts at 15:30 UTC',
+    },
     {zone: 'Asia/Kathmandu', year: 1985, count: 1, note: '+5:30 to +5:45 at 1986-01-01 00:00 local (18:30 UTC)'},
-    {zone: 'Asia/Kathmandu', year: 1919, count: 1, note: 'local mean time +5:41:16 (seconds) to +5:30, at 18:18:44 UTC'},
+    {
+      zone: 'Asia/Kathmandu',
+      year: 1919,
+      count: 1,
+      note: 'local mean time +5:41:16 (seconds) to +5:30, at 18:18:44 UTC',
+    },
     {zone: 'America/St_Johns', year: 2010, count: 2, note: '-3:30, DST changed at 00:01 local: 03:31 UTC'},
     {zone: 'UTC', year: 2026, count: 0, note: 'no change'},
   ]
   for (const c of cases) {
     test(`${c.zone} ${c.year}: ${c.note}`, () => {
       const found = transitions(new IntlClock(c.zone), c.year)
-      assert.equal(found.length, c.count, `${c.zone} changes offset ${c.count} times in ${c.year}: ${found.map((t) => new Date(t).toISOString()).join(', ')}`)
+      assert.equal(
+        found.length,
+        c.count,
+        `${c.zone} changes offset ${c.count} times in ${c.year}: ${found.map((t) => new Date(t).toISOString()).join(', ')}`,
+      )
       // Every 15 minutes for two days either side of each change.
       for (const at of found) compareAround(c.zone, at, `change at ${new Date(at).toISOString()}`, 2 * DAY)
       // And a span with no change: the turn of the year.
@@ -160,7 +212,10 @@ describe("AtoM's clock: offsets kept per hour give the same answers as Intl at e
 
   test('changes that are not on a UTC hour are found to the second', () => {
     const lordHowe = transitions(new IntlClock('Australia/Lord_Howe'), 2026).map((t) => new Date(t).toISOString())
-    assert.ok(lordHowe.some((t) => t.endsWith(':30:00.000Z')), lordHowe.join(', '))
+    assert.ok(
+      lordHowe.some((t) => t.endsWith(':30:00.000Z')),
+      lordHowe.join(', '),
+    )
     const kathmandu = transitions(new IntlClock('Asia/Kathmandu'), 1985).map((t) => new Date(t).toISOString())
     assert.deepEqual(kathmandu, ['1985-12-31T18:30:00.000Z'])
     const clock = new AtomClock('Asia/Kathmandu')
@@ -174,10 +229,17 @@ describe("AtoM's clock: offsets kept per hour give the same answers as Intl at e
     for (const zone of ['America/Vancouver', 'Asia/Kathmandu']) {
       const ref = new IntlClock(zone)
       const clock = new AtomClock(zone)
-      for (const w of ['2024-02-30 10:00:00', '2024-01-01 24:00:00', '0000-00-00 00:00:00', '2024-06-01T10:00:00', '2024-06-01 10:00:00.123']) {
+      for (const w of [
+        '2024-02-30 10:00:00',
+        '2024-01-01 24:00:00',
+        '0000-00-00 00:00:00',
+        '2024-06-01T10:00:00',
+        '2024-06-01 10:00:00.123',
+      ]) {
         assert.equal(clock.instant(w), ref.instant(w), `${zone} ${w}`)
         assert.equal(clock.iso(w), ref.iso(w), `${zone} ${w}`)
       }
+
       assert.throws(() => clock.instant('yesterday'), /not a date and time/)
     }
   })

@@ -7,7 +7,7 @@ import {UsageError} from '../../../src/lib/errors.js'
 const at = (iso: string) => () => Date.parse(iso)
 
 describe("AtoM's clock", () => {
-  test('now is the wall time in AtoM\'s zone, not UTC: west and east of the database', () => {
+  test("now is the wall time in AtoM's zone, not UTC: west and east of the database", () => {
     const instant = at('2026-12-01T17:15:35Z')
     assert.equal(new AtomClock('America/Vancouver', instant).now(), '2026-12-01 09:15:35')
     assert.equal(new AtomClock('Asia/Tokyo', instant).now(), '2026-12-02 02:15:35')
@@ -60,13 +60,16 @@ describe("AtoM's clock", () => {
 
   test('wallAgo gives the bound to compare created_at with', () => {
     const clock = new AtomClock('America/Vancouver', at('2026-12-01T17:15:35Z'))
-    assert.equal(clock.wallAgo(3600_000), '2026-12-01 08:15:35')
+    assert.equal(clock.wallAgo(3_600_000), '2026-12-01 08:15:35')
   })
 
   test('zones are checked by name', () => {
     assert.ok(isKnownZone('America/Vancouver'))
     assert.ok(!isKnownZone('Mars/Olympus'))
-    assert.throws(() => checkZone('Mars/Olympus', '--timezone', 'usage'), (e: unknown) => e instanceof UsageError && /--timezone: "Mars\/Olympus" is not a timezone/.test(e.message))
+    assert.throws(
+      () => checkZone('Mars/Olympus', '--timezone', 'usage'),
+      (e: unknown) => e instanceof UsageError && /--timezone: "Mars\/Olympus" is not a timezone/.test(e.message),
+    )
   })
 })
 

@@ -9,9 +9,14 @@ import {readAtomInstall} from '../../../src/lib/atom/install.js'
 import {parsePluginSetting, readAlwaysOnPlugins, STOCK_ALWAYS_ON_PLUGINS} from '../../../src/lib/atom/plugins.js'
 import {phpDeepMerge} from '../../../src/lib/atom/symfony-config.js'
 import {Database} from '../../../src/lib/db/database.js'
-import {createAtomDatabase, seedPluginSetting, type ThrowawayDatabase} from '../../support/testbed/mariadb.js'
-import {phpSerializeList, STOCK_ENABLED_PLUGINS, STOCK_REGISTERED_CLASSES, STOCK_WORKER_TYPES} from '../../support/testbed/schema.js'
 import {writeAtomInstall} from '../../support/testbed/fixture.js'
+import {createAtomDatabase, seedPluginSetting, type ThrowawayDatabase} from '../../support/testbed/mariadb.js'
+import {
+  phpSerializeList,
+  STOCK_ENABLED_PLUGINS,
+  STOCK_REGISTERED_CLASSES,
+  STOCK_WORKER_TYPES,
+} from '../../support/testbed/schema.js'
 
 let base: string
 let throwaway: ThrowawayDatabase
@@ -36,7 +41,11 @@ async function pluginsDb(plugins: string[]): Promise<Database> {
 let n = 0
 async function stockInstall(options: {code?: boolean} = {}): Promise<string> {
   const root = join(base, `atom${n++}`)
-  await writeAtomInstall(root, {database: {host: '127.0.0.1', port: 3306, user: 'u', password: 'p', database: 'atom'}, gearmanServers: [{host: '127.0.0.1', port: 4730}], code: options.code})
+  await writeAtomInstall(root, {
+    database: {host: '127.0.0.1', port: 3306, user: 'u', password: 'p', database: 'atom'},
+    gearmanServers: [{host: '127.0.0.1', port: 4730}],
+    code: options.code,
+  })
   return root
 }
 
@@ -47,7 +56,11 @@ describe('install facts', () => {
   })
 
   test("PHP's deep merge: maps key by key, lists item by item, null overrides", () => {
-    assert.deepEqual(phpDeepMerge({a: 1, b: {c: 1, d: 2}}, {b: {d: 3, e: 4}, f: 5}), {a: 1, b: {c: 1, d: 3, e: 4}, f: 5})
+    assert.deepEqual(phpDeepMerge({a: 1, b: {c: 1, d: 2}}, {b: {d: 3, e: 4}, f: 5}), {
+      a: 1,
+      b: {c: 1, d: 3, e: 4},
+      f: 5,
+    })
     assert.deepEqual(phpDeepMerge(['a', 'b', 'c'], ['x']), ['x', 'b', 'c'])
     assert.deepEqual(phpDeepMerge({k: 'v'}, {k: null}), {k: null})
     assert.deepEqual(Object.keys(phpDeepMerge({b: 1, a: 1}, {c: 1, a: 2}) as object), ['b', 'a', 'c'])
@@ -58,14 +71,20 @@ describe('install facts', () => {
     const found = await readAlwaysOnPlugins(root)
     assert.deepEqual(found.names, STOCK_ALWAYS_ON_PLUGINS)
     assert.match(found.source, /ProjectConfiguration\.class\.php$/)
-    await writeFile(join(root, 'config', 'ProjectConfiguration.class.php'), "<?php class P { function setup() { $this->enablePlugins(array('aPlugin', 'bPlugin')); $this->enablePlugins('cPlugin'); } }")
+    await writeFile(
+      join(root, 'config', 'ProjectConfiguration.class.php'),
+      "<?php class P { function setup() { $this->enablePlugins(array('aPlugin', 'bPlugin')); $this->enablePlugins('cPlugin'); } }",
+    )
     assert.deepEqual((await readAlwaysOnPlugins(root)).names, ['aPlugin', 'bPlugin', 'cPlugin'])
     await writeFile(join(root, 'config', 'ProjectConfiguration.class.php'), '<?php this is not PHP')
     assert.match((await readAlwaysOnPlugins(root)).source, /stock AtoM release/)
   })
 
   test('the plugins setting is a PHP-serialized list, read with a parser; anything else is refused', async () => {
-    assert.deepEqual(await parsePluginSetting(phpSerializeList(['sfDcPlugin', 'ünïPlugin'])), ['sfDcPlugin', 'ünïPlugin'])
+    assert.deepEqual(await parsePluginSetting(phpSerializeList(['sfDcPlugin', 'ünïPlugin'])), [
+      'sfDcPlugin',
+      'ünïPlugin',
+    ])
     assert.equal(await parsePluginSetting('O:8:"Exploit":0:{}'), null)
     assert.equal(await parsePluginSetting('not serialized'), null)
     assert.equal(await parsePluginSetting('a:1:{i:0;i:5;}'), null)
@@ -77,7 +96,9 @@ describe('install facts', () => {
     const r = await expectedAbilities(install, await pluginsDb(STOCK_ENABLED_PLUGINS))
     assert.equal(jobClassesOf(install.worker.workerTypes).length, 18)
     assert.deepEqual(r.expected, STOCK_REGISTERED_CLASSES)
-    assert.deepEqual(r.skipped, [{jobClass: 'qtSwordPluginWorker', reason: 'plugin qtSwordPlugin is not enabled, no worker expected'}])
+    assert.deepEqual(r.skipped, [
+      {jobClass: 'qtSwordPluginWorker', reason: 'plugin qtSwordPlugin is not enabled, no worker expected'},
+    ])
     assert.deepEqual(r.uncertain, [])
     assert.ok(r.codeInspected)
   })
@@ -91,13 +112,22 @@ describe('install facts', () => {
 
   test('a class with no code anywhere is skipped ("Ability not defined"); without a database a plugin class is uncertain, never expected', async () => {
     const root = await stockInstall()
-    await writeFile(join(root, 'config', 'gearman.yml'), 'all:\n  worker_types:\n    general: [arFindingAidJob]\n    custom: [myMissingJob]\n    sword: [qtSwordPluginWorker]\n')
+    await writeFile(
+      join(root, 'config', 'gearman.yml'),
+      'all:\n  worker_types:\n    general: [arFindingAidJob]\n    custom: [myMissingJob]\n    sword: [qtSwordPluginWorker]\n',
+    )
     const install = await readAtomInstall(root)
     const noDb = await expectedAbilities(install, undefined, 'access denied')
     assert.deepEqual(noDb.expected, ['arFindingAidJob'])
-    assert.deepEqual(noDb.skipped.map((s) => s.jobClass), ['myMissingJob'])
+    assert.deepEqual(
+      noDb.skipped.map((s) => s.jobClass),
+      ['myMissingJob'],
+    )
     assert.match(noDb.skipped[0].reason, /Ability not defined/)
-    assert.deepEqual(noDb.uncertain.map((s) => s.jobClass), ['qtSwordPluginWorker'])
+    assert.deepEqual(
+      noDb.uncertain.map((s) => s.jobClass),
+      ['qtSwordPluginWorker'],
+    )
     assert.match(noDb.uncertain[0].reason, /access denied/)
     // A database without AtoM's setting table: the query fails for real.
     const other = await createAtomDatabase()
@@ -105,7 +135,10 @@ describe('install facts', () => {
     try {
       await otherDb.execute('DROP TABLE setting_i18n')
       const failing = await expectedAbilities(install, otherDb)
-      assert.deepEqual(failing.uncertain.map((s) => s.jobClass), ['qtSwordPluginWorker'])
+      assert.deepEqual(
+        failing.uncertain.map((s) => s.jobClass),
+        ['qtSwordPluginWorker'],
+      )
       assert.match(failing.plugins.settingError ?? '', /setting_i18n/)
     } finally {
       await otherDb.close()

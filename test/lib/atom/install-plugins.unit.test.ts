@@ -20,11 +20,15 @@ async function install(plugins: Record<string, {app?: string}>, alwaysOn: string
   await mkdir(join(root, 'config'), {recursive: true})
   await writeFile(join(root, 'config', 'app.yml'), 'all:\n  workers_key: project\n  upload_limit: 1\n')
   const list = alwaysOn.map((p) => `'${p}'`).join(', ')
-  await writeFile(join(root, 'config', 'ProjectConfiguration.class.php'), `<?php\nclass ProjectConfiguration extends sfProjectConfiguration\n{\n  public function setup()\n  {\n    $this->enablePlugins(array(${list}));\n  }\n}\n`)
+  await writeFile(
+    join(root, 'config', 'ProjectConfiguration.class.php'),
+    `<?php\nclass ProjectConfiguration extends sfProjectConfiguration\n{\n  public function setup()\n  {\n    $this->enablePlugins(array(${list}));\n  }\n}\n`,
+  )
   for (const [name, files] of Object.entries(plugins)) {
     await mkdir(join(root, 'plugins', name, 'config'), {recursive: true})
     if (files.app !== undefined) await writeFile(join(root, 'plugins', name, 'config', 'app.yml'), files.app)
   }
+
   return root
 }
 

@@ -1,29 +1,41 @@
 import assert from 'node:assert/strict'
+import {createHash} from 'node:crypto'
 import {mkdir, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {createHash} from 'node:crypto'
 import {describe, test} from 'node:test'
 
 import {readAtomInstall, readDatabaseSettings} from '../../../src/lib/atom/install.js'
 import {ConfigError} from '../../../src/lib/errors.js'
-import {phpExport} from '../../support/testbed/fixture.js'
 import {tempDirectory} from '../../helpers/temp-install.js'
+import {phpExport} from '../../support/testbed/fixture.js'
 
 const temp = tempDirectory('install')
 
 let n = 0
-async function install(files: {php?: string; gearman?: string; app?: string; appGearman?: string; appApp?: string; appSettings?: string}): Promise<string> {
+async function install(files: {
+  php?: string
+  gearman?: string
+  app?: string
+  appGearman?: string
+  appApp?: string
+  appSettings?: string
+}): Promise<string> {
   const root = join(temp.path, `root${n++}`)
   await mkdir(join(root, 'config'), {recursive: true})
   if (files.php !== undefined) await writeFile(join(root, 'config', 'config.php'), files.php)
   if (files.gearman !== undefined) await writeFile(join(root, 'config', 'gearman.yml'), files.gearman)
   if (files.app !== undefined) await writeFile(join(root, 'config', 'app.yml'), files.app)
-  const appLevel: Array<[string | undefined, string]> = [[files.appGearman, 'gearman.yml'], [files.appApp, 'app.yml'], [files.appSettings, 'settings.yml']]
+  const appLevel: Array<[string | undefined, string]> = [
+    [files.appGearman, 'gearman.yml'],
+    [files.appApp, 'app.yml'],
+    [files.appSettings, 'settings.yml'],
+  ]
   for (const [text, name] of appLevel) {
     if (text === undefined) continue
     await mkdir(join(root, 'apps', 'qubit', 'config'), {recursive: true})
     await writeFile(join(root, 'apps', 'qubit', 'config', name), text)
   }
+
   return root
 }
 
@@ -39,7 +51,16 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex')
 
 describe('config.php', () => {
   test('the installer form: dbname first, host omitted for localhost means the local socket', async () => {
-    const root = await install({php: configPhp({encoding: 'utf8mb4', persistent: true, pooling: true, dsn: 'mysql:dbname=atom;port=3306', username: 'atom', password: 'secret'})})
+    const root = await install({
+      php: configPhp({
+        encoding: 'utf8mb4',
+        persistent: true,
+        pooling: true,
+        dsn: 'mysql:dbname=atom;port=3306',
+        username: 'atom',
+        password: 'secret',
+      }),
+    })
     const d = await databaseOf(root)
     assert.deepEqual(d.dsn, {dbname: 'atom', port: 3306})
     assert.equal(d.username, 'atom')
@@ -48,7 +69,14 @@ describe('config.php', () => {
   })
 
   test('passwords with quotes, backslashes, dollars and unicode survive var_export escaping', async () => {
-    for (const password of [`it's "q"`, 'back\\slash\\\\two', '$HOME $(id) `x`', 'ünï©ødé 密码', "\\'", '']) {
+    for (const password of [
+      `it's "q"`,
+      String.raw`back\slash\\two`,
+      '$HOME $(id) `x`',
+      'ünï©ødé 密码',
+      String.raw`\'`,
+      '',
+    ]) {
       const root = await install({php: configPhp({dsn: 'mysql:host=db;dbname=atom', username: 'u', password})})
       assert.equal((await databaseOf(root)).password, password)
     }
@@ -73,9 +101,19 @@ return [
   })
 
   test('PHP that would have to be executed is refused, never run', async () => {
-    for (const expr of ["getenv('DB_PASS')", '$password', '"pass$word"', "file_get_contents('/etc/shadow')", "'a' . 'b'"]) {
+    for (const expr of [
+      "getenv('DB_PASS')",
+      '$password',
+      '"pass$word"',
+      "file_get_contents('/etc/shadow')",
+      "'a' . 'b'",
+    ]) {
       const php = `<?php return array('all' => array('propel' => array('param' => array('dsn' => 'mysql:dbname=a', 'username' => 'u', 'password' => ${expr}))));`
-      await assert.rejects(databaseOf(await install({php})), (e: unknown) => e instanceof ConfigError && /unsupported PHP expression/.test(e.message), expr)
+      await assert.rejects(
+        databaseOf(await install({php})),
+        (e: unknown) => e instanceof ConfigError && /unsupported PHP expression/.test(e.message),
+        expr,
+      )
     }
   })
 
@@ -86,15 +124,25 @@ return [
       ['<?php echo "hi";', /does not return an array/],
       ["<?php return array('all' => array());", /no all\.propel\.param/],
       ["<?php return array('all' => array('propel' => array('param' => array('username' => 'u'))));", /dsn is missing/],
-      ["<?php return array('all' => array('propel' => array('param' => array('dsn' => 'mysql:host=x'))));", /DSN has no dbname/],
+      [
+        "<?php return array('all' => array('propel' => array('param' => array('dsn' => 'mysql:host=x'))));",
+        /DSN has no dbname/,
+      ],
     ]
     for (const [php, message] of cases) {
-      await assert.rejects(databaseOf(await install({php})), (e: unknown) => e instanceof ConfigError && e.exitCode === 3 && message.test(e.message), String(php))
+      await assert.rejects(
+        databaseOf(await install({php})),
+        (e: unknown) => e instanceof ConfigError && e.exitCode === 3 && message.test(e.message),
+        String(php),
+      )
     }
   })
 
   test('a missing root and a root that is a file are config errors', async () => {
-    await assert.rejects(readAtomInstall(join(temp.path, 'nope')), (e: unknown) => e instanceof ConfigError && /AtoM root not found/.test(e.message))
+    await assert.rejects(
+      readAtomInstall(join(temp.path, 'nope')),
+      (e: unknown) => e instanceof ConfigError && /AtoM root not found/.test(e.message),
+    )
     const file = join(temp.path, 'a-file')
     await writeFile(file, '')
     await assert.rejects(readAtomInstall(file), /not a directory/)
@@ -105,7 +153,12 @@ describe('gearman.yml, app.yml and settings.yml, as symfony reads them', () => {
   const php = configPhp({dsn: 'mysql:dbname=atom', username: 'u', password: 'p'})
 
   test('one server; no gearman.yml at all means the default 127.0.0.1:4730', async () => {
-    const one = await readAtomInstall(await install({php, gearman: 'all:\n  servers:\n    default: 10.1.1.1:4731\n  worker_types:\n    general: [arFindingAidJob]\n'}))
+    const one = await readAtomInstall(
+      await install({
+        php,
+        gearman: 'all:\n  servers:\n    default: 10.1.1.1:4731\n  worker_types:\n    general: [arFindingAidJob]\n',
+      }),
+    )
     assert.deepEqual(one.web.gearmanServers, [{name: 'default', host: '10.1.1.1', port: 4731}])
     assert.deepEqual(one.worker.workerTypes, {general: ['arFindingAidJob']})
     const none = await readAtomInstall(await install({php}))
@@ -125,7 +178,8 @@ describe('gearman.yml, app.yml and settings.yml, as symfony reads them', () => {
   })
 
   test('the web app sees all + prod, the worker all + worker; other sections are ignored', async () => {
-    const yml = 'all:\n  servers:\n    default: 127.0.0.1:4730\ndev:\n  servers:\n    default: 10.9.9.9:1\nprod:\n  servers:\n    default: 10.2.2.2:4730\nworker:\n  servers:\n    default: 10.3.3.3:4730\n'
+    const yml =
+      'all:\n  servers:\n    default: 127.0.0.1:4730\ndev:\n  servers:\n    default: 10.9.9.9:1\nprod:\n  servers:\n    default: 10.2.2.2:4730\nworker:\n  servers:\n    default: 10.3.3.3:4730\n'
     const i = await readAtomInstall(await install({php, gearman: yml}))
     assert.deepEqual(i.web.gearmanServers, [{name: 'default', host: '10.2.2.2', port: 4730}])
     assert.deepEqual(i.worker.gearmanServers, [{name: 'default', host: '10.3.3.3', port: 4730}])
@@ -134,8 +188,11 @@ describe('gearman.yml, app.yml and settings.yml, as symfony reads them', () => {
   })
 
   test("AtoM's Docker layout: apps/qubit/config/gearman.yml holding only servers is merged over config/gearman.yml, worker_types kept", async () => {
-    const stock = 'all:\n  servers:\n    default: 127.0.0.1:4730\n  worker_types:\n    general:\n      - arFindingAidJob\n    sword:\n      - qtSwordPluginWorker\n'
-    const i = await readAtomInstall(await install({php, gearman: stock, appGearman: 'all:\n  servers:\n    default: gearmand:4730\n'}))
+    const stock =
+      'all:\n  servers:\n    default: 127.0.0.1:4730\n  worker_types:\n    general:\n      - arFindingAidJob\n    sword:\n      - qtSwordPluginWorker\n'
+    const i = await readAtomInstall(
+      await install({php, gearman: stock, appGearman: 'all:\n  servers:\n    default: gearmand:4730\n'}),
+    )
     assert.deepEqual(i.web.gearmanServers, [{name: 'default', host: 'gearmand', port: 4730}])
     assert.deepEqual(i.worker.workerTypes, {general: ['arFindingAidJob'], sword: ['qtSwordPluginWorker']})
     assert.match(i.web.origins.servers!.file, /apps\/qubit\/config\/gearman\.yml$/)
@@ -152,7 +209,10 @@ describe('gearman.yml, app.yml and settings.yml, as symfony reads them', () => {
         appGearman: 'all:\n  servers:\n    second: 10.0.0.2:4730\n  worker_types:\n    general: [x]\n',
       }),
     )
-    assert.deepEqual(i.web.gearmanServers.map((s) => s.host), ['10.0.0.1', '10.0.0.2'])
+    assert.deepEqual(
+      i.web.gearmanServers.map((s) => s.host),
+      ['10.0.0.1', '10.0.0.2'],
+    )
     assert.deepEqual(i.worker.workerTypes.general, ['x', 'b', 'c'])
   })
 
@@ -163,9 +223,17 @@ describe('gearman.yml, app.yml and settings.yml, as symfony reads them', () => {
       ['all:\n  servers:\n    default: "h:0"\n', /invalid address/],
       ['all:\n  servers: {}\n', /servers is empty/],
     ] as const) {
-      await assert.rejects(readAtomInstall(await install({php, gearman: yml})), (e: unknown) => e instanceof ConfigError && message.test(e.message), yml)
+      await assert.rejects(
+        readAtomInstall(await install({php, gearman: yml})),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message),
+        yml,
+      )
     }
-    await assert.rejects(readAtomInstall(await install({php, app: 'all:\n\tworkers_key: x\n'})), /app\.yml is not valid YAML/)
+
+    await assert.rejects(
+      readAtomInstall(await install({php, app: 'all:\n\tworkers_key: x\n'})),
+      /app\.yml is not valid YAML/,
+    )
   })
 
   test('workers_key empty, set, and missing (before 2.6); cache engine and its parameters', async () => {
@@ -174,11 +242,16 @@ describe('gearman.yml, app.yml and settings.yml, as symfony reads them', () => {
     assert.equal(empty.web.workersKeyMissing, false)
     assert.equal(empty.web.prefix, md5(empty.realRoot) + '-')
 
-    const set = await readAtomInstall(await install({php, app: 'all:\n  workers_key: site-b\n  cache_engine: sfMemcacheCache\n  cache_engine_param:\n    host: 127.0.0.1\n    port: 11211\n'}))
+    const set = await readAtomInstall(
+      await install({
+        php,
+        app: 'all:\n  workers_key: site-b\n  cache_engine: sfMemcacheCache\n  cache_engine_param:\n    host: 127.0.0.1\n    port: 11211\n',
+      }),
+    )
     assert.equal(set.web.workersKey, 'site-b')
     assert.equal(set.web.prefix, md5(set.realRoot + 'site-b') + '-')
     assert.equal(set.web.cacheEngine, 'sfMemcacheCache')
-    assert.deepEqual(set.web.cacheParams, {host: '127.0.0.1', port: 11211})
+    assert.deepEqual(set.web.cacheParams, {host: '127.0.0.1', port: 11_211})
 
     const missing = await readAtomInstall(await install({php, app: 'all:\n  read_only: false\n'}))
     assert.equal(missing.web.workersKeyMissing, true)
@@ -186,21 +259,33 @@ describe('gearman.yml, app.yml and settings.yml, as symfony reads them', () => {
   })
 
   test('workers_key in apps/qubit/config/app.yml wins over config/app.yml, for the web app and the worker', async () => {
-    const i = await readAtomInstall(await install({php, app: 'all:\n  workers_key:\n  cache_engine: sfAPCCache\n', appApp: 'all:\n  workers_key: site-a\n  cache_engine: sfMemcacheCache\n'}))
+    const i = await readAtomInstall(
+      await install({
+        php,
+        app: 'all:\n  workers_key:\n  cache_engine: sfAPCCache\n',
+        appApp: 'all:\n  workers_key: site-a\n  cache_engine: sfMemcacheCache\n',
+      }),
+    )
     assert.equal(i.web.workersKey, 'site-a')
     assert.equal(i.worker.workersKey, 'site-a')
     assert.equal(i.web.prefix, md5(i.realRoot + 'site-a') + '-')
     assert.equal(i.web.cacheEngine, 'sfMemcacheCache')
     assert.match(i.web.origins.workersKey!.file, /apps\/qubit\/config\/app\.yml$/)
     // a worker: section gives the worker its own key (and so its own prefix)
-    const split = await readAtomInstall(await install({php, app: 'all:\n  workers_key: a\nworker:\n  workers_key: b\n'}))
+    const split = await readAtomInstall(
+      await install({php, app: 'all:\n  workers_key: a\nworker:\n  workers_key: b\n'}),
+    )
     assert.equal(split.web.prefix, md5(split.realRoot + 'a') + '-')
     assert.equal(split.worker.prefix, md5(split.realRoot + 'b') + '-')
   })
 
   test("settings.yml's default_timezone per environment, under .settings", async () => {
     const i = await readAtomInstall(
-      await install({php, appSettings: 'prod:\n  .settings:\n    cache: true\nall:\n  .settings:\n    default_timezone: America/Vancouver\nworker:\n  .settings:\n    default_timezone: Asia/Tokyo\n'}),
+      await install({
+        php,
+        appSettings:
+          'prod:\n  .settings:\n    cache: true\nall:\n  .settings:\n    default_timezone: America/Vancouver\nworker:\n  .settings:\n    default_timezone: Asia/Tokyo\n',
+      }),
     )
     assert.equal(i.web.timezone, 'America/Vancouver')
     assert.equal(i.web.origins.timezone?.section, 'all')

@@ -19,7 +19,8 @@ describe("PHP's date.timezone", () => {
 
   test('php.ini then conf.d in name order, for the newest version that has the SAPI; fpm and cli apart', async () => {
     const dir = join(temp.path, 'php')
-    for (const v of ['7.4', '8.2']) for (const sapi of ['fpm', 'cli']) await mkdir(join(dir, v, sapi, 'conf.d'), {recursive: true})
+    for (const v of ['7.4', '8.2'])
+      for (const sapi of ['fpm', 'cli']) await mkdir(join(dir, v, sapi, 'conf.d'), {recursive: true})
     await writeFile(join(dir, '7.4', 'fpm', 'php.ini'), 'date.timezone = Europe/Oslo\n')
     await writeFile(join(dir, '8.2', 'fpm', 'php.ini'), ';date.timezone =\n')
     await writeFile(join(dir, '8.2', 'fpm', 'conf.d', '20-tz.ini'), 'date.timezone = Europe/Paris\n')

@@ -62,22 +62,26 @@ describe('Symfony cache removal', () => {
 
 // Runs only where php is installed (AtoM servers have it; CI prints which case it ran).
 const php = await findOnPath('php')
-describe('Symfony cache through php symfony cc', {skip: php ? false : 'php is not installed here: the php path is not exercised'}, () => {
-  test("with php and a symfony script, `php symfony cc` runs in the root (a fixture script that empties cache/ as AtoM's does)", async () => {
-    const root = join(dir, 'root4')
-    await mkdir(join(root, 'cache', 'qubit', 'prod'), {recursive: true})
-    await writeFile(join(root, 'cache', 'qubit', 'prod', 'config_app.yml.php'), '<?php')
-    // Our own stand-in for AtoM's symfony entry point: `cc` empties cache/, leaving the directory.
-    await writeFile(
-      join(root, 'symfony'),
-      `<?php\nif (($argv[1] ?? '') !== 'cc') { fwrite(STDERR, "usage\\n"); exit(1); }\n$it = new RecursiveIteratorIterator(new RecursiveDirectoryIterator(__DIR__.'/cache', FilesystemIterator::SKIP_DOTS), RecursiveIteratorIterator::CHILD_FIRST);\nforeach ($it as $f) { $f->isDir() && !$f->isLink() ? rmdir($f->getPathname()) : unlink($f->getPathname()); }\necho ">> cache    Clearing cache\\n";\n`,
-    )
-    const dry = await clearSymfonyCache(root, {dryRun: true, timeoutMs: 5000})
-    assert.equal(dry.method, 'php symfony cc')
-    const r = await clearSymfonyCache(root, {dryRun: false, timeoutMs: 20_000})
-    assert.equal(r.method, 'php symfony cc')
-    assert.deepEqual(r.argv?.slice(-3), ['php', 'symfony', 'cc'])
-    assert.deepEqual(await readdir(join(root, 'cache')), [])
-    assert.equal(r.removed?.files, 1)
-  })
-})
+describe(
+  'Symfony cache through php symfony cc',
+  {skip: php ? false : 'php is not installed here: the php path is not exercised'},
+  () => {
+    test("with php and a symfony script, `php symfony cc` runs in the root (a fixture script that empties cache/ as AtoM's does)", async () => {
+      const root = join(dir, 'root4')
+      await mkdir(join(root, 'cache', 'qubit', 'prod'), {recursive: true})
+      await writeFile(join(root, 'cache', 'qubit', 'prod', 'config_app.yml.php'), '<?php')
+      // Our own stand-in for AtoM's symfony entry point: `cc` empties cache/, leaving the directory.
+      await writeFile(
+        join(root, 'symfony'),
+        `<?php\nif (($argv[1] ?? '') !== 'cc') { fwrite(STDERR, "usage\\n"); exit(1); }\n$it = new RecursiveIteratorIterator(new RecursiveDirectoryIterator(__DIR__.'/cache', FilesystemIterator::SKIP_DOTS), RecursiveIteratorIterator::CHILD_FIRST);\nforeach ($it as $f) { $f->isDir() && !$f->isLink() ? rmdir($f->getPathname()) : unlink($f->getPathname()); }\necho ">> cache    Clearing cache\\n";\n`,
+      )
+      const dry = await clearSymfonyCache(root, {dryRun: true, timeoutMs: 5000})
+      assert.equal(dry.method, 'php symfony cc')
+      const r = await clearSymfonyCache(root, {dryRun: false, timeoutMs: 20_000})
+      assert.equal(r.method, 'php symfony cc')
+      assert.deepEqual(r.argv?.slice(-3), ['php', 'symfony', 'cc'])
+      assert.deepEqual(await readdir(join(root, 'cache')), [])
+      assert.equal(r.removed?.files, 1)
+    })
+  },
+)

@@ -23,7 +23,8 @@ async function report(options: GlobalOptions, env: NodeJS.ProcessEnv = {}, setti
 }
 
 /** setting -> [value, source] */
-const lines = (r: Awaited<ReturnType<typeof report>>) => Object.fromEntries(r.settings.map((s) => [s.setting, [s.value, s.source]]))
+const lines = (r: Awaited<ReturnType<typeof report>>) =>
+  Object.fromEntries(r.settings.map((s) => [s.setting, [s.value, s.source]]))
 
 describe('config show: each setting and where it came from', () => {
   test("an install's own files: every source names the file (and section), the password is masked everywhere", async () => {
@@ -46,7 +47,15 @@ describe('config show: each setting and where it came from', () => {
   test('flags, environment and a profile are named as such', async () => {
     const profiles = join(temp.path, 'profiles.yml')
     await writeFile(profiles, `default: site\nprofiles:\n  site:\n    atom_root: ${root}\n    timeout: 9\n`)
-    const r = await report({gearman: ['10.0.0.5:4730', '10.0.0.6']}, {ATOM_OPS_WORKERS_KEY: 'env-key', ATOM_OPS_DB: 'mysql://ops@db.example:3307/atom', ATOM_OPS_DB_PASSWORD: 'env-secret'}, profiles)
+    const r = await report(
+      {gearman: ['10.0.0.5:4730', '10.0.0.6']},
+      {
+        ATOM_OPS_WORKERS_KEY: 'env-key',
+        ATOM_OPS_DB: 'mysql://ops@db.example:3307/atom',
+        ATOM_OPS_DB_PASSWORD: 'env-secret',
+      },
+      profiles,
+    )
     const l = lines(r)
     assert.equal(l['atom root'][1], `profile site (${profiles})`)
     assert.deepEqual(l['gearman servers'], ['10.0.0.5:4730, 10.0.0.6:4730', 'flag --gearman'])
@@ -71,20 +80,30 @@ describe('config show: what could not be resolved is marked, the rest still show
   test('no install at the root: one problem, for the root, and the settings it would have given shown as unknown', async () => {
     const missing = join(temp.path, 'missing')
     const r = await report({atomRoot: missing, gearman: ['10.0.0.5']})
-    assert.deepEqual(r.problems.map((p) => p.setting), ['atom root'])
+    assert.deepEqual(
+      r.problems.map((p) => p.setting),
+      ['atom root'],
+    )
     assert.match(r.problems[0].hint!, /--atom-root/)
     assert.equal(r.settings[0].problem, `not found: ${missing} (set --atom-root or run atom-ops config init)`)
     const l = lines(r)
     assert.equal(l.database[0], '(unknown without the install)')
     assert.equal(l['function prefix'][0], '(unknown without the install)')
-    assert.deepEqual(l['gearman servers'], ['10.0.0.5:4730', 'flag --gearman'], 'what was given directly is still shown')
+    assert.deepEqual(
+      l['gearman servers'],
+      ['10.0.0.5:4730', 'flag --gearman'],
+      'what was given directly is still shown',
+    )
   })
 
   test('an empty directory as the root: config.php is the problem, and the hint asks whether the root is right', async () => {
     const empty = join(temp.path, 'empty')
     await mkdir(empty)
     const r = await report({atomRoot: empty})
-    assert.deepEqual(r.problems.map((p) => p.setting), ['database'])
+    assert.deepEqual(
+      r.problems.map((p) => p.setting),
+      ['database'],
+    )
     assert.match(r.problems[0].message, /config\.php not found/)
     assert.match(r.problems[0].hint!, /Is --atom-root the AtoM install directory\?/)
     assert.equal(lines(r).database[0], '(not resolved)')

@@ -8,7 +8,13 @@ import {chmod, realpath, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
-import {type GlobalOptions, requireDatabase, requireGearman, requirePrefix, resolveConfig} from '../../../src/lib/config/resolve.js'
+import {
+  type GlobalOptions,
+  requireDatabase,
+  requireGearman,
+  requirePrefix,
+  resolveConfig,
+} from '../../../src/lib/config/resolve.js'
 import {AtomOpsError, ConfigError, UsageError} from '../../../src/lib/errors.js'
 import {loadSettingsFile} from '../../../src/lib/settings/profiles.js'
 import {FIXTURE_DATABASE, tempDirectory, writeConfigOnlyInstall} from '../../helpers/temp-install.js'
@@ -39,8 +45,14 @@ async function settings(yaml: string) {
   return loadSettingsFile(path)
 }
 
-const PROFILE = () => `default: site\nprofiles:\n  site:\n    atom_root: ${root}\n    gearman: [10.0.0.1:4730]\n    workers_key: from-profile\n    timeout: 7\n    timezone: Asia/Tokyo\n`
-const ENV = {ATOM_OPS_GEARMAN: '10.0.0.2:1, 10.0.0.3', ATOM_OPS_WORKERS_KEY: 'from-env', ATOM_OPS_TIMEOUT: '2.5', ATOM_OPS_TIMEZONE: 'Europe/Paris'}
+const PROFILE = () =>
+  `default: site\nprofiles:\n  site:\n    atom_root: ${root}\n    gearman: [10.0.0.1:4730]\n    workers_key: from-profile\n    timeout: 7\n    timezone: Asia/Tokyo\n`
+const ENV = {
+  ATOM_OPS_GEARMAN: '10.0.0.2:1, 10.0.0.3',
+  ATOM_OPS_WORKERS_KEY: 'from-env',
+  ATOM_OPS_TIMEOUT: '2.5',
+  ATOM_OPS_TIMEZONE: 'Europe/Paris',
+}
 const FLAGS: GlobalOptions = {gearman: ['10.0.0.4:5'], workersKey: 'from-flag', timeout: 1, timezone: 'UTC'}
 
 /** Where each setting came from, as kind:detail. */
@@ -57,7 +69,7 @@ async function sources(options: GlobalOptions, env: NodeJS.ProcessEnv, yaml: str
   }
 }
 
-describe('precedence: flag, then environment, then profile, then the install\'s files, then the default', () => {
+describe("precedence: flag, then environment, then profile, then the install's files, then the default", () => {
   test("the install's files, and defaults for the rest", async () => {
     const r = await sources({atomRoot: root}, {}, '')
     assert.deepEqual(r.gearman, ['127.0.0.1:4730', '127.0.0.2:4731'])
@@ -78,7 +90,10 @@ describe('precedence: flag, then environment, then profile, then the install\'s 
     assert.equal(r.timeoutMs, 7000)
     assert.equal(r.zone, 'Asia/Tokyo')
     assert.equal(r.prefix, md5(realRoot + 'from-profile') + '-', 'the prefix follows the effective workers_key')
-    assert.ok(r.from.every((f) => /^profile:site \(.*config-\d+\.yml\)$/.test(f)), r.from.join('\n'))
+    assert.ok(
+      r.from.every((f) => /^profile:site \(.*config-\d+\.yml\)$/.test(f)),
+      r.from.join('\n'),
+    )
   })
 
   test('the environment beats the profile; an empty variable is not set', async () => {
@@ -87,7 +102,12 @@ describe('precedence: flag, then environment, then profile, then the install\'s 
     assert.equal(r.key, 'from-env')
     assert.equal(r.timeoutMs, 2500)
     assert.equal(r.zone, 'Europe/Paris')
-    assert.deepEqual(r.from, ['env:ATOM_OPS_GEARMAN', 'env:ATOM_OPS_WORKERS_KEY', 'env:ATOM_OPS_TIMEOUT', 'env:ATOM_OPS_TIMEZONE'])
+    assert.deepEqual(r.from, [
+      'env:ATOM_OPS_GEARMAN',
+      'env:ATOM_OPS_WORKERS_KEY',
+      'env:ATOM_OPS_TIMEOUT',
+      'env:ATOM_OPS_TIMEZONE',
+    ])
     const empty = await sources({}, {ATOM_OPS_GEARMAN: '', ATOM_OPS_WORKERS_KEY: ''}, PROFILE())
     assert.deepEqual(empty.gearman, ['10.0.0.1:4730'])
     assert.equal(empty.key, 'from-profile')
@@ -102,20 +122,28 @@ describe('precedence: flag, then environment, then profile, then the install\'s 
     assert.deepEqual(r.from, ['flag:--gearman', 'flag:--workers-key', 'flag:--timeout', 'flag:--timezone'])
   })
 
-  test('the profile: --profile, then $ATOM_OPS_PROFILE, then the file\'s default; the install root likewise', async () => {
+  test("the profile: --profile, then $ATOM_OPS_PROFILE, then the file's default; the install root likewise", async () => {
     const yaml = `default: a\nprofiles:\n  a:\n    atom_root: ${join(dir, 'a')}\n  b:\n    atom_root: ${join(dir, 'b')}\n  c:\n    atom_root: ${join(dir, 'c')}\n`
     const file = await settings(yaml)
     const pick = async (options: GlobalOptions, env: NodeJS.ProcessEnv) => {
       const c = await resolveConfig(options, env, file)
       return [c.profile, c.atomRoot.value, c.atomRoot.source.kind]
     }
+
     assert.deepEqual(await pick({}, {}), ['a', join(dir, 'a'), 'profile'])
     assert.deepEqual(await pick({}, {ATOM_OPS_PROFILE: 'b'}), ['b', join(dir, 'b'), 'profile'])
     assert.deepEqual(await pick({profile: 'c'}, {ATOM_OPS_PROFILE: 'b'}), ['c', join(dir, 'c'), 'profile'])
     assert.deepEqual(await pick({profile: 'c'}, {ATOM_OPS_ATOM_ROOT: root}), ['c', root, 'env'])
-    assert.deepEqual(await pick({profile: 'c', atomRoot: 'relative/atom'}, {ATOM_OPS_ATOM_ROOT: root}), ['c', join(process.cwd(), 'relative/atom'), 'flag'])
+    assert.deepEqual(await pick({profile: 'c', atomRoot: 'relative/atom'}, {ATOM_OPS_ATOM_ROOT: root}), [
+      'c',
+      join(process.cwd(), 'relative/atom'),
+      'flag',
+    ])
     const none = await resolveConfig({}, {}, await settings(''))
-    assert.deepEqual([none.profile, none.atomRoot.value, none.atomRoot.source.kind], [undefined, '/usr/share/nginx/atom', 'default'])
+    assert.deepEqual(
+      [none.profile, none.atomRoot.value, none.atomRoot.source.kind],
+      [undefined, '/usr/share/nginx/atom', 'default'],
+    )
   })
 })
 
@@ -132,10 +160,14 @@ describe('the database and its password', () => {
     const file = join(dir, 'db-password')
     await writeFile(file, 'from-file-pw\nsecond line ignored\n')
     await chmod(file, 0o600)
-    const viaEnv = await (await resolveConfig({db: 'mysql://ops@db.example/atom'}, {ATOM_OPS_DB_PASSWORD: 'env-pw'}, await settings(''))).database.get()
+    const viaEnv = await (
+      await resolveConfig({db: 'mysql://ops@db.example/atom'}, {ATOM_OPS_DB_PASSWORD: 'env-pw'}, await settings(''))
+    ).database.get()
     assert.equal(viaEnv.value.password, 'env-pw')
     assert.deepEqual(viaEnv.passwordSource, {kind: 'env', detail: 'ATOM_OPS_DB_PASSWORD'})
-    const viaFlag = await (await resolveConfig({db: 'mysql://ops@db.example/atom', dbPasswordFile: file}, {}, await settings(''))).database.get()
+    const viaFlag = await (
+      await resolveConfig({db: 'mysql://ops@db.example/atom', dbPasswordFile: file}, {}, await settings(''))
+    ).database.get()
     assert.equal(viaFlag.value.password, 'from-file-pw')
     assert.equal(viaFlag.passwordSource.kind, 'flag')
     assert.equal(viaFlag.source.detail, '--db')
@@ -150,26 +182,120 @@ async function failure(run: () => Promise<unknown>): Promise<AtomOpsError> {
     assert.ok(error instanceof AtomOpsError, String(error))
     return error
   }
+
   assert.fail('expected an error')
 }
 
 describe('bad values: typed ones are usage errors (2), written ones configuration errors (3), each naming where it came from', () => {
-  const cases: Array<[string, GlobalOptions, NodeJS.ProcessEnv, string, typeof UsageError | typeof ConfigError, RegExp]> = [
-    ['--gearman not host:port', {gearman: ['gear:notaport']}, {}, '', UsageError, /^--gearman: "gear:notaport" is not a valid host:port$/],
-    ['$ATOM_OPS_GEARMAN with no server', {}, {ATOM_OPS_GEARMAN: ' , '}, '', UsageError, /^\$ATOM_OPS_GEARMAN: no Gearman server given$/],
-    ["a profile's gearman", {}, {}, 'default: p\nprofiles:\n  p:\n    gearman: [h:99999]\n', ConfigError, /^profile p \(.*\): "h:99999" is not a valid host:port$/],
+  const cases: Array<
+    [string, GlobalOptions, NodeJS.ProcessEnv, string, typeof UsageError | typeof ConfigError, RegExp]
+  > = [
+    [
+      '--gearman not host:port',
+      {gearman: ['gear:notaport']},
+      {},
+      '',
+      UsageError,
+      /^--gearman: "gear:notaport" is not a valid host:port$/,
+    ],
+    [
+      '$ATOM_OPS_GEARMAN with no server',
+      {},
+      {ATOM_OPS_GEARMAN: ' , '},
+      '',
+      UsageError,
+      /^\$ATOM_OPS_GEARMAN: no Gearman server given$/,
+    ],
+    [
+      "a profile's gearman",
+      {},
+      {},
+      'default: p\nprofiles:\n  p:\n    gearman: [h:99999]\n',
+      ConfigError,
+      /^profile p \(.*\): "h:99999" is not a valid host:port$/,
+    ],
     ['--db not a URL', {db: 'atom@localhost'}, {}, '', UsageError, /^--db: not a valid URL$/],
-    ["$ATOM_OPS_DB of another scheme", {}, {ATOM_OPS_DB: 'postgres://u@h/atom'}, '', UsageError, /^\$ATOM_OPS_DB: scheme must be mysql:\/\//],
-    ["a profile's db without a database", {}, {}, 'default: p\nprofiles:\n  p:\n    db: mysql://u@h/\n', ConfigError, /no database name/],
+    [
+      '$ATOM_OPS_DB of another scheme',
+      {},
+      {ATOM_OPS_DB: 'postgres://u@h/atom'},
+      '',
+      UsageError,
+      /^\$ATOM_OPS_DB: scheme must be mysql:\/\//,
+    ],
+    [
+      "a profile's db without a database",
+      {},
+      {},
+      'default: p\nprofiles:\n  p:\n    db: mysql://u@h/\n',
+      ConfigError,
+      /no database name/,
+    ],
     ['--timeout 0', {timeout: 0}, {}, '', UsageError, /^--timeout "0" is not a number of seconds between 0 and 3600$/],
-    ['$ATOM_OPS_TIMEOUT not a number', {}, {ATOM_OPS_TIMEOUT: 'soon'}, '', UsageError, /^\$ATOM_OPS_TIMEOUT "soon" is not a number of seconds/],
-    ["a profile's timeout over an hour", {}, {}, 'default: p\nprofiles:\n  p:\n    timeout: 99999\n', ConfigError, /^profile p \(.*\): timeout "99999" is not a number of seconds/],
-    ['--timezone unknown', {timezone: 'Mars/Olympus'}, {}, '', UsageError, /--timezone: "Mars\/Olympus" is not a timezone/],
-    ["a profile's timezone unknown", {}, {}, 'default: p\nprofiles:\n  p:\n    timezone: Mars/Olympus\n', ConfigError, /profile p \(.*\): "Mars\/Olympus" is not a timezone/],
-    ['--profile unknown', {profile: 'nope'}, {}, 'profiles:\n  p:\n    timeout: 3\n', ConfigError, /^unknown profile "nope"$/],
-    ['$ATOM_OPS_DB_PASSWORD and $ATOM_OPS_DB_PASSWORD_FILE both', {}, {ATOM_OPS_DB_PASSWORD: 'x', ATOM_OPS_DB_PASSWORD_FILE: '/x'}, '', UsageError, /are both set$/],
-    ['--db-password-file without --db', {dbPasswordFile: '/x'}, {}, '', UsageError, /^--db-password-file needs a --db URL/],
-    ['--db-password-file and a password in the URL', {db: 'mysql://u:pw@h/atom', dbPasswordFile: '/x'}, {}, '', UsageError, /already carries a password$/],
+    [
+      '$ATOM_OPS_TIMEOUT not a number',
+      {},
+      {ATOM_OPS_TIMEOUT: 'soon'},
+      '',
+      UsageError,
+      /^\$ATOM_OPS_TIMEOUT "soon" is not a number of seconds/,
+    ],
+    [
+      "a profile's timeout over an hour",
+      {},
+      {},
+      'default: p\nprofiles:\n  p:\n    timeout: 99999\n',
+      ConfigError,
+      /^profile p \(.*\): timeout "99999" is not a number of seconds/,
+    ],
+    [
+      '--timezone unknown',
+      {timezone: 'Mars/Olympus'},
+      {},
+      '',
+      UsageError,
+      /--timezone: "Mars\/Olympus" is not a timezone/,
+    ],
+    [
+      "a profile's timezone unknown",
+      {},
+      {},
+      'default: p\nprofiles:\n  p:\n    timezone: Mars/Olympus\n',
+      ConfigError,
+      /profile p \(.*\): "Mars\/Olympus" is not a timezone/,
+    ],
+    [
+      '--profile unknown',
+      {profile: 'nope'},
+      {},
+      'profiles:\n  p:\n    timeout: 3\n',
+      ConfigError,
+      /^unknown profile "nope"$/,
+    ],
+    [
+      '$ATOM_OPS_DB_PASSWORD and $ATOM_OPS_DB_PASSWORD_FILE both',
+      {},
+      {ATOM_OPS_DB_PASSWORD: 'x', ATOM_OPS_DB_PASSWORD_FILE: '/x'},
+      '',
+      UsageError,
+      /are both set$/,
+    ],
+    [
+      '--db-password-file without --db',
+      {dbPasswordFile: '/x'},
+      {},
+      '',
+      UsageError,
+      /^--db-password-file needs a --db URL/,
+    ],
+    [
+      '--db-password-file and a password in the URL',
+      {db: 'mysql://u:pw@h/atom', dbPasswordFile: '/x'},
+      {},
+      '',
+      UsageError,
+      /already carries a password$/,
+    ],
   ]
   for (const [name, options, env, yaml, kind, message] of cases) {
     test(name, async () => {

@@ -20,7 +20,10 @@ test("supervisord's INI: comments, inline comments, continuation lines, `:` as s
   assert.deepEqual(
     sections.map((s) => [s.name, Object.fromEntries(s.values)]),
     [
-      ['program:atom-worker', {command: '/usr/bin/php symfony jobs:worker', directory: '/usr/share/nginx/atom', environment: 'A="1",\nB="2"'}],
+      [
+        'program:atom-worker',
+        {command: '/usr/bin/php symfony jobs:worker', directory: '/usr/share/nginx/atom', environment: 'A="1",\nB="2"'},
+      ],
       ['group:atom', {programs: 'atom-worker,other'}],
     ],
   )

@@ -62,5 +62,8 @@ Restart=always
 test('an empty assignment in a drop-in resets the list, as systemd does', () => {
   const unit = `[Unit]\nAfter=mariadb.service gearman-job-server.service\n[Unit]\nAfter=\nAfter=network.target\n`
   assert.deepEqual(parseUnit(unit).get('Unit')!.get('After'), ['network.target'])
-  assert.equal(adviseOnWorkerUnit(unit, 'atom-worker@1.service').dropInPath, '/etc/systemd/system/atom-worker@1.service.d/atom-ops.conf')
+  assert.equal(
+    adviseOnWorkerUnit(unit, 'atom-worker@1.service').dropInPath,
+    '/etc/systemd/system/atom-worker@1.service.d/atom-ops.conf',
+  )
 })

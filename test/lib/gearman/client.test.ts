@@ -1,11 +1,19 @@
 import assert from 'node:assert/strict'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import {AdminConnection} from '../../../src/lib/gearman/admin-connection.js'
 import {eachServer, GearmanAdmin, parseStatus, parseWorkers} from '../../../src/lib/gearman/admin.js'
-import {fetchServerView} from '../../../src/lib/gearman/view.js'
-import {installWorkers} from '../../../src/lib/service/gearman-workers.js'
-import {BinaryConnection, decodePackets, encodePacket, parseStatusRes, PacketType, withBinary} from '../../../src/lib/gearman/binary.js'
+import {
+  BinaryConnection,
+  decodePackets,
+  encodePacket,
+  PacketType,
+  parseStatusRes,
+  withBinary,
+} from '../../../src/lib/gearman/binary.js'
 import {
   GearmanClosedError,
   GearmanProtocolError,
@@ -14,13 +22,12 @@ import {
   GearmanTimeoutError,
   GearmanUnreachableError,
 } from '../../../src/lib/gearman/errors.js'
+import {fetchServerView} from '../../../src/lib/gearman/view.js'
+import {installWorkers} from '../../../src/lib/service/gearman-workers.js'
+import {endlessLine, fakeServer} from '../../helpers/fake-server.js'
 import {type RunningGearmand, startGearmand} from '../../support/testbed/gearmand.js'
 import {freePort, startBlackhole, waitFor} from '../../support/testbed/processes.js'
-import {startWorker, submitBackgroundJob, type RunningWorker} from '../../support/testbed/workers.js'
-import {endlessLine, fakeServer} from '../../helpers/fake-server.js'
-import {mkdtemp, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {type RunningWorker, startWorker, submitBackgroundJob} from '../../support/testbed/workers.js'
 
 let dir: string
 let g1: RunningGearmand
@@ -54,11 +61,20 @@ describe('admin text protocol against a real gearmand', () => {
     })
     const byName = Object.fromEntries(status.map((s) => [s.function, s]))
     assert.deepEqual(byName['t1-hang'], {function: 't1-hang', total: 1, running: 1, waiting: 0, availableWorkers: 1})
-    assert.deepEqual(byName['t1-queued'], {function: 't1-queued', total: 1, running: 0, waiting: 1, availableWorkers: 0})
+    assert.deepEqual(byName['t1-queued'], {
+      function: 't1-queued',
+      total: 1,
+      running: 0,
+      waiting: 1,
+      availableWorkers: 0,
+    })
     assert.deepEqual(byName['t1-idle'], {function: 't1-idle', total: 0, running: 0, waiting: 0, availableWorkers: 1})
 
     const prio = await admin.priorityStatus()
-    assert.deepEqual(prio.find((p) => p.function === 't1-queued'), {function: 't1-queued', high: 0, normal: 1, low: 0, availableWorkers: 0})
+    assert.deepEqual(
+      prio.find((p) => p.function === 't1-queued'),
+      {function: 't1-queued', high: 0, normal: 1, low: 0, availableWorkers: 0},
+    )
 
     const ws = await admin.workers()
     const mine = ws.filter((x) => x.functions.includes('t1-idle'))
@@ -66,7 +82,10 @@ describe('admin text protocol against a real gearmand', () => {
     assert.deepEqual([...mine[0].functions].sort(), ['t1-hang', 't1-idle'])
     assert.equal(mine[0].address, '127.0.0.1')
     assert.equal(mine[0].clientId, undefined)
-    assert.ok(ws.every((x) => x.functions.length > 0), 'the admin connection itself is left out')
+    assert.ok(
+      ws.every((x) => x.functions.length > 0),
+      'the admin connection itself is left out',
+    )
 
     const jobs = await admin.showJobs()
     assert.equal(jobs.length, 2)
@@ -78,11 +97,24 @@ describe('admin text protocol against a real gearmand', () => {
 
   test('ERR answers are typed server errors with the code and decoded text', async () => {
     const admin = new GearmanAdmin(g2, 2000)
-    await assert.rejects(admin.session((c) => c.single('bogus')), (e: unknown) => e instanceof GearmanServerError && e.code === 'UNKNOWN_COMMAND' && /Unknown server command/.test(e.text))
-    await assert.rejects(admin.cancelJob('H:nowhere:1'), (e: unknown) => e instanceof GearmanServerError && e.code === 'UNKNOWN_JOB')
-    await assert.rejects(admin.dropFunction('no-such-function'), (e: unknown) => e instanceof GearmanServerError && /not found/.test(e.message))
+    await assert.rejects(
+      admin.session((c) => c.single('bogus')),
+      (e: unknown) =>
+        e instanceof GearmanServerError && e.code === 'UNKNOWN_COMMAND' && /Unknown server command/.test(e.text),
+    )
+    await assert.rejects(
+      admin.cancelJob('H:nowhere:1'),
+      (e: unknown) => e instanceof GearmanServerError && e.code === 'UNKNOWN_JOB',
+    )
+    await assert.rejects(
+      admin.dropFunction('no-such-function'),
+      (e: unknown) => e instanceof GearmanServerError && /not found/.test(e.message),
+    )
     // a list command answered by ERR is an error, not a line of data
-    await assert.rejects(admin.session((c) => c.list('show nothing')), GearmanServerError)
+    await assert.rejects(
+      admin.session((c) => c.list('show nothing')),
+      GearmanServerError,
+    )
   })
 
   test('a unique id that starts with "ERR " is data, not an error (ERR answers end in CRLF, list lines in LF)', async () => {
@@ -104,15 +136,25 @@ describe('admin text protocol against a real gearmand', () => {
     assert.deepEqual([...w.functions].sort(), ['t2 spaced name', 't2-plain'])
     // Every reader (queue's snapshot, doctor's and metrics' view, restart verification, workers()) splits it the same way.
     const view = await fetchServerView(g2, 2000)
-    assert.deepEqual([...view.workers.find((x) => x.clientId === 'my worker id')!.functions].sort(), ['t2 spaced name', 't2-plain'])
-    assert.deepEqual([...(await admin.workers()).find((x) => x.clientId === 'my worker id')!.functions].sort(), ['t2 spaced name', 't2-plain'])
+    assert.deepEqual([...view.workers.find((x) => x.clientId === 'my worker id')!.functions].sort(), [
+      't2 spaced name',
+      't2-plain',
+    ])
+    assert.deepEqual([...(await admin.workers()).find((x) => x.clientId === 'my worker id')!.functions].sort(), [
+      't2 spaced name',
+      't2-plain',
+    ])
     const [verification] = await installWorkers([g2], 't2', 2000)
     assert.equal(verification.classes.find((c) => c.function === 't2 spaced name')?.connections, 1)
     conn.close()
   })
 
   test('parsers: IPv6 peers as gearmand prints them, the admin line, and malformed lines as protocol errors', () => {
-    const ws = parseWorkers(['38 ::6c69:7374:656e:5f63%846815552 - :', '39 127.0.0.1 cid 2 : a b', '40 127.0.0.1 - : x'])
+    const ws = parseWorkers([
+      '38 ::6c69:7374:656e:5f63%846815552 - :',
+      '39 127.0.0.1 cid 2 : a b',
+      '40 127.0.0.1 - : x',
+    ])
     assert.deepEqual(ws[0], {fd: 38, address: '::6c69:7374:656e:5f63%846815552', clientId: undefined, functions: []})
     assert.deepEqual(ws[1], {fd: 39, address: '127.0.0.1', clientId: 'cid 2', functions: ['a', 'b']})
     assert.throws(() => parseWorkers(['garbage']), GearmanProtocolError)
@@ -133,7 +175,10 @@ describe('binary protocol', () => {
       assert.deepEqual(await b.getStatus(h1), {handle: h1, known: true, running: false, numerator: 0, denominator: 0})
       assert.equal((await b.getStatus('H:nowhere:99')).known, false)
       const many = await b.getStatuses([h1, 'H:nowhere:1', h1])
-      assert.deepEqual(many.map((s) => s.known), [true, false, true])
+      assert.deepEqual(
+        many.map((s) => s.known),
+        [true, false, true],
+      )
     })
   })
 
@@ -143,23 +188,45 @@ describe('binary protocol', () => {
       p.write('\0RES', 0, 'latin1')
       return p
     }
+
     const both = Buffer.concat([res(PacketType.ECHO_RES, 'ping'), res(PacketType.JOB_CREATED, 'H:x:1')])
     const first = decodePackets(both.subarray(0, 15))
     assert.equal(first.packets.length, 0)
     const all = decodePackets(both)
-    assert.deepEqual(all.packets.map((p) => [p.type, p.body.toString()]), [[17, 'ping'], [8, 'H:x:1']])
+    assert.deepEqual(
+      all.packets.map((p) => [p.type, p.body.toString()]),
+      [
+        [17, 'ping'],
+        [8, 'H:x:1'],
+      ],
+    )
     assert.equal(decodePackets(both.subarray(0, 20)).packets.length, 1)
     assert.throws(() => decodePackets(Buffer.from('HTTP/1.1 400 Bad')), GearmanProtocolError)
     // the denominator is text, not a byte (the npm "gearman" package reads one byte)
-    assert.deepEqual(parseStatusRes(Buffer.from('H:x:1\u00001\u00001\u000042\u0000100')), {handle: 'H:x:1', known: true, running: true, numerator: 42, denominator: 100})
+    assert.deepEqual(parseStatusRes(Buffer.from('H:x:1\u00001\u00001\u000042\u0000100')), {
+      handle: 'H:x:1',
+      known: true,
+      running: true,
+      numerator: 42,
+      denominator: 100,
+    })
   })
 })
 
 describe('failures are typed and bounded', () => {
   test('refused: GearmanRefusedError at once', async () => {
     const port = await freePort()
-    await assert.rejects(new GearmanAdmin({host: '127.0.0.1', port}, 2000).status(), (e: unknown) => e instanceof GearmanRefusedError && e instanceof GearmanUnreachableError && /refused/.test((e as Error).message))
-    await assert.rejects(withBinary({host: '127.0.0.1', port}, 2000, (b) => b.echo()), GearmanRefusedError)
+    await assert.rejects(
+      new GearmanAdmin({host: '127.0.0.1', port}, 2000).status(),
+      (e: unknown) =>
+        e instanceof GearmanRefusedError &&
+        e instanceof GearmanUnreachableError &&
+        /refused/.test((e as Error).message),
+    )
+    await assert.rejects(
+      withBinary({host: '127.0.0.1', port}, 2000, (b) => b.echo()),
+      GearmanRefusedError,
+    )
   })
 
   test('a blackholed server (accepts, never answers) times out within the timeout, text and binary', async () => {
@@ -167,7 +234,10 @@ describe('failures are typed and bounded', () => {
     try {
       for (const call of [() => new GearmanAdmin(hole, 400).status(), () => withBinary(hole, 400, (b) => b.echo())]) {
         const t0 = Date.now()
-        await assert.rejects(call(), (e: unknown) => e instanceof GearmanTimeoutError && /did not answer in time/.test((e as Error).message))
+        await assert.rejects(
+          call(),
+          (e: unknown) => e instanceof GearmanTimeoutError && /did not answer in time/.test((e as Error).message),
+        )
         // it waited its deadline out (never less); how long past it is a matter for bench/, not this test
         const took = Date.now() - t0
         assert.ok(took >= 380, `took ${took} ms`)
@@ -182,8 +252,14 @@ describe('failures are typed and bounded', () => {
     const talker = await fakeServer((s) => s.on('data', () => s.write('HELLO there, this is not gearmand\r\n')))
     try {
       await assert.rejects(new GearmanAdmin({host: '127.0.0.1', port: closer.port}, 2000).status(), GearmanClosedError)
-      await assert.rejects(new GearmanAdmin({host: '127.0.0.1', port: talker.port}, 2000).version(), GearmanProtocolError)
-      await assert.rejects(withBinary({host: '127.0.0.1', port: talker.port}, 2000, (b) => b.echo()), GearmanProtocolError)
+      await assert.rejects(
+        new GearmanAdmin({host: '127.0.0.1', port: talker.port}, 2000).version(),
+        GearmanProtocolError,
+      )
+      await assert.rejects(
+        withBinary({host: '127.0.0.1', port: talker.port}, 2000, (b) => b.echo()),
+        GearmanProtocolError,
+      )
     } finally {
       await closer.close()
       await talker.close()
@@ -192,10 +268,12 @@ describe('failures are typed and bounded', () => {
 
   test('a large answer arriving in many chunks is read to the "." line', async () => {
     const lines = Array.from({length: 5000}, (_, i) => `fn-${'x'.repeat(20)}-${i}\t${i}\t0\t1`)
-    const big = await fakeServer((s) => s.on('data', () => {
-      const text = lines.join('\n') + '\n.\n'
-      for (let i = 0; i < text.length; i += 997) s.write(text.slice(i, i + 997))
-    }))
+    const big = await fakeServer((s) =>
+      s.on('data', () => {
+        const text = lines.join('\n') + '\n.\n'
+        for (let i = 0; i < text.length; i += 997) s.write(text.slice(i, i + 997))
+      }),
+    )
     try {
       const st = await new GearmanAdmin({host: '127.0.0.1', port: big.port}, 3000).status()
       assert.equal(st.length, 5000)
@@ -211,11 +289,22 @@ describe('failures are typed and bounded', () => {
     const server = {host: '127.0.0.1', port: endless.port}
     try {
       // A deadline far off: what ends these calls is the size of the answer.
-      await assert.rejects(new GearmanAdmin(server, 120_000).version(), (e: unknown) => e instanceof GearmanProtocolError && /sent an answer to "version" larger than 1\.0 MiB$/.test((e as Error).message))
-      await assert.rejects(new GearmanAdmin(server, 120_000).status(), (e: unknown) => e instanceof GearmanProtocolError && /sent an answer to "status" larger than 64\.0 MiB$/.test((e as Error).message))
+      await assert.rejects(
+        new GearmanAdmin(server, 120_000).version(),
+        (e: unknown) =>
+          e instanceof GearmanProtocolError &&
+          /sent an answer to "version" larger than 1\.0 MiB$/.test((e as Error).message),
+      )
+      await assert.rejects(
+        new GearmanAdmin(server, 120_000).status(),
+        (e: unknown) =>
+          e instanceof GearmanProtocolError &&
+          /sent an answer to "status" larger than 64\.0 MiB$/.test((e as Error).message),
+      )
       await assert.rejects(
         AdminConnection.open(server, 120_000).then((c) => c.list('workers')),
-        (e: unknown) => e instanceof GearmanProtocolError && /"workers" larger than 64\.0 MiB/.test((e as Error).message),
+        (e: unknown) =>
+          e instanceof GearmanProtocolError && /"workers" larger than 64\.0 MiB/.test((e as Error).message),
       )
       await waitFor('the server to see its three connections closed', async () => (closed === 3 ? true : undefined))
     } finally {
@@ -257,7 +346,9 @@ describe('failures are typed and bounded', () => {
     try {
       await assert.rejects(
         withBinary({host: '127.0.0.1', port: liar.port}, 120_000, (b) => b.echo()),
-        (e: unknown) => e instanceof GearmanProtocolError && /^Gearman job server 127\.0\.0\.1:\d+ sent an answer larger than 1\.0 MiB/.test((e as Error).message),
+        (e: unknown) =>
+          e instanceof GearmanProtocolError &&
+          /^Gearman job server 127\.0\.0\.1:\d+ sent an answer larger than 1\.0 MiB/.test((e as Error).message),
       )
     } finally {
       await liar.close()
@@ -270,6 +361,7 @@ describe('failures are typed and bounded', () => {
       p.write('\0RES', 0, 'latin1')
       return p
     }
+
     // ECHO_RES byte by byte, then two STATUS_RES in one write.
     const split = await fakeServer((s) => {
       let n = 0
@@ -279,13 +371,25 @@ describe('failures are typed and bounded', () => {
           let i = 0
           const next = (): void => void (i < echo.length && s.write(echo.subarray(i, ++i), () => setImmediate(next)))
           next()
-        } else if (n === 2) s.write(Buffer.concat([res(PacketType.STATUS_RES, 'H:a:1\u00001\u00000\u00000\u00000'), res(PacketType.STATUS_RES, 'H:a:2\u00000\u00000\u00000\u00000')]))
+        } else if (n === 2)
+          s.write(
+            Buffer.concat([
+              res(PacketType.STATUS_RES, 'H:a:1\u00001\u00000\u00000\u00000'),
+              res(PacketType.STATUS_RES, 'H:a:2\u00000\u00000\u00000\u00000'),
+            ]),
+          )
       })
     })
     try {
       await withBinary({host: '127.0.0.1', port: split.port}, 10_000, async (b) => {
         await b.echo()
-        assert.deepEqual((await b.getStatuses(['H:a:1', 'H:a:2'])).map((st) => [st.handle, st.known]), [['H:a:1', true], ['H:a:2', false]])
+        assert.deepEqual(
+          (await b.getStatuses(['H:a:1', 'H:a:2'])).map((st) => [st.handle, st.known]),
+          [
+            ['H:a:1', true],
+            ['H:a:2', false],
+          ],
+        )
       })
     } finally {
       await split.close()
@@ -299,10 +403,15 @@ describe('failures are typed and bounded', () => {
       // Concurrent: the live servers answer before the silent one, listed before them, times out.
       const settled: string[] = []
       const res = await eachServer([dead, hole, g1, g2], (s) =>
-        new GearmanAdmin(s, 600).version().finally(() => settled.push(s === hole ? 'silent' : s === dead ? 'dead' : 'live')),
+        new GearmanAdmin(s, 600)
+          .version()
+          .finally(() => settled.push(s === hole ? 'silent' : s === dead ? 'dead' : 'live')),
       )
       assert.deepEqual(settled.slice(-1), ['silent'])
-      assert.deepEqual(res.map((r) => r.ok), [false, false, true, true])
+      assert.deepEqual(
+        res.map((r) => r.ok),
+        [false, false, true, true],
+      )
       assert.ok(!res[0].ok && res[0].error instanceof GearmanRefusedError)
       assert.ok(!res[1].ok && res[1].error instanceof GearmanTimeoutError)
     } finally {
@@ -328,13 +437,22 @@ describe('scale: 2,000 functions and 300 workers', () => {
       for (let i = 0; i < 300; i++) {
         const c = await BinaryConnection.open(g, 3000)
         conns.push(c)
-        c.registerWorker(Array.from({length: 7}, (_, k) => `scale-fn-${(i * 7 + k) % 2000}`), `w${i}`)
+        c.registerWorker(
+          Array.from({length: 7}, (_, k) => `scale-fn-${(i * 7 + k) % 2000}`),
+          `w${i}`,
+        )
       }
+
       const admin = new GearmanAdmin(g, 5000)
-      await waitFor('2000 functions and 300 workers', async () => {
-        const s = await admin.snapshot()
-        return s.status.length === 2000 && s.workers.length === 300 ? true : undefined
-      }, 20_000, 100)
+      await waitFor(
+        '2000 functions and 300 workers',
+        async () => {
+          const s = await admin.snapshot()
+          return s.status.length === 2000 && s.workers.length === 300 ? true : undefined
+        },
+        20_000,
+        100,
+      )
       const t0 = process.hrtime.bigint()
       const snap = await admin.snapshot()
       const ms = Number(process.hrtime.bigint() - t0) / 1e6
@@ -345,7 +463,10 @@ describe('scale: 2,000 functions and 300 workers', () => {
       assert.deepEqual(new Set(snap.workers.map((w) => w.clientId)).size, 300)
       assert.ok(snap.workers.every((w) => w.functions.length === 7))
       // per-function counts sum to 2100, not 300: why they are never summed
-      assert.equal(snap.status.reduce((n, s) => n + s.availableWorkers, 0), 2100)
+      assert.equal(
+        snap.status.reduce((n, s) => n + s.availableWorkers, 0),
+        2100,
+      )
       assert.ok(ms < 3000, `took ${ms} ms`)
     } finally {
       for (const c of conns) c.close()

@@ -13,8 +13,8 @@ describe("PHP fputcsv's quoting", () => {
     ['two words', '"two words"'],
     ['line\nbreak', '"line\nbreak"'],
     ['tab\there', '"tab\there"'],
-    ['back\\slash', '"back\\slash"'],
-    ['esc\\"quote', '"esc\\"quote"'],
+    [String.raw`back\slash`, String.raw`"back\slash"`],
+    [String.raw`esc\"quote`, String.raw`"esc\"quote"`],
   ]
   for (const [input, want] of cases) test(JSON.stringify(input), () => assert.equal(phpCsvField(input), want))
   test('a line ends in LF; null is empty', () => assert.equal(phpCsvLine(['a', null, 3]), 'a,,3\n'))
@@ -30,17 +30,21 @@ describe('cells neutralised for spreadsheets and terminals (the default)', () =>
     ['\r=1', `"'\r=1"`],
     ['a=1', 'a=1'],
     [-3, '-3'],
-    ['\x1b]52;c;ZXZpbA==\x07', '"\\u001b]52;c;ZXZpbA==\\u0007"'],
-    ['title\x1b]0;x\x07', '"title\\u001b]0;x\\u0007"'],
-    ['\x9b31m\u202e', '"\\u009b31m\\u202e"'],
+    ['\u001B]52;c;ZXZpbA==\u0007', String.raw`"\u001b]52;c;ZXZpbA==\u0007"`],
+    ['title\u001B]0;x\u0007', String.raw`"title\u001b]0;x\u0007"`],
+    ['\u009B31m\u202E', String.raw`"\u009b31m\u202e"`],
     ['line\nbreak\r\tstays', '"line\nbreak\r\tstays"'],
-    ['\x1b=1', '"\\u001b=1"'],
+    ['\u001B=1', String.raw`"\u001b=1"`],
   ]
   // Test names with C1 and bidi characters spelled out (JSON.stringify leaves them raw).
-  const name = (v: string | number) => JSON.stringify(v).replace(/[\x7f-\x9f\u202a-\u202e]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
+  const name = (v: string | number) =>
+    JSON.stringify(v).replaceAll(
+      /[\u007F-\u009F\u202A-\u202E]/g,
+      (c) => String.raw`\u` + c.charCodeAt(0).toString(16).padStart(4, '0'),
+    )
   for (const [input, want] of cases) test(name(input), () => assert.equal(phpCsvField(input), want))
   test('--raw: exactly as stored, quoted as fputcsv does', () => {
-    for (const input of ['=1+1', '\x1b[2J\x07', '@x', '-1']) assert.equal(phpCsvField(input, {raw: true}), input)
-    assert.equal(phpCsvLine(['+a b', '\x1b'], {raw: true}), '"+a b",\x1b\n')
+    for (const input of ['=1+1', '\u001B[2J\u0007', '@x', '-1']) assert.equal(phpCsvField(input, {raw: true}), input)
+    assert.equal(phpCsvLine(['+a b', '\u001B'], {raw: true}), '"+a b",\u001B\n')
   })
 })

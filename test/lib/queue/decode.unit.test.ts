@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
 import type {ResolvedConfig} from '../../../src/lib/config/resolve.js'
+
 import {FunctionDecoder, loadDecoder} from '../../../src/lib/queue/decode.js'
 import {tempDirectory, writeConfigOnlyInstall} from '../../helpers/temp-install.js'
 
@@ -17,13 +18,26 @@ describe('FunctionDecoder: whose function is it, and which job class', () => {
   const decoder = new FunctionDecoder(HERE, new Map([[STAGING, 'staging']]))
 
   test('this install: its prefix', () => {
-    assert.deepEqual(decoder.decode(HERE + 'arFindingAidJob'), {function: HERE + 'arFindingAidJob', owner: 'current', install: 'this install', prefix: HERE, jobClass: 'arFindingAidJob'})
+    assert.deepEqual(decoder.decode(HERE + 'arFindingAidJob'), {
+      function: HERE + 'arFindingAidJob',
+      owner: 'current',
+      install: 'this install',
+      prefix: HERE,
+      jobClass: 'arFindingAidJob',
+    })
     assert.ok(decoder.isCurrent(HERE + 'arFindingAidJob'))
   })
 
   test('another configured install: named by its profile', () => {
     const d = decoder.decode(STAGING + 'arObjectMoveJob')
-    assert.deepEqual(d, {function: STAGING + 'arObjectMoveJob', owner: 'profile', install: 'profile staging', profile: 'staging', prefix: STAGING, jobClass: 'arObjectMoveJob'})
+    assert.deepEqual(d, {
+      function: STAGING + 'arObjectMoveJob',
+      owner: 'profile',
+      install: 'profile staging',
+      profile: 'staging',
+      prefix: STAGING,
+      jobClass: 'arObjectMoveJob',
+    })
     assert.ok(!decoder.isCurrent(STAGING + 'arObjectMoveJob'))
   })
 
@@ -36,7 +50,13 @@ describe('FunctionDecoder: whose function is it, and which job class', () => {
   })
 
   test('no AtoM prefix (another application on the same gearmand): the whole name is the class', () => {
-    for (const name of ['reverse', 'arFindingAidJob', `${HERE.slice(1)}arFindingAidJob`, HERE.toUpperCase() + 'arFindingAidJob', HERE]) {
+    for (const name of [
+      'reverse',
+      'arFindingAidJob',
+      `${HERE.slice(1)}arFindingAidJob`,
+      HERE.toUpperCase() + 'arFindingAidJob',
+      HERE,
+    ]) {
       const d = decoder.decode(name)
       assert.deepEqual(d, {function: name, owner: 'none', install: 'no prefix', jobClass: name}, name)
     }
@@ -61,9 +81,13 @@ describe('FunctionDecoder: whose function is it, and which job class', () => {
 describe("loadDecoder: the profiles' prefixes from atom-ops' config file", () => {
   const temp = tempDirectory('decode')
   const install = (root: string, workersKey: string) => writeConfigOnlyInstall(root, {workersKey})
-  const config = (settingsFile: string, prefix: string | undefined) => ({settingsFile, prefix: prefix === undefined ? undefined : {value: prefix, source: {kind: 'derived', detail: ''}}}) as ResolvedConfig
+  const config = (settingsFile: string, prefix: string | undefined) =>
+    ({
+      settingsFile,
+      prefix: prefix === undefined ? undefined : {value: prefix, source: {kind: 'derived', detail: ''}},
+    }) as ResolvedConfig
 
-  test("md5(realpath(atom_root) . workers_key) per profile (the profile's workers_key wins); unreadable installs are named; this install stays \"this install\" though a profile names it", async () => {
+  test('md5(realpath(atom_root) . workers_key) per profile (the profile\'s workers_key wins); unreadable installs are named; this install stays "this install" though a profile names it', async () => {
     const dir = temp.path
     await install(join(dir, 'main'), '')
     await install(join(dir, 'staging-real'), 'k1')

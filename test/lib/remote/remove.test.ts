@@ -14,7 +14,7 @@ import {removeDownloads} from '../../../src/lib/jobs/files.js'
  */
 const ROUNDS = 5
 const isRoot = process.getuid?.() === 0
-const NOBODY = 65534
+const NOBODY = 65_534
 let base: string
 before(async () => {
   base = await mkdtemp('/tmp/atom-ops-swap-')
@@ -32,7 +32,8 @@ async function tree(dir: string, dirs: number, files: number, uid: number): Prom
   for (let d = 0; d < dirs; d++) {
     await mkdir(join(dir, `d${d}`))
     await Promise.all(Array.from({length: files}, (_, f) => writeFile(join(dir, `d${d}`, `f${f}.php`), 'x')))
-    for (const f of [...(await readdir(join(dir, `d${d}`))).map((n) => join(dir, `d${d}`, n)), join(dir, `d${d}`)]) await chown(f, uid, uid)
+    for (const f of [...(await readdir(join(dir, `d${d}`))).map((n) => join(dir, `d${d}`, n)), join(dir, `d${d}`)])
+      await chown(f, uid, uid)
   }
 }
 
@@ -60,6 +61,7 @@ function swapLoop(paths: Array<{path: string; target: string}>): {stop: () => Pr
           // gone meanwhile, or half swapped: the next round tries again
         }
       }
+
       await new Promise((r) => setImmediate(r))
     }
   })()
@@ -72,49 +74,68 @@ function swapLoop(paths: Array<{path: string; target: string}>): {stop: () => Pr
   }
 }
 
-for (const owner of [{name: 'an unprivileged owner (removal runs as that user)', uid: NOBODY}, {name: 'root (GNU find never follows a link while it walks)', uid: 0}]) {
-  describe(`symlink swaps during removal, install owned by ${owner.name}`, {skip: isRoot ? false : 'needs root: the attack is on removals atom-ops runs as root'}, () => {
-    test('cache clear without php: subdirectories swapped for links to an outside tree; nothing outside is removed', async () => {
-      const outside = join(base, `outside-cache-${owner.uid}`)
-      await tree(outside, 50, 30, 0)
-      for (let round = 0; round < ROUNDS; round++) {
-        const root = join(base, `root-cache-${owner.uid}-${round}`)
-        await mkdir(root)
-        await chown(root, owner.uid, owner.uid)
-        await tree(join(root, 'cache'), 50, 30, owner.uid)
-        const attack = swapLoop(Array.from({length: 50}, (_, d) => ({path: join(root, 'cache', `d${d}`), target: join(outside, `d${d}`)})))
-        try {
-          await clearSymfonyCache(root, {dryRun: false, timeoutMs: 60_000, usePhp: false})
-        } finally {
-          assert.ok((await attack.stop()) > 0, 'the swaps ran')
-        }
-        assert.equal(await countFiles(outside), 1500, `round ${round}: files outside the install were removed`)
-      }
-    })
+for (const owner of [
+  {name: 'an unprivileged owner (removal runs as that user)', uid: NOBODY},
+  {name: 'root (GNU find never follows a link while it walks)', uid: 0},
+]) {
+  describe(
+    `symlink swaps during removal, install owned by ${owner.name}`,
+    {skip: isRoot ? false : 'needs root: the attack is on removals atom-ops runs as root'},
+    () => {
+      test('cache clear without php: subdirectories swapped for links to an outside tree; nothing outside is removed', async () => {
+        const outside = join(base, `outside-cache-${owner.uid}`)
+        await tree(outside, 50, 30, 0)
+        for (let round = 0; round < ROUNDS; round++) {
+          const root = join(base, `root-cache-${owner.uid}-${round}`)
+          await mkdir(root)
+          await chown(root, owner.uid, owner.uid)
+          await tree(join(root, 'cache'), 50, 30, owner.uid)
+          const attack = swapLoop(
+            Array.from({length: 50}, (_, d) => ({path: join(root, 'cache', `d${d}`), target: join(outside, `d${d}`)})),
+          )
+          try {
+            await clearSymfonyCache(root, {dryRun: false, timeoutMs: 60_000, usePhp: false})
+          } finally {
+            assert.ok((await attack.stop()) > 0, 'the swaps ran')
+          }
 
-    test('download removal: downloads/ and downloads/jobs/ swapped for links to outside folders holding files of the same names; nothing outside is removed', async () => {
-      const names = Array.from({length: 300}, (_, i) => `${String(i).padStart(32, '0')}.zip`)
-      const outside = join(base, `outside-dl-${owner.uid}`)
-      await mkdir(join(outside, 'jobs'), {recursive: true})
-      await Promise.all(names.map((n) => writeFile(join(outside, 'jobs', n), 'keep')))
-      for (let round = 0; round < ROUNDS; round++) {
-        const root = join(base, `root-dl-${owner.uid}-${round}`)
-        const jobs = join(root, 'downloads', 'jobs')
-        await mkdir(jobs, {recursive: true})
-        await Promise.all(names.map((n) => writeFile(join(jobs, n), 'zip')))
-        for (const p of [root, join(root, 'downloads'), jobs, ...names.map((n) => join(jobs, n))]) await chown(p, owner.uid, owner.uid)
-        const attack = swapLoop([
-          {path: jobs, target: join(outside, 'jobs')},
-          {path: join(root, 'downloads'), target: outside},
-        ])
-        try {
-          await removeDownloads(root, names.map((n) => `downloads/jobs/${n}`))
-        } finally {
-          assert.ok((await attack.stop()) > 0, 'the swaps ran')
+          assert.equal(await countFiles(outside), 1500, `round ${round}: files outside the install were removed`)
         }
-        assert.equal((await readdir(join(outside, 'jobs'))).length, 300, `round ${round}: files outside the install were removed`)
-        assert.ok((await lstat(join(outside, 'jobs'))).isDirectory())
-      }
-    })
-  })
+      })
+
+      test('download removal: downloads/ and downloads/jobs/ swapped for links to outside folders holding files of the same names; nothing outside is removed', async () => {
+        const names = Array.from({length: 300}, (_, i) => `${String(i).padStart(32, '0')}.zip`)
+        const outside = join(base, `outside-dl-${owner.uid}`)
+        await mkdir(join(outside, 'jobs'), {recursive: true})
+        await Promise.all(names.map((n) => writeFile(join(outside, 'jobs', n), 'keep')))
+        for (let round = 0; round < ROUNDS; round++) {
+          const root = join(base, `root-dl-${owner.uid}-${round}`)
+          const jobs = join(root, 'downloads', 'jobs')
+          await mkdir(jobs, {recursive: true})
+          await Promise.all(names.map((n) => writeFile(join(jobs, n), 'zip')))
+          for (const p of [root, join(root, 'downloads'), jobs, ...names.map((n) => join(jobs, n))])
+            await chown(p, owner.uid, owner.uid)
+          const attack = swapLoop([
+            {path: jobs, target: join(outside, 'jobs')},
+            {path: join(root, 'downloads'), target: outside},
+          ])
+          try {
+            await removeDownloads(
+              root,
+              names.map((n) => `downloads/jobs/${n}`),
+            )
+          } finally {
+            assert.ok((await attack.stop()) > 0, 'the swaps ran')
+          }
+
+          assert.equal(
+            (await readdir(join(outside, 'jobs'))).length,
+            300,
+            `round ${round}: files outside the install were removed`,
+          )
+          assert.ok((await lstat(join(outside, 'jobs'))).isDirectory())
+        }
+      })
+    },
+  )
 }

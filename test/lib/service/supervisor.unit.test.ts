@@ -12,10 +12,13 @@ describe('supervisord output', () => {
       {name: 'bad', state: 'FATAL', description: 'Exited too quickly (process log may have details)'},
       {name: 'grp:good', state: 'RUNNING', description: 'pid 21818, uptime 1 day, 2:03:04'},
     ])
-    assert.deepEqual(parseRunningDescription(lines[1].description), {pid: 21818, uptimeSeconds: 86400 + 2 * 3600 + 3 * 60 + 4})
+    assert.deepEqual(parseRunningDescription(lines[1].description), {
+      pid: 21_818,
+      uptimeSeconds: 86_400 + 2 * 3600 + 3 * 60 + 4,
+    })
   })
 
-  test('exit statuses from supervisord\'s log: the last one per program wins', () => {
+  test("exit statuses from supervisord's log: the last one per program wins", () => {
     const log = [
       '2026-11-29 02:29:16,291 WARN exited: bad (exit status 1; not expected)',
       '2026-11-29 02:29:17,801 WARN exited: e111 (exit status 111; not expected)',

@@ -5,8 +5,13 @@ import {parseShow, systemdTimeToIso, unitName, unitStatusFromShow} from '../../.
 
 describe('systemd output', () => {
   test('parseShow splits blocks per unit at blank lines', () => {
-    const blocks = parseShow('Id=a.service\nActiveState=active\n\nId=b.service\nActiveState=failed\nResult=start-limit-hit\n')
-    assert.deepEqual(blocks, [{Id: 'a.service', ActiveState: 'active'}, {Id: 'b.service', ActiveState: 'failed', Result: 'start-limit-hit'}])
+    const blocks = parseShow(
+      'Id=a.service\nActiveState=active\n\nId=b.service\nActiveState=failed\nResult=start-limit-hit\n',
+    )
+    assert.deepEqual(blocks, [
+      {Id: 'a.service', ActiveState: 'active'},
+      {Id: 'b.service', ActiveState: 'failed', Result: 'start-limit-hit'},
+    ])
   })
 
   test('timestamps: UTC and numeric zones become ISO; a named local zone is left as printed', () => {
@@ -24,13 +29,28 @@ describe('systemd output', () => {
   })
 
   test('states: activating/auto-restart is backoff, not-found is unknown, MemoryCurrent [not set] and UINT64_MAX are no number', () => {
-    const backoff = unitStatusFromShow({Id: 'x.service', LoadState: 'loaded', ActiveState: 'activating', SubState: 'auto-restart', MemoryCurrent: '18446744073709551615'}, 'x.service')
+    const backoff = unitStatusFromShow(
+      {
+        Id: 'x.service',
+        LoadState: 'loaded',
+        ActiveState: 'activating',
+        SubState: 'auto-restart',
+        MemoryCurrent: '18446744073709551615',
+      },
+      'x.service',
+    )
     assert.equal(backoff.condition, 'backoff')
     assert.equal(backoff.memoryBytes, undefined)
-    const missing = unitStatusFromShow({Id: 'x.service', LoadState: 'not-found', ActiveState: 'inactive', SubState: 'dead'}, 'x.service')
+    const missing = unitStatusFromShow(
+      {Id: 'x.service', LoadState: 'not-found', ActiveState: 'inactive', SubState: 'dead'},
+      'x.service',
+    )
     assert.equal(missing.condition, 'unknown')
     assert.match(missing.note!, /unit not found/)
-    const neverExited = unitStatusFromShow({ActiveState: 'active', SubState: 'running', ExecMainExitTimestamp: '', ExecMainStatus: '0'}, 'y.service')
+    const neverExited = unitStatusFromShow(
+      {ActiveState: 'active', SubState: 'running', ExecMainExitTimestamp: '', ExecMainStatus: '0'},
+      'y.service',
+    )
     assert.equal(neverExited.lastExitStatus, undefined, 'no exit yet: no exit status')
   })
 })

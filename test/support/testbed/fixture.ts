@@ -2,6 +2,7 @@ import {mkdir, utimes, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import type {DatabaseTarget} from '../../../src/lib/db/target.js'
+
 import {formatHostPort, type HostPort} from '../../../src/lib/util/hostport.js'
 import {PLUGIN_JOB_CLASSES, STOCK_ENABLED_PLUGINS, STOCK_WORKER_TYPES} from './schema.js'
 
@@ -12,7 +13,7 @@ export function phpExport(value: PhpLiteral, indent = ''): string {
   if (value === null) return 'NULL'
   if (typeof value === 'boolean') return value ? 'true' : 'false'
   if (typeof value === 'number') return String(value)
-  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+  if (typeof value === 'string') return `'${value.replaceAll('\\', '\\\\').replaceAll("'", String.raw`\'`)}'`
   const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value)
   const inner = indent + '  '
   const body = entries.map(([k, v]) => {
@@ -26,8 +27,10 @@ export type DsnStyle = 'installer' | 'docker' | 'socket'
 
 /** The DSN forms seen in the wild: the installer's (dbname first, host omitted for localhost), Docker's, a socket. */
 export function atomDsn(target: DatabaseTarget, style: DsnStyle): string {
-  if (style === 'socket' || target.socketPath) return `mysql:dbname=${target.database};unix_socket=${target.socketPath ?? '/run/mysqld/mysqld.sock'}`
-  if (style === 'docker') return `mysql:host=${target.host};port=${target.port};dbname=${target.database};charset=utf8mb4`
+  if (style === 'socket' || target.socketPath)
+    return `mysql:dbname=${target.database};unix_socket=${target.socketPath ?? '/run/mysqld/mysqld.sock'}`
+  if (style === 'docker')
+    return `mysql:host=${target.host};port=${target.port};dbname=${target.database};charset=utf8mb4`
   return `mysql:dbname=${target.database};host=${target.host};port=${target.port}`
 }
 
@@ -54,7 +57,18 @@ export interface InstallOptions {
 export const STOCK_TIMEZONE = 'America/Vancouver'
 
 /** The plugins ProjectConfiguration::setup() of a stock AtoM 2.x enables on every install. */
-const ALWAYS_ON = ['qbAclPlugin', 'qtAccessionPlugin', 'sfDrupalPlugin', 'sfHistoryPlugin', 'arElasticSearchPlugin', 'sfPropelPlugin', 'sfThumbnailPlugin', 'sfTranslatePlugin', 'sfWebBrowserPlugin', 'sfPluginAdminPlugin']
+const ALWAYS_ON = [
+  'qbAclPlugin',
+  'qtAccessionPlugin',
+  'sfDrupalPlugin',
+  'sfHistoryPlugin',
+  'arElasticSearchPlugin',
+  'sfPropelPlugin',
+  'sfThumbnailPlugin',
+  'sfTranslatePlugin',
+  'sfWebBrowserPlugin',
+  'sfPluginAdminPlugin',
+]
 
 const yaml = (text: string) => text.replace(/^\n/, '')
 
@@ -85,20 +99,29 @@ export async function writeAtomInstall(root: string, options: InstallOptions): P
   }
   await writeFile(join(root, 'config', 'config.php'), `<?php\n\nreturn ${phpExport(config)};\n`, {mode: 0o640})
 
-  const servers = options.gearmanServers.map((s, i) => `    ${i === 0 ? 'default' : `server${i + 1}`}: ${formatHostPort(s)}`).join('\n')
+  const servers = options.gearmanServers
+    .map((s, i) => `    ${i === 0 ? 'default' : `server${i + 1}`}: ${formatHostPort(s)}`)
+    .join('\n')
   const types = Object.entries(options.workerTypes ?? STOCK_WORKER_TYPES)
     .map(([type, classes]) => `    ${type}:\n${classes.map((c) => `      - ${c}`).join('\n')}`)
     .join('\n')
   // Docker keeps the release's config/gearman.yml (its stock server) and overrides servers at app level.
-  await writeFile(join(root, 'config', 'gearman.yml'), `all:\n  servers:\n${docker ? '    default: 127.0.0.1:4730' : servers}\n\n  worker_types:\n${types}\n`)
+  await writeFile(
+    join(root, 'config', 'gearman.yml'),
+    `all:\n  servers:\n${docker ? '    default: 127.0.0.1:4730' : servers}\n\n  worker_types:\n${types}\n`,
+  )
   if (docker) await writeFile(join(appConfig, 'gearman.yml'), `all:\n  servers:\n${servers}\n`)
 
   const app: string[] = ['all:', '  upload_limit: -1', '  read_only: false']
-  if (options.workersKey !== null) app.push(`  workers_key: '${(options.workersKey ?? '').replace(/'/g, "''")}'`)
+  if (options.workersKey !== null) app.push(`  workers_key: '${(options.workersKey ?? '').replaceAll("'", "''")}'`)
   app.push(`  cache_engine: ${options.cacheEngine ?? 'sfAPCCache'}`)
-  if (options.memcached) app.push('  cache_engine_param:', `    host: ${options.memcached.host}`, `    port: ${options.memcached.port}`)
+  if (options.memcached)
+    app.push('  cache_engine_param:', `    host: ${options.memcached.host}`, `    port: ${options.memcached.port}`)
   if (docker) {
-    await writeFile(join(root, 'config', 'app.yml'), 'all:\n  upload_limit: -1\n  cache_engine: sfAPCCache\n  workers_key:\n')
+    await writeFile(
+      join(root, 'config', 'app.yml'),
+      'all:\n  upload_limit: -1\n  cache_engine: sfAPCCache\n  workers_key:\n',
+    )
     await writeFile(join(appConfig, 'app.yml'), app.join('\n') + '\n')
   } else {
     await writeFile(join(root, 'config', 'app.yml'), app.join('\n') + '\n')
@@ -151,9 +174,14 @@ async function writeJobCode(root: string, workerTypes: Record<string, string[]>)
     const plugin = PLUGIN_JOB_CLASSES[jobClass]
     const dir = plugin ? join(root, 'plugins', plugin, 'lib') : join(root, 'lib', 'job')
     await mkdir(dir, {recursive: true})
-    await writeFile(join(dir, `${jobClass}.class.php`), `<?php\n\n// fixture: the job class AtoM's worker loads\nclass ${jobClass} extends arBaseJob\n{\n}\n`)
+    await writeFile(
+      join(dir, `${jobClass}.class.php`),
+      `<?php\n\n// fixture: the job class AtoM's worker loads\nclass ${jobClass} extends arBaseJob\n{\n}\n`,
+    )
   }
-  for (const plugin of [...ALWAYS_ON, ...STOCK_ENABLED_PLUGINS]) await mkdir(join(root, 'plugins', plugin, 'config'), {recursive: true})
+
+  for (const plugin of [...ALWAYS_ON, ...STOCK_ENABLED_PLUGINS])
+    await mkdir(join(root, 'plugins', plugin, 'config'), {recursive: true})
   const list = ALWAYS_ON.map((p) => `            '${p}',`).join('\n')
   await writeFile(
     join(root, 'config', 'ProjectConfiguration.class.php'),

@@ -11,14 +11,26 @@ export interface RunningGearmand extends HostPort {
 }
 
 /** A real gearmand on a free loopback port (Debian's gearman-job-server), ready when it answers `version`. */
-export async function startGearmand(dir: string, options: {port?: number; detached?: boolean; extraArgs?: string[]} = {}): Promise<RunningGearmand> {
+export async function startGearmand(
+  dir: string,
+  options: {port?: number; detached?: boolean; extraArgs?: string[]} = {},
+): Promise<RunningGearmand> {
   const port = options.port ?? (await freePort())
   const logFile = join(dir, `gearmand-${port}.log`)
-  const proc = startProcess(`gearmand:${port}`, 'gearmand', ['--listen=127.0.0.1', `--port=${port}`, `--log-file=${logFile}`, '--verbose=INFO', ...(options.extraArgs ?? [])], {
-    logFile: join(dir, `gearmand-${port}.out`),
-    detached: options.detached,
-  })
+  const proc = startProcess(
+    `gearmand:${port}`,
+    'gearmand',
+    ['--listen=127.0.0.1', `--port=${port}`, `--log-file=${logFile}`, '--verbose=INFO', ...(options.extraArgs ?? [])],
+    {
+      logFile: join(dir, `gearmand-${port}.out`),
+      detached: options.detached,
+    },
+  )
   const server = {host: '127.0.0.1', port}
-  await waitFor(`gearmand on port ${port}`, async () => (await new GearmanAdmin(server, 500).version()) || undefined, 10_000)
+  await waitFor(
+    `gearmand on port ${port}`,
+    async () => (await new GearmanAdmin(server, 500).version()) || undefined,
+    10_000,
+  )
   return {...server, pid: proc.pid, logFile, stop: () => stopProcess(proc.pid)}
 }

@@ -1,6 +1,6 @@
-import {randomBytes} from 'node:crypto'
-
 import type {Connection, ResultSetHeader} from 'mysql2/promise'
+
+import {randomBytes} from 'node:crypto'
 
 import type {Queryable} from '../../../src/lib/db/database.js'
 
@@ -9,7 +9,11 @@ import {ATOM_SCHEMA, phpSerializeList, STOCK_ENABLED_PLUGINS, TAXONOMY, TERMS} f
 
 /** The MariaDB server the test bed creates throwaway databases on (root, empty password by default). */
 export function adminTarget(env: NodeJS.ProcessEnv = process.env): DatabaseTarget {
-  return parseDatabaseUrl(env.ATOM_OPS_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/mysql', 'ATOM_OPS_TEST_MYSQL_URL', 'config')
+  return parseDatabaseUrl(
+    env.ATOM_OPS_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/mysql',
+    'ATOM_OPS_TEST_MYSQL_URL',
+    'config',
+  )
 }
 
 export const TEST_DB_PREFIX = 'atomops_t_'
@@ -45,7 +49,9 @@ export function distinctivePassword(): string {
  * Creates a database with AtoM's job tables and status terms, and a user that may use only it.
  * Names carry their creation time so a crashed run's leftovers are swept by the next one.
  */
-export async function createAtomDatabase(options: {admin?: DatabaseTarget; password?: string; plugins?: string[]} = {}): Promise<ThrowawayDatabase> {
+export async function createAtomDatabase(
+  options: {admin?: DatabaseTarget; password?: string; plugins?: string[]} = {},
+): Promise<ThrowawayDatabase> {
   const admin = options.admin ?? adminTarget()
   const conn = await adminConnection(admin)
   const stamp = Math.floor(Date.now() / 1000)
@@ -60,17 +66,23 @@ export async function createAtomDatabase(options: {admin?: DatabaseTarget; passw
       await conn.query(`CREATE USER ?@? IDENTIFIED BY ?`, [user, host, password])
       await conn.query(`GRANT ALL PRIVILEGES ON \`${name}\`.* TO ?@?`, [user, host])
     }
+
     await conn.query(`USE \`${name}\``)
     for (const ddl of ATOM_SCHEMA) await conn.query(ddl)
     await seedTaxonomies(conn)
-    await seedPluginSetting({execute: async (sql, values) => (await conn.query<ResultSetHeader>(sql, values))[0]}, options.plugins ?? STOCK_ENABLED_PLUGINS)
+    await seedPluginSetting(
+      {execute: async (sql, values) => (await conn.query<ResultSetHeader>(sql, values))[0]},
+      options.plugins ?? STOCK_ENABLED_PLUGINS,
+    )
   } catch (error) {
     await conn.query(`DROP DATABASE IF EXISTS \`${name}\``).catch(() => undefined)
-    for (const host of ['127.0.0.1', 'localhost']) await conn.query(`DROP USER IF EXISTS ?@?`, [user, host]).catch(() => undefined)
+    for (const host of ['127.0.0.1', 'localhost'])
+      await conn.query(`DROP USER IF EXISTS ?@?`, [user, host]).catch(() => undefined)
     throw error
   } finally {
     await conn.end()
   }
+
   const target: DatabaseTarget = admin.socketPath
     ? {socketPath: admin.socketPath, user, password, database: name}
     : {host: admin.host, port: admin.port, user, password, database: name}
@@ -80,14 +92,24 @@ export async function createAtomDatabase(options: {admin?: DatabaseTarget; passw
 async function seedTaxonomies(conn: Connection): Promise<void> {
   const now = '2024-01-01 00:00:00'
   for (const taxonomy of Object.values(TAXONOMY)) {
-    await conn.query(`INSERT INTO object (id, class_name, created_at, updated_at) VALUES (?, 'QubitTaxonomy', ?, ?)`, [taxonomy, now, now])
+    await conn.query(`INSERT INTO object (id, class_name, created_at, updated_at) VALUES (?, 'QubitTaxonomy', ?, ?)`, [
+      taxonomy,
+      now,
+      now,
+    ])
     await conn.query(`INSERT INTO taxonomy (id) VALUES (?)`, [taxonomy])
   }
+
   for (const term of TERMS) {
-    await conn.query(`INSERT INTO object (id, class_name, created_at, updated_at) VALUES (?, 'QubitTerm', ?, ?)`, [term.id, now, now])
+    await conn.query(`INSERT INTO object (id, class_name, created_at, updated_at) VALUES (?, 'QubitTerm', ?, ?)`, [
+      term.id,
+      now,
+      now,
+    ])
     await conn.query(`INSERT INTO term (id, taxonomy_id) VALUES (?, ?)`, [term.id, term.taxonomy])
     await conn.query(`INSERT INTO term_i18n (id, culture, name) VALUES (?, 'en', ?)`, [term.id, term.name])
   }
+
   // AtoM's own rows start well above its fixed ids.
   await conn.query(`ALTER TABLE object AUTO_INCREMENT = 1000`)
 }
@@ -95,8 +117,13 @@ async function seedTaxonomies(conn: Connection): Promise<void> {
 /** The `plugins` setting as the installer writes it: one row, its value a PHP-serialized list in the source culture. */
 export async function seedPluginSetting(db: Pick<Queryable, 'execute'>, plugins: string[]): Promise<void> {
   await db.execute(`DELETE FROM setting WHERE name = 'plugins'`)
-  const r = await db.execute(`INSERT INTO setting (name, editable, deleteable, source_culture) VALUES ('plugins', 0, 0, 'en')`)
-  await db.execute(`INSERT INTO setting_i18n (id, culture, value) VALUES (?, 'en', ?)`, [r.insertId, phpSerializeList(plugins)])
+  const r = await db.execute(
+    `INSERT INTO setting (name, editable, deleteable, source_culture) VALUES ('plugins', 0, 0, 'en')`,
+  )
+  await db.execute(`INSERT INTO setting_i18n (id, culture, value) VALUES (?, 'en', ?)`, [
+    r.insertId,
+    phpSerializeList(plugins),
+  ])
 }
 
 export async function dropDatabase(admin: DatabaseTarget, name: string, user: string): Promise<void> {
@@ -111,7 +138,7 @@ export async function dropDatabase(admin: DatabaseTarget, name: string, user: st
 
 /** Drops test databases (and their users) left by runs that died more than two hours ago. */
 async function sweepStaleDatabases(conn: Connection): Promise<void> {
-  const [rows] = await conn.query<Array<{name: string} & import('mysql2').RowDataPacket>>(
+  const [rows] = await conn.query<Array<import('mysql2').RowDataPacket & {name: string}>>(
     `SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?`,
     [`${TEST_DB_PREFIX}%`],
   )

@@ -44,14 +44,26 @@ export async function startMemcached(options: {detached?: boolean; logFile?: str
   const args = ['-l', host, '-p', String(port), '-U', '0', '-m', '16']
   // memcached refuses to run as root unless told which user to be.
   if (process.getuid?.() === 0) args.push('-u', userInfo().username)
-  const proc = startProcess(`memcached:${port}`, 'memcached', args, {logFile: options.logFile, detached: options.detached})
+  const proc = startProcess(`memcached:${port}`, 'memcached', args, {
+    logFile: options.logFile,
+    detached: options.detached,
+  })
   const command = (line: string, payload?: string) =>
-    talk(host, port, `${line}\r\n${payload === undefined ? '' : `${payload}\r\n`}`, (b) => /(^|\r\n)(END|STORED|NOT_STORED|OK|DELETED|NOT_FOUND|ERROR|VERSION [^\r]*|CLIENT_ERROR[^\r]*|SERVER_ERROR[^\r]*)\r\n$/.test(b))
+    talk(host, port, `${line}\r\n${payload === undefined ? '' : `${payload}\r\n`}`, (b) =>
+      /(^|\r\n)(END|STORED|NOT_STORED|OK|DELETED|NOT_FOUND|ERROR|VERSION [^\r]*|CLIENT_ERROR[^\r]*|SERVER_ERROR[^\r]*)\r\n$/.test(
+        b,
+      ),
+    )
   try {
-    await waitFor(`memcached on port ${port}`, async () => ((await command('version')).startsWith('VERSION') ? true : undefined), 10_000)
+    await waitFor(
+      `memcached on port ${port}`,
+      async () => ((await command('version')).startsWith('VERSION') ? true : undefined),
+      10_000,
+    )
   } catch (error) {
     await stopProcess(proc.pid)
     throw error
   }
+
   return {host, port, pid: proc.pid, command, stop: () => stopProcess(proc.pid)}
 }

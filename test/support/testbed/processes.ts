@@ -1,6 +1,6 @@
 import {type ChildProcess, spawn} from 'node:child_process'
+import {closeSync, openSync} from 'node:fs'
 import {createServer} from 'node:net'
-import {openSync, closeSync} from 'node:fs'
 
 /** A free TCP port on loopback, chosen by the kernel. */
 export function freePort(host = '127.0.0.1'): Promise<number> {
@@ -10,7 +10,9 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
     server.on('error', reject)
     server.listen(0, host, () => {
       const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
     })
   })
 }
@@ -43,7 +45,12 @@ function installExitHook(): void {
  * Starts a program (argument array, no shell). `detached` puts it in its own process group and
  * lets it outlive this process (the demo); otherwise it dies with this process.
  */
-export function startProcess(name: string, command: string, args: string[], options: {logFile?: string; detached?: boolean; env?: NodeJS.ProcessEnv; cwd?: string} = {}): Managed {
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  options: {logFile?: string; detached?: boolean; env?: NodeJS.ProcessEnv; cwd?: string} = {},
+): Managed {
   const fd = options.logFile ? openSync(options.logFile, 'a') : undefined
   const child = spawn(command, args, {
     stdio: ['ignore', fd ?? 'ignore', fd ?? 'ignore'],
@@ -62,6 +69,7 @@ export function startProcess(name: string, command: string, args: string[], opti
     live.set(child.pid, managed)
     installExitHook()
   }
+
   return managed
 }
 
@@ -96,6 +104,7 @@ export async function stopProcess(pid: number, graceMs = 3000): Promise<void> {
     const hard = Date.now() + 2000
     while (isAlive(pid) && Date.now() < hard) await sleep(25)
   }
+
   live.delete(pid)
 }
 
@@ -104,7 +113,12 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls until check() returns a value (not undefined) or the time is up. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {
@@ -114,13 +128,20 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (error) {
       last = error
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
+
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
     await sleep(everyMs)
   }
 }
 
 /** A loopback TCP listener that accepts connections and never answers: a hung server. */
-export async function startBlackhole(): Promise<{host: string; port: number; connections(): number; close(): Promise<void>}> {
+export async function startBlackhole(): Promise<{
+  host: string
+  port: number
+  connections(): number
+  close(): Promise<void>
+}> {
   const {createServer: create} = await import('node:net')
   const sockets = new Set<import('node:net').Socket>()
   let accepted = 0
@@ -131,7 +152,7 @@ export async function startBlackhole(): Promise<{host: string; port: number; con
     socket.on('close', () => sockets.delete(socket))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as import('node:net').AddressInfo).port
+  const {port} = server.address() as import('node:net').AddressInfo
   return {
     host: '127.0.0.1',
     port,

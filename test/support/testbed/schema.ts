@@ -195,7 +195,20 @@ export const TERMS: Array<{id: number; taxonomy: number; name: string}> = [
  * The plugins a fresh AtoM 2.x install enables in its `plugins` setting (templates, themes, formats):
  * qtSwordPlugin is on disk but not among them, so its worker class is never registered.
  */
-export const STOCK_ENABLED_PLUGINS = ['sfDcPlugin', 'arDominionB5Plugin', 'sfEacPlugin', 'sfEadPlugin', 'sfIsaarPlugin', 'sfIsadPlugin', 'arDacsPlugin', 'sfIsdfPlugin', 'sfIsdiahPlugin', 'sfModsPlugin', 'sfRadPlugin', 'sfSkosPlugin']
+export const STOCK_ENABLED_PLUGINS = [
+  'sfDcPlugin',
+  'arDominionB5Plugin',
+  'sfEacPlugin',
+  'sfEadPlugin',
+  'sfIsaarPlugin',
+  'sfIsadPlugin',
+  'arDacsPlugin',
+  'sfIsdfPlugin',
+  'sfIsdiahPlugin',
+  'sfModsPlugin',
+  'sfRadPlugin',
+  'sfSkosPlugin',
+]
 
 /** Job classes whose code lives in a plugin, by plugin (everything else lives under lib/job/). */
 export const PLUGIN_JOB_CLASSES: Record<string, string> = {qtSwordPluginWorker: 'qtSwordPlugin'}
@@ -223,7 +236,9 @@ export const STOCK_WORKER_TYPES: Record<string, string[]> = {
 }
 
 /** What a healthy stock worker registers: every listed class whose plugin is enabled (not qtSwordPluginWorker). */
-export const STOCK_REGISTERED_CLASSES: string[] = [...new Set(Object.values(STOCK_WORKER_TYPES).flat())].filter((c) => !(c in PLUGIN_JOB_CLASSES))
+export const STOCK_REGISTERED_CLASSES: string[] = [...new Set(Object.values(STOCK_WORKER_TYPES).flat())].filter(
+  (c) => !(c in PLUGIN_JOB_CLASSES),
+)
 
 /** PHP's serialize() of a list of strings, as AtoM stores the `plugins` setting. */
 export function phpSerializeList(items: string[]): string {

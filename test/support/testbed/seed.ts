@@ -1,12 +1,17 @@
 import {createHash} from 'node:crypto'
 
 import type {Queryable} from '../../../src/lib/db/database.js'
+
 import {AtomClock} from '../../../src/lib/atom/clock.js'
 import {STOCK_TIMEZONE} from './fixture.js'
 import {TERM} from './schema.js'
 
 export type SeedStatus = 'running' | 'completed' | 'error'
-const STATUS_ID: Record<SeedStatus, number> = {running: TERM.jobInProgress, completed: TERM.jobCompleted, error: TERM.jobError}
+const STATUS_ID: Record<SeedStatus, number> = {
+  running: TERM.jobInProgress,
+  completed: TERM.jobCompleted,
+  error: TERM.jobError,
+}
 
 export interface JobSeed {
   name: string
@@ -36,15 +41,26 @@ export function sqlTime(date: Date, zone = SEED_ZONE): string {
 }
 
 async function insertObject(db: Queryable, className: string, at: Date, zone = SEED_ZONE): Promise<number> {
-  const result = await db.execute('INSERT INTO object (class_name, created_at, updated_at, serial_number) VALUES (?, ?, ?, 0)', [className, sqlTime(at, zone), sqlTime(at, zone)])
+  const result = await db.execute(
+    'INSERT INTO object (class_name, created_at, updated_at, serial_number) VALUES (?, ?, ?, 0)',
+    [className, sqlTime(at, zone), sqlTime(at, zone)],
+  )
   return result.insertId
 }
 
 export async function insertUser(db: Queryable, username: string): Promise<number> {
   const id = await insertObject(db, 'QubitUser', new Date())
   await db.execute('INSERT INTO actor (id, source_culture) VALUES (?, ?)', [id, 'en'])
-  await db.execute('INSERT INTO actor_i18n (id, culture, authorized_form_of_name) VALUES (?, ?, ?)', [id, 'en', username])
-  await db.execute('INSERT INTO user (id, username, email, active) VALUES (?, ?, ?, 1)', [id, username, `${username}@example.org`])
+  await db.execute('INSERT INTO actor_i18n (id, culture, authorized_form_of_name) VALUES (?, ?, ?)', [
+    id,
+    'en',
+    username,
+  ])
+  await db.execute('INSERT INTO user (id, username, email, active) VALUES (?, ?, ?, 1)', [
+    id,
+    username,
+    `${username}@example.org`,
+  ])
   return id
 }
 
@@ -56,8 +72,17 @@ export async function insertDescription(db: Queryable, title: string, slug: stri
   return id
 }
 
-export async function insertNote(db: Queryable, objectId: number, typeId: number, content: string, userId: number | null): Promise<void> {
-  const result = await db.execute('INSERT INTO note (object_id, type_id, user_id, source_culture, serial_number) VALUES (?, ?, ?, ?, 0)', [objectId, typeId, userId, 'en'])
+export async function insertNote(
+  db: Queryable,
+  objectId: number,
+  typeId: number,
+  content: string,
+  userId: number | null,
+): Promise<void> {
+  const result = await db.execute(
+    'INSERT INTO note (object_id, type_id, user_id, source_culture, serial_number) VALUES (?, ?, ?, ?, 0)',
+    [objectId, typeId, userId, 'en'],
+  )
   await db.execute('INSERT INTO note_i18n (id, culture, content) VALUES (?, ?, ?)', [result.insertId, 'en', content])
 }
 
@@ -65,23 +90,35 @@ export async function insertNote(db: Queryable, objectId: number, typeId: number
 export async function insertJob(db: Queryable, seed: JobSeed, zone = SEED_ZONE): Promise<number> {
   const created = seed.createdAt ?? new Date()
   const id = await insertObject(db, 'QubitJob', created, zone)
-  const completed = seed.completedAt === undefined ? (seed.status === 'running' ? null : new Date(created.getTime() + 5000)) : seed.completedAt
-  await db.execute('INSERT INTO job (id, name, download_path, completed_at, user_id, object_id, status_id, output) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-    id,
-    seed.name,
-    seed.downloadPath === undefined ? null : seed.downloadPath,
-    completed ? sqlTime(completed, zone) : null,
-    seed.userId ?? null,
-    seed.objectId ?? null,
-    STATUS_ID[seed.status],
-    seed.output ?? null,
-  ])
+  const completed =
+    seed.completedAt === undefined
+      ? seed.status === 'running'
+        ? null
+        : new Date(created.getTime() + 5000)
+      : seed.completedAt
+  await db.execute(
+    'INSERT INTO job (id, name, download_path, completed_at, user_id, object_id, status_id, output) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    [
+      id,
+      seed.name,
+      seed.downloadPath === undefined ? null : seed.downloadPath,
+      completed ? sqlTime(completed, zone) : null,
+      seed.userId ?? null,
+      seed.objectId ?? null,
+      STATUS_ID[seed.status],
+      seed.output ?? null,
+    ],
+  )
   for (const note of seed.notes ?? []) await insertNote(db, id, TERM.generalNote, note, seed.userId ?? null)
   if (seed.errorNote) await insertNote(db, id, TERM.jobErrorNote, seed.errorNote, null)
   for (const [name, value] of Object.entries(seed.properties ?? {})) {
-    const result = await db.execute('INSERT INTO property (object_id, name, source_culture, serial_number) VALUES (?, ?, ?, 0)', [id, name, 'en'])
+    const result = await db.execute(
+      'INSERT INTO property (object_id, name, source_culture, serial_number) VALUES (?, ?, ?, 0)',
+      [id, name, 'en'],
+    )
     await db.execute('INSERT INTO property_i18n (id, culture, value) VALUES (?, ?, ?)', [result.insertId, 'en', value])
   }
+
   return id
 }
 

@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process'
-import {mkdirSync, existsSync} from 'node:fs'
+import {existsSync, mkdirSync} from 'node:fs'
 import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises'
 import {connect} from 'node:net'
 import {userInfo} from 'node:os'
@@ -22,7 +22,10 @@ export interface RunningSshd {
 }
 
 function keygen(file: string, comment: string): void {
-  const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file], {stdio: 'ignore', timeout: 20_000})
+  const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file], {
+    stdio: 'ignore',
+    timeout: 20_000,
+  })
   if (r.status !== 0) throw new Error(`ssh-keygen failed for ${file}`)
 }
 
@@ -72,28 +75,47 @@ export async function startSshd(dir: string, options: {detached?: boolean} = {})
   await writeFile(knownHosts, `[${host}]:${port} ${hostPub}\n`)
   if (process.getuid?.() === 0 && !existsSync('/run/sshd')) mkdirSync('/run/sshd', {mode: 0o755, recursive: true})
 
-  const proc = startProcess(`sshd:${port}`, '/usr/sbin/sshd', ['-D', '-e', '-f', config], {logFile: join(dir, 'sshd.log'), detached: options.detached})
+  const proc = startProcess(`sshd:${port}`, '/usr/sbin/sshd', ['-D', '-e', '-f', config], {
+    logFile: join(dir, 'sshd.log'),
+    detached: options.detached,
+  })
   try {
-    await waitFor(`sshd on port ${port}`, () =>
-      new Promise<true | undefined>((resolve) => {
-        const s = connect(port, host)
-        s.setTimeout(1000)
-        s.once('data', (d) => {
-          s.destroy()
-          resolve(String(d).startsWith('SSH-') ? true : undefined)
-        })
-        s.once('error', () => resolve(undefined))
-        s.once('timeout', () => {
-          s.destroy()
-          resolve(undefined)
-        })
-      }),
-    10_000, 100)
+    await waitFor(
+      `sshd on port ${port}`,
+      () =>
+        new Promise<true | undefined>((resolve) => {
+          const s = connect(port, host)
+          s.setTimeout(1000)
+          s.once('data', (d) => {
+            s.destroy()
+            resolve(String(d).startsWith('SSH-') ? true : undefined)
+          })
+          s.once('error', () => resolve(undefined))
+          s.once('timeout', () => {
+            s.destroy()
+            resolve(undefined)
+          })
+        }),
+      10_000,
+      100,
+    )
   } catch (error) {
     await stopProcess(proc.pid)
     throw new Error(`${(error as Error).message}\n${await readFile(join(dir, 'sshd.log'), 'utf8').catch(() => '')}`)
   }
-  const sshOptions = ['-F', '/dev/null', '-i', userKey, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes']
+
+  const sshOptions = [
+    '-F',
+    '/dev/null',
+    '-i',
+    userKey,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+  ]
   return {
     pid: proc.pid,
     host,

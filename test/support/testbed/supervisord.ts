@@ -3,6 +3,7 @@ import {appendFile, mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import type {HostPort} from '../../../src/lib/util/hostport.js'
+
 import {startProcess, stopProcess, waitFor} from './processes.js'
 
 export interface ProgramSpec {
@@ -35,7 +36,9 @@ export interface RunningSupervisord {
 
 /** supervisord splits `command=` with shlex (posix): inside double quotes only `"` and `\` are escaped; `%` is its own expansion. */
 function quote(arg: string): string {
-  return /^[A-Za-z0-9_@+=:,./-]+$/.test(arg) ? arg : `"${arg.replace(/(["\\])/g, '\\$1').replace(/%/g, '%%')}"`
+  return /^[A-Za-z0-9_@+=:,./-]+$/.test(arg)
+    ? arg
+    : `"${arg.replaceAll(/(["\\])/g, String.raw`\$1`).replaceAll('%', '%%')}"`
 }
 
 function programSection(p: ProgramSpec, logDir: string): string {
@@ -51,7 +54,8 @@ function programSection(p: ProgramSpec, logDir: string): string {
     'redirect_stderr=true',
     `stdout_logfile=${join(logDir, `${p.name}.log`)}`,
   ]
-  if (p.numprocs && p.numprocs > 1) lines.push(`numprocs=${p.numprocs}`, 'process_name=%(program_name)s_%(process_num)02d')
+  if (p.numprocs && p.numprocs > 1)
+    lines.push(`numprocs=${p.numprocs}`, 'process_name=%(program_name)s_%(process_num)02d')
   if (p.directory) lines.push(`directory=${p.directory}`)
   return lines.join('\n') + '\n\n'
 }
@@ -60,7 +64,10 @@ function programSection(p: ProgramSpec, logDir: string): string {
  * A real supervisord (Debian's supervisor package) with its own config, unix socket, logs and pid file
  * in dir: nothing of the machine's /etc/supervisor is read or touched. Ready when supervisorctl answers.
  */
-export async function startSupervisord(dir: string, options: {programs?: ProgramSpec[]; detached?: boolean} = {}): Promise<RunningSupervisord> {
+export async function startSupervisord(
+  dir: string,
+  options: {programs?: ProgramSpec[]; detached?: boolean} = {},
+): Promise<RunningSupervisord> {
   await mkdir(dir, {recursive: true})
   const configFile = join(dir, 'supervisord.conf')
   const socket = join(dir, 'supervisor.sock')
@@ -86,7 +93,10 @@ export async function startSupervisord(dir: string, options: {programs?: Program
     '',
   ].join('\n')
   await writeFile(configFile, header + (options.programs ?? []).map((p) => programSection(p, dir)).join(''))
-  const proc = startProcess('supervisord', 'supervisord', ['-n', '-c', configFile], {logFile: join(dir, 'supervisord.out'), detached: options.detached})
+  const proc = startProcess('supervisord', 'supervisord', ['-n', '-c', configFile], {
+    logFile: join(dir, 'supervisord.out'),
+    detached: options.detached,
+  })
 
   const ctl = (...args: string[]) =>
     new Promise<{code: number | null; stdout: string}>((resolve) => {
@@ -103,15 +113,25 @@ export async function startSupervisord(dir: string, options: {programs?: Program
   const stop = () => stopProcess(proc.pid, 15_000)
   // Autostarted programs are STARTING for startsecs: tests look at them once they are RUNNING (or given up).
   const settled = () =>
-    waitFor('supervisord programs to leave STARTING', async () => {
-      const r = await ctl('status')
-      return /\bSTARTING\b/.test(r.stdout) ? undefined : true
-    }, 30_000, 100)
+    waitFor(
+      'supervisord programs to leave STARTING',
+      async () => {
+        const r = await ctl('status')
+        return /\bSTARTING\b/.test(r.stdout) ? undefined : true
+      },
+      30_000,
+      100,
+    )
   try {
-    await waitFor('supervisord to answer', async () => {
-      const r = await ctl('pid')
-      return r.code === 0 && /^\d+/.test(r.stdout) ? true : undefined
-    }, 15_000, 100)
+    await waitFor(
+      'supervisord to answer',
+      async () => {
+        const r = await ctl('pid')
+        return r.code === 0 && /^\d+/.test(r.stdout) ? true : undefined
+      },
+      15_000,
+      100,
+    )
     await settled()
   } catch (error) {
     await stop()

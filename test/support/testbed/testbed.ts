@@ -1,17 +1,18 @@
-import {mkdtemp, mkdir, rm, symlink} from 'node:fs/promises'
+import {realpathSync} from 'node:fs'
+import {mkdir, mkdtemp, rm, symlink} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {realpathSync} from 'node:fs'
 
+import type {HostPort} from '../../../src/lib/util/hostport.js'
+
+import {AtomClock} from '../../../src/lib/atom/clock.js'
 import {functionPrefix} from '../../../src/lib/atom/prefix.js'
 import {Database} from '../../../src/lib/db/database.js'
-import type {HostPort} from '../../../src/lib/util/hostport.js'
-import {AtomClock} from '../../../src/lib/atom/clock.js'
 import {compileConfigCache, type DsnStyle, STOCK_TIMEZONE, writeAtomInstall} from './fixture.js'
-import {STOCK_REGISTERED_CLASSES} from './schema.js'
 import {type RunningGearmand, startGearmand} from './gearmand.js'
 import {adminTarget, createAtomDatabase, dropDatabase, type ThrowawayDatabase} from './mariadb.js'
 import {stopProcess} from './processes.js'
+import {STOCK_REGISTERED_CLASSES} from './schema.js'
 import {type RunningWorker, startWorker} from './workers.js'
 
 export interface TestBedOptions {
@@ -74,7 +75,8 @@ export class TestBed {
     const gearmands: RunningGearmand[] = []
     let db: ThrowawayDatabase | undefined
     try {
-      for (let i = 0; i < (options.gearmandCount ?? 1); i++) gearmands.push(await startGearmand(dir, {detached: options.detached}))
+      for (let i = 0; i < (options.gearmandCount ?? 1); i++)
+        gearmands.push(await startGearmand(dir, {detached: options.detached}))
       db = await createAtomDatabase({plugins: options.plugins})
       // Releases live in their own directory and the served path is a symlink, as on many installs.
       const realRoot = join(realpathSync(dir), 'releases', 'atom-2.8')
@@ -95,7 +97,18 @@ export class TestBed {
       const workersKey = options.workersKey ?? ''
       const database = await Database.open(db.target, 5000)
       const zone = options.timezone === undefined ? STOCK_TIMEZONE : (options.timezone ?? 'UTC')
-      return new TestBed(dir, root, realRoot, functionPrefix(realRoot, workersKey), workersKey, db, database, gearmands, options.detached ?? false, zone)
+      return new TestBed(
+        dir,
+        root,
+        realRoot,
+        functionPrefix(realRoot, workersKey),
+        workersKey,
+        db,
+        database,
+        gearmands,
+        options.detached ?? false,
+        zone,
+      )
     } catch (error) {
       for (const g of gearmands) await g.stop()
       await db?.drop()
@@ -113,9 +126,16 @@ export class TestBed {
   }
 
   /** A real worker for these job classes on a server (default: the last, which AtoM asks). */
-  async startWorker(jobClasses: string[], options: {server?: HostPort; command?: string[]; prefix?: string} = {}): Promise<RunningWorker> {
+  async startWorker(
+    jobClasses: string[],
+    options: {server?: HostPort; command?: string[]; prefix?: string} = {},
+  ): Promise<RunningWorker> {
     const server = options.server ?? this.servers[this.servers.length - 1]
-    const worker = await startWorker(server, jobClasses.map((c) => (options.prefix ?? this.prefix) + c), {command: options.command, dir: this.dir, detached: this.detached})
+    const worker = await startWorker(
+      server,
+      jobClasses.map((c) => (options.prefix ?? this.prefix) + c),
+      {command: options.command, dir: this.dir, detached: this.detached},
+    )
     this.workers.push(worker)
     return worker
   }
@@ -143,7 +163,12 @@ export class TestBed {
 
   /** What a later process needs to stop a detached bed (the demo's second invocation). */
   state(extraPids: number[] = []): TestBedState {
-    return {dir: this.dir, pids: [...extraPids, ...this.workers.map((w) => w.pid), ...this.gearmands.map((g) => g.pid)], database: this.db.name, user: this.db.user}
+    return {
+      dir: this.dir,
+      pids: [...extraPids, ...this.workers.map((w) => w.pid), ...this.gearmands.map((g) => g.pid)],
+      database: this.db.name,
+      user: this.db.user,
+    }
   }
 
   static async stopState(state: TestBedState): Promise<void> {

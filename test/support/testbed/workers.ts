@@ -33,9 +33,12 @@ export async function startWorker(
   if (options.wait !== false) {
     await waitFor(`worker for ${functions[0]} on ${formatHostPort(server)}`, async () => {
       const workers = await admin.workers()
-      return workers.length > before && workers.some((w) => functions.every((f) => w.functions.includes(f))) ? true : undefined
+      return workers.length > before && workers.some((w) => functions.every((f) => w.functions.includes(f)))
+        ? true
+        : undefined
     })
   }
+
   return {pid: proc.pid, server, functions, stop: () => stopProcess(proc.pid)}
 }
 
@@ -43,7 +46,12 @@ export async function startWorker(
  * Submits a background job with the gearman client tool and waits for it to return (it exits 0 even
  * when it could not connect, so callers check the effect in `status` themselves).
  */
-export async function submitBackgroundJob(server: HostPort, fn: string, workload: string, unique?: string): Promise<void> {
+export async function submitBackgroundJob(
+  server: HostPort,
+  fn: string,
+  workload: string,
+  unique?: string,
+): Promise<void> {
   const args = ['-h', server.host, '-p', String(server.port), '-b', '-f', fn]
   if (unique) args.push('-u', unique)
   args.push('--', workload)

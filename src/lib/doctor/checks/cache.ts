@@ -1,10 +1,11 @@
 import {stat} from 'node:fs/promises'
 import {join, relative} from 'node:path'
 
-import {displayTime} from '../../atom/clock.js'
 import type {SymfonyEnvironment} from '../../atom/symfony-config.js'
 import type {DoctorEvidence} from '../evidence.js'
 import type {CheckResult} from '../types.js'
+
+import {displayTime} from '../../atom/clock.js'
 
 /** The configuration files whose compiled copies AtoM runs on, and the names symfony compiles them to. */
 const COMPILED: Array<{files: 'gearman' | 'app' | 'settings'; compiled: string}> = [
@@ -33,7 +34,7 @@ async function mtime(path: string): Promise<number | undefined> {
  * the web app (cache/qubit/prod) or the worker (cache/qubit/worker) until that cache is cleared.
  */
 export async function checkStaleConfigCache(ctx: DoctorEvidence): Promise<CheckResult> {
-  const install = ctx.install
+  const {install} = ctx
   const base = {id: 'cache.stale-config', title: 'Compiled config cache'}
   const stale: string[] = []
   const who = new Set<string>()
@@ -47,12 +48,22 @@ export async function checkStaleConfigCache(ctx: DoctorEvidence): Promise<CheckR
         const sourceTime = await mtime(file)
         if (sourceTime !== undefined && sourceTime > copyTime) {
           who.add(cache.who)
-          stale.push(`${cache.who} runs on ${relative(install.realRoot, copy)} (${displayTime(copyTime)}), older than ${relative(install.realRoot, file)} (${displayTime(sourceTime)})`)
+          stale.push(
+            `${cache.who} runs on ${relative(install.realRoot, copy)} (${displayTime(copyTime)}), older than ${relative(install.realRoot, file)} (${displayTime(sourceTime)})`,
+          )
         }
       }
     }
   }
-  if (stale.length === 0) return {...base, status: 'ok', rank: 90, summary: 'no config file is newer than its compiled copy in cache/qubit/prod or cache/qubit/worker', evidence: []}
+
+  if (stale.length === 0)
+    return {
+      ...base,
+      status: 'ok',
+      rank: 90,
+      summary: 'no config file is newer than its compiled copy in cache/qubit/prod or cache/qubit/worker',
+      evidence: [],
+    }
   const workerToo = who.has('the worker')
   return {
     ...base,

@@ -1,8 +1,9 @@
-import {askedServer} from '../../atom/facts.js'
 import type {ConfigOrigin} from '../../atom/symfony-config.js'
-import {formatHostPort} from '../../util/hostport.js'
 import type {DoctorEvidence} from '../evidence.js'
 import type {CheckResult} from '../types.js'
+
+import {askedServer} from '../../atom/facts.js'
+import {formatHostPort} from '../../util/hostport.js'
 
 const at = (o: ConfigOrigin | undefined) => (o ? `${o.file} (${o.section})` : 'the default')
 
@@ -17,12 +18,21 @@ export async function checkWebAndWorkerAgree(ctx: DoctorEvidence): Promise<Check
   const problems: string[] = []
   const evidence: string[] = []
   // Overridden on the command line: the files no longer say what the web app uses.
-  const keyFromFiles = ctx.config.workersKey?.source.kind !== 'flag' && ctx.config.workersKey?.source.kind !== 'env' && ctx.config.workersKey?.source.kind !== 'profile'
+  const keyFromFiles =
+    ctx.config.workersKey?.source.kind !== 'flag' &&
+    ctx.config.workersKey?.source.kind !== 'env' &&
+    ctx.config.workersKey?.source.kind !== 'profile'
   const serversFromFiles = ctx.config.gearman?.source.kind === 'file' || ctx.config.gearman?.source.kind === 'default'
   if (keyFromFiles && web.prefix !== worker.prefix) {
-    problems.push(`the worker registers under ${worker.prefix} (workers_key "${worker.workersKey}"), the web app asks for ${web.prefix} (workers_key "${web.workersKey}")`)
-    evidence.push(`web app's workers_key: ${at(web.origins.workersKey)}`, `worker's workers_key: ${at(worker.origins.workersKey)}`)
+    problems.push(
+      `the worker registers under ${worker.prefix} (workers_key "${worker.workersKey}"), the web app asks for ${web.prefix} (workers_key "${web.workersKey}")`,
+    )
+    evidence.push(
+      `web app's workers_key: ${at(web.origins.workersKey)}`,
+      `worker's workers_key: ${at(worker.origins.workersKey)}`,
+    )
   }
+
   if (serversFromFiles) {
     const asked = formatHostPort(askedServer(web.gearmanServers))
     const registers = worker.gearmanServers.map((s) => formatHostPort(s))
@@ -31,7 +41,15 @@ export async function checkWebAndWorkerAgree(ctx: DoctorEvidence): Promise<Check
       evidence.push(`web app's servers: ${at(web.origins.servers)}`, `worker's servers: ${at(worker.origins.servers)}`)
     }
   }
-  if (problems.length === 0) return {...base, status: 'ok', rank: 90, summary: 'same prefix, and the worker registers on the server the web app asks', evidence: []}
+
+  if (problems.length === 0)
+    return {
+      ...base,
+      status: 'ok',
+      rank: 90,
+      summary: 'same prefix, and the worker registers on the server the web app asks',
+      evidence: [],
+    }
   return {
     ...base,
     status: 'critical',

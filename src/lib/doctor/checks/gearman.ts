@@ -1,13 +1,14 @@
 import {readdir} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
-import {askedServer, isInstallFunction} from '../../atom/facts.js'
-import {functionPrefix, splitFunctionName} from '../../atom/prefix.js'
 import type {WorkerConnection} from '../../gearman/admin.js'
-import {formatHostPort} from '../../util/hostport.js'
 import type {ServerView} from '../../gearman/view.js'
 import type {DoctorEvidence} from '../evidence.js'
 import type {CheckResult} from '../types.js'
+
+import {askedServer, isInstallFunction} from '../../atom/facts.js'
+import {functionPrefix, splitFunctionName} from '../../atom/prefix.js'
+import {formatHostPort} from '../../util/hostport.js'
 
 /** Each job server answers; the one AtoM's availability check asks matters most. */
 export async function checkServers(ctx: DoctorEvidence): Promise<CheckResult[]> {
@@ -15,14 +16,28 @@ export async function checkServers(ctx: DoctorEvidence): Promise<CheckResult[]> 
   const askedView = askedServer(views)
   return views.map((view) => {
     const asked = view === askedView
-    const base = {id: `gearman.server.${view.label}`, title: `Gearman job server ${view.label}${asked ? ' (asked by AtoM)' : ''}`}
-    if (view.ok) return {...base, status: 'ok', rank: 70, summary: `answers in ${view.latencyMs} ms, gearmand ${view.version}`, evidence: []}
+    const base = {
+      id: `gearman.server.${view.label}`,
+      title: `Gearman job server ${view.label}${asked ? ' (asked by AtoM)' : ''}`,
+    }
+    if (view.ok)
+      return {
+        ...base,
+        status: 'ok',
+        rank: 70,
+        summary: `answers in ${view.latencyMs} ms, gearmand ${view.version}`,
+        evidence: [],
+      }
     return {
       ...base,
       status: asked ? 'critical' : 'warning',
       rank: asked ? 5 : 70,
-      summary: asked ? `${view.error}: AtoM shows "Could not connect to ${view.label}" and submits no job` : (view.error ?? 'unreachable'),
-      evidence: asked ? ['AtoM checks for a worker on the last server in gearman.yml only'] : ['AtoM still submits jobs to every listed server'],
+      summary: asked
+        ? `${view.error}: AtoM shows "Could not connect to ${view.label}" and submits no job`
+        : (view.error ?? 'unreachable'),
+      evidence: asked
+        ? ['AtoM checks for a worker on the last server in gearman.yml only']
+        : ['AtoM still submits jobs to every listed server'],
       fix: 'systemctl restart gearman-job-server   # on that host; then: atom-ops queue ping',
     }
   })
@@ -58,6 +73,7 @@ function foreignPrefixes(ctx: DoctorEvidence, views: ServerView[]): Map<string, 
       }
     }
   }
+
   return found
 }
 
@@ -71,21 +87,31 @@ function findStrayFix(server: string, connections: Set<string>): string {
  * Candidate explanations for a prefix: a prefix is md5(path . workers_key), so atom-ops hashes the paths and
  * keys a worker may plausibly have been started with and names the one that matches.
  */
-export async function explainPrefix(ctx: DoctorEvidence, prefix: string, otherProfiles: Map<string, string>): Promise<{why: string; fix?: string} | undefined> {
-  const install = ctx.install
+export async function explainPrefix(
+  ctx: DoctorEvidence,
+  prefix: string,
+  otherProfiles: Map<string, string>,
+): Promise<{why: string; fix?: string} | undefined> {
+  const {install} = ctx
   const key = ctx.config.workersKey?.value ?? ''
   const profile = otherProfiles.get(prefix)
   if (profile) return {why: `belongs to profile "${profile}" (another AtoM install)`}
   // symfony hashes the real path, so AtoM's own worker never does this; only a hand-made worker can.
   if (install.root !== install.realRoot && functionPrefix(install.root, key) === prefix) {
-    return {why: `a worker hashed the symlinked path ${install.root}, not its realpath ${install.realRoot}: it is not AtoM's own jobs:worker, which resolves the real path`}
-  }
-  const keys = new Set<string>(['', key, install.worker.workersKey])
-  for (const k of keys) {
-    if (k !== key && functionPrefix(install.realRoot, k) === prefix) {
-      return {why: `the worker runs with workers_key "${k}", the web app with "${key}": make app.yml the same for both (see atom-ops config show) and restart the worker`}
+    return {
+      why: `a worker hashed the symlinked path ${install.root}, not its realpath ${install.realRoot}: it is not AtoM's own jobs:worker, which resolves the real path`,
     }
   }
+
+  const keys = new Set<string>(['', install.worker.workersKey, key])
+  for (const k of keys) {
+    if (k !== key && functionPrefix(install.realRoot, k) === prefix) {
+      return {
+        why: `the worker runs with workers_key "${k}", the web app with "${key}": make app.yml the same for both (see atom-ops config show) and restart the worker`,
+      }
+    }
+  }
+
   // A deploy into a new release directory while the old worker still runs.
   for (const dir of [dirname(install.realRoot), dirname(install.root)]) {
     let entries: string[] = []
@@ -94,6 +120,7 @@ export async function explainPrefix(ctx: DoctorEvidence, prefix: string, otherPr
     } catch {
       continue
     }
+
     for (const entry of entries.slice(0, 500)) {
       const candidate = join(dir, entry)
       if (candidate === install.realRoot) continue
@@ -107,6 +134,7 @@ export async function explainPrefix(ctx: DoctorEvidence, prefix: string, otherPr
       }
     }
   }
+
   return undefined
 }
 
@@ -116,7 +144,10 @@ export async function explainPrefix(ctx: DoctorEvidence, prefix: string, otherPr
  * and at least one available worker. Ranked against the reasons it can fail: workers on another server,
  * under another prefix. Classes the real worker never registers (a disabled plugin's) are information.
  */
-export async function checkWorkersForJobClasses(ctx: DoctorEvidence, otherProfiles: Map<string, string>): Promise<CheckResult[]> {
+export async function checkWorkersForJobClasses(
+  ctx: DoctorEvidence,
+  otherProfiles: Map<string, string>,
+): Promise<CheckResult[]> {
   const views = await ctx.serverViews()
   const asked = askedServer(views)
   const results: CheckResult[] = []
@@ -133,16 +164,29 @@ export async function checkWorkersForJobClasses(ctx: DoctorEvidence, otherProfil
       evidence: notExpected.map((s) => `${s.jobClass}: ${s.reason}`),
     })
   }
-  if (!asked.ok) return [...results, {...base, status: 'unknown', rank: 90, summary: `cannot tell: ${asked.label} does not answer`, evidence: []}]
+
+  if (!asked.ok)
+    return [
+      ...results,
+      {...base, status: 'unknown', rank: 90, summary: `cannot tell: ${asked.label} does not answer`, evidence: []},
+    ]
 
   const classes = abilities.expected
-  const available = new Map(asked.status.filter((s) => isInstallFunction(s.function, ctx.prefix)).map((s) => [splitFunctionName(s.function).jobClass, s.availableWorkers]))
+  const available = new Map(
+    asked.status
+      .filter((s) => isInstallFunction(s.function, ctx.prefix))
+      .map((s) => [splitFunctionName(s.function).jobClass, s.availableWorkers]),
+  )
   const missing = classes.filter((c) => !(available.get(c)! > 0))
-  const evidence = missing.slice(0, 5).map((c) => `${ctx.prefix}${c}: ${available.has(c) ? '0 available workers' : 'not registered'}`)
+  const evidence = missing
+    .slice(0, 5)
+    .map((c) => `${ctx.prefix}${c}: ${available.has(c) ? '0 available workers' : 'not registered'}`)
   if (missing.length > 5) evidence.push(`... and ${missing.length - 5} more job classes`)
 
   // Where else are this install's workers?
-  const elsewhere = views.filter((v) => v !== asked && v.workers.some((w) => w.functions.some((f) => isInstallFunction(f, ctx.prefix))))
+  const elsewhere = views.filter(
+    (v) => v !== asked && v.workers.some((w) => w.functions.some((f) => isInstallFunction(f, ctx.prefix))),
+  )
   if (missing.length > 0 && elsewhere.length > 0) {
     // The worker's own configuration lists the asked server: then it runs on an older one (its
     // compiled cache, or it was not restarted since gearman.yml changed), and that is the fix.
@@ -180,25 +224,39 @@ export async function checkWorkersForJobClasses(ctx: DoctorEvidence, otherProfil
       rank: stray ? 60 : 15,
       summary: `workers on ${use.server} register ${use.jobClasses.size} of this install's job classes under prefix ${use.prefix}, not ${ctx.prefix}`,
       evidence: [
-        explained?.why ?? 'another install root or workers_key (no profile, release directory or key atom-ops knows of matches)',
+        explained?.why ??
+          'another install root or workers_key (no profile, release directory or key atom-ops knows of matches)',
         `job classes: ${[...use.jobClasses].slice(0, 6).join(', ')}${use.jobClasses.size > 6 ? ', ...' : ''}`,
         `connections: ${[...use.connections].join(', ')}`,
       ],
-      fix: stray ? findStrayFix(use.server, use.connections) : (explained?.fix ?? `${ctx.restartCommand}   # from ${ctx.install.realRoot}, with workers_key "${ctx.config.workersKey?.value ?? ''}"`),
+      fix: stray
+        ? findStrayFix(use.server, use.connections)
+        : (explained?.fix ??
+          `${ctx.restartCommand}   # from ${ctx.install.realRoot}, with workers_key "${ctx.config.workersKey?.value ?? ''}"`),
     })
   }
 
   if (missing.length === 0) {
-    results.push({...base, status: 'ok', rank: 90, summary: `all ${classes.length} job classes the worker registers have available workers`, evidence: []})
+    results.push({
+      ...base,
+      status: 'ok',
+      rank: 90,
+      summary: `all ${classes.length} job classes the worker registers have available workers`,
+      evidence: [],
+    })
     return results
   }
+
   const none = missing.length === classes.length
   const served = classes.filter((c) => !missing.includes(c))
   // Most classes missing is the worker service down (a stray worker may still serve a few); only a
   // small gap with the rest served points at a worker started with --types/--abilities.
   const serviceDown = none || missing.length * 2 >= classes.length
   const strays = asked.workers.filter((w) => w.functions.some((f) => isInstallFunction(f, ctx.prefix)))
-  if (!none) evidence.push(`still served: ${served.slice(0, 5).join(', ')}${served.length > 5 ? ', ...' : ''}${strays.length ? ` by ${strays.map(describeConnection).join(', ')}` : ''}`)
+  if (!none)
+    evidence.push(
+      `still served: ${served.slice(0, 5).join(', ')}${served.length > 5 ? ', ...' : ''}${strays.length > 0 ? ` by ${strays.map(describeConnection).join(', ')}` : ''}`,
+    )
   results.push({
     ...base,
     status: 'critical',
@@ -207,7 +265,9 @@ export async function checkWorkersForJobClasses(ctx: DoctorEvidence, otherProfil
       ? `no worker at all for this install on ${asked.label}: every job fails with "No Gearman worker available"`
       : `no available worker for ${missing.length} of ${classes.length} job classes: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}${serviceDown ? `; only ${served.length} still served: the worker service looks down` : ''}`,
     evidence,
-    fix: serviceDown ? ctx.restartCommand : `Start a worker without --types/--abilities limits, then: ${ctx.restartCommand}`,
+    fix: serviceDown
+      ? ctx.restartCommand
+      : `Start a worker without --types/--abilities limits, then: ${ctx.restartCommand}`,
     action: serviceDown ? {kind: 'reset-and-restart-worker'} : undefined,
   })
   return results
@@ -225,7 +285,15 @@ export async function checkWaitingWithoutWorker(ctx: DoctorEvidence): Promise<Ch
       stuck.push(`${view.label} ${splitFunctionName(s.function).jobClass}: ${s.waiting} waiting, 0 workers`)
     }
   }
+
   const base = {id: 'gearman.waiting-no-worker', title: 'Queued jobs without a worker'}
   if (total === 0) return {...base, status: 'ok', rank: 90, summary: 'no job waits without a worker', evidence: []}
-  return {...base, status: 'critical', rank: 46, summary: `${total} job${total === 1 ? '' : 's'} waiting with no worker`, evidence: stuck, fix: ctx.restartCommand}
+  return {
+    ...base,
+    status: 'critical',
+    rank: 46,
+    summary: `${total} job${total === 1 ? '' : 's'} waiting with no worker`,
+    evidence: stuck,
+    fix: ctx.restartCommand,
+  }
 }
