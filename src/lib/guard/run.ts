@@ -116,6 +116,110 @@ export interface GuardRunOptions {
   exitCodeOf: (outcome: GuardOutcome) => number
 }
 
+type Planned = Array<{action: GuardAction; fix: PlannedFix}>
+
+/** What the policy lets the guard do with each fix doctor found: planned, or skipped with the reason (policy, rate limit, no way to apply it). */
+function decideActions(
+  fixes: PlannedFix[],
+  policy: GuardPolicy,
+  recentRestarts: number,
+  dryRun: boolean,
+): {actions: GuardAction[]; planned: Planned; rateLimited: boolean} {
+  const actions: GuardAction[] = []
+  const planned: Planned = []
+  let rateLimited = false
+  fixes.sort((a, b) => ORDER.indexOf(POLICY_NAME[a.action.kind]) - ORDER.indexOf(POLICY_NAME[b.action.kind]))
+  for (const fix of fixes) {
+    const allowed = POLICY_NAME[fix.action.kind]
+    const action: GuardAction = {
+      action: allowed,
+      because: fix.because,
+      description: fix.description,
+      outcome: dryRun ? 'planned' : 'done',
+      message: '',
+    }
+    if ('error' in fix) {
+      actions.push({...action, outcome: 'skipped', message: String(fix.error)})
+    } else if (!policy.fix.includes(allowed)) {
+      actions.push({
+        ...action,
+        outcome: 'skipped',
+        message: `not allowed by the policy (fix: ${policy.fix.join(', ') || 'none'})`,
+      })
+    } else if (allowed === 'restart-worker' && recentRestarts >= policy.maxRestartsPerHour) {
+      rateLimited = true
+      actions.push({
+        ...action,
+        outcome: 'skipped',
+        message: `rate limit: ${recentRestarts} restart(s) by the guard in the last hour, max_restarts_per_hour is ${policy.maxRestartsPerHour}: not restarting again until the hour has passed`,
+      })
+    } else {
+      planned.push({action, fix})
+      actions.push(action)
+    }
+  }
+
+  return {actions, planned, rateLimited}
+}
+
+/** Applies the planned fixes in order (a dry run only says it would), filling in each action's outcome; returns the times of the restarts it made. */
+async function applyPlanned(
+  config: ResolvedConfig,
+  planned: Planned,
+  policy: GuardPolicy,
+  options: GuardRunOptions,
+): Promise<string[]> {
+  const restarts: string[] = []
+  for (const {action, fix} of planned) {
+    if (options.dryRun) {
+      action.message = 'would be applied'
+      continue
+    }
+
+    if (action.action === 'restart-worker') restarts.push(new Date().toISOString())
+    const done = await applyFix(
+      config,
+      fix,
+      options.service,
+      `guard: zombie for over ${formatDurationMs(policy.zombieGraceMs)} with nothing in Gearman behind it (policy fail-zombies)`,
+    )
+    action.outcome = done.ok ? 'done' : 'failed'
+    action.message = done.message
+    if (fix.action.kind === 'kill-zombies') action.details = {jobs: fix.action.jobIds}
+  }
+
+  return restarts
+}
+
+/** The event notifications carry (JSON on notify_exec's stdin, the webhook's body, the mail's attachment). */
+function guardEvent(
+  config: ResolvedConfig,
+  before: DoctorReport,
+  now: DoctorReport,
+  previous: Verdict | null,
+  changes: GuardChange[],
+  lines: string[],
+): GuardEvent {
+  return {
+    type: 'atom-ops.guard',
+    version: 1,
+    time: new Date().toISOString(),
+    host: hostname(),
+    install: {
+      profile: config.profile ?? null,
+      root: before.install.realRoot ?? before.install.root,
+      prefix: before.install.prefix,
+    },
+    verdict: now.status,
+    previous,
+    changes,
+    problems: now.checks
+      .filter((c) => c.status !== 'ok' && c.status !== 'skipped' && c.status !== 'info')
+      .map((c) => `${c.status.toUpperCase()} ${c.title}: ${c.summary}`),
+    actions: lines,
+  }
+}
+
 /**
  * `guard run`: one pass of the policy. doctor's checks; the safe fixes the policy allows, within the
  * restart rate limit (zombies by jobs stalled's classification and the policy's grace); retention
@@ -132,62 +236,11 @@ export async function runGuard(config: ResolvedConfig, options: GuardRunOptions)
     const state = await readState(name)
     const before = await runDoctor(config, {service: options.service})
     const recent = restartsInLastHour(state, started)
-    const actions: GuardAction[] = []
-    const planned: Array<{action: GuardAction; fix: PlannedFix}> = []
-    let rateLimited = false
-
     const fixes = planFixes(before).filter((f) => f.action.kind !== 'kill-zombies')
     const zombies = await zombieFix(config, policy)
     if (zombies) fixes.push(zombies)
-    fixes.sort((a, b) => ORDER.indexOf(POLICY_NAME[a.action.kind]) - ORDER.indexOf(POLICY_NAME[b.action.kind]))
-    for (const fix of fixes) {
-      const allowed = POLICY_NAME[fix.action.kind]
-      const action: GuardAction = {
-        action: allowed,
-        because: fix.because,
-        description: fix.description,
-        outcome: options.dryRun ? 'planned' : 'done',
-        message: '',
-      }
-      if ('error' in fix) {
-        actions.push({...action, outcome: 'skipped', message: String(fix.error)})
-      } else if (!policy.fix.includes(allowed)) {
-        actions.push({
-          ...action,
-          outcome: 'skipped',
-          message: `not allowed by the policy (fix: ${policy.fix.join(', ') || 'none'})`,
-        })
-      } else if (allowed === 'restart-worker' && recent.length >= policy.maxRestartsPerHour) {
-        rateLimited = true
-        actions.push({
-          ...action,
-          outcome: 'skipped',
-          message: `rate limit: ${recent.length} restart(s) by the guard in the last hour, max_restarts_per_hour is ${policy.maxRestartsPerHour}: not restarting again until the hour has passed`,
-        })
-      } else {
-        planned.push({action, fix})
-        actions.push(action)
-      }
-    }
-
-    const restarts = [...recent]
-    for (const {action, fix} of planned) {
-      if (options.dryRun) {
-        action.message = 'would be applied'
-        continue
-      }
-
-      if (action.action === 'restart-worker') restarts.push(new Date().toISOString())
-      const done = await applyFix(
-        config,
-        fix,
-        options.service,
-        `guard: zombie for over ${formatDurationMs(policy.zombieGraceMs)} with nothing in Gearman behind it (policy fail-zombies)`,
-      )
-      action.outcome = done.ok ? 'done' : 'failed'
-      action.message = done.message
-      if (fix.action.kind === 'kill-zombies') action.details = {jobs: fix.action.jobIds}
-    }
+    const {actions, planned, rateLimited} = decideActions(fixes, policy, recent.length, options.dryRun)
+    const restarts = [...recent, ...(await applyPlanned(config, planned, policy, options))]
 
     const retentionDue =
       policy.retention && (!state.retentionAt || started - Date.parse(state.retentionAt) >= policy.retention.everyMs)
@@ -209,24 +262,7 @@ export async function runGuard(config: ResolvedConfig, options: GuardRunOptions)
     const previous = state.verdict ?? null
     const changes = changesOf(previous, verdict, after ?? before, actions, rateLimited && !state.rateLimited, policy)
     const lines = actions.map(actionLine)
-    const event: GuardEvent = {
-      type: 'atom-ops.guard',
-      version: 1,
-      time: new Date().toISOString(),
-      host: hostname(),
-      install: {
-        profile: config.profile ?? null,
-        root: before.install.realRoot ?? before.install.root,
-        prefix: before.install.prefix,
-      },
-      verdict,
-      previous,
-      changes,
-      problems: (after ?? before).checks
-        .filter((c) => c.status !== 'ok' && c.status !== 'skipped' && c.status !== 'info')
-        .map((c) => `${c.status.toUpperCase()} ${c.title}: ${c.summary}`),
-      actions: lines,
-    }
+    const event = guardEvent(config, before, after ?? before, previous, changes, lines)
     const notifications = !options.dryRun && changes.length > 0 ? await deliver(policy, event) : []
     const failedFix = actions.some(
       (a) => a.outcome === 'failed' || (a.outcome === 'skipped' && a.message.startsWith('rate limit')),
