@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs'
 import {realpath} from 'node:fs/promises'
 
 import type {AtomSide} from '../atom/install.js'
@@ -234,7 +235,14 @@ export async function configReport(config: ResolvedConfig): Promise<ConfigReport
     value: `${config.timeoutMs.value / 1000}s`,
     source: sourceLabel(config.timeoutMs.source),
   })
-  lines.push({setting: 'profile', value: config.profile ?? '(none)', source: `file ${config.settingsFile}`})
+  lines.push({
+    setting: 'profile',
+    value: config.profile ?? '(none)',
+    // Seen on a real install: a config file that is not there was named as if it had been read.
+    source: existsSync(config.settingsFile)
+      ? `file ${config.settingsFile}`
+      : `no config file (${config.settingsFile} does not exist)`,
+  })
 
   return {
     profile: config.profile ?? null,

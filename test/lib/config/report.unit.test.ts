@@ -39,6 +39,7 @@ describe('config show: each setting and where it came from', () => {
     assert.equal(l.database[0], 'atom@127.0.0.1:3306/atom')
     assert.deepEqual(l.password, [MASK, l.database[1]])
     assert.deepEqual(l.timeout, ['5s', 'default (5s)'])
+    assert.deepEqual(l.profile, ['(none)', `no config file (${noProfiles} does not exist)`])
     assert.equal(r.database?.password, MASK)
     assert.deepEqual(r.problems, [])
     assert.ok(!JSON.stringify(r).includes(FIXTURE_DATABASE.password), 'the password is nowhere in the report')
