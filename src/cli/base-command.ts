@@ -11,7 +11,7 @@ import {nearest} from '../lib/util/nearest.js'
 import {scrub} from '../lib/util/secrets.js'
 import {inert} from '../lib/util/text.js'
 import {paint, type Style, type View} from '../ui/view.js'
-import {secondsFlag} from './flags.js'
+import {secondsFlag, serviceFlags} from './flags.js'
 import {IOStreams} from './io.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -473,7 +473,7 @@ const GLOBAL_TARGET_FLAGS = new Set([
   'workers-key',
 ])
 /** The worker commands' flags that say where and how the worker service runs. */
-const SERVICE_TARGET_FLAGS = new Set(['host', 'manager', 'ssh-option', 'supervisor-config', 'unit'])
+const SERVICE_TARGET_FLAGS = new Set(Object.keys(serviceFlags))
 
 /** From oclif's raw tokens: the target flags as given, each `--name value`; a --db URL with a password is left out. */
 function targetFlagsGiven(raw: ReadonlyArray<{type: string; flag?: string; input: string}>): {

@@ -1,4 +1,4 @@
-import {createServer, type Server, type Socket} from 'node:net'
+import {fakeServer} from './fake-server.js'
 
 /** One message as an SMTP server received it: the envelope and the data, dot-unstuffed. */
 export interface ReceivedMail {
@@ -14,10 +14,7 @@ export interface ReceivedMail {
  */
 export async function startSmtpReceiver(): Promise<{port: number; mails: ReceivedMail[]; close(): Promise<void>}> {
   const mails: ReceivedMail[] = []
-  const sockets = new Set<Socket>()
-  const server: Server = createServer((socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
+  const server = await fakeServer((socket) => {
     socket.setEncoding('utf8')
     let envelope: {from: string; to: string[]} | undefined
     let data: string[] | undefined
@@ -97,14 +94,5 @@ export async function startSmtpReceiver(): Promise<{port: number; mails: Receive
     })
     reply('220 stand-in.localhost ESMTP')
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    port: (server.address() as {port: number}).port,
-    mails,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => resolve())
-      }),
-  }
+  return {port: server.port, mails, close: server.close}
 }
